@@ -1,0 +1,451 @@
+//! XML support for the generated models: a pull decoder over borrowed bytes and a small writer.
+//!
+//! Decoding is tolerant the way real servers need (KNOWN-DEVIATIONS S7, S8): elements are matched
+//! by local name in any namespace, unknown elements and attributes are skipped, and an empty value
+//! of a non-text type (such as `completedAt=""`, S5) reads as absent. It is strict where silence
+//! would lose data: malformed XML, a value that does not parse, or a missing required attribute is
+//! a [`DecodeError`] naming the element and attribute.
+
+use crate::error::DecodeError;
+use quick_xml::XmlVersion;
+use quick_xml::events::Event;
+use quick_xml::events::attributes::Attribute;
+use std::borrow::Cow;
+
+pub use quick_xml::events::BytesStart;
+
+/// The deepest nesting the decoder accepts; deeper documents are rejected as hostile.
+pub const MAX_DEPTH: usize = 64;
+
+/// A value held by an attribute or by an element's text.
+pub trait XmlValue: Sized {
+    /// Whether an empty string means "absent" (true for every type but text and ids).
+    const EMPTY_IS_ABSENT: bool;
+    /// Parses the (unescaped) text; the error says what was expected.
+    fn parse_xml(text: &str) -> Result<Self, String>;
+    /// The value as text (escaped by the writer).
+    fn to_xml_value(&self) -> Cow<'_, str>;
+}
+
+/// A type decoded from one XML element.
+pub trait FromXml: Sized {
+    /// Decodes the element that `start` opened, consuming everything up to its end tag.
+    fn from_xml<'x>(d: &mut Decoder<'x>, start: &BytesStart<'x>) -> Result<Self, DecodeError>;
+}
+
+/// A type encoded as one XML element.
+pub trait ToXml {
+    /// Writes the element, named `name`.
+    fn to_xml(&self, w: &mut XmlWriter, name: &str);
+}
+
+/// A whole `<tsRequest>`/`<tsResponse>` document type.
+pub trait Document: FromXml + ToXml {}
+
+fn element_name(start: &BytesStart<'_>) -> String {
+    start.local_name().as_ref().to_owned()
+}
+
+/// A pull decoder over a borrowed document.
+pub struct Decoder<'x> {
+    reader: quick_xml::Reader<&'x [u8]>,
+    depth: usize,
+}
+
+impl<'x> Decoder<'x> {
+    /// A decoder over `bytes`.
+    pub fn new(bytes: &'x [u8]) -> Self {
+        let mut reader = quick_xml::Reader::from_reader(bytes);
+        let config = reader.config_mut();
+        config.expand_empty_elements = true;
+        config.check_end_names = true;
+        Decoder { reader, depth: 0 }
+    }
+
+    fn position(&self) -> u64 {
+        self.reader.buffer_position()
+    }
+
+    fn syntax(&self, err: impl std::fmt::Display) -> DecodeError {
+        DecodeError::Syntax {
+            position: self.position(),
+            message: err.to_string(),
+        }
+    }
+
+    fn event(&mut self) -> Result<Event<'x>, DecodeError> {
+        self.reader.read_event().map_err(|e| self.syntax(e))
+    }
+
+    /// Checks an attribute of `start` for well-formedness.
+    pub fn attribute(
+        &self,
+        start: &BytesStart<'x>,
+        attr: Result<Attribute<'x>, quick_xml::events::attributes::AttrError>,
+    ) -> Result<Attribute<'x>, DecodeError> {
+        attr.map_err(|e| DecodeError::Syntax {
+            position: self.position(),
+            message: format!("in <{}>: {e}", element_name(start)),
+        })
+    }
+
+    /// Parses an attribute's value; an empty value of a type where that means absent is `None`.
+    pub fn attr_value<T: XmlValue>(
+        &self,
+        start: &BytesStart<'x>,
+        attr: &Attribute<'x>,
+    ) -> Result<Option<T>, DecodeError> {
+        let text = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| DecodeError::Syntax {
+            position: self.position(),
+            message: format!("in <{}>: {e}", element_name(start)),
+        })?;
+        if text.is_empty() && T::EMPTY_IS_ABSENT {
+            return Ok(None);
+        }
+        T::parse_xml(&text).map(Some).map_err(|expected| DecodeError::InvalidValue {
+            element: element_name(start),
+            attribute: Some(attr.key.as_ref().to_owned()),
+            value: text.chars().take(100).collect(),
+            expected,
+        })
+    }
+
+    /// The next child element of `parent`, or `None` at `parent`'s end tag. Text, comments and
+    /// processing instructions between children are skipped.
+    pub fn next_child(&mut self, parent: &BytesStart<'x>) -> Result<Option<BytesStart<'x>>, DecodeError> {
+        loop {
+            match self.event()? {
+                Event::Start(e) => {
+                    self.depth += 1;
+                    if self.depth > MAX_DEPTH {
+                        return Err(DecodeError::TooDeep { limit: MAX_DEPTH });
+                    }
+                    return Ok(Some(e));
+                }
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    return Ok(None);
+                }
+                Event::Eof => {
+                    return Err(DecodeError::UnexpectedEof {
+                        element: element_name(parent),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Skips the rest of the element `start` opened (the decoder is just past its start tag).
+    pub fn skip(&mut self, start: &BytesStart<'x>) -> Result<(), DecodeError> {
+        let mut level = 0usize;
+        loop {
+            match self.event()? {
+                Event::Start(_) => level += 1,
+                Event::End(_) => {
+                    if level == 0 {
+                        self.depth = self.depth.saturating_sub(1);
+                        return Ok(());
+                    }
+                    level -= 1;
+                }
+                Event::Eof => {
+                    return Err(DecodeError::UnexpectedEof {
+                        element: element_name(start),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The text of the element `start` opened (child elements are skipped), parsed as `T`.
+    pub fn text_value<T: XmlValue>(&mut self, start: &BytesStart<'x>) -> Result<Option<T>, DecodeError> {
+        let mut text = String::new();
+        loop {
+            match self.event()? {
+                Event::Text(t) => text.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
+                Event::CData(t) => text.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
+                Event::GeneralRef(r) => {
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) => Some(c.to_string()),
+                        Ok(None) => quick_xml::escape::resolve_predefined_entity(&r.xml_content(XmlVersion::Implicit1_0))
+                            .map(str::to_owned),
+                        Err(e) => return Err(self.syntax(e)),
+                    };
+                    match resolved {
+                        Some(s) => text.push_str(&s),
+                        None => {
+                            return Err(self.syntax(format!(
+                                "unknown entity &{}; in <{}>",
+                                r.xml_content(XmlVersion::Implicit1_0),
+                                element_name(start)
+                            )));
+                        }
+                    }
+                }
+                Event::Start(e) => {
+                    self.depth += 1;
+                    self.skip(&e)?;
+                }
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    break;
+                }
+                Event::Eof => {
+                    return Err(DecodeError::UnexpectedEof {
+                        element: element_name(start),
+                    });
+                }
+                _ => {}
+            }
+        }
+        let trimmed = text.trim();
+        if trimmed.is_empty() && T::EMPTY_IS_ABSENT {
+            return Ok(None);
+        }
+        T::parse_xml(trimmed).map(Some).map_err(|expected| DecodeError::InvalidValue {
+            element: element_name(start),
+            attribute: None,
+            value: trimmed.chars().take(100).collect(),
+            expected,
+        })
+    }
+
+    /// The items named `item` inside the wrapper `start` opened; other children are skipped.
+    pub fn list<T: FromXml>(&mut self, start: &BytesStart<'x>, item: &str) -> Result<Vec<T>, DecodeError> {
+        let mut out = Vec::new();
+        while let Some(child) = self.next_child(start)? {
+            if child.local_name().as_ref() == item {
+                out.push(T::from_xml(self, &child)?);
+            } else {
+                self.skip(&child)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The texts of the items named `item` inside the wrapper `start` opened.
+    pub fn text_list<T: XmlValue>(&mut self, start: &BytesStart<'x>, item: &str) -> Result<Vec<T>, DecodeError> {
+        let mut out = Vec::new();
+        while let Some(child) = self.next_child(start)? {
+            if child.local_name().as_ref() == item {
+                if let Some(v) = self.text_value(&child)? {
+                    out.push(v);
+                }
+            } else {
+                self.skip(&child)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Decodes an `<error>` element into the error it reports (KNOWN-DEVIATIONS S6, S10).
+    pub fn service_error(&mut self, start: &BytesStart<'x>) -> DecodeError {
+        match crate::ErrorDetail::from_xml(self, start) {
+            Ok(detail) => DecodeError::Service(Box::new(detail)),
+            Err(e) => e,
+        }
+    }
+
+    /// Reads up to the root element and checks its name.
+    fn root(&mut self) -> Result<BytesStart<'x>, DecodeError> {
+        loop {
+            match self.event()? {
+                Event::Start(e) => {
+                    self.depth = 1;
+                    let name = e.local_name();
+                    if name.as_ref() == "tsResponse" || name.as_ref() == "tsRequest" {
+                        return Ok(e);
+                    }
+                    return Err(DecodeError::UnexpectedRoot {
+                        found: element_name(&e),
+                    });
+                }
+                Event::Eof => return Err(DecodeError::Empty),
+                Event::Text(t) if !t.xml_content(XmlVersion::Implicit1_0).trim().is_empty() => {
+                    return Err(DecodeError::NotXml);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Decodes a whole document: its root (`<tsResponse>` or `<tsRequest>`, any namespace) as `T`.
+pub fn decode_document<T: Document>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let mut d = Decoder::new(bytes);
+    let root = d.root()?;
+    T::from_xml(&mut d, &root)
+}
+
+/// Looks for an `<error>` child of the root of `bytes`, for responses whose success body is empty
+/// or not XML. `Ok(None)` when the body holds no error.
+pub fn find_service_error(bytes: &[u8]) -> Result<Option<crate::ErrorDetail>, DecodeError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let mut d = Decoder::new(bytes);
+    let root = d.root()?;
+    while let Some(child) = d.next_child(&root)? {
+        if child.local_name().as_ref() == "error" {
+            return Ok(Some(crate::ErrorDetail::from_xml(&mut d, &child)?));
+        }
+        d.skip(&child)?;
+    }
+    Ok(None)
+}
+
+/// Encodes a whole document with the given root name.
+pub fn encode_document<T: Document>(doc: &T, root: &str) -> String {
+    let mut w = XmlWriter::new();
+    doc.to_xml(&mut w, root);
+    w.finish()
+}
+
+/// A small XML writer: attributes are escaped, an element without children is self-closed.
+#[derive(Debug, Default)]
+pub struct XmlWriter {
+    out: String,
+    open: bool,
+}
+
+impl XmlWriter {
+    /// An empty writer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn close_open(&mut self) {
+        if self.open {
+            self.out.push('>');
+            self.open = false;
+        }
+    }
+
+    /// Opens an element; attributes may follow.
+    pub fn start(&mut self, name: &str) {
+        self.close_open();
+        self.out.push('<');
+        self.out.push_str(name);
+        self.open = true;
+    }
+
+    /// Adds an attribute to the element just opened.
+    pub fn attr<T: XmlValue>(&mut self, name: &str, value: &T) {
+        debug_assert!(self.open, "attribute outside a start tag");
+        self.out.push(' ');
+        self.out.push_str(name);
+        self.out.push_str("=\"");
+        self.out.push_str(&quick_xml::escape::escape(value.to_xml_value()));
+        self.out.push('"');
+    }
+
+    /// Writes text content.
+    pub fn text<T: XmlValue>(&mut self, value: &T) {
+        self.close_open();
+        self.out.push_str(&quick_xml::escape::escape(value.to_xml_value()));
+    }
+
+    /// Writes `<name>text</name>`.
+    pub fn text_element<T: XmlValue>(&mut self, name: &str, value: &T) {
+        self.start(name);
+        self.text(value);
+        self.end(name);
+    }
+
+    /// Closes an element.
+    pub fn end(&mut self, name: &str) {
+        if self.open {
+            self.out.push_str("/>");
+            self.open = false;
+        } else {
+            self.out.push_str("</");
+            self.out.push_str(name);
+            self.out.push('>');
+        }
+    }
+
+    /// The written text.
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+impl XmlValue for String {
+    const EMPTY_IS_ABSENT: bool = false;
+    fn parse_xml(text: &str) -> Result<Self, String> {
+        Ok(text.to_owned())
+    }
+    fn to_xml_value(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl XmlValue for crate::Secret {
+    const EMPTY_IS_ABSENT: bool = false;
+    fn parse_xml(text: &str) -> Result<Self, String> {
+        Ok(crate::Secret::new(text))
+    }
+    fn to_xml_value(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.expose())
+    }
+}
+
+impl XmlValue for bool {
+    const EMPTY_IS_ABSENT: bool = true;
+    fn parse_xml(text: &str) -> Result<Self, String> {
+        if text.eq_ignore_ascii_case("true") || text == "1" {
+            Ok(true)
+        } else if text.eq_ignore_ascii_case("false") || text == "0" {
+            Ok(false)
+        } else {
+            Err("true or false".into())
+        }
+    }
+    fn to_xml_value(&self) -> Cow<'_, str> {
+        Cow::Borrowed(if *self { "true" } else { "false" })
+    }
+}
+
+macro_rules! int_value {
+    ($($t:ty),*) => {$(
+        impl XmlValue for $t {
+            const EMPTY_IS_ABSENT: bool = true;
+            fn parse_xml(text: &str) -> Result<Self, String> {
+                text.trim().parse().map_err(|_| format!("an integer ({})", stringify!($t)))
+            }
+            fn to_xml_value(&self) -> Cow<'_, str> {
+                Cow::Owned(self.to_string())
+            }
+        }
+    )*};
+}
+int_value!(u32, u64, i64);
+
+impl XmlValue for crate::DateTime {
+    const EMPTY_IS_ABSENT: bool = true;
+    fn parse_xml(text: &str) -> Result<Self, String> {
+        crate::DateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| "an RFC 3339 date and time such as 2024-04-09T18:54:12Z".into())
+    }
+    fn to_xml_value(&self) -> Cow<'_, str> {
+        Cow::Owned(
+            self.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|_| self.to_string()),
+        )
+    }
+}
+
+const TIME_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[hour]:[minute]:[second]");
+
+impl XmlValue for crate::Time {
+    const EMPTY_IS_ABSENT: bool = true;
+    fn parse_xml(text: &str) -> Result<Self, String> {
+        crate::Time::parse(text, TIME_FORMAT).map_err(|_| "a time of day HH:MM:SS".into())
+    }
+    fn to_xml_value(&self) -> Cow<'_, str> {
+        Cow::Owned(self.format(TIME_FORMAT).unwrap_or_else(|_| self.to_string()))
+    }
+}
