@@ -40,6 +40,7 @@ pub fn generate_client(spec: &Spec) -> String {
         items.push(g.endpoint_error(e));
     }
     items.push(g.metadata());
+    items.push(g.any_response());
     for e in &spec.endpoints {
         items.push(g.endpoint(e));
     }
@@ -53,7 +54,7 @@ pub fn generate_client(spec: &Spec) -> String {
 }
 
 fn ver(v: Version) -> TokenStream {
-    let (a, b) = (v.major, v.minor);
+    let (a, b) = (Literal::u16_unsuffixed(v.major), Literal::u16_unsuffixed(v.minor));
     quote! { crate::version::ApiVersion::new(#a, #b) }
 }
 
@@ -535,14 +536,9 @@ impl<'a> Gen<'a> {
                 quote! { #n: #v }
             }
         });
-        let d_used = if has_attrs || text_field.is_some() || !child_arms.is_empty() || t.root {
-            quote! { d }
-        } else {
-            quote! { d }
-        };
         quote! {
             impl crate::xml::FromXml for #name {
-                fn from_xml<'x>(#d_used: &mut crate::xml::Decoder<'x>, start: &crate::xml::BytesStart<'x>) -> Result<Self, crate::DecodeError> {
+                fn from_xml<'x>(d: &mut crate::xml::Decoder<'x>, start: &crate::xml::BytesStart<'x>) -> Result<Self, crate::DecodeError> {
                     #(#lets)*
                     #attrs
                     #children
@@ -910,6 +906,50 @@ impl<'a> Gen<'a> {
 
                 /// Every endpoint, in spec order.
                 pub const ALL: &[&crate::meta::EndpointMeta] = &[#(#all),*];
+            }
+        }
+    }
+
+    fn any_response(&self) -> TokenStream {
+        let xml: Vec<(&Endpoint, &String)> = self
+            .spec
+            .endpoints
+            .iter()
+            .filter_map(|e| match &e.response.body {
+                ResponseBody::Xml(t) => Some((e, t)),
+                _ => None,
+            })
+            .collect();
+        let variants = xml.iter().map(|(e, t)| {
+            let v = format_ident!("{}", e.id.to_pascal_case());
+            let t = format_ident!("{}", t);
+            let d = doc(&format!("The answer of {} (`{}`).", e.title, e.id));
+            quote! { #d #v(#t) }
+        });
+        let arms = xml.iter().map(|(e, t)| {
+            let v = format_ident!("{}", e.id.to_pascal_case());
+            let t = format_ident!("{}", t);
+            let id = &e.id;
+            quote! { #id => #t::decode(bytes).map(AnyResponse::#v) }
+        });
+        quote! {
+            /// The decoded answer of any endpoint that answers with XML, for tools that process
+            /// saved responses: see [`AnyResponse::decode`].
+            #[derive(Debug, Clone, PartialEq)]
+            #[non_exhaustive]
+            pub enum AnyResponse {
+                #(#variants,)*
+            }
+
+            impl AnyResponse {
+                /// Decodes `bytes` as the answer of the endpoint with this id (e.g. `"query_flow"`).
+                /// `None` when no endpoint with that id answers with XML.
+                pub fn decode(endpoint_id: &str, bytes: &[u8]) -> Option<Result<AnyResponse, crate::DecodeError>> {
+                    Some(match endpoint_id {
+                        #(#arms,)*
+                        _ => return None,
+                    })
+                }
             }
         }
     }

@@ -1,0 +1,213 @@
+//! Test support: a scripted local HTTP server that records every request it receives.
+
+use std::collections::VecDeque;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// The workspace's `spec/` folder.
+pub fn spec_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec")
+}
+
+/// A request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// Method.
+    pub method: String,
+    /// Path and query.
+    pub url: String,
+    /// Headers, lower-cased names, sorted; `x-tableau-auth` and volatile ones are masked.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    /// The body as text, with a multipart boundary replaced by `BOUNDARY`.
+    pub fn body_text(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body).into_owned();
+        match self.boundary() {
+            Some(b) => text.replace(&b, "BOUNDARY"),
+            None => text,
+        }
+    }
+
+    /// The multipart boundary, if any.
+    pub fn boundary(&self) -> Option<String> {
+        self.raw_header("content-type")
+            .and_then(|ct| ct.split("boundary=").nth(1).map(str::to_owned))
+    }
+
+    fn raw_header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.raw_header(name)
+    }
+
+    /// A stable rendering for snapshots: method, URL, headers but the token, body.
+    pub fn render(&self) -> String {
+        let mut s = format!("{} {}\n", self.method, self.url);
+        for (k, v) in &self.headers {
+            let v = match self.boundary() {
+                Some(b) => v.replace(&b, "BOUNDARY"),
+                None => v.clone(),
+            };
+            s.push_str(&format!("{k}: {v}\n"));
+        }
+        s.push('\n');
+        s.push_str(&self.body_text());
+        s
+    }
+}
+
+/// A scripted answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// Status.
+    pub status: u16,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Vec<u8>,
+    /// Wait this long before answering.
+    pub delay: Option<std::time::Duration>,
+}
+
+impl Answer {
+    /// An XML answer.
+    pub fn xml(status: u16, body: impl Into<String>) -> Answer {
+        Answer {
+            status,
+            headers: vec![("Content-Type".into(), "application/xml;charset=utf-8".into())],
+            body: body.into().into_bytes(),
+            delay: None,
+        }
+    }
+
+    /// An answer with no body.
+    pub fn empty(status: u16) -> Answer {
+        Answer {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            delay: None,
+        }
+    }
+
+    /// An error document answer.
+    pub fn error(status: u16, code: u32, summary: &str, detail: &str) -> Answer {
+        Answer::xml(
+            status,
+            format!(
+                "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"http://tableau.com/api\"><error code=\"{code}\"><summary>{summary}</summary><detail>{detail}</detail></error></tsResponse>"
+            ),
+        )
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, k: &str, v: &str) -> Answer {
+        self.headers.push((k.into(), v.into()));
+        self
+    }
+}
+
+/// A local HTTP server that answers from a script and records requests.
+pub struct TestServer {
+    url: String,
+    answers: Arc<Mutex<VecDeque<Answer>>>,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    server: Arc<tiny_http::Server>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server on a free loopback port.
+    pub fn start() -> TestServer {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind loopback"));
+        let port = server.server_addr().to_ip().expect("ip listener").port();
+        let answers: Arc<Mutex<VecDeque<Answer>>> = Arc::default();
+        let requests: Arc<Mutex<Vec<Recorded>>> = Arc::default();
+        let (s, a, r) = (server.clone(), answers.clone(), requests.clone());
+        let thread = std::thread::spawn(move || {
+            for mut req in s.incoming_requests() {
+                let mut body = Vec::new();
+                let _ = req.as_reader().read_to_end(&mut body);
+                let mut headers: Vec<(String, String)> = req
+                    .headers()
+                    .iter()
+                    .map(|h| (h.field.as_str().as_str().to_ascii_lowercase(), h.value.as_str().to_owned()))
+                    .filter(|(k, _)| !matches!(k.as_str(), "host" | "user-agent" | "accept-encoding" | "connection"))
+                    .map(|(k, v)| if k == "x-tableau-auth" { (k, "<token>".to_owned()) } else { (k, v) })
+                    .collect();
+                headers.sort();
+                r.lock().unwrap().push(Recorded {
+                    method: req.method().as_str().to_owned(),
+                    url: req.url().to_owned(),
+                    headers,
+                    body,
+                });
+                let answer = a.lock().unwrap().pop_front().unwrap_or_else(|| Answer::error(500, 500000, "No scripted answer", "The test scripted no answer for this request."));
+                if let Some(d) = answer.delay {
+                    std::thread::sleep(d);
+                }
+                let mut resp = tiny_http::Response::from_data(answer.body).with_status_code(answer.status);
+                for (k, v) in answer.headers {
+                    resp.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("valid header"));
+                }
+                let _ = req.respond(resp);
+            }
+        });
+        TestServer {
+            url: format!("http://127.0.0.1:{port}"),
+            answers,
+            requests,
+            server,
+            thread: Some(thread),
+        }
+    }
+
+    /// The server's base URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Queues an answer.
+    pub fn push(&self, answer: Answer) {
+        self.answers.lock().unwrap().push_back(answer);
+    }
+
+    /// The requests received so far (and forgets them).
+    pub fn take_requests(&self) -> Vec<Recorded> {
+        std::mem::take(&mut *self.requests.lock().unwrap())
+    }
+
+    /// A client of this server, signed in to site `site-1` with token `token-1`.
+    pub fn client(&self) -> tableau_flows::Client {
+        self.client_with(|b| b)
+    }
+
+    /// A client of this server, configured further by `f`, signed in.
+    pub fn client_with(&self, f: impl FnOnce(tableau_flows::ClientBuilder) -> tableau_flows::ClientBuilder) -> tableau_flows::Client {
+        let client = f(tableau_flows::Client::builder(self.url.clone())).build().expect("client");
+        client.set_session(tableau_flows::Session {
+            token: tableau_flows::Secret::new("token-1"),
+            site_id: "site-1".into(),
+            user_id: None,
+        });
+        client
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
