@@ -49,21 +49,24 @@ pub struct Version {
 
 impl Parse for Version {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        if input.peek(LitFloat) {
+        let (mut text, span) = if input.peek(LitFloat) {
             let lit: LitFloat = input.parse()?;
-            Ok(Version {
-                text: lit.token().to_string(),
-                span: lit.span(),
-            })
+            (lit.token().to_string(), lit.span())
         } else if input.peek(LitInt) {
             let lit: LitInt = input.parse()?;
-            Ok(Version {
-                text: lit.token().to_string(),
-                span: lit.span(),
-            })
+            (lit.token().to_string(), lit.span())
         } else {
-            Err(input.error("expected a version such as `3.24`"))
+            return Err(input.error("expected a version such as `3.24`"));
+        };
+        // `3.3.1` tokenizes as `3.3` `.` `1`: keep it whole so validation reports it as malformed.
+        while input.peek(Token![.]) && !input.peek(Token![..]) {
+            input.parse::<Token![.]>()?;
+            text.push('.');
+            if input.peek(LitInt) {
+                text.push_str(&input.parse::<LitInt>()?.token().to_string());
+            }
         }
+        Ok(Version { text, span })
     }
 }
 

@@ -841,8 +841,17 @@ fn endpoint_decl(
         match &holes {
             Err(msg) => cx.err(*pspan, msg.clone()),
             Ok(holes) => {
+                let declared: Vec<String> = d
+                    .entries
+                    .iter()
+                    .filter(|x| x.key == "path_params")
+                    .flat_map(|x| match &x.value {
+                        Value::Fields(f) => f.iter().map(|f| f.name.to_string()).collect(),
+                        _ => Vec::new(),
+                    })
+                    .collect();
                 for h in holes {
-                    if !path_params.iter().any(|pp| &pp.name == h) {
+                    if !declared.contains(h) {
                         cx.err(*pspan, format!("path placeholder `{{{h}}}` has no path parameter in {what}"));
                     }
                 }

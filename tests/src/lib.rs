@@ -1,7 +1,6 @@
 //! Test support: a scripted local HTTP server that records every request it receives.
 
 use std::collections::VecDeque;
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -136,7 +135,7 @@ impl TestServer {
         let thread = std::thread::spawn(move || {
             for mut req in s.incoming_requests() {
                 let mut body = Vec::new();
-                let _ = req.as_reader().read_to_end(&mut body);
+                let _ = std::io::Read::read_to_end(req.as_reader(), &mut body);
                 let mut headers: Vec<(String, String)> = req
                     .headers()
                     .iter()
