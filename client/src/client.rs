@@ -10,8 +10,10 @@ use std::io::{Cursor, Read};
 use std::sync::RwLock;
 use std::time::Duration;
 
-/// Characters kept as they are in a path segment or query value: RFC 3986 unreserved.
+/// Characters kept as they are in a path segment: RFC 3986 unreserved.
 const ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+/// In a query value, `:` and `,` (legal there) also stay, so filters read `name:eq:x,tags:has:y`.
+const ENCODE_QUERY: &AsciiSet = &ENCODE.remove(b':').remove(b',');
 
 /// The default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -297,7 +299,7 @@ impl<'c> Call<'c> {
             s.push(if i == 0 { '?' } else { '&' });
             s.push_str(k);
             s.push('=');
-            s.push_str(&encode(v));
+            s.push_str(&utf8_percent_encode(v, ENCODE_QUERY).to_string());
         }
         s
     }

@@ -1103,6 +1103,14 @@ impl<'a> Gen<'a> {
                         self
                     }
                 });
+            } else if matches!(q.ty, TypeRef::Primitive(p) if !matches!(p, Prim::String | Prim::Filter | Prim::Sort | Prim::Secret)) {
+                setters.push(quote! {
+                    #d
+                    pub fn #n(mut self, value: #ty) -> Self {
+                        self.#n = Some(value);
+                        self
+                    }
+                });
             } else {
                 setters.push(quote! {
                     #d
@@ -1140,6 +1148,9 @@ impl<'a> Gen<'a> {
                 steps.push(quote! { call.push_site()?; });
             } else {
                 let n = format_ident!("{}", name);
+                if self.type_versioned(&p.ty) {
+                    steps.push(quote! { call.gate_value(&self.#n)?; });
+                }
                 steps.push(quote! { call.push_segment(self.#n.as_str()); });
             }
             rest = &rest[close + 1..];
