@@ -1,5 +1,7 @@
 //! Test support: a scripted local HTTP server that records every request it receives.
 
+pub mod cases;
+
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
