@@ -2,7 +2,9 @@
 //! build with `spec/FILE:LINE:COL: message`.
 
 fn main() {
-    let manifest = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("generated.rs");
+    let manifest =
+        std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"))
+        .join("generated.rs");
     tableau_flows_codegen::build(manifest.join("../spec"), out);
 }

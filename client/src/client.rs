@@ -11,7 +11,11 @@ use std::sync::RwLock;
 use std::time::Duration;
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved.
-const ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 /// In a query value, `:` and `,` (legal there) also stay, so filters read `name:eq:x,tags:has:y`.
 const ENCODE_QUERY: &AsciiSet = &ENCODE.remove(b':').remove(b',');
 
@@ -98,7 +102,10 @@ impl ClientBuilder {
             )));
         };
         if rest.is_empty() || rest.contains(['?', '#', ' ']) {
-            return Err(Error::InvalidArgument(format!("invalid base URL {:?}", self.base_url)));
+            return Err(Error::InvalidArgument(format!(
+                "invalid base URL {:?}",
+                self.base_url
+            )));
         }
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -183,7 +190,10 @@ impl Client {
 
     /// The current session.
     pub fn session(&self) -> Option<Session> {
-        self.session.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Starts a call of an endpoint: checks its version against the client's.
@@ -232,7 +242,11 @@ impl FilePart {
     }
 
     /// A file streamed from a reader of `length` bytes.
-    pub fn from_reader(filename: impl Into<String>, reader: impl Read + Send + 'static, length: u64) -> Self {
+    pub fn from_reader(
+        filename: impl Into<String>,
+        reader: impl Read + Send + 'static,
+        length: u64,
+    ) -> Self {
         FilePart {
             filename: filename.into(),
             reader: Box::new(reader.take(length)),
@@ -328,7 +342,9 @@ impl<'c> Call<'c> {
         match &self.body {
             Body::None => None,
             Body::Xml(_) => Some("application/xml".to_owned()),
-            Body::Multipart { boundary, .. } => Some(format!("multipart/mixed; boundary={boundary}")),
+            Body::Multipart { boundary, .. } => {
+                Some(format!("multipart/mixed; boundary={boundary}"))
+            }
         }
     }
 
@@ -356,14 +372,20 @@ impl<'c> Call<'c> {
 
     #[doc(hidden)]
     pub fn query_list<T: XmlValue>(&mut self, wire: &'static str, values: &[T]) {
-        let joined: Vec<String> = values.iter().map(|v| v.to_xml_value().into_owned()).collect();
+        let joined: Vec<String> = values
+            .iter()
+            .map(|v| v.to_xml_value().into_owned())
+            .collect();
         self.query.push((wire, joined.join(",")));
     }
 
     #[doc(hidden)]
     pub fn check_range(&self, wire: &str, value: i64, lo: i64, hi: i64) -> Result<(), Failure> {
         if value < lo || value > hi {
-            return Err(Error::InvalidArgument(format!("{wire} must be between {lo} and {hi}, not {value}")).into());
+            return Err(Error::InvalidArgument(format!(
+                "{wire} must be between {lo} and {hi}, not {value}"
+            ))
+            .into());
         }
         Ok(())
     }
@@ -414,7 +436,11 @@ impl<'c> Call<'c> {
         );
         if let Some(f) = &file {
             if f.filename.contains(['"', '\r', '\n']) {
-                return Err(Error::InvalidArgument(format!("file name {:?} cannot be sent", f.filename)).into());
+                return Err(Error::InvalidArgument(format!(
+                    "file name {:?} cannot be sent",
+                    f.filename
+                ))
+                .into());
             }
             head.push_str(&format!(
                 "--{boundary}\r\nContent-Disposition: name=\"{file_part}\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
@@ -450,20 +476,29 @@ impl<'c> Call<'c> {
         }
         let result = match self.body {
             Body::None => {
-                let req = builder.body(()).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+                let req = builder
+                    .body(())
+                    .map_err(|e| Error::InvalidArgument(e.to_string()))?;
                 self.client.agent.run(req)
             }
             Body::Xml(xml) => {
-                let req = builder.body(xml).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+                let req = builder
+                    .body(xml)
+                    .map_err(|e| Error::InvalidArgument(e.to_string()))?;
                 self.client.agent.run(req)
             }
-            Body::Multipart { head, file, tail, .. } => {
+            Body::Multipart {
+                head, file, tail, ..
+            } => {
                 let file_len = match &file {
                     Some(f) => f.length,
                     None => Some(0),
                 };
                 if let Some(len) = file_len {
-                    builder = builder.header("Content-Length", (head.len() as u64 + len + tail.len() as u64).to_string());
+                    builder = builder.header(
+                        "Content-Length",
+                        (head.len() as u64 + len + tail.len() as u64).to_string(),
+                    );
                 }
                 let reader: Box<dyn Read + Send> = match file {
                     Some(f) => Box::new(Cursor::new(head).chain(f.reader).chain(Cursor::new(tail))),
@@ -546,13 +581,18 @@ fn transport(e: ureq::Error) -> Failure {
     match e {
         ureq::Error::Timeout(t) => Error::Timeout(t.to_string()).into(),
         ureq::Error::BodyExceedsLimit(limit) => Error::ResponseTooLarge { limit }.into(),
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => Error::Timeout(io.to_string()).into(),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            Error::Timeout(io.to_string()).into()
+        }
         other => Error::Transport(Box::new(other)).into(),
     }
 }
 
 fn read_limited(body: ureq::Body, limit: u64) -> Result<Vec<u8>, Failure> {
-    body.into_with_config().limit(limit).read_to_vec().map_err(transport)
+    body.into_with_config()
+        .limit(limit)
+        .read_to_vec()
+        .map_err(transport)
 }
 
 fn error_answer(status: u16, body: &[u8]) -> Failure {

@@ -56,7 +56,13 @@ impl<E> ApiError<E> {
 
 impl<E> fmt::Display for ApiError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {}, error {}: {}", self.status, self.code.code(), self.message())
+        write!(
+            f,
+            "HTTP {}, error {}: {}",
+            self.status,
+            self.code.code(),
+            self.message()
+        )
     }
 }
 
@@ -97,37 +103,60 @@ pub enum DecodeError {
         limit: usize,
     },
     /// A value does not parse as its type.
-    #[error("invalid value {value:?} in <{element}>{}: expected {expected}", attribute.as_ref().map(|a| format!(" attribute {a}")).unwrap_or_default())]
-    InvalidValue {
-        /// The element.
-        element: String,
-        /// The attribute (`None` for the element's text).
-        attribute: Option<String>,
-        /// The value (at most 100 characters of it).
-        value: String,
-        /// What was expected.
-        expected: String,
-    },
+    #[error("{0}")]
+    InvalidValue(Box<InvalidValue>),
     /// A required attribute or element is missing.
-    #[error("<{element}> has no {what}")]
-    Missing {
-        /// The element.
-        element: String,
-        /// What is missing.
-        what: String,
-    },
+    #[error("<{}> has no {}", .0.element, .0.what)]
+    Missing(Box<Missing>),
     /// The document is an error answer (`<error code=..>`).
     #[error("the document reports error {}: {}", .0.code, .0.summary.as_deref().unwrap_or(""))]
     Service(Box<ErrorDetail>),
 }
 
+/// A value that does not parse as its type (boxed in [`DecodeError`] to keep it small).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid value {value:?} in <{element}>{}: expected {expected}", attribute.as_ref().map(|a| format!(" attribute {a}")).unwrap_or_default())]
+pub struct InvalidValue {
+    /// The element.
+    pub element: String,
+    /// The attribute (`None` for the element's text).
+    pub attribute: Option<String>,
+    /// The value (at most 100 characters of it).
+    pub value: String,
+    /// What was expected.
+    pub expected: String,
+}
+
+/// A required attribute or element that is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    /// The element.
+    pub element: String,
+    /// What is missing.
+    pub what: String,
+}
+
 impl DecodeError {
     /// A required `what` is missing from the element `start` opened.
     pub fn missing(start: &crate::xml::BytesStart<'_>, what: &str) -> DecodeError {
-        DecodeError::Missing {
+        DecodeError::Missing(Box::new(Missing {
             element: start.local_name().as_ref().to_owned(),
             what: what.to_owned(),
-        }
+        }))
+    }
+
+    pub(crate) fn invalid(
+        element: String,
+        attribute: Option<String>,
+        value: &str,
+        expected: String,
+    ) -> DecodeError {
+        DecodeError::InvalidValue(Box::new(InvalidValue {
+            element,
+            attribute,
+            value: value.chars().take(100).collect(),
+            expected,
+        }))
     }
 }
 
@@ -227,7 +256,9 @@ impl<E: EndpointError> From<Failure> for Error<E> {
             }),
             Failure::Other(e) => match e {
                 Error::Api(_) => unreachable!("service errors travel as Failure::Api"),
-                Error::UnexpectedStatus { status, body } => Error::UnexpectedStatus { status, body },
+                Error::UnexpectedStatus { status, body } => {
+                    Error::UnexpectedStatus { status, body }
+                }
                 Error::Transport(e) => Error::Transport(e),
                 Error::Timeout(t) => Error::Timeout(t),
                 Error::Decode(d) => Error::Decode(d),

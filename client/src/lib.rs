@@ -39,7 +39,6 @@ mod secret;
 pub mod version;
 pub mod xml;
 
-#[allow(clippy::all, clippy::pedantic)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }

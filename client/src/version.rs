@@ -52,7 +52,10 @@ impl FromStr for ApiVersion {
         if !digits(a) || !digits(b) {
             return Err(err());
         }
-        Ok(ApiVersion::new(a.parse().map_err(|_| err())?, b.parse().map_err(|_| err())?))
+        Ok(ApiVersion::new(
+            a.parse().map_err(|_| err())?,
+            b.parse().map_err(|_| err())?,
+        ))
     }
 }
 

@@ -23,6 +23,11 @@ pub trait XmlValue: Sized {
     const EMPTY_IS_ABSENT: bool;
     /// Parses the (unescaped) text; the error says what was expected.
     fn parse_xml(text: &str) -> Result<Self, String>;
+    /// Text types take the decoder's text as it is (moving an owned string instead of copying
+    /// it); other types hand it back to be parsed.
+    fn from_text(text: Cow<'_, str>) -> Result<Self, Cow<'_, str>> {
+        Err(text)
+    }
     /// The value as text (escaped by the writer).
     fn to_xml_value(&self) -> Cow<'_, str>;
 }
@@ -50,6 +55,8 @@ fn element_name(start: &BytesStart<'_>) -> String {
 pub struct Decoder<'x> {
     reader: quick_xml::Reader<&'x [u8]>,
     depth: usize,
+    /// The element last returned was self-closing (`<a/>`): it has no content to read.
+    pending_empty: bool,
 }
 
 impl<'x> Decoder<'x> {
@@ -57,9 +64,13 @@ impl<'x> Decoder<'x> {
     pub fn new(bytes: &'x [u8]) -> Self {
         let mut reader = quick_xml::Reader::from_reader(bytes);
         let config = reader.config_mut();
-        config.expand_empty_elements = true;
+        config.expand_empty_elements = false;
         config.check_end_names = true;
-        Decoder { reader, depth: 0 }
+        Decoder {
+            reader,
+            depth: 0,
+            pending_empty: false,
+        }
     }
 
     fn position(&self) -> u64 {
@@ -75,6 +86,26 @@ impl<'x> Decoder<'x> {
 
     fn event(&mut self) -> Result<Event<'x>, DecodeError> {
         self.reader.read_event().map_err(|e| self.syntax(e))
+    }
+
+    /// Whether the element just returned was self-closing; reading its content ends at once.
+    fn take_empty(&mut self) -> bool {
+        if self.pending_empty {
+            self.pending_empty = false;
+            self.depth = self.depth.saturating_sub(1);
+            true
+        } else {
+            false
+        }
+    }
+
+    fn enter(&mut self, empty: bool) -> Result<(), DecodeError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(DecodeError::TooDeep { limit: MAX_DEPTH });
+        }
+        self.pending_empty = empty;
+        Ok(())
     }
 
     /// Checks an attribute of `start` for well-formedness.
@@ -95,31 +126,46 @@ impl<'x> Decoder<'x> {
         start: &BytesStart<'x>,
         attr: &Attribute<'x>,
     ) -> Result<Option<T>, DecodeError> {
-        let text = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| DecodeError::Syntax {
-            position: self.position(),
-            message: format!("in <{}>: {e}", element_name(start)),
-        })?;
+        let text = attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|e| DecodeError::Syntax {
+                position: self.position(),
+                message: format!("in <{}>: {e}", element_name(start)),
+            })?;
         if text.is_empty() && T::EMPTY_IS_ABSENT {
             return Ok(None);
         }
-        T::parse_xml(&text).map(Some).map_err(|expected| DecodeError::InvalidValue {
-            element: element_name(start),
-            attribute: Some(attr.key.as_ref().to_owned()),
-            value: text.chars().take(100).collect(),
-            expected,
+        let text = match T::from_text(text) {
+            Ok(value) => return Ok(Some(value)),
+            Err(text) => text,
+        };
+        T::parse_xml(&text).map(Some).map_err(|expected| {
+            DecodeError::invalid(
+                element_name(start),
+                Some(attr.key.as_ref().to_owned()),
+                &text,
+                expected,
+            )
         })
     }
 
     /// The next child element of `parent`, or `None` at `parent`'s end tag. Text, comments and
     /// processing instructions between children are skipped.
-    pub fn next_child(&mut self, parent: &BytesStart<'x>) -> Result<Option<BytesStart<'x>>, DecodeError> {
+    pub fn next_child(
+        &mut self,
+        parent: &BytesStart<'x>,
+    ) -> Result<Option<BytesStart<'x>>, DecodeError> {
+        if self.take_empty() {
+            return Ok(None);
+        }
         loop {
             match self.event()? {
                 Event::Start(e) => {
-                    self.depth += 1;
-                    if self.depth > MAX_DEPTH {
-                        return Err(DecodeError::TooDeep { limit: MAX_DEPTH });
-                    }
+                    self.enter(false)?;
+                    return Ok(Some(e));
+                }
+                Event::Empty(e) => {
+                    self.enter(true)?;
                     return Ok(Some(e));
                 }
                 Event::End(_) => {
@@ -138,6 +184,9 @@ impl<'x> Decoder<'x> {
 
     /// Skips the rest of the element `start` opened (the decoder is just past its start tag).
     pub fn skip(&mut self, start: &BytesStart<'x>) -> Result<(), DecodeError> {
+        if self.take_empty() {
+            return Ok(());
+        }
         let mut level = 0usize;
         loop {
             match self.event()? {
@@ -160,21 +209,36 @@ impl<'x> Decoder<'x> {
     }
 
     /// The text of the element `start` opened (child elements are skipped), parsed as `T`.
-    pub fn text_value<T: XmlValue>(&mut self, start: &BytesStart<'x>) -> Result<Option<T>, DecodeError> {
-        let mut text = String::new();
+    pub fn text_value<T: XmlValue>(
+        &mut self,
+        start: &BytesStart<'x>,
+    ) -> Result<Option<T>, DecodeError> {
+        // Most texts are one event: keep it borrowed, and own a copy only when pieces join.
+        let mut text: Cow<'x, str> = Cow::Borrowed("");
+        if self.take_empty() {
+            return if T::EMPTY_IS_ABSENT {
+                Ok(None)
+            } else {
+                T::parse_xml("").map(Some).map_err(|expected| {
+                    DecodeError::invalid(element_name(start), None, "", expected)
+                })
+            };
+        }
         loop {
             match self.event()? {
-                Event::Text(t) => text.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
-                Event::CData(t) => text.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
+                Event::Text(t) => append(&mut text, t.xml_content(XmlVersion::Implicit1_0)),
+                Event::CData(t) => append(&mut text, t.xml_content(XmlVersion::Implicit1_0)),
                 Event::GeneralRef(r) => {
                     let resolved = match r.resolve_char_ref() {
                         Ok(Some(c)) => Some(c.to_string()),
-                        Ok(None) => quick_xml::escape::resolve_predefined_entity(&r.xml_content(XmlVersion::Implicit1_0))
-                            .map(str::to_owned),
+                        Ok(None) => quick_xml::escape::resolve_predefined_entity(
+                            &r.xml_content(XmlVersion::Implicit1_0),
+                        )
+                        .map(str::to_owned),
                         Err(e) => return Err(self.syntax(e)),
                     };
                     match resolved {
-                        Some(s) => text.push_str(&s),
+                        Some(s) => append(&mut text, Cow::Owned(s)),
                         None => {
                             return Err(self.syntax(format!(
                                 "unknown entity &{}; in <{}>",
@@ -188,6 +252,7 @@ impl<'x> Decoder<'x> {
                     self.depth += 1;
                     self.skip(&e)?;
                 }
+                Event::Empty(_) => {}
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
                     break;
@@ -200,20 +265,29 @@ impl<'x> Decoder<'x> {
                 _ => {}
             }
         }
-        let trimmed = text.trim();
-        if trimmed.is_empty() && T::EMPTY_IS_ABSENT {
+        let text = match text {
+            Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+            Cow::Owned(t) if t.trim().len() == t.len() => Cow::Owned(t),
+            Cow::Owned(t) => Cow::Owned(t.trim().to_owned()),
+        };
+        if text.is_empty() && T::EMPTY_IS_ABSENT {
             return Ok(None);
         }
-        T::parse_xml(trimmed).map(Some).map_err(|expected| DecodeError::InvalidValue {
-            element: element_name(start),
-            attribute: None,
-            value: trimmed.chars().take(100).collect(),
-            expected,
-        })
+        let text = match T::from_text(text) {
+            Ok(value) => return Ok(Some(value)),
+            Err(text) => text,
+        };
+        T::parse_xml(&text)
+            .map(Some)
+            .map_err(|expected| DecodeError::invalid(element_name(start), None, &text, expected))
     }
 
     /// The items named `item` inside the wrapper `start` opened; other children are skipped.
-    pub fn list<T: FromXml>(&mut self, start: &BytesStart<'x>, item: &str) -> Result<Vec<T>, DecodeError> {
+    pub fn list<T: FromXml>(
+        &mut self,
+        start: &BytesStart<'x>,
+        item: &str,
+    ) -> Result<Vec<T>, DecodeError> {
         let mut out = Vec::new();
         while let Some(child) = self.next_child(start)? {
             if child.local_name().as_ref() == item {
@@ -226,7 +300,11 @@ impl<'x> Decoder<'x> {
     }
 
     /// The texts of the items named `item` inside the wrapper `start` opened.
-    pub fn text_list<T: XmlValue>(&mut self, start: &BytesStart<'x>, item: &str) -> Result<Vec<T>, DecodeError> {
+    pub fn text_list<T: XmlValue>(
+        &mut self,
+        start: &BytesStart<'x>,
+        item: &str,
+    ) -> Result<Vec<T>, DecodeError> {
         let mut out = Vec::new();
         while let Some(child) = self.next_child(start)? {
             if child.local_name().as_ref() == item {
@@ -251,9 +329,19 @@ impl<'x> Decoder<'x> {
     /// Reads up to the root element and checks its name.
     fn root(&mut self) -> Result<BytesStart<'x>, DecodeError> {
         loop {
-            match self.event()? {
-                Event::Start(e) => {
-                    self.depth = 1;
+            let (e, empty) = match self.event()? {
+                Event::Start(e) => (e, false),
+                Event::Empty(e) => (e, true),
+                Event::Eof => return Err(DecodeError::Empty),
+                Event::Text(t) if !t.xml_content(XmlVersion::Implicit1_0).trim().is_empty() => {
+                    return Err(DecodeError::NotXml);
+                }
+                _ => continue,
+            };
+            self.depth = 0;
+            self.enter(empty)?;
+            {
+                {
                     let name = e.local_name();
                     if name.as_ref() == "tsResponse" || name.as_ref() == "tsRequest" {
                         return Ok(e);
@@ -262,13 +350,16 @@ impl<'x> Decoder<'x> {
                         found: element_name(&e),
                     });
                 }
-                Event::Eof => return Err(DecodeError::Empty),
-                Event::Text(t) if !t.xml_content(XmlVersion::Implicit1_0).trim().is_empty() => {
-                    return Err(DecodeError::NotXml);
-                }
-                _ => {}
             }
         }
+    }
+}
+
+fn append<'x>(text: &mut Cow<'x, str>, piece: Cow<'x, str>) {
+    if text.is_empty() {
+        *text = piece;
+    } else {
+        text.to_mut().push_str(&piece);
     }
 }
 
@@ -337,14 +428,16 @@ impl XmlWriter {
         self.out.push(' ');
         self.out.push_str(name);
         self.out.push_str("=\"");
-        self.out.push_str(&quick_xml::escape::escape(value.to_xml_value()));
+        self.out
+            .push_str(&quick_xml::escape::escape(value.to_xml_value()));
         self.out.push('"');
     }
 
     /// Writes text content.
     pub fn text<T: XmlValue>(&mut self, value: &T) {
         self.close_open();
-        self.out.push_str(&quick_xml::escape::escape(value.to_xml_value()));
+        self.out
+            .push_str(&quick_xml::escape::escape(value.to_xml_value()));
     }
 
     /// Writes `<name>text</name>`.
@@ -376,6 +469,9 @@ impl XmlValue for String {
     const EMPTY_IS_ABSENT: bool = false;
     fn parse_xml(text: &str) -> Result<Self, String> {
         Ok(text.to_owned())
+    }
+    fn from_text(text: Cow<'_, str>) -> Result<Self, Cow<'_, str>> {
+        Ok(text.into_owned())
     }
     fn to_xml_value(&self) -> Cow<'_, str> {
         Cow::Borrowed(self)
@@ -423,9 +519,47 @@ macro_rules! int_value {
 }
 int_value!(u32, u64, i64);
 
+/// The form servers send, `YYYY-MM-DDTHH:MM:SSZ`, parsed without the general RFC 3339 machinery
+/// (dates are on the hot path of every list). `None` for any other form.
+fn parse_utc_seconds(text: &str) -> Option<crate::DateTime> {
+    let b = text.as_bytes();
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let month = time::Month::try_from(u8::try_from(num(5..7)?).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(
+        i32::try_from(num(0..4)?).ok()?,
+        month,
+        u8::try_from(num(8..10)?).ok()?,
+    )
+    .ok()?;
+    let t = time::Time::from_hms(
+        u8::try_from(num(11..13)?).ok()?,
+        u8::try_from(num(14..16)?).ok()?,
+        u8::try_from(num(17..19)?).ok()?,
+    )
+    .ok()?;
+    Some(time::PrimitiveDateTime::new(date, t).assume_utc())
+}
+
 impl XmlValue for crate::DateTime {
     const EMPTY_IS_ABSENT: bool = true;
     fn parse_xml(text: &str) -> Result<Self, String> {
+        if let Some(dt) = parse_utc_seconds(text) {
+            return Ok(dt);
+        }
         crate::DateTime::parse(text, &time::format_description::well_known::Rfc3339)
             .map_err(|_| "an RFC 3339 date and time such as 2024-04-09T18:54:12Z".into())
     }
@@ -446,6 +580,9 @@ impl XmlValue for crate::Time {
         crate::Time::parse(text, TIME_FORMAT).map_err(|_| "a time of day HH:MM:SS".into())
     }
     fn to_xml_value(&self) -> Cow<'_, str> {
-        Cow::Owned(self.format(TIME_FORMAT).unwrap_or_else(|_| self.to_string()))
+        Cow::Owned(
+            self.format(TIME_FORMAT)
+                .unwrap_or_else(|_| self.to_string()),
+        )
     }
 }

@@ -182,7 +182,7 @@ pub struct Entry {
 }
 
 pub enum Value {
-    Str(LitStr, Modifiers),
+    Str(LitStr, Box<Modifiers>),
     Version(Version),
     Ident(Ident),
     Bool(LitBool),
@@ -400,7 +400,13 @@ fn parse_fields(input: ParseStream, params: bool) -> syn::Result<Vec<FieldDecl>>
     Ok(fields)
 }
 
-fn set<T>(slot: &mut Option<T>, value: T, name: &'static str, span: Span, dups: &mut Vec<(&'static str, Span)>) {
+fn set<T>(
+    slot: &mut Option<T>,
+    value: T,
+    name: &'static str,
+    span: Span,
+    dups: &mut Vec<(&'static str, Span)>,
+) {
     if slot.is_some() {
         dups.push((name, span));
     } else {
@@ -474,7 +480,13 @@ fn parse_modifiers(input: ParseStream) -> syn::Result<Modifiers> {
             let condition = input.parse()?;
             input.parse::<kw::before>()?;
             let v = input.parse()?;
-            set(&mut m.was, (summary, condition, v), "was", span, &mut m.duplicates);
+            set(
+                &mut m.was,
+                (summary, condition, v),
+                "was",
+                span,
+                &mut m.duplicates,
+            );
         } else if input.peek(kw::before) {
             input.parse::<kw::before>()?;
             let v = input.parse()?;
@@ -484,7 +496,13 @@ fn parse_modifiers(input: ParseStream) -> syn::Result<Modifiers> {
             input.parse::<kw::repaired>()?;
             let note = input.parse()?;
             let text = input.parse()?;
-            set(&mut m.repaired, (note, text), "repaired", span, &mut m.duplicates);
+            set(
+                &mut m.repaired,
+                (note, text),
+                "repaired",
+                span,
+                &mut m.duplicates,
+            );
         } else if input.peek(LitStr) {
             let doc: LitStr = input.parse()?;
             set(&mut m.doc, doc, "doc string", span, &mut m.duplicates);
@@ -593,7 +611,7 @@ fn parse_entries(input: ParseStream) -> syn::Result<Vec<Entry>> {
             _ => {
                 if input.peek(LitStr) {
                     let s = input.parse()?;
-                    Value::Str(s, parse_modifiers(input)?)
+                    Value::Str(s, Box::new(parse_modifiers(input)?))
                 } else if input.peek(LitFloat) || input.peek(LitInt) {
                     Value::Version(input.parse()?)
                 } else if input.peek(LitBool) {
@@ -601,7 +619,9 @@ fn parse_entries(input: ParseStream) -> syn::Result<Vec<Entry>> {
                 } else if input.peek(Ident) {
                     Value::Ident(input.call(syn::ext::IdentExt::parse_any)?)
                 } else {
-                    return Err(input.error("expected a string, a version, `true`/`false` or a name"));
+                    return Err(
+                        input.error("expected a string, a version, `true`/`false` or a name")
+                    );
                 }
             }
         };

@@ -63,7 +63,8 @@ impl Diagnostics {
     }
 
     pub(crate) fn sort(&mut self) {
-        self.0.sort_by(|a, b| a.loc.cmp(&b.loc).then(a.message.cmp(&b.message)));
+        self.0
+            .sort_by(|a, b| a.loc.cmp(&b.loc).then(a.message.cmp(&b.message)));
         self.0.dedup();
     }
 }

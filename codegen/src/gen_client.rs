@@ -6,7 +6,7 @@
 //! `crate::version`, `crate::client`, `crate::meta`).
 
 use crate::ir::*;
-use heck::{ToPascalCase, ToShoutySnakeCase};
+use heck::{ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::HashMap;
@@ -54,7 +54,10 @@ pub fn generate_client(spec: &Spec) -> String {
 }
 
 fn ver(v: Version) -> TokenStream {
-    let (a, b) = (Literal::u16_unsuffixed(v.major), Literal::u16_unsuffixed(v.minor));
+    let (a, b) = (
+        Literal::u16_unsuffixed(v.major),
+        Literal::u16_unsuffixed(v.minor),
+    );
     quote! { crate::version::ApiVersion::new(#a, #b) }
 }
 
@@ -71,7 +74,11 @@ fn opt_ver(v: Option<Version>) -> TokenStream {
 fn doc(text: &str) -> TokenStream {
     let mut out = TokenStream::new();
     for line in text.lines() {
-        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
         out.extend(quote! { #[doc = #line] });
     }
     out
@@ -79,7 +86,11 @@ fn doc(text: &str) -> TokenStream {
 
 /// Escapes text for rustdoc Markdown table cells and prose.
 fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('[', "\\[").replace(']', "\\]")
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
 }
 
 struct Gen<'a> {
@@ -114,7 +125,9 @@ impl<'a> Gen<'a> {
                     TypeDef::Id(_) => true,
                     TypeDef::Enum(_) => false,
                     TypeDef::Struct(s) => s.fields.iter().all(|f| {
-                        !f.required || matches!(f.kind, FieldKind::List | FieldKind::Many) || g.type_default(&f.ty)
+                        !f.required
+                            || matches!(f.kind, FieldKind::List | FieldKind::Many)
+                            || g.type_default(&f.ty)
                     }),
                 };
                 if g.versioned.insert(t.name().to_owned(), v) != Some(v) {
@@ -133,7 +146,9 @@ impl<'a> Gen<'a> {
 
     fn type_versioned(&self, t: &TypeRef) -> bool {
         match t {
-            TypeRef::Enum(n) | TypeRef::Struct(n) => self.versioned.get(n).copied().unwrap_or(false),
+            TypeRef::Enum(n) | TypeRef::Struct(n) => {
+                self.versioned.get(n).copied().unwrap_or(false)
+            }
             _ => false,
         }
     }
@@ -169,7 +184,7 @@ impl<'a> Gen<'a> {
     fn id_type(&self, t: &IdType) -> TokenStream {
         let name = format_ident!("{}", t.name);
         let d = doc(&t.doc);
-        let new_doc = format!(" Wraps an id as the server sends it (ids are not validated: servers and examples use ids that are not UUIDs).");
+        let new_doc = " Wraps an id as the server sends it (ids are not validated: servers and examples use ids that are not UUIDs).";
         quote! {
             #d
             #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -225,6 +240,9 @@ impl<'a> Gen<'a> {
                 fn parse_xml(text: &str) -> Result<Self, String> {
                     Ok(Self(text.to_owned()))
                 }
+                fn from_text(text: std::borrow::Cow<'_, str>) -> Result<Self, std::borrow::Cow<'_, str>> {
+                    Ok(Self(text.into_owned()))
+                }
                 fn to_xml_value(&self) -> std::borrow::Cow<'_, str> {
                     std::borrow::Cow::Borrowed(&self.0)
                 }
@@ -239,7 +257,11 @@ impl<'a> Gen<'a> {
         let d = doc(&d);
         let variants = t.variants.iter().map(|v| {
             let vn = format_ident!("{}", v.name);
-            let mut text = if v.doc.is_empty() { format!("`{}`.", v.wire) } else { format!("`{}`: {}", v.wire, v.doc) };
+            let mut text = if v.doc.is_empty() {
+                format!("`{}`.", v.wire)
+            } else {
+                format!("`{}`: {}", v.wire, v.doc)
+            };
             if let Some(s) = v.since {
                 text.push_str(&format!("\n\nSince API {s}."));
             }
@@ -380,11 +402,19 @@ impl<'a> Gen<'a> {
         let fields = t.fields.iter().map(|f| {
             let fname = format_ident!("{}", f.name);
             let ty = self.field_ty(f);
-            let mut text = if f.doc.is_empty() { String::new() } else { md(&f.doc) };
+            let mut text = if f.doc.is_empty() {
+                String::new()
+            } else {
+                md(&f.doc)
+            };
             let wire = match f.kind {
                 FieldKind::Attr => format!("attribute `{}`", f.wire),
                 FieldKind::Elem => format!("element `<{}>`", f.wire),
-                FieldKind::List => format!("`<{}>` holding `<{}>` items", f.wire, f.item.as_deref().unwrap_or("?")),
+                FieldKind::List => format!(
+                    "`<{}>` holding `<{}>` items",
+                    f.wire,
+                    f.item.as_deref().unwrap_or("?")
+                ),
                 FieldKind::Many => format!("repeated `<{}>` elements", f.wire),
                 FieldKind::Text => "the element's text".to_owned(),
             };
@@ -447,29 +477,43 @@ impl<'a> Gen<'a> {
 
     fn struct_decode(&self, t: &StructType) -> TokenStream {
         let name = format_ident!("{}", t.name);
-        let lets = t.fields.iter().filter(|f| f.kind != FieldKind::Text).map(|f| {
-            let v = format_ident!("f_{}", f.name);
-            match f.kind {
-                FieldKind::List | FieldKind::Many => quote! { let mut #v = Vec::new(); },
-                _ => quote! { let mut #v = None; },
-            }
-        });
-        let attr_arms = t.fields.iter().filter(|f| f.kind == FieldKind::Attr).map(|f| {
-            let v = format_ident!("f_{}", f.name);
-            let keys = std::iter::once(&f.wire).chain(&f.aliases).map(|k| Literal::string(k));
-            quote! { #(#keys)|* => #v = d.attr_value(start, &attr)?, }
-        });
+        let lets = t
+            .fields
+            .iter()
+            .filter(|f| f.kind != FieldKind::Text)
+            .map(|f| {
+                let v = format_ident!("f_{}", f.name);
+                match f.kind {
+                    FieldKind::List | FieldKind::Many => quote! { let mut #v = Vec::new(); },
+                    _ => quote! { let mut #v = None; },
+                }
+            });
+        let attr_arms = t
+            .fields
+            .iter()
+            .filter(|f| f.kind == FieldKind::Attr)
+            .map(|f| {
+                let v = format_ident!("f_{}", f.name);
+                let keys = std::iter::once(&f.wire)
+                    .chain(&f.aliases)
+                    .map(|k| Literal::string(k));
+                quote! { #(#keys)|* => #v = d.attr_value(start, &attr)?, }
+            });
         let child_arms: Vec<TokenStream> = t
             .fields
             .iter()
             .filter(|f| !matches!(f.kind, FieldKind::Attr | FieldKind::Text))
             .map(|f| {
                 let v = format_ident!("f_{}", f.name);
-                let keys = std::iter::once(&f.wire).chain(&f.aliases).map(|k| Literal::string(k));
+                let keys = std::iter::once(&f.wire)
+                    .chain(&f.aliases)
+                    .map(|k| Literal::string(k));
                 let is_struct = matches!(f.ty, TypeRef::Struct(_));
                 let ty = self.rust_ty(&f.ty);
                 let body = match f.kind {
-                    FieldKind::Elem if is_struct => quote! { #v = Some(<#ty as crate::xml::FromXml>::from_xml(d, &child)?) },
+                    FieldKind::Elem if is_struct => {
+                        quote! { #v = Some(<#ty as crate::xml::FromXml>::from_xml(d, &child)?) }
+                    }
                     FieldKind::Elem => quote! { #v = d.text_value(&child)? },
                     FieldKind::List => {
                         let item = f.item.as_deref().unwrap_or_default();
@@ -479,8 +523,12 @@ impl<'a> Gen<'a> {
                             quote! { #v = d.text_list(&child, #item)? }
                         }
                     }
-                    FieldKind::Many if is_struct => quote! { #v.push(<#ty as crate::xml::FromXml>::from_xml(d, &child)?) },
-                    FieldKind::Many => quote! { if let Some(x) = d.text_value(&child)? { #v.push(x) } },
+                    FieldKind::Many if is_struct => {
+                        quote! { #v.push(<#ty as crate::xml::FromXml>::from_xml(d, &child)?) }
+                    }
+                    FieldKind::Many => {
+                        quote! { if let Some(x) = d.text_value(&child)? { #v.push(x) } }
+                    }
                     _ => unreachable!(),
                 };
                 quote! { #(#keys)|* => #body, }
@@ -508,8 +556,26 @@ impl<'a> Gen<'a> {
                 }
             }
         };
-        let has_attrs = t.fields.iter().any(|f| f.kind == FieldKind::Attr);
-        let attrs = if has_attrs {
+        let attr_fields: Vec<&Field> = t
+            .fields
+            .iter()
+            .filter(|f| f.kind == FieldKind::Attr)
+            .collect();
+        let attrs = if let [f] = attr_fields.as_slice() {
+            // One attribute: an `if`, as clippy prefers to a one-armed match.
+            let v = format_ident!("f_{}", f.name);
+            let keys = std::iter::once(&f.wire)
+                .chain(&f.aliases)
+                .map(|k| Literal::string(k));
+            quote! {
+                for attr in start.attributes() {
+                    let attr = d.attribute(start, attr)?;
+                    if matches!(attr.key.as_ref(), #(#keys)|*) {
+                        #v = d.attr_value(start, &attr)?;
+                    }
+                }
+            }
+        } else if !attr_fields.is_empty() {
             quote! {
                 for attr in start.attributes() {
                     let attr = d.attribute(start, attr)?;
@@ -771,12 +837,19 @@ impl<'a> Gen<'a> {
                 if i > 0 {
                     text.push_str("\n\nOr: ");
                 }
-                text.push_str(&format!("{} {}: {}", r.code, md(&r.summary), md(&r.condition)));
+                text.push_str(&format!(
+                    "{} {}: {}",
+                    r.code,
+                    md(&r.summary),
+                    md(&r.condition)
+                ));
                 if let Some(s) = r.since {
                     text.push_str(&format!(" (documented since API {s})"));
                 }
                 if let Some(s) = r.dropped {
-                    text.push_str(&format!(" (no longer on the {s} page; servers may still send it, erratum E9)"));
+                    text.push_str(&format!(
+                        " (no longer on the {s} page; servers may still send it, erratum E9)"
+                    ));
                 }
             }
             let d = doc(&text);
@@ -795,7 +868,11 @@ impl<'a> Gen<'a> {
         let summaries = codes.iter().map(|code| {
             let def = self.spec.code(*code).expect("validated");
             let v = format_ident!("{}", def.name);
-            let row = e.errors.iter().find(|r| r.code == *code).expect("code from rows");
+            let row = e
+                .errors
+                .iter()
+                .find(|r| r.code == *code)
+                .expect("code from rows");
             let s = &row.summary;
             quote! { #name::#v => #s }
         });
@@ -957,10 +1034,16 @@ impl<'a> Gen<'a> {
     fn endpoint_doc(&self, e: &Endpoint) -> String {
         let mut s = String::new();
         s.push_str(&format!("{}\n\n{}\n\n", e.title, md(&e.description)));
-        s.push_str(&format!("- **Request:** `{} /api/{{version}}{}`\n", e.method, e.path));
+        s.push_str(&format!(
+            "- **Request:** `{} /api/{{version}}{}`\n",
+            e.method, e.path
+        ));
         s.push_str(&format!("- **Since:** API {}\n", e.since));
         if let Some(o) = &e.old_title {
-            s.push_str(&format!("- **Title before API {}:** {}\n", o.before, o.title));
+            s.push_str(&format!(
+                "- **Title before API {}:** {}\n",
+                o.before, o.title
+            ));
         }
         if e.page == Page::Support {
             s.push_str("- Not on the Flow Methods page: part of the client's support endpoints.\n");
@@ -970,7 +1053,10 @@ impl<'a> Gen<'a> {
         }
         if let Some(p) = &e.platform {
             match p.since {
-                Some(v) => s.push_str(&format!("- **Platform (since API {v}):** {}\n", md(&p.text))),
+                Some(v) => s.push_str(&format!(
+                    "- **Platform (since API {v}):** {}\n",
+                    md(&p.text)
+                )),
                 None => s.push_str(&format!("- **Platform:** {}\n", md(&p.text))),
             }
         }
@@ -1005,7 +1091,13 @@ impl<'a> Gen<'a> {
             if let Some(v) = r.dropped {
                 cond.push_str(&format!(" (not on the {v} page)"));
             }
-            s.push_str(&format!("| {} | {} | {} | {} |\n", r.status, r.code, md(&r.summary), cond));
+            s.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                r.status,
+                r.code,
+                md(&r.summary),
+                cond
+            ));
         }
         if !e.notes.is_empty() {
             s.push_str("\n# Errata and deviations\n\n");
@@ -1013,7 +1105,9 @@ impl<'a> Gen<'a> {
                 s.push_str(&format!("- {}\n", self.note_ref(n)));
             }
         }
-        s.push_str("\n# Example\n\n```no_run\n# fn main() -> Result<(), Box<dyn std::error::Error>> {\n");
+        s.push_str(
+            "\n# Example\n\n```no_run\n# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+        );
         s.push_str("# let client = tableau_flows::Client::builder(\"https://tableau.example.com\").build()?;\n");
         let mut args = Vec::new();
         for p in e.path_params.iter().filter(|p| !p.session) {
@@ -1021,7 +1115,7 @@ impl<'a> Gen<'a> {
         }
         match &e.request {
             Request::Xml { ty } | Request::Multipart { ty, .. } => {
-                args.push(format!("tableau_flows::{ty}::default()"));
+                args.push(self.example_value(&TypeRef::Struct(ty.clone()), 0));
             }
             _ => {}
         }
@@ -1029,12 +1123,56 @@ impl<'a> Gen<'a> {
             ResponseBody::None => "client",
             _ => "let response = client",
         };
-        s.push_str(&format!("{result}.{}({}).send()?;\n", e.id, args.join(", ")));
+        s.push_str(&format!(
+            "{result}.{}({}).send()?;\n",
+            e.id,
+            args.join(", ")
+        ));
         if let ResponseBody::Xml(t) = &e.response.body {
             s.push_str(&format!("let _: tableau_flows::{t} = response;\n"));
         }
         s.push_str("# Ok(())\n# }\n```\n");
         s
+    }
+
+    /// A Rust expression building an example value of a type, for the generated docs.
+    fn example_value(&self, t: &TypeRef, indent: usize) -> String {
+        match t {
+            TypeRef::Primitive(p) => match p {
+                Prim::String | Prim::Filter | Prim::Sort => "String::new()".into(),
+                Prim::Secret => "tableau_flows::Secret::default()".into(),
+                Prim::Bool => "false".into(),
+                Prim::U32 | Prim::U64 | Prim::I64 => "0".into(),
+                Prim::DateTime => "tableau_flows::DateTime::UNIX_EPOCH".into(),
+                Prim::Time => "tableau_flows::Time::MIDNIGHT".into(),
+            },
+            TypeRef::Id(n) => format!(
+                "tableau_flows::{n}::new(\"{}\")",
+                example_id(&n.to_snake_case())
+            ),
+            TypeRef::Enum(n) => match self.spec.ty(n) {
+                Some(TypeDef::Enum(e)) => format!("tableau_flows::{n}::{}", e.variants[0].name),
+                _ => unreachable!("validated"),
+            },
+            TypeRef::Struct(n) => {
+                if self.defaultable[n] {
+                    return format!("tableau_flows::{n}::default()");
+                }
+                let s = self.spec.struct_ty(n).expect("validated");
+                let pad = "    ".repeat(indent + 1);
+                let mut out = format!("tableau_flows::{n} {{\n");
+                for f in &s.fields {
+                    let v = match f.kind {
+                        FieldKind::List | FieldKind::Many => "Vec::new()".to_owned(),
+                        _ if f.required => self.example_value(&f.ty, indent + 1),
+                        _ => "None".to_owned(),
+                    };
+                    out.push_str(&format!("{pad}{}: {v},\n", f.name));
+                }
+                out.push_str(&format!("{}}}", "    ".repeat(indent)));
+                out
+            }
+        }
     }
 
     fn endpoint(&self, e: &Endpoint) -> TokenStream {
@@ -1071,7 +1209,11 @@ impl<'a> Gen<'a> {
         for q in &e.query {
             let n = format_ident!("{}", q.name);
             let ty = self.rust_ty(&q.ty);
-            let fty = if q.list { quote! { Vec<#ty> } } else { ty.clone() };
+            let fty = if q.list {
+                quote! { Vec<#ty> }
+            } else {
+                ty.clone()
+            };
             fields.push(quote! { #n: Option<#fty> });
             inits.push(quote! { #n: None });
             let mut text = md(&q.doc);
@@ -1088,7 +1230,9 @@ impl<'a> Gen<'a> {
             }
             text.push('.');
             if let Some(v) = q.since {
-                text.push_str(&format!(" Since API {v}: setting it on an older client version fails before sending."));
+                text.push_str(&format!(
+                    " Since API {v}: setting it on an older client version fails before sending."
+                ));
             }
             let d = doc(&text);
             if q.list {
@@ -1103,7 +1247,8 @@ impl<'a> Gen<'a> {
                         self
                     }
                 });
-            } else if matches!(q.ty, TypeRef::Primitive(p) if !matches!(p, Prim::String | Prim::Filter | Prim::Sort | Prim::Secret)) {
+            } else if matches!(q.ty, TypeRef::Primitive(p) if !matches!(p, Prim::String | Prim::Filter | Prim::Sort | Prim::Secret))
+            {
                 setters.push(quote! {
                     #d
                     pub fn #n(mut self, value: #ty) -> Self {
@@ -1143,7 +1288,11 @@ impl<'a> Gen<'a> {
             }
             let close = rest[open..].find('}').expect("validated") + open;
             let name = &rest[open + 1..close];
-            let p = e.path_params.iter().find(|p| p.name == name).expect("validated");
+            let p = e
+                .path_params
+                .iter()
+                .find(|p| p.name == name)
+                .expect("validated");
             if p.session {
                 steps.push(quote! { call.push_site()?; });
             } else {
@@ -1224,8 +1373,13 @@ impl<'a> Gen<'a> {
             "Sends the request. Fails before sending when the client's API version is older than\nthe endpoint ({}) or than an optional parameter or value that is set.",
             e.since
         ));
-        let prepare_doc = doc("Builds the HTTP request without sending it (for inspection and tests).");
-        let mutable = if steps.is_empty() { TokenStream::new() } else { quote! { mut } };
+        let prepare_doc =
+            doc("Builds the HTTP request without sending it (for inspection and tests).");
+        let mutable = if steps.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! { mut }
+        };
         quote! {
             #builder_doc
             #[derive(Debug)]

@@ -54,7 +54,10 @@ pub fn load(dir: impl AsRef<Path>) -> Result<ir::Spec, Error> {
             path: p.display().to_string(),
             source,
         })?;
-        let name = format!("{shown}/{}", p.file_name().unwrap_or_default().to_string_lossy());
+        let name = format!(
+            "{shown}/{}",
+            p.file_name().unwrap_or_default().to_string_lossy()
+        );
         sources.push((name, text));
     }
     load_sources(&sources, dir)

@@ -32,11 +32,11 @@ impl Cx<'_> {
 }
 
 const RUST_KEYWORDS: &[&str] = &[
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if",
-    "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self",
-    "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "async",
-    "await", "dyn", "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof",
-    "unsized", "virtual", "yield", "try", "gen",
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
 ];
 
 fn version(cx: &mut Cx, v: &ast::Version) -> Option<Version> {
@@ -44,7 +44,10 @@ fn version(cx: &mut Cx, v: &ast::Version) -> Option<Version> {
     if parsed.is_none() {
         cx.err(
             v.span,
-            format!("malformed version `{}`: expected MAJOR.MINOR such as `3.24`", v.text),
+            format!(
+                "malformed version `{}`: expected MAJOR.MINOR such as `3.24`",
+                v.text
+            ),
         );
     }
     parsed
@@ -57,11 +60,13 @@ fn opt_version(cx: &mut Cx, v: &Option<ast::Version>) -> Option<Version> {
 fn is_snake(s: &str) -> bool {
     !s.is_empty()
         && s.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
-        && s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+        && s.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
 }
 
 fn is_pascal(s: &str) -> bool {
-    s.bytes().next().is_some_and(|c| c.is_ascii_uppercase()) && s.bytes().all(|c| c.is_ascii_alphanumeric())
+    s.bytes().next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.bytes().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Checks modifiers against those allowed in a place.
@@ -80,7 +85,10 @@ fn check_mods(cx: &mut Cx, m: &Modifiers, allowed: &[&str], what: &str) {
         ("item", m.item.as_ref().map(|l| l.span())),
         ("range", m.range.as_ref().map(|r| r.0.span())),
         ("default", m.default.as_ref().map(|l| l.span())),
-        ("fields", m.fields.as_ref().and_then(|f| f.first()).map(|l| l.span())),
+        (
+            "fields",
+            m.fields.as_ref().and_then(|f| f.first()).map(|l| l.span()),
+        ),
         ("session", m.session),
         ("page_name", m.page_name.as_ref().map(|l| l.span())),
         ("was", m.was.as_ref().map(|w| w.0.span())),
@@ -189,7 +197,8 @@ pub(crate) fn validate(files: &[ParsedFile], spec_dir: &Path) -> Result<Spec, Di
                         );
                     }
                     if let Some(first) = names.notes.get(&id) {
-                        let msg = format!("duplicate erratum or deviation `{id}` (first at {first})");
+                        let msg =
+                            format!("duplicate erratum or deviation `{id}` (first at {first})");
                         cx.err(n.name.span(), msg);
                         continue;
                     }
@@ -220,10 +229,14 @@ pub(crate) fn validate(files: &[ParsedFile], spec_dir: &Path) -> Result<Spec, Di
                         }
                         let name = c.name.to_string();
                         if !is_pascal(&name) {
-                            cx.err(c.name.span(), format!("error code names are PascalCase, not `{name}`"));
+                            cx.err(
+                                c.name.span(),
+                                format!("error code names are PascalCase, not `{name}`"),
+                            );
                         }
                         if let Some(first) = code_names.get(&name) {
-                            let msg = format!("error code name `{name}` is already used (at {first})");
+                            let msg =
+                                format!("error code name `{name}` is already used (at {first})");
                             cx.err(c.name.span(), msg);
                         }
                         code_names.insert(name.clone(), cx.loc(c.name.span()));
@@ -241,9 +254,12 @@ pub(crate) fn validate(files: &[ParsedFile], spec_dir: &Path) -> Result<Spec, Di
                 }
                 Item::Id(d) => declare_type(&mut cx, &mut names, &d.name, TypeKindTag::Id),
                 Item::Enum(d) => declare_type(&mut cx, &mut names, &d.name, TypeKindTag::Enum),
-                Item::Struct(d) => {
-                    declare_type(&mut cx, &mut names, &d.name, TypeKindTag::Struct { root: d.root })
-                }
+                Item::Struct(d) => declare_type(
+                    &mut cx,
+                    &mut names,
+                    &d.name,
+                    TypeKindTag::Struct { root: d.root },
+                ),
                 Item::Endpoint(_) => {}
             }
         }
@@ -305,7 +321,10 @@ pub(crate) fn validate(files: &[ParsedFile], spec_dir: &Path) -> Result<Spec, Di
         Some((a, _)) => Some(a),
         None => {
             let loc = Loc {
-                file: files.first().map(|f| f.name.clone()).unwrap_or_else(|| "spec".into()),
+                file: files
+                    .first()
+                    .map(|f| f.name.clone())
+                    .unwrap_or_else(|| "spec".into()),
                 line: 1,
                 col: 1,
             };
@@ -353,7 +372,10 @@ fn check_type_name(cx: &mut Cx, name: &syn::Ident) {
 fn declare_type(cx: &mut Cx, names: &mut Names, name: &syn::Ident, tag: TypeKindTag) {
     let s = name.to_string();
     if Prim::from_name(&s).is_some() {
-        cx.err(name.span(), format!("`{s}` is a primitive type and cannot be redeclared"));
+        cx.err(
+            name.span(),
+            format!("`{s}` is a primitive type and cannot be redeclared"),
+        );
         return;
     }
     if let Some((_, first)) = names.types.get(&s) {
@@ -370,10 +392,18 @@ fn api_decl(cx: &mut Cx, a: &ast::ApiDecl) -> Option<Api> {
     let newest = e.version(cx, "newest");
     let namespace = e.string(cx, "namespace");
     let legacy = e.string(cx, "legacy_namespace");
-    e.finish(cx, a.span, "`api`", &["oldest", "newest", "namespace", "legacy_namespace"]);
+    e.finish(
+        cx,
+        a.span,
+        "`api`",
+        &["oldest", "newest", "namespace", "legacy_namespace"],
+    );
     let (oldest, newest, namespace, legacy_namespace) = (oldest?, newest?, namespace?, legacy?);
     if oldest > newest {
-        cx.err(a.span, format!("`oldest` ({oldest}) is newer than `newest` ({newest})"));
+        cx.err(
+            a.span,
+            format!("`oldest` ({oldest}) is newer than `newest` ({newest})"),
+        );
     }
     Some(Api {
         oldest,
@@ -397,16 +427,28 @@ fn enum_decl(cx: &mut Cx, names: &Names, d: &ast::EnumDecl) -> Option<EnumType> 
         if !is_pascal(&name) || name == "Unknown" {
             cx.err(
                 v.name.span(),
-                format!("enum values are PascalCase and not `Unknown` (the fallback), not `{name}`"),
+                format!(
+                    "enum values are PascalCase and not `Unknown` (the fallback), not `{name}`"
+                ),
             );
         }
         if seen.insert(name.clone(), v.name.span()).is_some() {
-            cx.err(v.name.span(), format!("duplicate value `{name}` in enum `{}`", d.name));
+            cx.err(
+                v.name.span(),
+                format!("duplicate value `{name}` in enum `{}`", d.name),
+            );
             continue;
         }
-        let wire = v.wire.as_ref().map(LitStr::value).unwrap_or_else(|| name.clone());
+        let wire = v
+            .wire
+            .as_ref()
+            .map(LitStr::value)
+            .unwrap_or_else(|| name.clone());
         if wires.insert(wire.clone(), v.name.span()).is_some() {
-            cx.err(v.name.span(), format!("duplicate wire value \"{wire}\" in enum `{}`", d.name));
+            cx.err(
+                v.name.span(),
+                format!("duplicate wire value \"{wire}\" in enum `{}`", d.name),
+            );
         }
         variants.push(Variant {
             name,
@@ -433,7 +475,10 @@ fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Option<Struct
         let name = f.name.to_string();
         let what = format!("field `{name}` of `{}`", d.name);
         if !is_snake(&name) {
-            cx.err(f.name.span(), format!("field names are snake_case, not `{name}`"));
+            cx.err(
+                f.name.span(),
+                format!("field names are snake_case, not `{name}`"),
+            );
         }
         if RUST_KEYWORDS.contains(&name.as_str()) {
             cx.err(
@@ -442,7 +487,10 @@ fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Option<Struct
             );
         }
         if seen.insert(name.clone(), f.name.span()).is_some() {
-            cx.err(f.name.span(), format!("duplicate field `{name}` in `{}`", d.name));
+            cx.err(
+                f.name.span(),
+                format!("duplicate field `{name}` in `{}`", d.name),
+            );
             continue;
         }
         let kind = match f.kind {
@@ -465,22 +513,40 @@ fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Option<Struct
         let is_struct = matches!(ty, TypeRef::Struct(_));
         match kind {
             FieldKind::Attr | FieldKind::Text if is_struct => {
-                cx.err(f.ty.span(), format!("{what}: an attribute or text holds a value, not the element type `{}`", f.ty));
+                cx.err(
+                    f.ty.span(),
+                    format!(
+                        "{what}: an attribute or text holds a value, not the element type `{}`",
+                        f.ty
+                    ),
+                );
             }
             _ => {}
         }
         if let TypeRef::Struct(s) = &ty
-            && matches!(names.types.get(s), Some((TypeKindTag::Struct { root: true }, _)))
+            && matches!(
+                names.types.get(s),
+                Some((TypeKindTag::Struct { root: true }, _))
+            )
         {
-            cx.err(f.ty.span(), format!("{what}: `{s}` is a root document and cannot be nested"));
+            cx.err(
+                f.ty.span(),
+                format!("{what}: `{s}` is a root document and cannot be nested"),
+            );
         }
         if let TypeRef::Primitive(p @ (Prim::Filter | Prim::Sort)) = ty {
-            cx.err(f.ty.span(), format!("{what}: `{p:?}` is only for query parameters"));
+            cx.err(
+                f.ty.span(),
+                format!("{what}: `{p:?}` is only for query parameters"),
+            );
         }
         if kind == FieldKind::Text {
             text_fields += 1;
             if text_fields > 1 {
-                cx.err(f.kind_span, format!("`{}` has more than one `text` field", d.name));
+                cx.err(
+                    f.kind_span,
+                    format!("`{}` has more than one `text` field", d.name),
+                );
             }
         }
         let wire = match (&f.mods.wire, &f.mods.wrap) {
@@ -488,15 +554,24 @@ fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Option<Struct
             _ => name.to_lower_camel_case(),
         };
         if kind == FieldKind::List && f.mods.item.is_none() {
-            cx.err(f.name.span(), format!("{what}: a `list` needs `item \"elementName\"`"));
+            cx.err(
+                f.name.span(),
+                format!("{what}: a `list` needs `item \"elementName\"`"),
+            );
         }
         if f.mods.wire.is_some() && f.mods.wrap.is_some() {
-            cx.err(f.name.span(), format!("{what}: give the wrapper's name with `wrap` or `as`, not both"));
+            cx.err(
+                f.name.span(),
+                format!("{what}: give the wrapper's name with `wrap` or `as`, not both"),
+            );
         }
         if kind != FieldKind::Text {
             let key = (kind == FieldKind::Attr, wire.clone());
             if wires.insert(key, f.name.span()).is_some() {
-                cx.err(f.name.span(), format!("{what}: the wire name \"{wire}\" is used twice"));
+                cx.err(
+                    f.name.span(),
+                    format!("{what}: the wire name \"{wire}\" is used twice"),
+                );
             }
         }
         fields.push(Field {
@@ -532,7 +607,10 @@ impl<'a> Entries<'a> {
             let k = e.key.to_string();
             if let Some(first) = map.get(&k) {
                 let first = cx.loc(first.key.span());
-                cx.err(e.key.span(), format!("duplicate `{k}` in {what} (first at {first})"));
+                cx.err(
+                    e.key.span(),
+                    format!("duplicate `{k}` in {what} (first at {first})"),
+                );
                 continue;
             }
             map.insert(k, e);
@@ -548,7 +626,12 @@ impl<'a> Entries<'a> {
         self.str_mods(cx, key, &[]).map(|(s, _)| s)
     }
 
-    fn str_mods(&mut self, cx: &mut Cx, key: &str, allowed: &[&str]) -> Option<(String, &'a Modifiers)> {
+    fn str_mods(
+        &mut self,
+        cx: &mut Cx,
+        key: &str,
+        allowed: &[&str],
+    ) -> Option<(String, &'a Modifiers)> {
         let e = self.take(key)?;
         match &e.value {
             Value::Str(s, m) => {
@@ -567,7 +650,10 @@ impl<'a> Entries<'a> {
         match &e.value {
             Value::Version(v) => version(cx, v),
             _ => {
-                cx.err(e.key.span(), format!("`{key}` takes a version such as `3.24`"));
+                cx.err(
+                    e.key.span(),
+                    format!("`{key}` takes a version such as `3.24`"),
+                );
                 None
             }
         }
@@ -621,14 +707,19 @@ fn endpoint_decl(
         }
         before.map(|before| OldTitle { title: t, before })
     });
-    let page = e.ident(cx, "page").and_then(|p| match p.to_string().as_str() {
-        "flow_methods" => Some(Page::FlowMethods),
-        "support" => Some(Page::Support),
-        other => {
-            cx.err(p.span(), format!("unknown page `{other}`: expected `flow_methods` or `support`"));
-            None
-        }
-    });
+    let page = e
+        .ident(cx, "page")
+        .and_then(|p| match p.to_string().as_str() {
+            "flow_methods" => Some(Page::FlowMethods),
+            "support" => Some(Page::Support),
+            other => {
+                cx.err(
+                    p.span(),
+                    format!("unknown page `{other}`: expected `flow_methods` or `support`"),
+                );
+                None
+            }
+        });
     let group_decl = e.ident(cx, "group").map(|g| g.to_string());
     let method = e.ident(cx, "method").and_then(|m| {
         let s = m.to_string();
@@ -656,17 +747,22 @@ fn endpoint_decl(
     let description = e.string(cx, "description");
     let permissions = e.string(cx, "permissions");
     let license = e.string(cx, "license");
-    let platform = e.str_mods(cx, "platform", &["since"]).map(|(t, m)| Platform {
-        text: t,
-        since: opt_version(cx, &m.since),
-    });
+    let platform = e
+        .str_mods(cx, "platform", &["since"])
+        .map(|(t, m)| Platform {
+            text: t,
+            since: opt_version(cx, &m.since),
+        });
     let jwt_scope = e.string(cx, "jwt_scope");
     let auth = match e.ident(cx, "auth") {
         None => true,
         Some(i) if i == "none" => false,
         Some(i) if i == "token" => true,
         Some(i) => {
-            cx.err(i.span(), format!("unknown auth `{i}`: expected `none` or `token`"));
+            cx.err(
+                i.span(),
+                format!("unknown auth `{i}`: expected `none` or `token`"),
+            );
             true
         }
     };
@@ -674,7 +770,10 @@ fn endpoint_decl(
     let idempotent = match idempotent_entry.map(|x| &x.value) {
         Some(Value::Bool(b)) => Some(b.value),
         Some(_) => {
-            cx.err(idempotent_entry.unwrap().key.span(), "`idempotent` takes `true` or `false`");
+            cx.err(
+                idempotent_entry.unwrap().key.span(),
+                "`idempotent` takes `true` or `false`",
+            );
             None
         }
         None => None,
@@ -723,7 +822,12 @@ fn endpoint_decl(
                 };
                 for k in &keys {
                     if !query.iter().any(|q| &q.wire == k) {
-                        cx.err(s.span(), format!("URI form names `{k}`, which is not a query parameter of {what}"));
+                        cx.err(
+                            s.span(),
+                            format!(
+                                "URI form names `{k}`, which is not a query parameter of {what}"
+                            ),
+                        );
                     }
                 }
                 UriForm {
@@ -751,7 +855,9 @@ fn endpoint_decl(
         }) => match r {
             ast::RequestDecl::None => Some(Request::None),
             ast::RequestDecl::Empty => Some(Request::Empty),
-            ast::RequestDecl::Xml(t) => root_type(cx, names, t, "request").map(|ty| Request::Xml { ty }),
+            ast::RequestDecl::Xml(t) => {
+                root_type(cx, names, t, "request").map(|ty| Request::Xml { ty })
+            }
             ast::RequestDecl::Multipart(t, part) => {
                 root_type(cx, names, t, "request").map(|ty| Request::Multipart {
                     ty,
@@ -760,7 +866,10 @@ fn endpoint_decl(
             }
         },
         Some(other) => {
-            cx.err(other.key.span(), "`request` takes none, empty, xml TYPE or multipart TYPE file \"part\"");
+            cx.err(
+                other.key.span(),
+                "`request` takes none, empty, xml TYPE or multipart TYPE file \"part\"",
+            );
             None
         }
     };
@@ -769,14 +878,20 @@ fn endpoint_decl(
             value: Value::Response(r),
             ..
         }) => {
-            let status = r.status.base10_parse::<u16>().ok().filter(|s| (200..300).contains(s));
+            let status = r
+                .status
+                .base10_parse::<u16>()
+                .ok()
+                .filter(|s| (200..300).contains(s));
             if status.is_none() {
                 cx.err(r.status.span(), "a success response has a 2xx status");
             }
             let body = match &r.body {
                 ast::ResponseBody::None => Some(ResponseBody::None),
                 ast::ResponseBody::Binary => Some(ResponseBody::Binary),
-                ast::ResponseBody::Xml(t) => root_type(cx, names, t, "response").map(ResponseBody::Xml),
+                ast::ResponseBody::Xml(t) => {
+                    root_type(cx, names, t, "response").map(ResponseBody::Xml)
+                }
             };
             match (status, body) {
                 (Some(status), Some(body)) => Some(Response { status, body }),
@@ -784,7 +899,10 @@ fn endpoint_decl(
             }
         }
         Some(other) => {
-            cx.err(other.key.span(), "`response` takes STATUS followed by none, binary or xml TYPE");
+            cx.err(
+                other.key.span(),
+                "`response` takes STATUS followed by none, binary or xml TYPE",
+            );
             None
         }
         None => None,
@@ -809,7 +927,12 @@ fn endpoint_decl(
                 text,
             }),
             Err(err) => {
-                let s = d.entries.iter().find(|x| x.key == "example").map(|x| x.key.span()).unwrap_or(span);
+                let s = d
+                    .entries
+                    .iter()
+                    .find(|x| x.key == "example")
+                    .map(|x| x.key.span())
+                    .unwrap_or(span);
                 cx.err(s, format!("cannot read example `{p}`: {err}"));
                 None
             }
@@ -817,7 +940,16 @@ fn endpoint_decl(
     });
     e.finish(cx, span, &what, &[]);
 
-    for key in ["title", "page", "group", "method", "path", "since", "description", "response"] {
+    for key in [
+        "title",
+        "page",
+        "group",
+        "method",
+        "path",
+        "since",
+        "description",
+        "response",
+    ] {
         if !d.entries.iter().any(|x| x.key == key) {
             missing(cx, span, &what, key);
         }
@@ -829,7 +961,10 @@ fn endpoint_decl(
     if let Some(g) = &group_decl
         && g != group
     {
-        cx.err(span, format!("{what} declares group `{g}` but lives in `{group}.tfspec`"));
+        cx.err(
+            span,
+            format!("{what} declares group `{g}` but lives in `{group}.tfspec`"),
+        );
     }
 
     // Path placeholders and path parameters must match one to one.
@@ -852,7 +987,10 @@ fn endpoint_decl(
                     .collect();
                 for h in holes {
                     if !declared.contains(h) {
-                        cx.err(*pspan, format!("path placeholder `{{{h}}}` has no path parameter in {what}"));
+                        cx.err(
+                            *pspan,
+                            format!("path placeholder `{{{h}}}` has no path parameter in {what}"),
+                        );
                     }
                 }
                 for pp in &path_params {
@@ -863,7 +1001,13 @@ fn endpoint_decl(
                             .find(|x| x.key == "path_params")
                             .map(|x| x.key.span())
                             .unwrap_or(*pspan);
-                        cx.err(s, format!("path parameter `{}` does not appear in the path of {what}", pp.name));
+                        cx.err(
+                            s,
+                            format!(
+                                "path parameter `{}` does not appear in the path of {what}",
+                                pp.name
+                            ),
+                        );
                     }
                 }
             }
@@ -874,7 +1018,13 @@ fn endpoint_decl(
         if let Some(v) = q.since
             && v < since
         {
-            cx.err(span, format!("{what}: parameter `{}` appears in {v}, before the endpoint ({since})", q.name));
+            cx.err(
+                span,
+                format!(
+                    "{what}: parameter `{}` appears in {v}, before the endpoint ({since})",
+                    q.name
+                ),
+            );
         }
     }
     let method = method?;
@@ -917,7 +1067,9 @@ fn placeholders(path: &str) -> Result<Vec<String>, String> {
         };
         let name = &after[..close];
         if !is_snake(name) {
-            return Err(format!("path placeholder `{{{name}}}` is not a snake_case name"));
+            return Err(format!(
+                "path placeholder `{{{name}}}` is not a snake_case name"
+            ));
         }
         out.push(name.to_owned());
         rest = &after[close + 1..];
@@ -933,7 +1085,10 @@ fn root_type(cx: &mut Cx, names: &Names, t: &syn::Ident, what: &str) -> Option<S
     match names.types.get(&s) {
         Some((TypeKindTag::Struct { root: true }, _)) => Some(s),
         Some(_) => {
-            cx.err(t.span(), format!("the {what} type `{s}` must be a `root` struct"));
+            cx.err(
+                t.span(),
+                format!("the {what} type `{s}` must be a `root` struct"),
+            );
             None
         }
         None => {
@@ -943,32 +1098,55 @@ fn root_type(cx: &mut Cx, names: &Names, t: &syn::Ident, what: &str) -> Option<S
     }
 }
 
-fn params(cx: &mut Cx, names: &Names, fields: &[ast::FieldDecl], path: bool, what: &str) -> Vec<Param> {
+fn params(
+    cx: &mut Cx,
+    names: &Names,
+    fields: &[ast::FieldDecl],
+    path: bool,
+    what: &str,
+) -> Vec<Param> {
     let mut out: Vec<Param> = Vec::new();
     for f in fields {
         let name = f.name.to_string();
         let pwhat = format!("parameter `{name}` of {what}");
         if !is_snake(&name) || RUST_KEYWORDS.contains(&name.as_str()) {
-            cx.err(f.name.span(), format!("parameter names are snake_case and not Rust keywords, not `{name}`"));
+            cx.err(
+                f.name.span(),
+                format!("parameter names are snake_case and not Rust keywords, not `{name}`"),
+            );
         }
         if out.iter().any(|p| p.name == name) {
-            cx.err(f.name.span(), format!("duplicate parameter `{name}` in {what}"));
+            cx.err(
+                f.name.span(),
+                format!("duplicate parameter `{name}` in {what}"),
+            );
             continue;
         }
         let allowed: &[&str] = if path {
             &["session", "page_name", "note", "doc"]
         } else {
-            &["as", "since", "range", "default", "fields", "note", "required", "doc"]
+            &[
+                "as", "since", "range", "default", "fields", "note", "required", "doc",
+            ]
         };
         check_mods(cx, &f.mods, allowed, &pwhat);
         let Some(ty) = resolve_type(cx, names, &f.ty) else {
             continue;
         };
         if matches!(ty, TypeRef::Struct(_)) {
-            cx.err(f.ty.span(), format!("{pwhat}: a parameter cannot have the element type `{}`", f.ty));
+            cx.err(
+                f.ty.span(),
+                format!(
+                    "{pwhat}: a parameter cannot have the element type `{}`",
+                    f.ty
+                ),
+            );
         }
         if f.mods.session.is_some() && ty != TypeRef::Id("SiteId".into()) {
-            cx.err(f.name.span(), format!("{pwhat}: only a `SiteId` comes from the session"));
+            cx.err(
+                f.name.span(),
+                format!("{pwhat}: only a `SiteId` comes from the session"),
+            );
         }
         let range = f.mods.range.as_ref().and_then(|(lo, hi)| {
             let (Ok(l), Ok(h)) = (lo.base10_parse::<i64>(), hi.base10_parse::<i64>()) else {
@@ -976,7 +1154,10 @@ fn params(cx: &mut Cx, names: &Names, fields: &[ast::FieldDecl], path: bool, wha
                 return None;
             };
             if !matches!(ty, TypeRef::Primitive(p) if p.is_integer()) {
-                cx.err(lo.span(), format!("{pwhat}: only integer parameters take a range"));
+                cx.err(
+                    lo.span(),
+                    format!("{pwhat}: only integer parameters take a range"),
+                );
             }
             if l > h {
                 cx.err(lo.span(), format!("{pwhat}: empty range {l}..={h}"));
@@ -985,18 +1166,25 @@ fn params(cx: &mut Cx, names: &Names, fields: &[ast::FieldDecl], path: bool, wha
         });
         let is_expr = matches!(ty, TypeRef::Primitive(Prim::Filter | Prim::Sort));
         if f.mods.fields.is_some() && !is_expr {
-            cx.err(f.name.span(), format!("{pwhat}: only Filter and Sort parameters offer `fields`"));
+            cx.err(
+                f.name.span(),
+                format!("{pwhat}: only Filter and Sort parameters offer `fields`"),
+            );
         }
         if is_expr && f.mods.fields.is_none() {
-            cx.err(f.name.span(), format!("{pwhat}: a Filter or Sort parameter lists its `fields`"));
+            cx.err(
+                f.name.span(),
+                format!("{pwhat}: a Filter or Sort parameter lists its `fields`"),
+            );
         }
         out.push(Param {
-            wire: f
-                .mods
-                .wire
-                .as_ref()
-                .map(LitStr::value)
-                .unwrap_or_else(|| if path { name.clone() } else { name.to_lower_camel_case() }),
+            wire: f.mods.wire.as_ref().map(LitStr::value).unwrap_or_else(|| {
+                if path {
+                    name.clone()
+                } else {
+                    name.to_lower_camel_case()
+                }
+            }),
             name,
             ty,
             list: f.list,
@@ -1016,9 +1204,18 @@ fn params(cx: &mut Cx, names: &Names, fields: &[ast::FieldDecl], path: bool, wha
 fn error_rows(cx: &mut Cx, names: &Names, rows: &[ast::ErrorRow]) -> Vec<ErrorRow> {
     let mut out = Vec::new();
     for r in rows {
-        check_mods(cx, &r.mods, &["since", "dropped", "was", "note"], "an error row");
-        let (Ok(status), Ok(code)) = (r.status.base10_parse::<u16>(), r.code.base10_parse::<u32>()) else {
-            cx.err(r.status.span(), "an error row is STATUS CODE \"summary\" \"condition\"");
+        check_mods(
+            cx,
+            &r.mods,
+            &["since", "dropped", "was", "note"],
+            "an error row",
+        );
+        let (Ok(status), Ok(code)) = (r.status.base10_parse::<u16>(), r.code.base10_parse::<u32>())
+        else {
+            cx.err(
+                r.status.span(),
+                "an error row is STATUS CODE \"summary\" \"condition\"",
+            );
             continue;
         };
         if code / 1000 != u32::from(status) {
@@ -1029,7 +1226,10 @@ fn error_rows(cx: &mut Cx, names: &Names, rows: &[ast::ErrorRow]) -> Vec<ErrorRo
             continue;
         }
         let Some(def) = names.codes.get(&code) else {
-            cx.err(r.code.span(), format!("unknown error code {code} (add it to errors.tfspec)"));
+            cx.err(
+                r.code.span(),
+                format!("unknown error code {code} (add it to errors.tfspec)"),
+            );
             continue;
         };
         let was = r.mods.was.as_ref().and_then(|(s, c, v)| {

@@ -66,7 +66,9 @@ pub fn capability(name: CapabilityName, mode: CapabilityMode) -> Capability {
 
 /// Runs one endpoint with fixed inputs; returns the decoded answer's Debug text.
 pub fn call(client: &Client, id: &str) -> Result<String, String> {
-    fn show<T: std::fmt::Debug, E: std::fmt::Display>(r: Result<T, Error<E>>) -> Result<String, String> {
+    fn show<T: std::fmt::Debug, E: std::fmt::Display>(
+        r: Result<T, Error<E>>,
+    ) -> Result<String, String> {
         r.map(|v| format!("{v:?}")).map_err(|e| e.to_string())
     }
     match id {
@@ -103,7 +105,13 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                 .page_number(2)
                 .send(),
         ),
-        "query_flows_for_user" => show(client.query_flows_for_user(USER).owned_by(true).page_size(10).send()),
+        "query_flows_for_user" => show(
+            client
+                .query_flows_for_user(USER)
+                .owned_by(true)
+                .page_size(10)
+                .send(),
+        ),
         "query_flow" => show(client.query_flow(FLOW).send()),
         "publish_flow" => show(
             client
@@ -130,7 +138,10 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                     }],
                 })
                 .overwrite(true)
-                .file(FilePart::from_bytes("coffee.tflx", b"PK\x03\x04flow-bytes".to_vec()))
+                .file(FilePart::from_bytes(
+                    "coffee.tflx",
+                    b"PK\x03\x04flow-bytes".to_vec(),
+                ))
                 .send(),
         ),
         "update_flow" => show(
@@ -154,10 +165,17 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
         ),
         "delete_flow" => show(client.delete_flow(FLOW).send()),
         "download_flow" => {
-            let mut d = client.download_flow(FLOW).send().map_err(|e| e.to_string())?;
+            let mut d = client
+                .download_flow(FLOW)
+                .send()
+                .map_err(|e| e.to_string())?;
             let mut bytes = Vec::new();
             std::io::Read::read_to_end(&mut d, &mut bytes).map_err(|e| e.to_string())?;
-            Ok(format!("{:?} {:?}", d.filename, String::from_utf8_lossy(&bytes)))
+            Ok(format!(
+                "{:?} {:?}",
+                d.filename,
+                String::from_utf8_lossy(&bytes)
+            ))
         }
         "run_flow_now" => show(
             client
@@ -275,7 +293,10 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                                         id: GROUP.into(),
                                         name: None,
                                     }),
-                                    capabilities: vec![capability(CapabilityName::Delete, CapabilityMode::Deny)],
+                                    capabilities: vec![capability(
+                                        CapabilityName::Delete,
+                                        CapabilityMode::Deny,
+                                    )],
                                 },
                             ],
                         },
@@ -286,12 +307,22 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
         "list_flow_permissions" => show(client.list_flow_permissions(FLOW).send()),
         "delete_flow_permission_for_group" => show(
             client
-                .delete_flow_permission_for_group(FLOW, GROUP, CapabilityName::Write, CapabilityMode::Deny)
+                .delete_flow_permission_for_group(
+                    FLOW,
+                    GROUP,
+                    CapabilityName::Write,
+                    CapabilityMode::Deny,
+                )
                 .send(),
         ),
         "delete_flow_permission_for_user" => show(
             client
-                .delete_flow_permission_for_user(FLOW, USER, CapabilityName::ExportXml, CapabilityMode::Allow)
+                .delete_flow_permission_for_user(
+                    FLOW,
+                    USER,
+                    CapabilityName::ExportXml,
+                    CapabilityMode::Allow,
+                )
                 .send(),
         ),
         other => panic!("endpoint {other} has no case in this test"),
@@ -300,29 +331,60 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
 
 /// The scripted success answer of each endpoint: its example where the spec keeps one.
 pub fn answer(id: &str) -> Answer {
-    let has_example = crate::spec_dir().join("examples").join(format!("{id}.xml")).exists();
+    let has_example = crate::spec_dir()
+        .join("examples")
+        .join(format!("{id}.xml"))
+        .exists();
     if has_example {
         let status = if id == "publish_flow" { 201 } else { 200 };
         return Answer::xml(status, example(id));
     }
     match id {
-        "sign_in" => Answer::xml(200, doc(r#"<credentials token="session-token" estimatedTimeToExpiration="364:48:01"><site id="site-9" contentUrl="marketing"/><user id="user-9"/></credentials>"#)),
-        "sign_out" | "delete_flow" | "delete_flow_permission_for_group" | "delete_flow_permission_for_user" => Answer::empty(204),
+        "sign_in" => Answer::xml(
+            200,
+            doc(
+                r#"<credentials token="session-token" estimatedTimeToExpiration="364:48:01"><site id="site-9" contentUrl="marketing"/><user id="user-9"/></credentials>"#,
+            ),
+        ),
+        "sign_out"
+        | "delete_flow"
+        | "delete_flow_permission_for_group"
+        | "delete_flow_permission_for_user" => Answer::empty(204),
         "cancel_flow_run" => Answer::empty(200),
-        "server_info" => Answer::xml(200, doc(r#"<serverInfo><productVersion build="20242.24.0612.0334">2024.2.0</productVersion><prepConductorVersion>20242.24.0612.0334</prepConductorVersion><restApiVersion>3.23</restApiVersion><platform>linux</platform></serverInfo>"#)),
-        "query_job" => Answer::xml(200, doc(r#"<job id="57a8d2f6-899c-4c0f-9b25-fe0d007c5ad0" mode="Asynchronous" type="RunFlow" progress="100" createdAt="2024-04-09T18:54:12Z" completedAt="" finishCode="0"><runFlowJobType flowRunId="34b9f6d3-222a-4f2f-8a22-dd2f228a6ff2"><flow id="d00700fe-28a0-4ece-a7af-5543ddf38a82" name="Coffee"/></runFlowJobType></job>"#)),
-        "initiate_file_upload" | "append_to_file_upload" => Answer::xml(201, doc(r#"<fileUpload uploadSessionId="6:B3D4-0" fileSize="0"/>"#)),
+        "server_info" => Answer::xml(
+            200,
+            doc(
+                r#"<serverInfo><productVersion build="20242.24.0612.0334">2024.2.0</productVersion><prepConductorVersion>20242.24.0612.0334</prepConductorVersion><restApiVersion>3.23</restApiVersion><platform>linux</platform></serverInfo>"#,
+            ),
+        ),
+        "query_job" => Answer::xml(
+            200,
+            doc(
+                r#"<job id="57a8d2f6-899c-4c0f-9b25-fe0d007c5ad0" mode="Asynchronous" type="RunFlow" progress="100" createdAt="2024-04-09T18:54:12Z" completedAt="" finishCode="0"><runFlowJobType flowRunId="34b9f6d3-222a-4f2f-8a22-dd2f228a6ff2"><flow id="d00700fe-28a0-4ece-a7af-5543ddf38a82" name="Coffee"/></runFlowJobType></job>"#,
+            ),
+        ),
+        "initiate_file_upload" | "append_to_file_upload" => Answer::xml(
+            201,
+            doc(r#"<fileUpload uploadSessionId="6:B3D4-0" fileSize="0"/>"#),
+        ),
         "download_flow" => Answer {
             status: 200,
             headers: vec![
                 ("Content-Type".into(), "application/octet-stream".into()),
-                ("Content-Disposition".into(), r#"attachment; filename="../Coffee Chain.tflx""#.into()),
+                (
+                    "Content-Disposition".into(),
+                    r#"attachment; filename="../Coffee Chain.tflx""#.into(),
+                ),
             ],
             body: b"PK\x03\x04flow".to_vec(),
             delay: None,
         },
-        "update_flow_connection" => Answer::xml(200, doc(r#"<connection id="5fd1c1db-572f-4ebd-94e7-a09e212bc147" serverAddress="db2.example.com" serverPort="1433" userName="svc"/>"#)),
+        "update_flow_connection" => Answer::xml(
+            200,
+            doc(
+                r#"<connection id="5fd1c1db-572f-4ebd-94e7-a09e212bc147" serverAddress="db2.example.com" serverPort="1433" userName="svc"/>"#,
+            ),
+        ),
         other => panic!("no answer scripted for {other}"),
     }
 }
-

@@ -42,7 +42,10 @@ impl Recorded {
     }
 
     fn raw_header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A header's value.
@@ -84,7 +87,10 @@ impl Answer {
     pub fn xml(status: u16, body: impl Into<String>) -> Answer {
         Answer {
             status,
-            headers: vec![("Content-Type".into(), "application/xml;charset=utf-8".into())],
+            headers: vec![(
+                "Content-Type".into(),
+                "application/xml;charset=utf-8".into(),
+            )],
             body: body.into().into_bytes(),
             delay: None,
         }
@@ -141,9 +147,25 @@ impl TestServer {
                 let mut headers: Vec<(String, String)> = req
                     .headers()
                     .iter()
-                    .map(|h| (h.field.as_str().as_str().to_ascii_lowercase(), h.value.as_str().to_owned()))
-                    .filter(|(k, _)| !matches!(k.as_str(), "host" | "user-agent" | "accept-encoding" | "connection"))
-                    .map(|(k, v)| if k == "x-tableau-auth" { (k, "<token>".to_owned()) } else { (k, v) })
+                    .map(|h| {
+                        (
+                            h.field.as_str().as_str().to_ascii_lowercase(),
+                            h.value.as_str().to_owned(),
+                        )
+                    })
+                    .filter(|(k, _)| {
+                        !matches!(
+                            k.as_str(),
+                            "host" | "user-agent" | "accept-encoding" | "connection"
+                        )
+                    })
+                    .map(|(k, v)| {
+                        if k == "x-tableau-auth" {
+                            (k, "<token>".to_owned())
+                        } else {
+                            (k, v)
+                        }
+                    })
                     .collect();
                 headers.sort();
                 r.lock().unwrap().push(Recorded {
@@ -152,13 +174,24 @@ impl TestServer {
                     headers,
                     body,
                 });
-                let answer = a.lock().unwrap().pop_front().unwrap_or_else(|| Answer::error(500, 500000, "No scripted answer", "The test scripted no answer for this request."));
+                let answer = a.lock().unwrap().pop_front().unwrap_or_else(|| {
+                    Answer::error(
+                        500,
+                        500000,
+                        "No scripted answer",
+                        "The test scripted no answer for this request.",
+                    )
+                });
                 if let Some(d) = answer.delay {
                     std::thread::sleep(d);
                 }
-                let mut resp = tiny_http::Response::from_data(answer.body).with_status_code(answer.status);
+                let mut resp =
+                    tiny_http::Response::from_data(answer.body).with_status_code(answer.status);
                 for (k, v) in answer.headers {
-                    resp.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("valid header"));
+                    resp.add_header(
+                        tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes())
+                            .expect("valid header"),
+                    );
                 }
                 let _ = req.respond(resp);
             }
@@ -193,8 +226,13 @@ impl TestServer {
     }
 
     /// A client of this server, configured further by `f`, signed in.
-    pub fn client_with(&self, f: impl FnOnce(tableau_flows::ClientBuilder) -> tableau_flows::ClientBuilder) -> tableau_flows::Client {
-        let client = f(tableau_flows::Client::builder(self.url.clone())).build().expect("client");
+    pub fn client_with(
+        &self,
+        f: impl FnOnce(tableau_flows::ClientBuilder) -> tableau_flows::ClientBuilder,
+    ) -> tableau_flows::Client {
+        let client = f(tableau_flows::Client::builder(self.url.clone()))
+            .build()
+            .expect("client");
         client.set_session(tableau_flows::Session {
             token: tableau_flows::Secret::new("token-1"),
             site_id: "site-1".into(),

@@ -60,26 +60,85 @@ fn the_good_spec_is_accepted() {
 #[test]
 fn diagnostics() {
     let cases: Vec<(&str, String)> = vec![
-        ("unknown type", broken("flow_id: FlowId", "flow_id: FlowIdent")),
+        (
+            "unknown type",
+            broken("flow_id: FlowId", "flow_id: FlowIdent"),
+        ),
         ("unknown error code", broken("404 404027", "404 404099")),
-        ("code does not start with its status", broken("404 404027", "403 404027")),
-        ("duplicate endpoint", check(&format!("{GOOD_ENDPOINT}{GOOD_ENDPOINT}"))),
-        ("duplicate key", broken("since: 3.3,", "since: 3.3,\n    since: 3.4,")),
+        (
+            "code does not start with its status",
+            broken("404 404027", "403 404027"),
+        ),
+        (
+            "duplicate endpoint",
+            check(&format!("{GOOD_ENDPOINT}{GOOD_ENDPOINT}")),
+        ),
+        (
+            "duplicate key",
+            broken("since: 3.3,", "since: 3.3,\n    since: 3.4,"),
+        ),
         ("missing required key", broken("    method: GET,\n", "")),
-        ("placeholder without parameter", broken("/flows/{flow_id}", "/flows/{flow_id}/{step_id}")),
-        ("parameter not in path", broken("/flows/{flow_id}\"", "/flows\"")),
+        (
+            "placeholder without parameter",
+            broken("/flows/{flow_id}", "/flows/{flow_id}/{step_id}"),
+        ),
+        (
+            "parameter not in path",
+            broken("/flows/{flow_id}\"", "/flows\""),
+        ),
         ("malformed version", broken("since: 3.3", "since: 3.3.1")),
-        ("malformed version literal", broken("since: 3.3", "since: 3")),
+        (
+            "malformed version literal",
+            broken("since: 3.3", "since: 3"),
+        ),
         ("unknown key", broken("title:", "titel:")),
         ("unknown method", broken("method: GET", "method: FETCH")),
-        ("syntax error", broken("description: \"Returns a flow.\",", "description \"Returns a flow.\",")),
-        ("unknown erratum", broken("since: 3.3,", "since: 3.3,\n    notes: [E99],")),
-        ("response type is not a root", broken("xml QueryFlowResponse", "xml Flow")),
-        ("duplicate field", check(&format!("{GOOD_ENDPOINT}\nstruct Two \"x\" {{ attr a: String, attr a: String }}"))),
-        ("keyword field", check(&format!("{GOOD_ENDPOINT}\nstruct Two \"x\" {{ attr type: String }}"))),
-        ("list without item", check(&format!("{GOOD_ENDPOINT}\nstruct Two \"x\" {{ list flows: Flow }}"))),
-        ("duplicate error code in registry", check(&format!("{GOOD_ENDPOINT}\nerror_codes {{ 404027 Again \"Again\", }}"))),
-        ("range on a string", broken("    response:", "    query { name: String range 1..=3 \"x\" },\n    response:")),
+        (
+            "syntax error",
+            broken(
+                "description: \"Returns a flow.\",",
+                "description \"Returns a flow.\",",
+            ),
+        ),
+        (
+            "unknown erratum",
+            broken("since: 3.3,", "since: 3.3,\n    notes: [E99],"),
+        ),
+        (
+            "response type is not a root",
+            broken("xml QueryFlowResponse", "xml Flow"),
+        ),
+        (
+            "duplicate field",
+            check(&format!(
+                "{GOOD_ENDPOINT}\nstruct Two \"x\" {{ attr a: String, attr a: String }}"
+            )),
+        ),
+        (
+            "keyword field",
+            check(&format!(
+                "{GOOD_ENDPOINT}\nstruct Two \"x\" {{ attr type: String }}"
+            )),
+        ),
+        (
+            "list without item",
+            check(&format!(
+                "{GOOD_ENDPOINT}\nstruct Two \"x\" {{ list flows: Flow }}"
+            )),
+        ),
+        (
+            "duplicate error code in registry",
+            check(&format!(
+                "{GOOD_ENDPOINT}\nerror_codes {{ 404027 Again \"Again\", }}"
+            )),
+        ),
+        (
+            "range on a string",
+            broken(
+                "    response:",
+                "    query { name: String range 1..=3 \"x\" },\n    response:",
+            ),
+        ),
         ("non-2xx success", broken("200 xml", "404 xml")),
     ];
     let mut out = String::new();
@@ -89,7 +148,10 @@ fn diagnostics() {
             assert!(line.starts_with("spec/"), "case `{name}`: {line}");
             let mut parts = line.splitn(4, ':');
             let (_, l, c) = (parts.next(), parts.next().unwrap(), parts.next().unwrap());
-            assert!(l.parse::<usize>().is_ok() && c.parse::<usize>().is_ok(), "case `{name}`: no LINE:COL in {line}");
+            assert!(
+                l.parse::<usize>().is_ok() && c.parse::<usize>().is_ok(),
+                "case `{name}`: no LINE:COL in {line}"
+            );
         }
         out.push_str(&format!("## {name}\n{diags}\n\n"));
     }
@@ -104,9 +166,23 @@ fn build_failure_prints_file_line_col() {
     let spec = dir.join("spec");
     std::fs::create_dir_all(&spec).unwrap();
     std::fs::write(spec.join("base.tfspec"), BASE).unwrap();
-    std::fs::write(spec.join("flows.tfspec"), GOOD_ENDPOINT.replace("404 404027", "403 404027")).unwrap();
+    std::fs::write(
+        spec.join("flows.tfspec"),
+        GOOD_ENDPOINT.replace("404 404027", "403 404027"),
+    )
+    .unwrap();
     let out = std::process::Command::new(env!("CARGO"))
-        .args(["run", "-q", "-p", "tableau-flows-codegen", "--bin", "flowspec", "--", "check", "--spec"])
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "tableau-flows-codegen",
+            "--bin",
+            "flowspec",
+            "--",
+            "check",
+            "--spec",
+        ])
         .arg(&spec)
         .output()
         .unwrap();
@@ -114,7 +190,9 @@ fn build_failure_prints_file_line_col() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("spec/flows.tfspec:16:13: error code 404027 does not start with its HTTP status 403"),
+        stderr.contains(
+            "spec/flows.tfspec:16:13: error code 404027 does not start with its HTTP status 403"
+        ),
         "{stderr}"
     );
 }

@@ -18,8 +18,18 @@ fn every_endpoint_request_and_answer() {
         let req = &requests[0];
         assert_eq!(req.method, e.method, "{}", e.id);
         let expected_prefix = format!("/api/3.24{}", e.path.split('{').next().unwrap());
-        assert!(req.url.starts_with(&expected_prefix), "{}: {}", e.id, req.url);
-        assert_eq!(req.header("x-tableau-auth").is_some(), e.auth, "{}: auth header", e.id);
+        assert!(
+            req.url.starts_with(&expected_prefix),
+            "{}: {}",
+            e.id,
+            req.url
+        );
+        assert_eq!(
+            req.header("x-tableau-auth").is_some(),
+            e.auth,
+            "{}: auth header",
+            e.id
+        );
         insta::assert_snapshot!(format!("request_{}", e.id), req.render());
         assert!(!result.is_empty(), "{}", e.id);
     }
@@ -32,8 +42,14 @@ fn secrets_are_sent_but_never_shown() {
     server.push(answer("sign_in"));
     let out = call(&client, "sign_in").unwrap();
     let req = &server.take_requests()[0];
-    assert!(req.body_text().contains(r#"personalAccessTokenSecret="s3cr3t""#));
-    assert!(!out.contains("session-token"), "Debug shows the token: {out}");
+    assert!(
+        req.body_text()
+            .contains(r#"personalAccessTokenSecret="s3cr3t""#)
+    );
+    assert!(
+        !out.contains("session-token"),
+        "Debug shows the token: {out}"
+    );
     assert!(out.contains("<redacted>") || out.contains("Secret(<redacted>)"));
     assert!(!format!("{:?}", client.session()).contains("token-1"));
 }
@@ -45,17 +61,34 @@ fn decoded_answers() {
     server.push(answer("query_flow"));
     let q = client.query_flow("flow-1").send().unwrap();
     assert_eq!(q.output_steps.len(), 3);
-    assert_eq!(q.flow.name.as_deref(), Some("SQLServerUserNamePassword Good"));
+    assert_eq!(
+        q.flow.name.as_deref(),
+        Some("SQLServerUserNamePassword Good")
+    );
     server.push(answer("get_flow_runs"));
     let runs = client.get_flow_runs().send().unwrap();
-    assert!(runs.pagination.is_none(), "real servers send no pagination (S1)");
-    assert!(runs.runs.iter().any(|r| r.status == Some(RunStatus::InProgress) && r.completed_at.is_none()));
+    assert!(
+        runs.pagination.is_none(),
+        "real servers send no pagination (S1)"
+    );
+    assert!(
+        runs.runs
+            .iter()
+            .any(|r| r.status == Some(RunStatus::InProgress) && r.completed_at.is_none())
+    );
     server.push(answer("download_flow"));
     let d = client.download_flow("flow-1").send().unwrap();
-    assert_eq!(d.filename.as_deref(), Some("Coffee Chain.tflx"), "directories are stripped from the file name");
+    assert_eq!(
+        d.filename.as_deref(),
+        Some("Coffee Chain.tflx"),
+        "directories are stripped from the file name"
+    );
     server.push(answer("server_info"));
     let info = client.server_info().send().unwrap();
-    assert_eq!(info.server_info.unwrap().rest_api_version.as_deref(), Some("3.23"));
+    assert_eq!(
+        info.server_info.unwrap().rest_api_version.as_deref(),
+        Some("3.23")
+    );
 }
 
 #[test]
@@ -64,33 +97,52 @@ fn path_segments_are_percent_encoded() {
     let client = server.client();
     server.push(Answer::empty(204));
     client.delete_flow("a/b c?d").send().unwrap();
-    assert_eq!(server.take_requests()[0].url, "/api/3.24/sites/site-1/flows/a%2Fb%20c%3Fd");
+    assert_eq!(
+        server.take_requests()[0].url,
+        "/api/3.24/sites/site-1/flows/a%2Fb%20c%3Fd"
+    );
 }
 
 #[test]
 fn service_errors_are_typed_per_endpoint() {
     let server = TestServer::start();
     let client = server.client();
-    server.push(Answer::error(404, 404027, "Flow not found", "No flow with id flow-9."));
+    server.push(Answer::error(
+        404,
+        404027,
+        "Flow not found",
+        "No flow with id flow-9.",
+    ));
     let err = client.query_flow("flow-9").send().unwrap_err();
-    let Error::Api(api) = &err else { panic!("{err:?}") };
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(api.status, 404);
     assert_eq!(api.code, ErrorCode::FlowNotFound);
     assert_eq!(api.code.code(), 404027);
     assert_eq!(api.kind, QueryFlowError::FlowNotFound);
     assert_eq!(api.summary, "Flow not found");
     assert_eq!(api.detail, "No flow with id flow-9.");
-    assert_eq!(err.to_string(), "HTTP 404, error 404027: Flow not found: No flow with id flow-9.");
+    assert_eq!(
+        err.to_string(),
+        "HTTP 404, error 404027: Flow not found: No flow with id flow-9."
+    );
 
     // A code the endpoint's table does not list.
     server.push(Answer::error(404, 404036, "Flow run not found", "x"));
     let err = client.query_flow("flow-9").send().unwrap_err();
-    assert_eq!(err.kind(), Some(QueryFlowError::Unhandled(ErrorCode::FlowRunNotFound)));
+    assert_eq!(
+        err.kind(),
+        Some(QueryFlowError::Unhandled(ErrorCode::FlowRunNotFound))
+    );
 
     // A code nobody knows.
     server.push(Answer::error(400, 400999, "New", "x"));
     let err = client.query_flow("flow-9").send().unwrap_err();
-    assert_eq!(err.kind(), Some(QueryFlowError::Unhandled(ErrorCode::Other(400999))));
+    assert_eq!(
+        err.kind(),
+        Some(QueryFlowError::Unhandled(ErrorCode::Other(400999)))
+    );
     assert_eq!(ErrorCode::Other(400999).http_status(), 400);
 }
 
@@ -98,14 +150,22 @@ fn service_errors_are_typed_per_endpoint() {
 fn a_2xx_answer_holding_an_error_is_an_error() {
     let server = TestServer::start();
     let client = server.client();
-    server.push(Answer::error(200, 403135, "Flow run already complete", "Run run-1 finished."));
+    server.push(Answer::error(
+        200,
+        403135,
+        "Flow run already complete",
+        "Run run-1 finished.",
+    ));
     let err = client.cancel_flow_run("run-1").send().unwrap_err();
     let Error::Api(api) = err else { panic!() };
     assert_eq!(api.status, 200);
     assert_eq!(api.kind, CancelFlowRunError::FlowRunAlreadyComplete);
     // Also when the success answer is a document.
     server.push(Answer::error(200, 404027, "Flow not found", "gone"));
-    assert_eq!(client.query_flow("f").send().unwrap_err().kind(), Some(QueryFlowError::FlowNotFound));
+    assert_eq!(
+        client.query_flow("f").send().unwrap_err().kind(),
+        Some(QueryFlowError::FlowNotFound)
+    );
 }
 
 #[test]
@@ -121,8 +181,14 @@ fn answers_that_are_not_error_documents() {
         other => panic!("{other:?}"),
     }
     server.push(Answer::xml(200, "<tsResponse><flow id=\"f\"><project"));
-    assert!(matches!(client.query_flow("f").send().unwrap_err(), Error::Decode(_)));
-    server.push(Answer::xml(200, doc(r#"<flow id="f" createdAt="yesterday"/>"#)));
+    assert!(matches!(
+        client.query_flow("f").send().unwrap_err(),
+        Error::Decode(_)
+    ));
+    server.push(Answer::xml(
+        200,
+        doc(r#"<flow id="f" createdAt="yesterday"/>"#),
+    ));
     let err = client.query_flow("f").send().unwrap_err();
     assert!(err.to_string().contains("createdAt"), "{err}");
 }
@@ -133,41 +199,91 @@ fn calls_newer_than_the_client_fail_before_sending() {
     let client = server.client_with(|b| b.api_version(ApiVersion::new(3, 6)));
     // An endpoint newer than 3.6.
     let err = client.get_flow_runs().send().unwrap_err();
-    assert_eq!(err.to_string(), "endpoint get_flow_runs needs API 3.10, but the client speaks API 3.6");
+    assert_eq!(
+        err.to_string(),
+        "endpoint get_flow_runs needs API 3.10, but the client speaks API 3.6"
+    );
     // A query parameter newer than 3.6.
-    let err = client.run_flow_now("f", RunFlowNowRequest::default()).flow_run_mode(FlowRunMode::Full).send().unwrap_err();
-    assert_eq!(err.to_string(), "query parameter `flowRunMode` of run_flow_now needs API 3.24, but the client speaks API 3.6");
+    let err = client
+        .run_flow_now("f", RunFlowNowRequest::default())
+        .flow_run_mode(FlowRunMode::Full)
+        .send()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "query parameter `flowRunMode` of run_flow_now needs API 3.24, but the client speaks API 3.6"
+    );
     // A body field newer than 3.6.
     let err = client
-        .run_flow_now("f", RunFlowNowRequest { flow_run_spec: Some(flow_run_spec()) })
+        .run_flow_now(
+            "f",
+            RunFlowNowRequest {
+                flow_run_spec: Some(flow_run_spec()),
+            },
+        )
         .send()
         .unwrap_err();
-    assert!(matches!(&err, Error::Unsupported(v) if v.required == ApiVersion::new(3, 24)), "{err}");
+    assert!(
+        matches!(&err, Error::Unsupported(v) if v.required == ApiVersion::new(3, 24)),
+        "{err}"
+    );
     // An enum value newer than 3.6, in a body and in a path.
     let err = call(&client, "add_flow_permissions").unwrap_err();
-    assert_eq!(err, "CapabilityName::Execute needs API 3.24, but the client speaks API 3.6");
+    assert_eq!(
+        err,
+        "CapabilityName::Execute needs API 3.24, but the client speaks API 3.6"
+    );
     let err = client
-        .delete_flow_permission_for_user("f", "u", CapabilityName::WebAuthoringForFlows, CapabilityMode::Allow)
+        .delete_flow_permission_for_user(
+            "f",
+            "u",
+            CapabilityName::WebAuthoringForFlows,
+            CapabilityMode::Allow,
+        )
         .send()
         .unwrap_err();
-    assert!(err.to_string().starts_with("CapabilityName::WebAuthoringForFlows needs API 3.24"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("CapabilityName::WebAuthoringForFlows needs API 3.24"),
+        "{err}"
+    );
     assert!(server.take_requests().is_empty(), "nothing may be sent");
     // What 3.6 had still works.
     server.push(Answer::empty(204));
-    client.delete_flow_permission_for_user("f", "u", CapabilityName::Read, CapabilityMode::Allow).send().unwrap();
-    assert_eq!(server.take_requests()[0].url, "/api/3.6/sites/site-1/flows/f/permissions/users/u/Read/Allow");
+    client
+        .delete_flow_permission_for_user("f", "u", CapabilityName::Read, CapabilityMode::Allow)
+        .send()
+        .unwrap();
+    assert_eq!(
+        server.take_requests()[0].url,
+        "/api/3.6/sites/site-1/flows/f/permissions/users/u/Read/Allow"
+    );
 }
 
 #[test]
 fn bad_arguments_and_missing_sessions_fail_before_sending() {
     let server = TestServer::start();
     let client = server.client();
-    let err = client.query_flows_for_site().page_size(0).send().unwrap_err();
-    assert_eq!(err.to_string(), "invalid argument: pageSize must be between 1 and 1000, not 0");
-    let err = client.query_flows_for_site().page_size(1001).send().unwrap_err();
+    let err = client
+        .query_flows_for_site()
+        .page_size(0)
+        .send()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid argument: pageSize must be between 1 and 1000, not 0"
+    );
+    let err = client
+        .query_flows_for_site()
+        .page_size(1001)
+        .send()
+        .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)));
     client.clear_session();
-    assert!(matches!(client.query_flow("f").send().unwrap_err(), Error::NotSignedIn));
+    assert!(matches!(
+        client.query_flow("f").send().unwrap_err(),
+        Error::NotSignedIn
+    ));
     assert!(server.take_requests().is_empty());
     // Endpoints without auth need no session.
     server.push(answer("server_info"));
@@ -177,8 +293,17 @@ fn bad_arguments_and_missing_sessions_fail_before_sending() {
 
 #[test]
 fn plain_http_only_to_loopback() {
-    assert!(Client::builder("http://tableau.example.com").build().is_err());
-    assert!(Client::builder("http://tableau.example.com").allow_plain_http(true).build().is_ok());
+    assert!(
+        Client::builder("http://tableau.example.com")
+            .build()
+            .is_err()
+    );
+    assert!(
+        Client::builder("http://tableau.example.com")
+            .allow_plain_http(true)
+            .build()
+            .is_ok()
+    );
     assert!(Client::builder("http://127.0.0.1:8080").build().is_ok());
     assert!(Client::builder("ftp://x").build().is_err());
 }

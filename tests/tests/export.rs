@@ -29,20 +29,46 @@ fn export_has_the_documented_keys() {
             assert!(r["status"].is_u64() && r["code"].is_u64() && r["summary"].is_string());
         }
     }
-    let run = endpoints.iter().find(|e| e["id"] == "run_flow_now").unwrap();
+    let run = endpoints
+        .iter()
+        .find(|e| e["id"] == "run_flow_now")
+        .unwrap();
     assert_eq!(run["path"], "/sites/{site_id}/flows/{flow_id}/run");
-    let mode = run["query"].as_array().unwrap().iter().find(|q| q["name"] == "flowRunMode").unwrap();
+    let mode = run["query"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "flowRunMode")
+        .unwrap();
     assert_eq!(mode["since"], "3.24");
-    assert!(doc["errorCodes"].as_array().unwrap().iter().any(|c| c["code"] == 404027));
-    assert!(doc["types"].as_array().unwrap().iter().any(|t| t["name"] == "Flow"));
+    assert!(
+        doc["errorCodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == 404027)
+    );
+    assert!(
+        doc["types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "Flow")
+    );
 }
 
 #[test]
 fn flow_methods_pages_are_covered() {
     let doc = export();
     let endpoints = doc["endpoints"].as_array().unwrap();
-    let on_page: Vec<_> = endpoints.iter().filter(|e| e["page"] == "flowMethods").collect();
-    let mut titles: Vec<&str> = on_page.iter().map(|e| e["title"].as_str().unwrap()).collect();
+    let on_page: Vec<_> = endpoints
+        .iter()
+        .filter(|e| e["page"] == "flowMethods")
+        .collect();
+    let mut titles: Vec<&str> = on_page
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
     titles.dedup();
     // 24 methods on the 3.24 page (Delete Flow Permission has two URIs, so 25 endpoints).
     assert_eq!(on_page.len(), 25);
@@ -50,11 +76,32 @@ fn flow_methods_pages_are_covered() {
     // 17 methods existed as of 3.6.
     let in_36: std::collections::BTreeSet<&str> = on_page
         .iter()
-        .filter(|e| e["since"].as_str().unwrap().parse::<tableau_flows::ApiVersion>().unwrap() <= tableau_flows::ApiVersion::new(3, 6))
+        .filter(|e| {
+            e["since"]
+                .as_str()
+                .unwrap()
+                .parse::<tableau_flows::ApiVersion>()
+                .unwrap()
+                <= tableau_flows::ApiVersion::new(3, 6)
+        })
         .map(|e| e["title"].as_str().unwrap())
         .collect();
     assert_eq!(in_36.len(), 17);
-    let mut support: Vec<&str> = endpoints.iter().filter(|e| e["page"] == "support").map(|e| e["id"].as_str().unwrap()).collect();
+    let mut support: Vec<&str> = endpoints
+        .iter()
+        .filter(|e| e["page"] == "support")
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
     support.sort_unstable();
-    assert_eq!(support, ["append_to_file_upload", "initiate_file_upload", "query_job", "server_info", "sign_in", "sign_out"]);
+    assert_eq!(
+        support,
+        [
+            "append_to_file_upload",
+            "initiate_file_upload",
+            "query_job",
+            "server_info",
+            "sign_in",
+            "sign_out"
+        ]
+    );
 }

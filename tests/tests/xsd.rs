@@ -58,10 +58,16 @@ const RELAXATIONS: &[(&str, &str, &str)] = &[
 ];
 
 fn relaxed_schema() -> PathBuf {
-    let original = std::fs::read_to_string(tableau_flows_tests::spec_dir().join("reference/ts-api_3_29.xsd")).unwrap();
+    let original =
+        std::fs::read_to_string(tableau_flows_tests::spec_dir().join("reference/ts-api_3_29.xsd"))
+            .unwrap();
     let mut xsd = original.clone();
     for (from, to, why) in RELAXATIONS {
-        assert_eq!(xsd.matches(from).count(), 1, "relaxation no longer applies exactly once: {why}");
+        assert_eq!(
+            xsd.matches(from).count(),
+            1,
+            "relaxation no longer applies exactly once: {why}"
+        );
         xsd = xsd.replacen(from, to, 1);
     }
     let dir = std::env::temp_dir().join(format!("tableau-flows-xsd-{}", std::process::id()));
@@ -97,7 +103,11 @@ fn payload(req: &Recorded) -> Option<String> {
 
 fn with_namespace(xml: &str) -> String {
     assert!(xml.starts_with("<tsRequest"), "{xml}");
-    xml.replacen("<tsRequest", "<tsRequest xmlns=\"http://tableau.com/api\"", 1)
+    xml.replacen(
+        "<tsRequest",
+        "<tsRequest xmlns=\"http://tableau.com/api\"",
+        1,
+    )
 }
 
 fn validate(schema: &PathBuf, name: &str, xml: &str) -> Result<(), String> {
@@ -113,7 +123,10 @@ fn validate(schema: &PathBuf, name: &str, xml: &str) -> Result<(), String> {
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!("{name}: {}\n{xml}", String::from_utf8_lossy(&out.stderr)))
+        Err(format!(
+            "{name}: {}\n{xml}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
     }
 }
 
@@ -123,14 +136,18 @@ fn extra_bodies() -> Vec<(&'static str, String)> {
         credentials: SignInCredentials {
             name: Some("admin".into()),
             password: Some(Secret::new("p\"w<&>")),
-            site: SignInSite { content_url: String::new() },
+            site: SignInSite {
+                content_url: String::new(),
+            },
             ..Default::default()
         },
     };
     let jwt = SignInRequest {
         credentials: SignInCredentials {
             jwt: Some(Secret::new("eyJhbGciOi.x.y")),
-            site: SignInSite { content_url: "marketing".into() },
+            site: SignInSite {
+                content_url: "marketing".into(),
+            },
             ..Default::default()
         },
     };
@@ -154,9 +171,19 @@ fn extra_bodies() -> Vec<(&'static str, String)> {
                 start: Time::from_hms(1, 0, 0).unwrap(),
                 end: None,
                 intervals: vec![
-                    Interval { month_day: Some("Third".into()), week_day: Some(WeekDay::Thursday), ..Default::default() },
-                    Interval { hours: Some(24), ..Default::default() },
-                    Interval { minutes: Some(60), ..Default::default() },
+                    Interval {
+                        month_day: Some("Third".into()),
+                        week_day: Some(WeekDay::Thursday),
+                        ..Default::default()
+                    },
+                    Interval {
+                        hours: Some(24),
+                        ..Default::default()
+                    },
+                    Interval {
+                        minutes: Some(60),
+                        ..Default::default()
+                    },
                 ],
             },
         },
@@ -199,7 +226,10 @@ fn every_request_body_validates_against_the_schema() {
     for (name, xml) in extra_bodies() {
         bodies.push((name.to_owned(), xml));
     }
-    let failures: Vec<String> = bodies.iter().filter_map(|(n, x)| validate(&schema, n, x).err()).collect();
+    let failures: Vec<String> = bodies
+        .iter()
+        .filter_map(|(n, x)| validate(&schema, n, x).err())
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
@@ -218,7 +248,15 @@ fn the_relaxations_are_needed() {
         cases::call(&client, "publish_flow").unwrap();
         ("publish_flow", payload(&server.take_requests()[0]).unwrap())
     };
-    assert!(validate(&strict, "strict_publish", &publish).is_err(), "the strict schema rejects Publish Flow's payload");
-    let run = RunFlowNowRequest { flow_run_spec: Some(FlowRunSpec { output_steps: Vec::new(), ..cases::flow_run_spec() }) };
+    assert!(
+        validate(&strict, "strict_publish", &publish).is_err(),
+        "the strict schema rejects Publish Flow's payload"
+    );
+    let run = RunFlowNowRequest {
+        flow_run_spec: Some(FlowRunSpec {
+            output_steps: Vec::new(),
+            ..cases::flow_run_spec()
+        }),
+    };
     assert!(validate(&strict, "strict_run", &run.encode()).is_err());
 }

@@ -12,7 +12,9 @@ const USAGE: &str = "usage: flowspec export json [--spec DIR]\n       flowspec c
 
 fn default_spec_dir() -> PathBuf {
     // The workspace's spec folder, found from the codegen crate's manifest.
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("spec")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("spec")
 }
 
 fn main() -> ExitCode {
