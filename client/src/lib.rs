@@ -57,3 +57,8 @@ pub type Time = time::Time;
 /// The generated source this crate compiles (the snapshot tests compare it with the golden copy).
 #[doc(hidden)]
 pub const GENERATED_SOURCE: &str = include_str!(concat!(env!("OUT_DIR"), "/generated.rs"));
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

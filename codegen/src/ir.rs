@@ -457,7 +457,7 @@ pub struct UriForm {
 
 /// A request body.
 #[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Request {
     /// No body.
     None,
