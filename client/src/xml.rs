@@ -190,7 +190,12 @@ impl<'x> Decoder<'x> {
         let mut level = 0usize;
         loop {
             match self.event()? {
-                Event::Start(_) => level += 1,
+                Event::Start(_) => {
+                    level += 1;
+                    if self.depth + level > MAX_DEPTH {
+                        return Err(DecodeError::TooDeep { limit: MAX_DEPTH });
+                    }
+                }
                 Event::End(_) => {
                     if level == 0 {
                         self.depth = self.depth.saturating_sub(1);

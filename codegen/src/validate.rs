@@ -587,6 +587,31 @@ fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Option<Struct
             doc: f.mods.doc.as_ref().map(LitStr::value).unwrap_or_default(),
         });
     }
+    if text_fields > 0
+        && let Some(f) = fields
+            .iter()
+            .find(|f| matches!(f.kind, FieldKind::Elem | FieldKind::List | FieldKind::Many))
+    {
+        let span = d
+            .fields
+            .iter()
+            .find(|x| x.name == f.name)
+            .map(|x| x.name.span())
+            .unwrap_or(d.name.span());
+        cx.err(
+            span,
+            format!(
+                "`{}` has a `text` field, so it cannot also have child elements (`{}`)",
+                d.name, f.name
+            ),
+        );
+    }
+    if d.root && text_fields > 0 {
+        cx.err(
+            d.name.span(),
+            format!("the root document `{}` cannot have a `text` field", d.name),
+        );
+    }
     Some(StructType {
         name: d.name.to_string(),
         doc: d.doc.value(),

@@ -272,7 +272,7 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                     AddFlowPermissionsRequest {
                         permissions: Permissions {
                             flow: Some(Flow {
-                                id: Some(FLOW.into()),
+                                id: FLOW.into(),
                                 ..Default::default()
                             }),
                             grantees: vec![

@@ -140,6 +140,12 @@ fn diagnostics() {
             ),
         ),
         ("non-2xx success", broken("200 xml", "404 xml")),
+        (
+            "text and children",
+            check(&format!(
+                "{GOOD_ENDPOINT}\nstruct Two \"x\" {{ text value: String, elem flow: Flow }}"
+            )),
+        ),
     ];
     let mut out = String::new();
     for (name, diags) in &cases {

@@ -307,3 +307,54 @@ fn plain_http_only_to_loopback() {
     assert!(Client::builder("http://127.0.0.1:8080").build().is_ok());
     assert!(Client::builder("ftp://x").build().is_err());
 }
+
+#[test]
+fn hostile_answers_are_typed_errors() {
+    let server = TestServer::start();
+    // Nesting deeper than the decoder accepts.
+    let deep = format!(
+        "<tsResponse>{}{}</tsResponse>",
+        "<a>".repeat(200),
+        "</a>".repeat(200)
+    );
+    let client = server.client();
+    server.push(Answer::xml(200, deep));
+    let err = client.query_flow("f").send().unwrap_err();
+    assert!(
+        matches!(err, Error::Decode(DecodeError::TooDeep { .. })),
+        "{err:?}"
+    );
+    // An answer larger than the cap is refused, not read into memory.
+    let client = server.client_with(|b| b.max_response_bytes(1024));
+    server.push(Answer::xml(
+        200,
+        doc(&format!(
+            "<flow id=\"f\" description=\"{}\"/>",
+            "x".repeat(4096)
+        )),
+    ));
+    let err = client.query_flow("f").send().unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseTooLarge { limit: 1024 }),
+        "{err:?}"
+    );
+    // Not XML at all.
+    server.push(Answer::xml(200, "this is not xml"));
+    assert!(matches!(
+        client.query_flow("f").send().unwrap_err(),
+        Error::Decode(DecodeError::NotXml)
+    ));
+    // The wrong root.
+    server.push(Answer::xml(200, "<html><body/></html>"));
+    assert!(matches!(
+        client.query_flow("f").send().unwrap_err(),
+        Error::Decode(DecodeError::UnexpectedRoot { .. })
+    ));
+    // A required attribute missing.
+    server.push(Answer::xml(200, doc("<flow name=\"no id\"/>")));
+    let err = client.query_flow("f").send().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot decode the answer: <flow> has no attribute `id`"
+    );
+}
