@@ -223,13 +223,20 @@ impl<E: EndpointError> Error<E> {
 
     /// The same error with the endpoint-independent [`ErrorCode`] as its kind.
     pub fn into_generic(self) -> Error<ErrorCode> {
+        self.map_kind(|kind| kind.code())
+    }
+}
+
+impl<E> Error<E> {
+    /// The same error with its service error's kind mapped by `f`.
+    pub fn map_kind<F>(self, f: impl FnOnce(E) -> F) -> Error<F> {
         match self {
             Error::Api(a) => Error::Api(ApiError {
                 status: a.status,
                 code: a.code,
                 summary: a.summary,
                 detail: a.detail,
-                kind: a.code,
+                kind: f(a.kind),
             }),
             Error::UnexpectedStatus { status, body } => Error::UnexpectedStatus { status, body },
             Error::Transport(e) => Error::Transport(e),
@@ -246,82 +253,56 @@ impl<E: EndpointError> Error<E> {
 
 impl<E: EndpointError> From<Failure> for Error<E> {
     fn from(f: Failure) -> Self {
-        match f {
-            Failure::Api(a) => Error::Api(ApiError {
-                status: a.status,
-                code: a.code,
-                summary: a.summary,
-                detail: a.detail,
-                kind: E::from_code(a.code),
-            }),
-            Failure::Other(e) => match e {
-                Error::Api(_) => unreachable!("service errors travel as Failure::Api"),
-                Error::UnexpectedStatus { status, body } => {
-                    Error::UnexpectedStatus { status, body }
-                }
-                Error::Transport(e) => Error::Transport(e),
-                Error::Timeout(t) => Error::Timeout(t),
-                Error::Decode(d) => Error::Decode(d),
-                Error::ResponseTooLarge { limit } => Error::ResponseTooLarge { limit },
-                Error::Unsupported(v) => Error::Unsupported(v),
-                Error::InvalidArgument(s) => Error::InvalidArgument(s),
-                Error::NotSignedIn => Error::NotSignedIn,
-                Error::Io(e) => Error::Io(e),
-            },
-        }
+        f.0.map_kind(E::from_code)
     }
 }
 
-/// The runtime's endpoint-independent error, converted into `Error<E>` by the generated code.
+/// The runtime's endpoint-independent error, converted into `Error<E>` by the generated code
+/// (a service error's kind is the endpoint's meaning of its code).
 #[derive(Debug)]
 #[doc(hidden)]
-pub enum Failure {
-    /// A service error, not yet typed by endpoint.
-    Api(ApiError<()>),
-    /// Anything else.
-    Other(Error<ErrorCode>),
-}
+pub struct Failure(pub Error<ErrorCode>);
 
 impl From<Error<ErrorCode>> for Failure {
     fn from(e: Error<ErrorCode>) -> Self {
-        Failure::Other(e)
+        Failure(e)
     }
 }
 
 impl From<DecodeError> for Failure {
     fn from(e: DecodeError) -> Self {
-        Failure::Other(Error::Decode(e))
+        Failure(Error::Decode(e))
     }
 }
 
 impl From<VersionError> for Failure {
     fn from(e: VersionError) -> Self {
-        Failure::Other(Error::Unsupported(e))
+        Failure(Error::Unsupported(e))
     }
 }
 
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
-        Failure::Other(Error::Io(e))
+        Failure(Error::Io(e))
     }
 }
 
 impl Failure {
     pub(crate) fn service(status: u16, detail: &ErrorDetail) -> Failure {
         let code = ErrorCode::from_code(detail.code.trim().parse().unwrap_or(0));
-        Failure::Api(ApiError {
+        Failure(Error::Api(ApiError {
             status,
             code,
             summary: detail.summary.clone().unwrap_or_default(),
             detail: detail.detail.clone().unwrap_or_default(),
-            kind: (),
-        })
+            kind: code,
+        }))
     }
 
     pub(crate) fn decode(status: u16, e: DecodeError) -> Failure {
         match e {
             DecodeError::Service(detail) => Failure::service(status, &detail),
-            other => Failure::Other(Error::Decode(other)),
+            other => Failure(Error::Decode(other)),
         }
     }
 }
