@@ -1,14 +1,17 @@
-//! The client and the request pipeline shared by every generated endpoint method.
+//! The client and the request pipeline shared by every generated endpoint method: version
+//! negotiation, the session, retries, signing in again when the token expired, and limits.
 
+use crate::body::FilePart;
 use crate::error::{Error, Failure};
 use crate::meta::EndpointMeta;
+use crate::retry::{RetryPolicy, parse_retry_after, retryable_status};
 use crate::version::{ApiVersion, Feature, VersionError, Versioned};
 use crate::xml::{Document, XmlValue};
 use crate::{ErrorCode, Secret, SiteId, UserId};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::io::{Cursor, Read};
-use std::sync::RwLock;
-use std::time::Duration;
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved.
 const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
@@ -21,7 +24,7 @@ const ENCODE_QUERY: &AsciiSet = &ENCODE.remove(b':').remove(b',');
 
 /// The default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default timeout for each read from the server.
+/// The default timeout for each read from the server (and for the answer to start).
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// The default limit on a response body decoded in memory (16 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
@@ -37,21 +40,69 @@ pub struct Session {
     pub user_id: Option<UserId>,
 }
 
+/// How to sign in (see [`Client::sign_in_with`]). `Debug` never shows the secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Credentials {
+    /// A personal access token: its name and secret.
+    PersonalAccessToken {
+        /// The token's name.
+        name: String,
+        /// The token's secret.
+        secret: Secret,
+    },
+    /// A user name and password.
+    Password {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: Secret,
+    },
+    /// A JSON Web Token of a connected app.
+    Jwt(Secret),
+}
+
+impl Credentials {
+    /// A personal access token.
+    pub fn personal_access_token(name: impl Into<String>, secret: impl Into<Secret>) -> Self {
+        Credentials::PersonalAccessToken {
+            name: name.into(),
+            secret: secret.into(),
+        }
+    }
+
+    /// A user name and password.
+    pub fn password(username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Credentials::Password {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+
+    /// A connected app's JWT.
+    pub fn jwt(jwt: impl Into<Secret>) -> Self {
+        Credentials::Jwt(jwt.into())
+    }
+}
+
 /// Builds a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     base_url: String,
-    api_version: ApiVersion,
+    api_version: Option<ApiVersion>,
     connect_timeout: Duration,
     read_timeout: Duration,
     max_response_bytes: u64,
     allow_plain_http: bool,
+    retry: RetryPolicy,
 }
 
 impl ClientBuilder {
-    /// The API version to speak (default: the newest in the spec, [`crate::NEWEST_API_VERSION`]).
+    /// Pins the API version to speak. Without it the client asks the server (Server Info, no
+    /// sign-in needed) on its first call and speaks the lower of the server's `restApiVersion`
+    /// and [`crate::NEWEST_API_VERSION`].
     pub fn api_version(mut self, version: ApiVersion) -> Self {
-        self.api_version = version;
+        self.api_version = Some(version);
         self
     }
 
@@ -61,14 +112,14 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for each read from the server (default 60 s).
+    /// How long to wait for the answer to start, and for each later read (default 60 s).
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
         self
     }
 
-    /// The largest response body decoded in memory (default 16 MiB); downloads are streamed and
-    /// not limited.
+    /// The largest response body decoded in memory (default 16 MiB); a larger answer is refused
+    /// with [`Error::ResponseTooLarge`]. Downloads are streamed and not limited.
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
         self.max_response_bytes = limit;
         self
@@ -80,15 +131,22 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client. Fails on a base URL that is not `http(s)://host[:port]`, or on plain
-    /// http to a host that is not loopback unless allowed.
+    /// How transient failures are retried (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Builds the client (no request is made). Fails on a base URL that is not
+    /// `http(s)://host[:port]`, or on plain http to a host that is not loopback unless allowed.
     pub fn build(self) -> Result<Client, Error> {
         let base = self.base_url.trim_end_matches('/').to_owned();
         let rest = if let Some(r) = base.strip_prefix("https://") {
             r
         } else if let Some(r) = base.strip_prefix("http://") {
             let host = r.split(['/', ':']).next().unwrap_or("");
-            let loopback = host == "localhost" || host.starts_with("127.") || host == "[::1]";
+            let loopback =
+                host == "localhost" || host.starts_with("127.") || r.starts_with("[::1]");
             if !loopback && !self.allow_plain_http {
                 return Err(Error::InvalidArgument(format!(
                     "plain http to {host} is refused: use https, or allow_plain_http(true)"
@@ -107,6 +165,11 @@ impl ClientBuilder {
                 self.base_url
             )));
         }
+        if self.retry.max_attempts == 0 {
+            return Err(Error::InvalidArgument(
+                "a retry policy needs at least one attempt".into(),
+            ));
+        }
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(self.connect_timeout))
@@ -119,9 +182,12 @@ impl ClientBuilder {
         Ok(Client {
             agent,
             base,
-            api_version: self.api_version,
+            pinned: self.api_version.is_some(),
+            version: Mutex::new(self.api_version),
             max_response_bytes: self.max_response_bytes,
+            retry: self.retry,
             session: RwLock::new(None),
+            sign_in: Mutex::new(None),
         })
     }
 }
@@ -129,30 +195,31 @@ impl ClientBuilder {
 /// A blocking client for the Tableau REST API flow methods.
 ///
 /// One method per endpoint (generated from the spec) returns a request builder; optional
-/// parameters are set on it and [`send`](crate::QueryFlowBuilder::send) performs the call.
+/// parameters are set on it and `send()` performs the call.
 ///
 /// ```no_run
-/// use tableau_flows::{Client, Session, Secret};
+/// use tableau_flows::{Client, Credentials};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::builder("https://tableau.example.com").build()?;
-/// client.set_session(Session {
-///     token: Secret::new("token-from-sign-in"),
-///     site_id: "9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d".into(),
-///     user_id: None,
-/// });
+/// client.sign_in_with(Credentials::personal_access_token("ci", "secret"), "marketing")?;
 /// let flows = client.query_flows_for_site().page_size(100).send()?;
 /// for flow in &flows.flows {
-///     println!("{}", flow.name.as_deref().unwrap_or(""));
+///     println!("{} {}", flow.id, flow.name.as_deref().unwrap_or(""));
 /// }
+/// client.end_session()?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
 pub struct Client {
     agent: ureq::Agent,
     base: String,
-    api_version: ApiVersion,
+    pinned: bool,
+    version: Mutex<Option<ApiVersion>>,
     max_response_bytes: u64,
+    retry: RetryPolicy,
     session: RwLock<Option<Session>>,
+    /// What to sign in again with when the token expires.
+    sign_in: Mutex<Option<(Credentials, String)>>,
 }
 
 impl Client {
@@ -160,17 +227,50 @@ impl Client {
     pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
         ClientBuilder {
             base_url: base_url.into(),
-            api_version: crate::NEWEST_API_VERSION,
+            api_version: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_plain_http: false,
+            retry: RetryPolicy::default(),
         }
     }
 
-    /// The API version the client speaks.
-    pub fn api_version(&self) -> ApiVersion {
-        self.api_version
+    /// The API version the client speaks: the pinned one, or the negotiated one once known.
+    pub fn api_version(&self) -> Option<ApiVersion> {
+        *self.version.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The API version the client speaks, asking the server first if it is not yet known.
+    pub fn negotiate_version(&self) -> Result<ApiVersion, Error> {
+        self.resolve_version().map_err(|f| f.0)
+    }
+
+    fn resolve_version(&self) -> Result<ApiVersion, Failure> {
+        if let Some(v) = self.api_version() {
+            return Ok(v);
+        }
+        let info = self
+            .server_info()
+            .send()
+            .map_err(|e| Failure(e.into_generic()))?;
+        let text = info
+            .server_info
+            .and_then(|s| s.rest_api_version)
+            .ok_or_else(|| {
+                Error::InvalidArgument("the server's serverinfo has no restApiVersion".into())
+            })?;
+        let server: ApiVersion = text
+            .parse()
+            .map_err(|e| Error::InvalidArgument(format!("the server's restApiVersion: {e}")))?;
+        let chosen = server.min(crate::NEWEST_API_VERSION);
+        *self.version.lock().unwrap_or_else(|p| p.into_inner()) = Some(chosen);
+        Ok(chosen)
+    }
+
+    /// Whether the version was pinned by the builder.
+    pub fn is_version_pinned(&self) -> bool {
+        self.pinned
     }
 
     /// The server's base URL.
@@ -183,9 +283,10 @@ impl Client {
         *self.session.write().unwrap_or_else(|p| p.into_inner()) = Some(session);
     }
 
-    /// Forgets the session.
+    /// Forgets the session and the credentials kept for signing in again.
     pub fn clear_session(&self) {
         *self.session.write().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.sign_in.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// The current session.
@@ -196,68 +297,116 @@ impl Client {
             .clone()
     }
 
-    /// Starts a call of an endpoint: checks its version against the client's.
+    /// Signs in to the site whose URL namespace is `site` (`""` for the default site), keeps the
+    /// session for later calls, and keeps the credentials to sign in again, once per call, when
+    /// the token has expired (an answer 401 with code 401002).
+    pub fn sign_in_with(
+        &self,
+        credentials: Credentials,
+        site: &str,
+    ) -> Result<Session, Error<crate::SignInError>> {
+        let session = self.sign_in_once(&credentials, site)?;
+        *self.sign_in.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((credentials, site.to_owned()));
+        Ok(session)
+    }
+
+    fn sign_in_once(
+        &self,
+        credentials: &Credentials,
+        site: &str,
+    ) -> Result<Session, Error<crate::SignInError>> {
+        let mut creds = crate::SignInCredentials {
+            site: crate::SignInSite {
+                content_url: site.to_owned(),
+            },
+            ..Default::default()
+        };
+        match credentials {
+            Credentials::PersonalAccessToken { name, secret } => {
+                creds.personal_access_token_name = Some(name.clone());
+                creds.personal_access_token_secret = Some(secret.clone());
+            }
+            Credentials::Password { username, password } => {
+                creds.name = Some(username.clone());
+                creds.password = Some(password.clone());
+            }
+            Credentials::Jwt(jwt) => creds.jwt = Some(jwt.clone()),
+        }
+        let answer = self
+            .sign_in(crate::SignInRequest { credentials: creds })
+            .send()?;
+        let c = answer.credentials;
+        let site_id = c
+            .site
+            .id
+            .ok_or_else(|| Error::InvalidArgument("the sign-in answer has no site id".into()))?;
+        let session = Session {
+            token: c.token,
+            site_id,
+            user_id: Some(c.user.id),
+        };
+        self.set_session(session.clone());
+        Ok(session)
+    }
+
+    /// Signs out (when signed in) and forgets the session and credentials.
+    pub fn end_session(&self) -> Result<(), Error<crate::SignOutError>> {
+        let result = if self.session().is_some() {
+            self.sign_out().send()
+        } else {
+            Ok(())
+        };
+        self.clear_session();
+        result
+    }
+
+    /// Signs in again with the kept credentials; `false` when there are none.
+    fn reauthenticate(&self) -> Result<bool, Failure> {
+        let kept = self
+            .sign_in
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        match kept {
+            Some((credentials, site)) => {
+                self.sign_in_once(&credentials, &site)
+                    .map_err(|e| Failure(e.into_generic()))?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Starts a call of an endpoint: settles the API version and checks the endpoint's.
     pub fn call(&self, meta: &'static EndpointMeta) -> Result<Call<'_>, Failure> {
-        let mut call = Call {
+        let version = if meta.id == crate::endpoints::SERVER_INFO.id && self.api_version().is_none()
+        {
+            // Server Info is how the version is learnt: ask it at the oldest version.
+            crate::OLDEST_API_VERSION
+        } else {
+            self.resolve_version()?
+        };
+        let call = Call {
             client: self,
             meta,
-            path: String::new(),
+            version,
+            path: Vec::new(),
             query: Vec::new(),
             body: Body::None,
-            session: None,
         };
         call.gate(Feature::new(format!("endpoint {}", meta.id), meta.since))?;
-        if meta.auth {
-            call.session = Some(self.session().ok_or(Error::NotSignedIn)?);
+        if meta.auth && self.session().is_none() {
+            return Err(Error::NotSignedIn.into());
         }
         Ok(call)
     }
 }
 
-/// A file sent as the file part of a `multipart/mixed` request.
-pub struct FilePart {
-    filename: String,
-    reader: Box<dyn Read + Send>,
-    length: Option<u64>,
-}
-
-impl std::fmt::Debug for FilePart {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FilePart")
-            .field("filename", &self.filename)
-            .field("length", &self.length)
-            .finish_non_exhaustive()
-    }
-}
-
-impl FilePart {
-    /// A file held in memory.
-    pub fn from_bytes(filename: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        let bytes = bytes.into();
-        FilePart {
-            filename: filename.into(),
-            length: Some(bytes.len() as u64),
-            reader: Box::new(Cursor::new(bytes)),
-        }
-    }
-
-    /// A file streamed from a reader of `length` bytes.
-    pub fn from_reader(
-        filename: impl Into<String>,
-        reader: impl Read + Send + 'static,
-        length: u64,
-    ) -> Self {
-        FilePart {
-            filename: filename.into(),
-            reader: Box::new(reader.take(length)),
-            length: Some(length),
-        }
-    }
-
-    /// The file's name as sent.
-    pub fn filename(&self) -> &str {
-        &self.filename
-    }
+enum PathPart {
+    Literal(String),
+    Site,
+    Segment(String),
 }
 
 enum Body {
@@ -272,14 +421,15 @@ enum Body {
 }
 
 /// One prepared call: method, path, query, headers and body. Created by the generated builders'
-/// `prepare`, sent by their `send`.
+/// `prepare`, sent by their `send`. It can be sent again (a retry, or after signing in again)
+/// unless its body is a one-shot stream.
 pub struct Call<'c> {
     client: &'c Client,
     meta: &'static EndpointMeta,
-    path: String,
+    version: ApiVersion,
+    path: Vec<PathPart>,
     query: Vec<(&'static str, String)>,
     body: Body,
-    session: Option<Session>,
 }
 
 impl std::fmt::Debug for Call<'_> {
@@ -295,6 +445,13 @@ fn encode(s: &str) -> String {
     utf8_percent_encode(s, ENCODE).to_string()
 }
 
+/// How a failed attempt may be repeated.
+enum Next {
+    Retry(Option<Duration>),
+    SignInAgain,
+    Stop,
+}
+
 impl<'c> Call<'c> {
     /// The endpoint.
     pub fn endpoint(&self) -> &'static EndpointMeta {
@@ -306,9 +463,24 @@ impl<'c> Call<'c> {
         self.meta.method
     }
 
-    /// `/api/{version}/...?query`, as sent.
+    /// The API version of the call.
+    pub fn api_version(&self) -> ApiVersion {
+        self.version
+    }
+
+    /// `/api/{version}/...?query`, as it will be sent (the site id from the current session).
     pub fn path_and_query(&self) -> String {
-        let mut s = format!("/api/{}{}", self.client.api_version, self.path);
+        let site = self.client.session().map(|s| s.site_id);
+        let mut s = format!("/api/{}", self.version);
+        for p in &self.path {
+            match p {
+                PathPart::Literal(l) => s.push_str(l),
+                PathPart::Segment(v) => s.push_str(&encode(v)),
+                PathPart::Site => {
+                    s.push_str(&encode(site.as_ref().map(SiteId::as_str).unwrap_or("")))
+                }
+            }
+        }
         for (i, (k, v)) in self.query.iter().enumerate() {
             s.push(if i == 0 { '?' } else { '&' });
             s.push_str(k);
@@ -321,7 +493,7 @@ impl<'c> Call<'c> {
     /// The headers that will be sent, with the session token shown as `<redacted>`.
     pub fn headers(&self) -> Vec<(String, String)> {
         let mut h = vec![("Accept".to_owned(), "application/xml".to_owned())];
-        if self.session.is_some() {
+        if self.meta.auth {
             h.push(("X-Tableau-Auth".to_owned(), "<redacted>".to_owned()));
         }
         if let Some(ct) = self.content_type() {
@@ -348,20 +520,29 @@ impl<'c> Call<'c> {
         }
     }
 
+    fn replayable(&self) -> bool {
+        match &self.body {
+            Body::Multipart { file: Some(f), .. } => f.is_replayable(),
+            _ => true,
+        }
+    }
+
     #[doc(hidden)]
     pub fn push_path(&mut self, literal: &str) {
-        self.path.push_str(literal);
+        self.path.push(PathPart::Literal(literal.to_owned()));
     }
 
     #[doc(hidden)]
     pub fn push_segment(&mut self, value: &str) {
-        self.path.push_str(&encode(value));
+        self.path.push(PathPart::Segment(value.to_owned()));
     }
 
     #[doc(hidden)]
     pub fn push_site(&mut self) -> Result<(), Failure> {
-        let session = self.session.as_ref().ok_or(Error::NotSignedIn)?;
-        self.path.push_str(&encode(session.site_id.as_str()));
+        if self.client.session().is_none() {
+            return Err(Error::NotSignedIn.into());
+        }
+        self.path.push(PathPart::Site);
         Ok(())
     }
 
@@ -391,13 +572,35 @@ impl<'c> Call<'c> {
     }
 
     #[doc(hidden)]
+    pub fn check_fields<X: crate::filter::Expression>(
+        &self,
+        wire: &str,
+        expression: &X,
+        allowed: &[&str],
+    ) -> Result<(), Failure> {
+        expression
+            .check()
+            .map_err(|e| Error::InvalidArgument(format!("{wire}: {e}")))?;
+        for field in expression.fields() {
+            if !allowed.contains(&field) {
+                return Err(Error::InvalidArgument(format!(
+                    "{wire} names the field {field:?}, which {} does not offer (it offers: {})",
+                    self.meta.id,
+                    allowed.join(", ")
+                ))
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    #[doc(hidden)]
     pub fn gate(&self, feature: Feature) -> Result<(), Failure> {
-        let client = self.client.api_version;
-        if feature.since > client {
+        if feature.since > self.version {
             return Err(VersionError {
                 feature: feature.name.into_owned(),
                 required: feature.since,
-                client,
+                client: self.version,
             }
             .into());
         }
@@ -435,16 +638,16 @@ impl<'c> Call<'c> {
             "--{boundary}\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n{xml}\r\n"
         );
         if let Some(f) = &file {
-            if f.filename.contains(['"', '\r', '\n']) {
+            if f.filename().contains(['"', '\r', '\n']) {
                 return Err(Error::InvalidArgument(format!(
                     "file name {:?} cannot be sent",
-                    f.filename
+                    f.filename()
                 ))
                 .into());
             }
             head.push_str(&format!(
                 "--{boundary}\r\nContent-Disposition: name=\"{file_part}\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
-                f.filename
+                f.filename()
             ));
         }
         let tail = if file.is_some() {
@@ -461,63 +664,120 @@ impl<'c> Call<'c> {
         Ok(())
     }
 
-    fn send_raw(self) -> Result<ureq::http::Response<ureq::Body>, Failure> {
+    /// One attempt: a local failure (the body's file cannot be read) is the outer error; what
+    /// the transport says is the inner result, classified by the caller.
+    #[allow(clippy::type_complexity)]
+    fn attempt(
+        &mut self,
+    ) -> Result<Result<ureq::http::Response<ureq::Body>, ureq::Error>, Failure> {
         let url = format!("{}{}", self.client.base, self.path_and_query());
         let content_type = self.content_type();
         let mut builder = ureq::http::Request::builder()
             .method(self.meta.method)
             .uri(&url)
             .header("Accept", "application/xml");
-        if let Some(s) = &self.session {
-            builder = builder.header("X-Tableau-Auth", s.token.expose());
+        if self.meta.auth {
+            let session = self.client.session().ok_or(Error::NotSignedIn)?;
+            builder = builder.header("X-Tableau-Auth", session.token.expose());
         }
         if let Some(ct) = &content_type {
             builder = builder.header("Content-Type", ct);
         }
-        let result = match self.body {
-            Body::None => {
-                let req = builder
-                    .body(())
-                    .map_err(|e| Error::InvalidArgument(e.to_string()))?;
-                self.client.agent.run(req)
-            }
-            Body::Xml(xml) => {
-                let req = builder
-                    .body(xml)
-                    .map_err(|e| Error::InvalidArgument(e.to_string()))?;
-                self.client.agent.run(req)
-            }
+        let invalid = |e: ureq::http::Error| Failure(Error::InvalidArgument(e.to_string()));
+        let result = match &mut self.body {
+            Body::None => self.client.agent.run(builder.body(()).map_err(invalid)?),
+            Body::Xml(xml) => self
+                .client
+                .agent
+                .run(builder.body(xml.as_str()).map_err(invalid)?),
             Body::Multipart {
                 head, file, tail, ..
             } => {
-                let file_len = match &file {
-                    Some(f) => f.length,
-                    None => Some(0),
-                };
-                if let Some(len) = file_len {
-                    builder = builder.header(
-                        "Content-Length",
-                        (head.len() as u64 + len + tail.len() as u64).to_string(),
-                    );
-                }
+                let len =
+                    head.len() as u64 + file.as_ref().map_or(0, FilePart::len) + tail.len() as u64;
+                builder = builder.header("Content-Length", len.to_string());
                 let reader: Box<dyn Read + Send> = match file {
-                    Some(f) => Box::new(Cursor::new(head).chain(f.reader).chain(Cursor::new(tail))),
-                    None => Box::new(Cursor::new(head).chain(Cursor::new(tail))),
+                    Some(f) => Box::new(
+                        Cursor::new(head.clone())
+                            .chain(f.open()?)
+                            .chain(Cursor::new(tail.clone())),
+                    ),
+                    None => Box::new(Cursor::new(head.clone()).chain(Cursor::new(tail.clone()))),
                 };
                 let req = builder
                     .body(ureq::SendBody::from_owned_reader(reader))
-                    .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+                    .map_err(invalid)?;
                 self.client.agent.run(req)
             }
         };
-        result.map_err(transport)
+        Ok(result)
+    }
+
+    /// Sends the call, retrying transient failures and signing in again on an expired token as
+    /// the client's policy allows; returns the answer once its status is settled.
+    fn send(mut self) -> Result<(u16, ureq::http::Response<ureq::Body>), Failure> {
+        let policy = self.client.retry.clone();
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let mut signed_in_again = false;
+        loop {
+            attempt += 1;
+            let outcome = self.attempt()?;
+            let next = match &outcome {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    if status == 401 && self.meta.auth && !signed_in_again && self.replayable() {
+                        Next::SignInAgain
+                    } else if retryable_status(status) && self.meta.idempotent {
+                        let after = resp
+                            .headers()
+                            .get("retry-after")
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                        Next::Retry(after)
+                    } else {
+                        Next::Stop
+                    }
+                }
+                Err(e) if self.meta.idempotent && transient(e) => Next::Retry(None),
+                Err(e) if never_connected(e) => Next::Retry(None),
+                Err(_) => Next::Stop,
+            };
+            match next {
+                Next::Stop => {
+                    let resp = outcome.map_err(transport)?;
+                    return Ok((resp.status().as_u16(), resp));
+                }
+                Next::SignInAgain => {
+                    let resp = outcome.map_err(transport)?;
+                    let body = read_limited(resp.into_body(), self.client.max_response_bytes)?;
+                    let expired = matches!(
+                        crate::xml::find_service_error(&body),
+                        Ok(Some(d)) if d.code.trim() == "401002"
+                    );
+                    if !expired || !self.client.reauthenticate()? {
+                        return Err(error_answer(401, &body));
+                    }
+                    signed_in_again = true;
+                }
+                Next::Retry(after) => {
+                    let delay = policy.delay(attempt, after);
+                    let out_of_time = started.elapsed() + delay > policy.max_elapsed;
+                    if attempt >= policy.max_attempts || out_of_time || !self.replayable() {
+                        let resp = outcome.map_err(transport)?;
+                        return Ok((resp.status().as_u16(), resp));
+                    }
+                    drop(outcome);
+                    std::thread::sleep(delay);
+                }
+            }
+        }
     }
 
     /// Sends the call and checks the status; a non-2xx answer becomes the service error it carries.
     pub fn execute(self) -> Result<Response, Failure> {
         let limit = self.client.max_response_bytes;
-        let resp = self.send_raw()?;
-        let status = resp.status().as_u16();
+        let (status, resp) = self.send()?;
         let body = read_limited(resp.into_body(), limit)?;
         if !(200..300).contains(&status) {
             return Err(error_answer(status, &body));
@@ -528,8 +788,7 @@ impl<'c> Call<'c> {
     /// Sends the call and returns the body as a stream (for downloads).
     pub fn execute_download(self) -> Result<Download, Failure> {
         let limit = self.client.max_response_bytes;
-        let resp = self.send_raw()?;
-        let status = resp.status().as_u16();
+        let (status, resp) = self.send()?;
         let header = |name: &str| {
             resp.headers()
                 .get(name)
@@ -543,38 +802,61 @@ impl<'c> Call<'c> {
             let body = read_limited(resp.into_body(), limit)?;
             return Err(error_answer(status, &body));
         }
+        let filename = disposition.as_deref().and_then(filename_from_disposition);
         if content_type.as_deref().is_some_and(|c| c.contains("xml")) {
-            // A download answered with XML is an error document (deviation S6).
+            // A download answered with XML may be an error document (deviation S6).
             let body = read_limited(resp.into_body(), limit)?;
-            if let Some(detail) = crate::xml::find_service_error(&body).ok().flatten() {
+            if let Ok(Some(detail)) = crate::xml::find_service_error(&body) {
                 return Err(Failure::service(status, &detail));
             }
             return Ok(Download {
                 reader: Box::new(Cursor::new(body)),
-                filename: disposition.as_deref().and_then(filename_from_disposition),
+                filename,
                 content_type,
                 content_length,
             });
         }
         Ok(Download {
             reader: Box::new(resp.into_body().into_reader()),
-            filename: disposition.as_deref().and_then(filename_from_disposition),
+            filename,
             content_type,
             content_length,
         })
     }
 }
 
+/// Whether a transport error happened before any byte of the request could reach the server
+/// (so even a non-idempotent call may be sent again).
+fn never_connected(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => true,
+        ureq::Error::Timeout(t) => matches!(t, ureq::Timeout::Connect | ureq::Timeout::Resolve),
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::AddrNotAvailable
+        ),
+        _ => false,
+    }
+}
+
+/// Whether a transport error is worth retrying for an idempotent call.
+fn transient(e: &ureq::Error) -> bool {
+    matches!(
+        e,
+        ureq::Error::Io(_)
+            | ureq::Error::Timeout(_)
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::HostNotFound
+            | ureq::Error::Protocol(_)
+    )
+}
+
 fn boundary() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    format!("tableau-flows-{:016x}", h.finish())
+    format!(
+        "tableau-flows-{:016x}{:016x}",
+        fastrand::u64(..),
+        fastrand::u64(..)
+    )
 }
 
 fn transport(e: ureq::Error) -> Failure {
@@ -606,7 +888,8 @@ fn error_answer(status: u16, body: &[u8]) -> Failure {
     }
 }
 
-/// The file name of a `Content-Disposition` header (`filename="..."`), without any directory.
+/// The file name of a `Content-Disposition` header (`filename="..."`), without any directory and
+/// never `.` or `..`: safe to join to a folder.
 pub fn filename_from_disposition(value: &str) -> Option<String> {
     let idx = value.find("filename=")?;
     let rest = &value[idx + "filename=".len()..];
@@ -616,7 +899,7 @@ pub fn filename_from_disposition(value: &str) -> Option<String> {
         rest.split(';').next()?.trim()
     };
     let base = name.rsplit(['/', '\\']).next()?.trim();
-    if base.is_empty() || base == "." || base == ".." {
+    if base.is_empty() || base == "." || base == ".." || base.contains('\0') {
         None
     } else {
         Some(base.to_owned())
@@ -678,8 +961,43 @@ impl Read for Download {
 }
 
 impl Download {
-    /// Copies the whole file into `writer`, returning the number of bytes.
-    pub fn copy_to(mut self, writer: &mut impl std::io::Write) -> Result<u64, Error<ErrorCode>> {
-        Ok(std::io::copy(&mut self.reader, writer)?)
+    /// Copies the whole file into `writer` with a 64 KiB buffer, returning the number of bytes.
+    pub fn copy_to(self, writer: &mut impl std::io::Write) -> Result<u64, Error<ErrorCode>> {
+        self.copy_with_progress(writer, None)
+    }
+
+    /// Copies the whole file into `writer`, reporting progress.
+    pub fn copy_with_progress(
+        mut self,
+        writer: &mut impl std::io::Write,
+        progress: Option<&crate::body::Progress>,
+    ) -> Result<u64, Error<ErrorCode>> {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut done = 0u64;
+        loop {
+            let n = match self.reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    return Err(Error::Timeout(e.to_string()));
+                }
+                Err(e) => return Err(Error::Transport(Box::new(e))),
+            };
+            writer.write_all(&buf[..n])?;
+            done += n as u64;
+            if let Some(p) = progress {
+                p(done, self.content_length);
+            }
+        }
+        if let Some(expected) = self.content_length
+            && expected != done
+        {
+            return Err(Error::Transport(
+                format!("the download ended after {done} of {expected} bytes").into(),
+            ));
+        }
+        writer.flush()?;
+        Ok(done)
     }
 }

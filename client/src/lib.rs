@@ -32,9 +32,13 @@
 
 #![warn(missing_docs)]
 
+pub mod body;
 pub mod client;
 pub mod error;
+pub mod filter;
 pub mod meta;
+pub mod pagination;
+pub mod retry;
 mod secret;
 pub mod version;
 pub mod xml;
@@ -43,9 +47,12 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }
 
-pub use client::{Call, Client, ClientBuilder, Download, FilePart, Session};
+pub use body::{FilePart, Progress};
+pub use client::{Call, Client, ClientBuilder, Credentials, Download, Session};
 pub use error::{ApiError, DecodeError, EndpointError, Error};
+pub use filter::{Filter, Sort};
 pub use generated::*;
+pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use version::{ApiVersion, VersionError};
 

@@ -165,7 +165,9 @@ impl<'a> Gen<'a> {
     fn rust_ty(&self, t: &TypeRef) -> TokenStream {
         match t {
             TypeRef::Primitive(p) => match p {
-                Prim::String | Prim::Filter | Prim::Sort => quote! { String },
+                Prim::String => quote! { String },
+                Prim::Filter => quote! { crate::filter::Filter },
+                Prim::Sort => quote! { crate::filter::Sort },
                 Prim::Secret => quote! { crate::Secret },
                 Prim::Bool => quote! { bool },
                 Prim::U32 => quote! { u32 },
@@ -1202,7 +1204,7 @@ impl<'a> Gen<'a> {
         }
         let multipart = matches!(e.request, Request::Multipart { .. });
         if multipart {
-            fields.push(quote! { file: Option<crate::client::FilePart> });
+            fields.push(quote! { file: Option<crate::FilePart> });
             inits.push(quote! { file: None });
         }
         let mut setters = Vec::new();
@@ -1270,7 +1272,7 @@ impl<'a> Gen<'a> {
             setters.push(quote! {
                 /// The file part of the `multipart/mixed` request. Without it only the
                 /// `request_payload` part is sent (as when committing a chunked upload).
-                pub fn file(mut self, file: crate::client::FilePart) -> Self {
+                pub fn file(mut self, file: crate::FilePart) -> Self {
                     self.file = Some(file);
                     self
                 }
@@ -1322,6 +1324,14 @@ impl<'a> Gen<'a> {
                 } else {
                     quote! { call.gate_value(value)?; }
                 });
+            }
+            if matches!(q.ty, TypeRef::Primitive(Prim::Filter | Prim::Sort)) {
+                let fields = &q.fields;
+                inner.push(quote! { call.check_fields(#wire, value, &[#(#fields),*])?; });
+            }
+            if matches!(q.ty, TypeRef::Primitive(Prim::Filter | Prim::Sort)) {
+                let fields = &q.fields;
+                inner.push(quote! { call.check_fields(#wire, value, &[#(#fields),*])?; });
             }
             if let Some((lo, hi)) = q.range {
                 inner.push(quote! { call.check_range(#wire, i64::from(*value), #lo, #hi)?; });
@@ -1375,6 +1385,12 @@ impl<'a> Gen<'a> {
         ));
         let prepare_doc =
             doc("Builds the HTTP request without sending it (for inspection and tests).");
+        let derives = if multipart {
+            quote! { #[derive(Debug)] }
+        } else {
+            quote! { #[derive(Debug, Clone)] }
+        };
+        let paged = self.paged_impl(e, &builder, &err);
         let mutable = if steps.is_empty() {
             TokenStream::new()
         } else {
@@ -1382,7 +1398,7 @@ impl<'a> Gen<'a> {
         };
         quote! {
             #builder_doc
-            #[derive(Debug)]
+            #derives
             #[must_use = "a request does nothing until `send` is called"]
             pub struct #builder<'c> {
                 client: &'c crate::Client,
@@ -1412,9 +1428,87 @@ impl<'a> Gen<'a> {
                     #finish
                 }
             }
+
+            #paged
+        }
+    }
+
+    /// For an endpoint with `pageSize` and `pageNumber` and a list in its answer: the `Paged`
+    /// impl and `all()`.
+    fn paged_impl(
+        &self,
+        e: &Endpoint,
+        builder: &proc_macro2::Ident,
+        err: &proc_macro2::Ident,
+    ) -> TokenStream {
+        let size = e.query.iter().find(|q| q.wire == "pageSize");
+        let number = e.query.iter().find(|q| q.wire == "pageNumber");
+        let (Some(size), Some(number), ResponseBody::Xml(root)) = (size, number, &e.response.body)
+        else {
+            return TokenStream::new();
+        };
+        let root_ty = self.spec.struct_ty(root).expect("validated");
+        let Some(list) = root_ty
+            .fields
+            .iter()
+            .find(|f| matches!(f.kind, FieldKind::List | FieldKind::Many))
+        else {
+            return TokenStream::new();
+        };
+        let pagination = root_ty
+            .fields
+            .iter()
+            .find(|f| f.ty == TypeRef::Struct("Pagination".into()));
+        let item = self.rust_ty(&list.ty);
+        let list_field = format_ident!("{}", list.name);
+        let size_field = format_ident!("{}", size.name);
+        let number_field = format_ident!("{}", number.name);
+        let pagination_expr = match pagination {
+            Some(p) if p.required => {
+                let f = format_ident!("{}", p.name);
+                quote! { Some(answer.#f) }
+            }
+            Some(p) => {
+                let f = format_ident!("{}", p.name);
+                quote! { answer.#f }
+            }
+            None => quote! { None },
+        };
+        let all_doc = doc(&format!(
+            "Every item of every page, fetched lazily one page at a time (see [`Pages`](crate::pagination::Pages)).\nPages have the builder's page size (default {}), starting from its page number (default 1).",
+            crate::gen_client::DEFAULT_PAGE_SIZE
+        ));
+        quote! {
+            impl<'c> crate::pagination::Paged for #builder<'c> {
+                type Item = #item;
+                type Error = #err;
+
+                fn fetch_page(self, number: u32, size: u32) -> Result<(Vec<#item>, Option<crate::Pagination>), crate::Error<#err>> {
+                    let answer = self.#number_field(number).#size_field(size).send()?;
+                    Ok((answer.#list_field, #pagination_expr))
+                }
+
+                fn requested_page_size(&self) -> Option<u32> {
+                    self.#size_field
+                }
+
+                fn requested_page_number(&self) -> Option<u32> {
+                    self.#number_field
+                }
+            }
+
+            impl<'c> #builder<'c> {
+                #all_doc
+                pub fn all(self) -> crate::pagination::Pages<Self> {
+                    crate::pagination::Pages::new(self)
+                }
+            }
         }
     }
 }
+
+/// The page size a paginated iteration uses when the builder sets none (the server's default).
+pub(crate) const DEFAULT_PAGE_SIZE: u32 = 100;
 
 fn example_id(name: &str) -> String {
     match name {

@@ -225,14 +225,16 @@ impl TestServer {
         self.client_with(|b| b)
     }
 
-    /// A client of this server, configured further by `f`, signed in.
+    /// A client of this server speaking API 3.24 (unless `f` pins another), without retries
+    /// (unless `f` sets a policy), configured further by `f`, signed in.
     pub fn client_with(
         &self,
         f: impl FnOnce(tableau_flows::ClientBuilder) -> tableau_flows::ClientBuilder,
     ) -> tableau_flows::Client {
-        let client = f(tableau_flows::Client::builder(self.url.clone()))
-            .build()
-            .expect("client");
+        let builder = tableau_flows::Client::builder(self.url.clone())
+            .api_version(tableau_flows::ApiVersion::new(3, 24))
+            .retry_policy(tableau_flows::RetryPolicy::none());
+        let client = f(builder).build().expect("client");
         client.set_session(tableau_flows::Session {
             token: tableau_flows::Secret::new("token-1"),
             site_id: "site-1".into(),
