@@ -34,12 +34,15 @@
 
 pub mod body;
 pub mod client;
+pub mod download;
 pub mod error;
 pub mod filter;
 pub mod meta;
 pub mod pagination;
 pub mod retry;
+pub mod run;
 mod secret;
+pub mod upload;
 pub mod version;
 pub mod xml;
 

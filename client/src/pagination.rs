@@ -26,6 +26,15 @@ use crate::{ErrorCode, Pagination};
 /// The page size used when the builder sets none (the server's default).
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The page's items.
+    pub items: Vec<T>,
+    /// Where it stands, when the server said.
+    pub pagination: Option<Pagination>,
+}
+
 /// A request builder of a paginated list (generated for every paginated endpoint).
 pub trait Paged: Clone {
     /// The listed item.
@@ -33,11 +42,7 @@ pub trait Paged: Clone {
     /// The endpoint's error enum.
     type Error: EndpointError;
     /// Fetches one page.
-    fn fetch_page(
-        self,
-        number: u32,
-        size: u32,
-    ) -> Result<(Vec<Self::Item>, Option<Pagination>), Error<Self::Error>>;
+    fn fetch_page(self, number: u32, size: u32) -> Result<Page<Self::Item>, Error<Self::Error>>;
     /// The page size the builder asks for, if set.
     fn requested_page_size(&self) -> Option<u32>;
     /// The page the builder starts from, if set.
@@ -88,7 +93,7 @@ impl<B: Paged> Iterator for Pages<B> {
             }
             let number = self.next_page;
             match self.builder.clone().fetch_page(number, self.size) {
-                Ok((items, pagination)) => {
+                Ok(Page { items, pagination }) => {
                     self.pages_fetched += 1;
                     if items.is_empty() {
                         self.done = true;

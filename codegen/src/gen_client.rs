@@ -1483,9 +1483,9 @@ impl<'a> Gen<'a> {
                 type Item = #item;
                 type Error = #err;
 
-                fn fetch_page(self, number: u32, size: u32) -> Result<(Vec<#item>, Option<crate::Pagination>), crate::Error<#err>> {
+                fn fetch_page(self, number: u32, size: u32) -> Result<crate::pagination::Page<#item>, crate::Error<#err>> {
                     let answer = self.#number_field(number).#size_field(size).send()?;
-                    Ok((answer.#list_field, #pagination_expr))
+                    Ok(crate::pagination::Page { items: answer.#list_field, pagination: #pagination_expr })
                 }
 
                 fn requested_page_size(&self) -> Option<u32> {

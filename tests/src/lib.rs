@@ -23,6 +23,8 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// The `X-Tableau-Auth` token sent, if any (masked in `headers`).
+    pub token: Option<String>,
 }
 
 impl Recorded {
@@ -142,6 +144,11 @@ impl TestServer {
         let (s, a, r) = (server.clone(), answers.clone(), requests.clone());
         let thread = std::thread::spawn(move || {
             for mut req in s.incoming_requests() {
+                let token = req
+                    .headers()
+                    .iter()
+                    .find(|h| h.field.equiv("x-tableau-auth"))
+                    .map(|h| h.value.as_str().to_owned());
                 let mut body = Vec::new();
                 let _ = std::io::Read::read_to_end(req.as_reader(), &mut body);
                 let mut headers: Vec<(String, String)> = req
@@ -173,6 +180,7 @@ impl TestServer {
                     url: req.url().to_owned(),
                     headers,
                     body,
+                    token,
                 });
                 let answer = a.lock().unwrap().pop_front().unwrap_or_else(|| {
                     Answer::error(

@@ -1,0 +1,424 @@
+//! Running flows and waiting for their runs.
+//!
+//! [`Client::run_flow`] runs a flow with output steps, a run mode and parameter values given by
+//! parameter name or id: names are resolved, and values checked against the flow's parameters and
+//! their domains, before anything is sent. [`Client::wait_for_flow_run`] polls the run with
+//! exponential backoff until it finishes, and tells Failed, Cancelled and a timeout apart.
+//!
+//! ```no_run
+//! use tableau_flows::run::{RunOptions, WaitOptions};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let client = tableau_flows::Client::builder("https://tableau.example.com").build()?;
+//! let started = client.run_flow("d00700fe-28a0-4ece-a7af-5543ddf38a82", RunOptions::new().parameter("Region", "North"))?;
+//! let run = client.wait_for_flow_run(started.flow_run_id()?, WaitOptions::default())?;
+//! println!("finished: {:?}", run.status);
+//! # Ok(()) }
+//! ```
+
+use crate::error::Error;
+use crate::{
+    Client, FlowId, FlowOutputStepId, FlowParameter, FlowParameterSpec, FlowRun, FlowRunId,
+    FlowRunMode, FlowRunSpec, GetFlowRunError, Job, ParameterDataType, ParameterDomainKind,
+    ParameterDomainType, QueryFlowError, RunFlowNowError, RunFlowNowRequest, RunStatus,
+};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    output_steps: Vec<FlowOutputStepId>,
+    mode: Option<FlowRunMode>,
+    parameters: Vec<(String, String)>,
+}
+
+impl RunOptions {
+    /// Run every output step, in the server's default mode, with the parameters' defaults.
+    pub fn new() -> Self {
+        RunOptions::default()
+    }
+
+    /// Run only this output step (repeatable).
+    pub fn output_step(mut self, id: impl Into<FlowOutputStepId>) -> Self {
+        self.output_steps.push(id.into());
+        self
+    }
+
+    /// Full or incremental (API 3.24).
+    pub fn mode(mut self, mode: FlowRunMode) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// A value for the parameter with this name or id (repeatable).
+    pub fn parameter(mut self, name_or_id: impl Into<String>, value: impl Into<String>) -> Self {
+        self.parameters.push((name_or_id.into(), value.into()));
+        self
+    }
+}
+
+/// A started flow run: the background job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartedRun {
+    /// The job the server queued.
+    pub job: Job,
+}
+
+impl StartedRun {
+    /// The flow run's id, to wait for it (the server sends it from API 3.10).
+    pub fn flow_run_id(&self) -> Result<FlowRunId, RunError> {
+        self.job
+            .run_flow_job
+            .as_ref()
+            .and_then(|j| j.flow_run_id.clone())
+            .ok_or(RunError::NoFlowRunId)
+    }
+}
+
+/// Why a flow could not be started.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// A parameter given by name or id that the flow does not have.
+    #[error("the flow has no parameter named or with id {0:?}")]
+    UnknownParameter(String),
+    /// A value the parameter's type or domain does not accept.
+    #[error("parameter {name:?}: {reason}")]
+    InvalidParameterValue {
+        /// The parameter's name.
+        name: String,
+        /// Why the value is refused.
+        reason: String,
+    },
+    /// A required parameter without a value.
+    #[error("parameter {0:?} is required and has no value")]
+    MissingParameter(String),
+    /// Reading the flow's parameters failed.
+    #[error("reading the flow's parameters: {0}")]
+    QueryFlow(Error<QueryFlowError>),
+    /// Run Flow Now failed.
+    #[error("running the flow: {0}")]
+    Run(Error<RunFlowNowError>),
+    /// The answer names no flow run to wait for.
+    #[error("the server's answer names no flow run (flowRunId)")]
+    NoFlowRunId,
+}
+
+/// Called with the run after every poll.
+pub type PollCallback = Arc<dyn Fn(&FlowRun) + Send + Sync>;
+
+/// How to wait.
+#[derive(Clone)]
+pub struct WaitOptions {
+    /// The first wait between polls (default 1 s); it grows by half each poll.
+    pub initial_interval: Duration,
+    /// The longest wait between polls (default 15 s).
+    pub max_interval: Duration,
+    /// Give up after this long (default 1 hour).
+    pub timeout: Duration,
+    /// Called with the run after every poll.
+    pub on_poll: Option<PollCallback>,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        WaitOptions {
+            initial_interval: Duration::from_secs(1),
+            max_interval: Duration::from_secs(15),
+            timeout: Duration::from_secs(3600),
+            on_poll: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for WaitOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitOptions")
+            .field("initial_interval", &self.initial_interval)
+            .field("max_interval", &self.max_interval)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a wait ended without success.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// The run finished with status Failed.
+    #[error("flow run {} failed", .0.id)]
+    Failed(Box<FlowRun>),
+    /// The run was cancelled.
+    #[error("flow run {} was cancelled", .0.id)]
+    Cancelled(Box<FlowRun>),
+    /// The run had not finished when the wait's timeout expired.
+    #[error("flow run {run_id} had not finished after {waited:?} (last status: {last:?})")]
+    TimedOut {
+        /// The run.
+        run_id: FlowRunId,
+        /// How long it was waited for.
+        waited: Duration,
+        /// Its last status.
+        last: Option<RunStatus>,
+    },
+    /// Polling failed.
+    #[error("polling the flow run: {0}")]
+    Poll(Error<GetFlowRunError>),
+}
+
+/// Checks a value against a parameter's data type and domain.
+pub fn check_parameter_value(p: &FlowParameter, value: &str) -> Result<(), String> {
+    match p.data_type.as_ref() {
+        Some(ParameterDataType::Integer) if value.trim().parse::<i64>().is_err() => {
+            return Err(format!("{value:?} is not an integer"));
+        }
+        Some(ParameterDataType::Float) if value.trim().parse::<f64>().is_err() => {
+            return Err(format!("{value:?} is not a number"));
+        }
+        Some(ParameterDataType::Boolean)
+            if !matches!(value.to_ascii_lowercase().as_str(), "true" | "false") =>
+        {
+            return Err(format!("{value:?} is not true or false"));
+        }
+        _ => {}
+    }
+    let Some(domain) = &p.domain else {
+        return Ok(());
+    };
+    let list = matches!(domain.kind, Some(ParameterDomainKind::List))
+        || matches!(domain.domain_type, Some(ParameterDomainType::List));
+    if list && !domain.values.is_empty() && !domain.values.iter().any(|v| v == value) {
+        return Err(format!(
+            "{value:?} is not one of {}",
+            domain.values.join(", ")
+        ));
+    }
+    let range = matches!(domain.kind, Some(ParameterDomainKind::Range))
+        || matches!(domain.domain_type, Some(ParameterDomainType::Range));
+    if range && let Ok(v) = value.trim().parse::<f64>() {
+        let bound = |b: &Option<String>| b.as_deref().and_then(|s| s.trim().parse::<f64>().ok());
+        if let Some(min) = bound(&domain.min_value)
+            && v < min
+        {
+            return Err(format!("{value} is below the minimum {min}"));
+        }
+        if let Some(max) = bound(&domain.max_value)
+            && v > max
+        {
+            return Err(format!("{value} is above the maximum {max}"));
+        }
+        if let (Some(min), Some(step)) = (bound(&domain.min_value), bound(&domain.step_size))
+            && step > 0.0
+        {
+            let steps = (v - min) / step;
+            if (steps - steps.round()).abs() > 1e-9 {
+                return Err(format!("{value} is not on a step of {step} from {min}"));
+            }
+        }
+    }
+    if matches!(domain.kind, Some(ParameterDomainKind::Binary))
+        && !matches!(value.to_ascii_lowercase().as_str(), "true" | "false")
+    {
+        return Err(format!("{value:?} is not true or false"));
+    }
+    Ok(())
+}
+
+/// Resolves parameter values given by name or id against a flow's parameters.
+pub fn resolve_parameters(
+    parameters: &[FlowParameter],
+    given: &[(String, String)],
+) -> Result<Vec<FlowParameterSpec>, RunError> {
+    let mut specs = Vec::new();
+    for (key, value) in given {
+        let p = parameters
+            .iter()
+            .find(|p| p.id.as_str() == key)
+            .or_else(|| {
+                parameters
+                    .iter()
+                    .find(|p| p.name.as_deref() == Some(key.as_str()))
+            })
+            .ok_or_else(|| RunError::UnknownParameter(key.clone()))?;
+        let name = p.name.clone().unwrap_or_else(|| p.id.to_string());
+        check_parameter_value(p, value)
+            .map_err(|reason| RunError::InvalidParameterValue { name, reason })?;
+        specs.push(FlowParameterSpec {
+            parameter_id: p.id.clone(),
+            override_value: value.clone(),
+        });
+    }
+    for p in parameters {
+        let given = specs.iter().any(|s| s.parameter_id == p.id);
+        let has_default = p.value.as_deref().is_some_and(|v| !v.is_empty());
+        if p.is_required == Some(true) && !given && !has_default {
+            return Err(RunError::MissingParameter(
+                p.name.clone().unwrap_or_else(|| p.id.to_string()),
+            ));
+        }
+    }
+    Ok(specs)
+}
+
+impl Client {
+    /// Runs a flow (Run Flow Now). With parameters, reads the flow first (Query Flow) to resolve
+    /// names to ids and check every value against the parameter's type and domain.
+    pub fn run_flow(
+        &self,
+        flow_id: impl Into<FlowId>,
+        options: RunOptions,
+    ) -> Result<StartedRun, RunError> {
+        let flow_id = flow_id.into();
+        let parameter_specs = if options.parameters.is_empty() {
+            Vec::new()
+        } else {
+            let flow = self
+                .query_flow(flow_id.clone())
+                .send()
+                .map_err(RunError::QueryFlow)?;
+            resolve_parameters(&flow.flow.parameters, &options.parameters)?
+        };
+        let spec = (!parameter_specs.is_empty() || options.mode.is_some()).then(|| FlowRunSpec {
+            flow_id: Some(flow_id.clone()),
+            run_mode: options.mode.clone(),
+            output_steps: Vec::new(),
+            parameter_specs,
+        });
+        let mut call = self.run_flow_now(
+            flow_id,
+            RunFlowNowRequest {
+                flow_run_spec: spec,
+            },
+        );
+        if !options.output_steps.is_empty() {
+            call = call.flow_output_step_ids(options.output_steps);
+        }
+        if let Some(mode) = options.mode {
+            call = call.flow_run_mode(mode);
+        }
+        let answer = call.send().map_err(RunError::Run)?;
+        Ok(StartedRun { job: answer.job })
+    }
+
+    /// Waits for a flow run to finish, polling Get Flow Run with exponential backoff (bounded
+    /// interval, overall timeout); returns the run when it succeeded.
+    pub fn wait_for_flow_run(
+        &self,
+        run_id: impl Into<FlowRunId>,
+        options: WaitOptions,
+    ) -> Result<FlowRun, WaitError> {
+        let run_id = run_id.into();
+        let started = Instant::now();
+        let mut interval = options.initial_interval;
+        loop {
+            let run = self
+                .get_flow_run(run_id.clone())
+                .send()
+                .map_err(WaitError::Poll)?
+                .flow_run;
+            if let Some(f) = &options.on_poll {
+                f(&run);
+            }
+            let last = match &run.status {
+                Some(RunStatus::Success) => return Ok(run),
+                Some(RunStatus::Failed) => return Err(WaitError::Failed(Box::new(run))),
+                Some(RunStatus::Cancelled) => return Err(WaitError::Cancelled(Box::new(run))),
+                other => other.clone(),
+            };
+            let waited = started.elapsed();
+            if waited >= options.timeout {
+                return Err(WaitError::TimedOut {
+                    run_id,
+                    waited,
+                    last,
+                });
+            }
+            std::thread::sleep(interval.min(options.timeout - waited));
+            interval = interval.mul_f64(1.5).min(options.max_interval);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FlowParameterDomain;
+
+    fn param(
+        name: &str,
+        ty: ParameterDataType,
+        domain: Option<FlowParameterDomain>,
+        required: bool,
+    ) -> FlowParameter {
+        FlowParameter {
+            id: format!("id-{name}").into(),
+            data_type: Some(ty),
+            name: Some(name.into()),
+            description: None,
+            value: None,
+            is_required: Some(required),
+            domain,
+        }
+    }
+
+    #[test]
+    fn resolves_names_and_ids_and_checks_domains() {
+        let list = FlowParameterDomain {
+            kind: Some(ParameterDomainKind::List),
+            values: vec!["North".into(), "South".into()],
+            ..Default::default()
+        };
+        let range = FlowParameterDomain {
+            kind: Some(ParameterDomainKind::Range),
+            min_value: Some("1".into()),
+            max_value: Some("100".into()),
+            step_size: Some("3".into()),
+            ..Default::default()
+        };
+        let params = vec![
+            param("Region", ParameterDataType::String, Some(list), true),
+            param("Count", ParameterDataType::Integer, Some(range), false),
+        ];
+        let specs = resolve_parameters(
+            &params,
+            &[
+                ("Region".into(), "North".into()),
+                ("id-Count".into(), "7".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(specs[0].parameter_id.as_str(), "id-Region");
+        assert_eq!(specs[1].override_value, "7");
+        let err = |given: &[(&str, &str)]| {
+            let given: Vec<(String, String)> = given
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect();
+            resolve_parameters(&params, &given).unwrap_err().to_string()
+        };
+        assert_eq!(
+            err(&[("Region", "West")]),
+            "parameter \"Region\": \"West\" is not one of North, South"
+        );
+        assert_eq!(
+            err(&[("Region", "North"), ("Count", "x")]),
+            "parameter \"Count\": \"x\" is not an integer"
+        );
+        assert_eq!(
+            err(&[("Region", "North"), ("Count", "101")]),
+            "parameter \"Count\": 101 is above the maximum 100"
+        );
+        assert_eq!(
+            err(&[("Region", "North"), ("Count", "5")]),
+            "parameter \"Count\": 5 is not on a step of 3 from 1"
+        );
+        assert_eq!(
+            err(&[("Nope", "1")]),
+            "the flow has no parameter named or with id \"Nope\""
+        );
+        assert_eq!(
+            err(&[("Count", "4")]),
+            "parameter \"Region\" is required and has no value"
+        );
+    }
+}
