@@ -18,7 +18,9 @@ struct Pattern {
 
 impl Read for Pattern {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         for (i, b) in buf[..n].iter_mut().enumerate() {
             *b = (i % 251) as u8;
         }
@@ -54,15 +56,21 @@ fn serve(server: Arc<tiny_http::Server>, size: u64, received: Arc<AtomicU64>) {
         }
         let url = req.url().to_owned();
         let xml = |body: String| {
-            tiny_http::Response::from_string(body)
-                .with_header(tiny_http::Header::from_bytes("Content-Type", "application/xml").unwrap())
+            tiny_http::Response::from_string(body).with_header(
+                tiny_http::Header::from_bytes("Content-Type", "application/xml").unwrap(),
+            )
         };
         let _ = if url.ends_with("/content") {
             let resp = tiny_http::Response::new(
                 200.into(),
                 vec![
-                    tiny_http::Header::from_bytes("Content-Type", "application/octet-stream").unwrap(),
-                    tiny_http::Header::from_bytes("Content-Disposition", "attachment; filename=\"bench.tflx\"").unwrap(),
+                    tiny_http::Header::from_bytes("Content-Type", "application/octet-stream")
+                        .unwrap(),
+                    tiny_http::Header::from_bytes(
+                        "Content-Disposition",
+                        "attachment; filename=\"bench.tflx\"",
+                    )
+                    .unwrap(),
                 ],
                 Pattern { left: size },
                 usize::try_from(size).ok(),
@@ -80,7 +88,10 @@ fn serve(server: Arc<tiny_http::Server>, size: u64, received: Arc<AtomicU64>) {
 }
 
 fn main() {
-    let mb: u64 = std::env::var("TRANSFER_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let mb: u64 = std::env::var("TRANSFER_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
     let size = mb * 1024 * 1024;
     let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind loopback"));
     let port = server.server_addr().to_ip().expect("ip").port();
@@ -101,22 +112,40 @@ fn main() {
 
     let t = Instant::now();
     client
-        .publish_flow_reader("bench.tflx", Pattern { left: size }, size, PublishOptions::new("p-1").chunk_size(32 * 1024 * 1024))
+        .publish_flow_reader(
+            "bench.tflx",
+            Pattern { left: size },
+            size,
+            PublishOptions::new("p-1").chunk_size(32 * 1024 * 1024),
+        )
         .expect("publish");
     let up = t.elapsed();
     let after_upload = peak_memory_kib();
-    assert!(received.load(Ordering::Relaxed) >= size, "the server received the whole file");
+    assert!(
+        received.load(Ordering::Relaxed) >= size,
+        "the server received the whole file"
+    );
 
     let t = Instant::now();
-    let (n, _) = client.download_flow_to("f-1", &mut io::sink(), None).expect("download");
+    let (n, _) = client
+        .download_flow_to("f-1", &mut io::sink(), None)
+        .expect("download");
     let down = t.elapsed();
     assert_eq!(n, size);
     let after_download = peak_memory_kib();
 
     let rate = |d: std::time::Duration| mb as f64 / d.as_secs_f64();
     println!("transfer of {mb} MiB through a loopback server");
-    println!("publish (chunked, 32 MiB chunks): {:>7.2} s  {:>7.1} MiB/s", up.as_secs_f64(), rate(up));
-    println!("download (streamed to a sink):    {:>7.2} s  {:>7.1} MiB/s", down.as_secs_f64(), rate(down));
+    println!(
+        "publish (chunked, 32 MiB chunks): {:>7.2} s  {:>7.1} MiB/s",
+        up.as_secs_f64(),
+        rate(up)
+    );
+    println!(
+        "download (streamed to a sink):    {:>7.2} s  {:>7.1} MiB/s",
+        down.as_secs_f64(),
+        rate(down)
+    );
     println!(
         "peak memory (VmHWM, whole process): {} KiB before, {} KiB after publishing, {} KiB after downloading",
         before, after_upload, after_download

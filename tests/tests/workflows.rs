@@ -366,6 +366,20 @@ fn an_answer_larger_than_the_cap_is_refused() {
     ));
 }
 
+#[test]
+fn gzip_answers_are_decoded() {
+    use std::io::Write;
+    let server = TestServer::start();
+    let client = server.client();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(example("query_flow").as_bytes()).unwrap();
+    let mut answer = Answer::xml(200, String::new()).header("Content-Encoding", "gzip");
+    answer.body = gz.finish().unwrap();
+    server.push(answer);
+    let flow = client.query_flow(FLOW).send().unwrap();
+    assert_eq!(flow.output_steps.len(), 3);
+}
+
 // ---- Pagination, filters and sorts ----------------------------------------------------------
 
 fn runs_page(ids: &[u32]) -> Answer {
