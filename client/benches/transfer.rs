@@ -45,7 +45,7 @@ const NS: &str = r#"xmlns="http://tableau.com/api""#;
 fn serve(server: Arc<tiny_http::Server>, size: u64, received: Arc<AtomicU64>) {
     for mut req in server.incoming_requests() {
         let mut buf = vec![0u8; 64 * 1024];
-        let mut reader = req.as_reader();
+        let reader = req.as_reader();
         loop {
             match reader.read(&mut buf) {
                 Ok(0) | Err(_) => break,
