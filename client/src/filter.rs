@@ -183,6 +183,13 @@ impl Filter {
         )
     }
 
+    /// The terms: field, operator, values (one, or the list of an `in`).
+    pub fn terms(&self) -> impl Iterator<Item = (&str, Operator, &[String])> {
+        self.terms
+            .iter()
+            .map(|t| (t.field.as_str(), t.op, t.values.as_slice()))
+    }
+
     /// Whether the filter has no terms.
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
@@ -294,6 +301,11 @@ impl Sort {
     /// Descending by `field`.
     pub fn desc(self, field: &str) -> Self {
         self.push(field, false)
+    }
+
+    /// The terms: field and whether ascending, most significant first.
+    pub fn terms(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.terms.iter().map(|(f, a)| (f.as_str(), *a))
     }
 
     /// Checks that the sort can be sent.

@@ -42,6 +42,8 @@ pub mod pagination;
 pub mod retry;
 pub mod run;
 mod secret;
+#[cfg(feature = "serde")]
+pub mod serde_support;
 pub mod upload;
 pub mod version;
 pub mod xml;
@@ -67,8 +69,3 @@ pub type Time = time::Time;
 /// The generated source this crate compiles (the snapshot tests compare it with the golden copy).
 #[doc(hidden)]
 pub const GENERATED_SOURCE: &str = include_str!(concat!(env!("OUT_DIR"), "/generated.rs"));
-
-/// The README's examples, compiled as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;

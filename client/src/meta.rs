@@ -23,6 +23,8 @@ pub struct EndpointMeta {
     pub on_flow_methods_page: bool,
     /// The documented success status.
     pub success_status: u16,
+    /// The distinct error codes of the endpoint's error table, in table order.
+    pub errors: &'static [u32],
     /// Query parameters.
     pub query: &'static [ParamMeta],
 }

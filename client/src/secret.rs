@@ -42,3 +42,11 @@ impl From<String> for Secret {
         Secret(s)
     }
 }
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Secret {
+    /// Secrets serialise as `"<redacted>"`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("<redacted>")
+    }
+}

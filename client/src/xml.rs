@@ -392,6 +392,16 @@ pub fn find_service_error(bytes: &[u8]) -> Result<Option<crate::ErrorDetail>, De
     Ok(None)
 }
 
+/// Encodes a whole document as a `<tsResponse>` in the Tableau namespace.
+pub fn encode_response<T: Document>(doc: &T) -> String {
+    let body = encode_document(doc, "tsResponse");
+    let rest = body.strip_prefix("<tsResponse").unwrap_or(&body);
+    format!(
+        "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"{}\"{rest}",
+        crate::XML_NAMESPACE
+    )
+}
+
 /// Encodes a whole document with the given root name.
 pub fn encode_document<T: Document>(doc: &T, root: &str) -> String {
     let mut w = XmlWriter::new();

@@ -190,6 +190,7 @@ impl<'a> Gen<'a> {
         quote! {
             #d
             #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+            #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(transparent))]
             pub struct #name(String);
 
             impl #name {
@@ -361,6 +362,13 @@ impl<'a> Gen<'a> {
                 }
             }
 
+            #[cfg(feature = "serde")]
+            impl serde::Serialize for #name {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
             impl crate::xml::XmlValue for #name {
                 const EMPTY_IS_ABSENT: bool = true;
                 fn parse_xml(text: &str) -> Result<Self, String> {
@@ -433,7 +441,8 @@ impl<'a> Gen<'a> {
                 text.push_str(&format!(" See {}.", self.note_ref(n)));
             }
             let d = doc(&text);
-            quote! { #d pub #fname: #ty }
+            let serde = self.serde_attrs(f);
+            quote! { #d #serde pub #fname: #ty }
         });
         let derive_default = if self.defaultable[&t.name] {
             quote! { , Default }
@@ -459,6 +468,12 @@ impl<'a> Gen<'a> {
                     pub fn encode(&self) -> String {
                         crate::xml::encode_document(self, "tsRequest")
                     }
+
+                    /// Encodes the document as a `<tsResponse>` in the Tableau namespace, as a
+                    /// server answers it (for simulators and tests).
+                    pub fn encode_response(&self) -> String {
+                        crate::xml::encode_response(self)
+                    }
                 }
             }
         } else {
@@ -467,6 +482,7 @@ impl<'a> Gen<'a> {
         quote! {
             #d
             #[derive(Debug, Clone, PartialEq #derive_default)]
+            #[cfg_attr(feature = "serde", derive(serde::Serialize))]
             pub struct #name {
                 #(#fields,)*
             }
@@ -475,6 +491,37 @@ impl<'a> Gen<'a> {
             #versioned
             #root
         }
+    }
+
+    /// The `serde` attributes of a field (feature `serde`): the API's name, absent values left out,
+    /// dates and times as their XML text.
+    fn serde_attrs(&self, f: &Field) -> TokenStream {
+        let wire = match f.kind {
+            FieldKind::Text => "value",
+            _ => f.wire.as_str(),
+        };
+        let skip = match f.kind {
+            // Lists are always written (an empty one as `[]`), so scripts can iterate them.
+            FieldKind::List | FieldKind::Many => TokenStream::new(),
+            _ if f.required => TokenStream::new(),
+            _ => quote! { , skip_serializing_if = "Option::is_none" },
+        };
+        let with = match (&f.ty, f.kind) {
+            (
+                TypeRef::Primitive(Prim::DateTime | Prim::Time),
+                FieldKind::List | FieldKind::Many,
+            ) => {
+                quote! { , serialize_with = "crate::serde_support::values" }
+            }
+            (TypeRef::Primitive(Prim::DateTime | Prim::Time), _) if f.required => {
+                quote! { , serialize_with = "crate::serde_support::value" }
+            }
+            (TypeRef::Primitive(Prim::DateTime | Prim::Time), _) => {
+                quote! { , serialize_with = "crate::serde_support::optional" }
+            }
+            _ => TokenStream::new(),
+        };
+        quote! { #[cfg_attr(feature = "serde", serde(rename = #wire #skip #with))] }
     }
 
     fn struct_decode(&self, t: &StructType) -> TokenStream {
@@ -946,6 +993,7 @@ impl<'a> Gen<'a> {
             let idem = e.idempotent;
             let page = e.page == Page::FlowMethods;
             let status = e.response.status;
+            let codes = e.distinct_codes();
             let params = e.query.iter().map(|p| {
                 let n = &p.name;
                 let w = &p.wire;
@@ -970,6 +1018,7 @@ impl<'a> Gen<'a> {
                     idempotent: #idem,
                     on_flow_methods_page: #page,
                     success_status: #status,
+                    errors: &[#(#codes),*],
                     query: &[#(#params),*],
                 };
             }

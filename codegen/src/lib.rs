@@ -16,17 +16,24 @@
 #![warn(missing_docs)]
 
 mod ast;
+pub mod check_doc;
 pub mod diag;
+pub mod docpage;
 mod export;
 mod gen_client;
 pub mod ir;
+mod markdown;
+mod openapi;
 mod validate;
+pub mod versions;
 
 use std::path::{Path, PathBuf};
 
 pub use diag::{Diagnostic, Diagnostics, Error, Loc};
 pub use export::export_json;
 pub use gen_client::generate_client;
+pub use markdown::export_markdown;
+pub use openapi::export_openapi;
 
 /// The file extension of spec files.
 pub const SPEC_EXTENSION: &str = "tfspec";

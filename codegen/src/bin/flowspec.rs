@@ -1,14 +1,82 @@
 //! `flowspec`: tools over the tableau-flows spec.
 //!
 //! ```text
-//! flowspec export json [--spec DIR]   print the whole spec as JSON (format: spec/export.schema.json)
-//! flowspec check [--spec DIR]         validate the spec; print diagnostics as FILE:LINE:COL: message
+//! flowspec export json|openapi|markdown [--api-version X.Y] [--out DIR]
+//! flowspec check
+//! flowspec check-doc PAGE.txt
+//! flowspec draft PAGE.txt
+//! flowspec diff FROM TO
 //! ```
+//!
+//! Every command reads the spec from `--spec DIR` (default: the workspace's `spec/`); a mistake in
+//! it is printed as `spec/FILE:LINE:COL: message` with exit status 1.
 
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tableau_flows_codegen::ir::{Spec, Version};
 
-const USAGE: &str = "usage: flowspec export json [--spec DIR]\n       flowspec check [--spec DIR]";
+#[derive(Parser)]
+#[command(
+    name = "flowspec",
+    version,
+    about = "Exports, checks and compares the tableau-flows spec"
+)]
+struct Cli {
+    /// The spec folder.
+    #[arg(long, global = true, default_value_os_t = default_spec_dir())]
+    spec: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prints the spec in a format for other tools and languages.
+    Export {
+        /// json: the spec (schema: spec/export.schema.json); openapi: OpenAPI 3.1; markdown: reference pages.
+        format: Format,
+        /// The API as it was at this version (endpoints, parameters, values and error rows of then).
+        #[arg(long, value_parser = parse_version)]
+        api_version: Option<Version>,
+        /// markdown: write one page per resource group into this folder instead of printing them.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Validates the spec.
+    Check,
+    /// Compares a Flow Methods reference page (plain text) with the spec as of the page's version;
+    /// exits 1 when a difference is not recorded in the spec as an erratum or deviation.
+    CheckDoc {
+        /// The page.
+        page: PathBuf,
+    },
+    /// Prints a DSL skeleton for each method of the page that the spec lacks.
+    Draft {
+        /// The page.
+        page: PathBuf,
+    },
+    /// Prints what the API gained between two versions.
+    Diff {
+        /// The older version.
+        #[arg(value_parser = parse_version)]
+        from: Version,
+        /// The newer version.
+        #[arg(value_parser = parse_version)]
+        to: Version,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Openapi,
+    Markdown,
+}
+
+fn parse_version(s: &str) -> Result<Version, String> {
+    Version::parse(s).ok_or_else(|| format!("{s:?} is not a version such as 3.24"))
+}
 
 fn default_spec_dir() -> PathBuf {
     // The workspace's spec folder, found from the codegen crate's manifest.
@@ -17,51 +85,114 @@ fn default_spec_dir() -> PathBuf {
         .join("spec")
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut spec_dir = default_spec_dir();
-    let mut words = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--spec" => match it.next() {
-                Some(d) => spec_dir = PathBuf::from(d),
-                None => {
-                    eprintln!("flowspec: --spec needs a folder\n{USAGE}");
-                    return ExitCode::from(2);
+fn read_page(path: &PathBuf) -> Result<tableau_flows_codegen::docpage::DocPage, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    tableau_flows_codegen::docpage::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn run(cli: Cli, spec: Spec) -> Result<bool, String> {
+    match cli.command {
+        Command::Export {
+            format,
+            api_version,
+            out,
+        } => {
+            let spec = match api_version {
+                Some(v) => spec.as_of(v),
+                None => spec,
+            };
+            match format {
+                Format::Json => print!("{}", tableau_flows_codegen::export_json(&spec)),
+                Format::Openapi => print!("{}", tableau_flows_codegen::export_openapi(&spec)),
+                Format::Markdown => {
+                    let pages = tableau_flows_codegen::export_markdown(&spec);
+                    match out {
+                        Some(dir) => {
+                            std::fs::create_dir_all(&dir)
+                                .map_err(|e| format!("{}: {e}", dir.display()))?;
+                            for (group, text) in pages {
+                                let path = dir.join(format!("{group}.md"));
+                                std::fs::write(&path, text)
+                                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                                println!("{}", path.display());
+                            }
+                        }
+                        None => {
+                            for (i, (_, text)) in pages.iter().enumerate() {
+                                if i > 0 {
+                                    println!();
+                                }
+                                print!("{text}");
+                            }
+                        }
+                    }
                 }
-            },
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
             }
-            _ => words.push(a.as_str()),
+            Ok(true)
         }
-    }
-    let spec = match tableau_flows_codegen::load(&spec_dir) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match words.as_slice() {
-        ["export", "json"] => {
-            print!("{}", tableau_flows_codegen::export_json(&spec));
-            ExitCode::SUCCESS
-        }
-        ["check"] => {
+        Command::Check => {
             println!(
                 "spec OK: {} endpoints, {} types, {} error codes",
                 spec.endpoints.len(),
                 spec.types.len(),
                 spec.error_codes.len()
             );
-            ExitCode::SUCCESS
+            Ok(true)
         }
-        _ => {
-            eprintln!("flowspec: unknown command\n{USAGE}");
-            ExitCode::from(2)
+        Command::CheckDoc { page } => {
+            let parsed = read_page(&page)?;
+            let diffs = tableau_flows_codegen::check_doc::check(&spec, &parsed);
+            for d in &diffs {
+                println!("{d}");
+            }
+            let unknown = diffs.iter().filter(|d| d.known.is_none()).count();
+            println!(
+                "{}: API {}, {} methods; {} differences, {unknown} not recorded in the spec",
+                page.display(),
+                parsed.version,
+                parsed.methods.len(),
+                diffs.len()
+            );
+            Ok(unknown == 0)
+        }
+        Command::Draft { page } => {
+            let parsed = read_page(&page)?;
+            let text = tableau_flows_codegen::check_doc::draft(&spec, &parsed);
+            if text.is_empty() {
+                eprintln!("{}: the spec has every method of the page", page.display());
+            }
+            print!("{text}");
+            Ok(true)
+        }
+        Command::Diff { from, to } => {
+            if from > to {
+                return Err(format!("{from} is newer than {to}"));
+            }
+            let gains = spec.gained(from, to);
+            for g in &gains {
+                println!("{g}");
+            }
+            println!("{} additions from API {from} to {to}", gains.len());
+            Ok(true)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let spec = match tableau_flows_codegen::load(&cli.spec) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(cli, spec) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("flowspec: {e}");
+            ExitCode::FAILURE
         }
     }
 }

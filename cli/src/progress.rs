@@ -1,0 +1,79 @@
+//! Progress bars (indicatif) for uploads, downloads and waiting for a flow run: drawn on stderr,
+//! and only when stderr is a terminal, so that pipes, files and tests see none of it.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+use tableau_flows::FlowRun;
+
+/// Whether progress bars are drawn: stderr is a terminal.
+pub fn enabled() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+fn style(template: &str) -> ProgressStyle {
+    // The templates are constants of this module: a mistake in one is a bug, shown as the default style.
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+const SIZED: &str = "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}";
+const UNSIZED: &str = "{spinner} {msg} {bytes} {bytes_per_sec}";
+const WAITING: &str = "{spinner} {msg} [{bar:30}] {pos}% {elapsed}";
+
+/// A bar on stderr when it is a terminal, a hidden one otherwise.
+fn bar(length: Option<u64>) -> ProgressBar {
+    if enabled() {
+        ProgressBar::with_draw_target(length, ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    }
+}
+
+/// A bar for moving a file: `message`, bytes moved, rate.
+pub fn transfer(message: &str) -> ProgressBar {
+    let bar = bar(None);
+    bar.set_style(style(UNSIZED));
+    bar.set_message(message.to_owned());
+    bar
+}
+
+/// The client's progress callback, moving `bar`; the first report with a total turns it into a
+/// bar with a length.
+pub fn transfer_callback(bar: &ProgressBar) -> tableau_flows::Progress {
+    let bar = bar.clone();
+    Arc::new(move |done, total| {
+        if let Some(total) = total
+            && bar.length() != Some(total)
+        {
+            bar.set_style(style(SIZED));
+            bar.set_length(total);
+        }
+        bar.set_position(done);
+    })
+}
+
+/// A bar for waiting for a flow run: its status and progress (0–100).
+pub fn waiting(run_id: &str) -> ProgressBar {
+    let bar = bar(Some(100));
+    bar.set_style(style(WAITING));
+    bar.set_message(format!("flow run {run_id}"));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// The wait's poll callback, moving `bar` to the run's progress and status.
+pub fn poll_callback(bar: &ProgressBar) -> tableau_flows::run::PollCallback {
+    let bar = bar.clone();
+    Arc::new(move |run: &FlowRun| {
+        let status = run.status.as_ref().map_or("unknown", |s| s.as_str());
+        bar.set_message(format!("flow run {} {status}", run.id.as_str()));
+        if run.status == Some(tableau_flows::RunStatus::Success) {
+            bar.set_position(100);
+        } else if let Some(p) = run.progress {
+            bar.set_position(u64::from(p.min(100)));
+        }
+    })
+}

@@ -1,0 +1,710 @@
+//! The simulator's state: sites, users, groups, projects, flows, permissions, schedules, tasks,
+//! runs, jobs, upload sessions and sessions, all in memory.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tableau_flows::{
+    CapabilityMode, CapabilityName, ParameterDataType, ParameterDomainKind, RunStatus,
+};
+
+/// The simulator's clock: real time, or a manual clock that tests advance.
+#[derive(Debug, Clone)]
+pub enum Clock {
+    /// Time passes.
+    System(Instant),
+    /// Time moves only when [`Clock::advance`] is called.
+    Manual(Arc<Mutex<Duration>>),
+}
+
+impl Clock {
+    /// A clock that follows real time.
+    pub fn system() -> Clock {
+        Clock::System(Instant::now())
+    }
+
+    /// A clock that stands still until advanced.
+    pub fn manual() -> Clock {
+        Clock::Manual(Arc::new(Mutex::new(Duration::ZERO)))
+    }
+
+    /// Time since the simulator started.
+    pub fn now(&self) -> Duration {
+        match self {
+            Clock::System(start) => start.elapsed(),
+            Clock::Manual(t) => *t.lock().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+
+    /// Moves a manual clock forward (a system clock ignores it).
+    pub fn advance(&self, by: Duration) {
+        if let Clock::Manual(t) = self {
+            *t.lock().unwrap_or_else(|p| p.into_inner()) += by;
+        }
+    }
+}
+
+/// A wall-clock time for a simulator time: timestamps are real UTC times from the start.
+pub(crate) fn timestamp(epoch: time::OffsetDateTime, at: Duration) -> time::OffsetDateTime {
+    epoch + at
+}
+
+/// A site role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Sees and does everything.
+    Admin,
+    /// Needs capabilities on each flow.
+    Creator,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Site {
+    pub id: String,
+    pub name: String,
+    pub content_url: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub id: String,
+    pub name: String,
+    pub password: Option<String>,
+    pub role: Role,
+    pub site_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Pat {
+    pub name: String,
+    pub secret: String,
+    pub user_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub id: String,
+    pub name: String,
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Project {
+    pub id: String,
+    pub name: String,
+}
+
+/// A parameter of a flow.
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its data type.
+    pub data_type: ParameterDataType,
+    /// Its current value.
+    pub value: String,
+    /// Whether a run must give a value.
+    pub required: bool,
+    /// Its domain.
+    pub domain: Domain,
+}
+
+/// A parameter's domain.
+#[derive(Debug, Clone)]
+pub enum Domain {
+    /// Any value of the type.
+    Any,
+    /// One of these values.
+    List(Vec<String>),
+    /// A number within a range.
+    Range {
+        /// Lowest.
+        min: i64,
+        /// Highest.
+        max: i64,
+        /// Step.
+        step: i64,
+    },
+}
+
+impl Domain {
+    pub(crate) fn kind(&self) -> ParameterDomainKind {
+        match self {
+            Domain::Any => ParameterDomainKind::Any,
+            Domain::List(_) => ParameterDomainKind::List,
+            Domain::Range { .. } => ParameterDomainKind::Range,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Connection {
+    pub id: String,
+    pub kind: String,
+    pub server_address: String,
+    pub server_port: Option<u32>,
+    pub user_name: String,
+    pub embed_password: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Flow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub project_id: String,
+    pub owner_id: String,
+    pub file_type: String,
+    pub bytes: Arc<Vec<u8>>,
+    pub created_at: Duration,
+    pub updated_at: Duration,
+    pub tags: Vec<String>,
+    pub output_steps: Vec<(String, String)>,
+    pub parameters: Vec<Parameter>,
+    pub connections: Vec<Connection>,
+    /// Runs of this flow end Failed.
+    pub fails: bool,
+    pub site_id: String,
+}
+
+/// A grant: (flow, grantee is a group, grantee id, capability, mode).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Grant {
+    pub flow_id: String,
+    pub group: bool,
+    pub grantee: String,
+    pub capability: CapabilityName,
+    pub mode: CapabilityMode,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Schedule {
+    pub id: String,
+    pub name: String,
+    pub frequency: String,
+    pub created_at: Duration,
+    pub frequency_details: Option<tableau_flows::FrequencyDetails>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct FlowTask {
+    pub id: String,
+    pub flow_id: String,
+    pub schedule_id: String,
+    pub parameters: Vec<(String, String)>,
+    pub site_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LinkedStep {
+    pub id: String,
+    pub task_id: String,
+    pub stop_downstream_on_failure: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LinkedTask {
+    pub id: String,
+    pub schedule_id: String,
+    pub steps: Vec<LinkedStep>,
+    pub site_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct FlowRun {
+    pub id: String,
+    pub flow_id: String,
+    pub user_id: String,
+    pub job_id: String,
+    /// When it starts running (a linked task's later steps start after the earlier ones).
+    pub starts_at: Duration,
+    pub cancelled_at: Option<Duration>,
+    pub parameters: Vec<(String, String, String)>,
+    /// The run of the step before it in a linked task, when that step stops the ones after it.
+    pub blocked_by: Option<String>,
+    pub site_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    pub id: String,
+    pub flow_run_id: String,
+    pub created_at: Duration,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Upload {
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Token {
+    pub user_id: String,
+    pub site_id: String,
+    pub expires_at: Duration,
+}
+
+/// How long runs take.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Pending before it starts.
+    pub pending: Duration,
+    /// In progress before it ends.
+    pub running: Duration,
+}
+
+/// The whole state.
+#[derive(Debug)]
+pub(crate) struct State {
+    /// The simulator's base URL (for `webpageUrl`).
+    pub base_url: String,
+    pub clock: Clock,
+    pub epoch: time::OffsetDateTime,
+    pub timing: Timing,
+    pub token_lifetime: Duration,
+    pub sites: Vec<Site>,
+    pub users: Vec<User>,
+    pub pats: Vec<Pat>,
+    pub jwts: Vec<(String, String)>,
+    pub groups: Vec<Group>,
+    pub projects: Vec<Project>,
+    pub flows: BTreeMap<String, Flow>,
+    pub grants: Vec<Grant>,
+    pub schedules: Vec<Schedule>,
+    pub tasks: Vec<FlowTask>,
+    pub linked: Vec<LinkedTask>,
+    pub runs: Vec<FlowRun>,
+    pub jobs: Vec<Job>,
+    pub uploads: BTreeMap<String, Upload>,
+    pub tokens: BTreeMap<String, Token>,
+    pub upload_counter: u64,
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+impl State {
+    pub fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    /// The status, progress and end of a run now: Pending until its start plus the pending time,
+    /// InProgress for the running time, then Success (Failed for a flow set up to fail);
+    /// Cancelled when cancelled before its end, or when the linked-task step before it failed and
+    /// stops the steps after it.
+    pub fn run_status(&self, run: &FlowRun) -> (RunStatus, u32, Option<Duration>) {
+        let now = self.now();
+        if let Some(blocker) = &run.blocked_by
+            && let Some(b) = self.runs.iter().find(|r| &r.id == blocker)
+        {
+            let (status, _, ended) = self.run_status(b);
+            if matches!(status, RunStatus::Failed | RunStatus::Cancelled) {
+                return (RunStatus::Cancelled, 0, ended);
+            }
+        }
+        let start = run.starts_at + self.timing.pending;
+        let end = start + self.timing.running;
+        if let Some(c) = run.cancelled_at
+            && c < end
+        {
+            return (RunStatus::Cancelled, progress(start, end, c), Some(c));
+        }
+        if now < start {
+            (RunStatus::Pending, 0, None)
+        } else if now < end {
+            (RunStatus::InProgress, progress(start, end, now), None)
+        } else {
+            let fails = self.flows.get(&run.flow_id).is_some_and(|f| f.fails);
+            (
+                if fails {
+                    RunStatus::Failed
+                } else {
+                    RunStatus::Success
+                },
+                100,
+                Some(end),
+            )
+        }
+    }
+
+    pub fn time(&self, at: Duration) -> time::OffsetDateTime {
+        timestamp(self.epoch, at)
+    }
+}
+
+fn progress(start: Duration, end: Duration, at: Duration) -> u32 {
+    let total = end.saturating_sub(start).as_secs_f64();
+    if total <= 0.0 {
+        return 100;
+    }
+    ((at.saturating_sub(start).as_secs_f64() / total) * 100.0).clamp(0.0, 99.0) as u32
+}
+
+/// The demo content's fixed names, ids and credentials.
+pub mod demo {
+    /// The default site's content URL.
+    pub const SITE: &str = "";
+    /// The default site's id.
+    pub const SITE_ID: &str = "9a8b7c6d-5e4f-4a2b-8c0d-9e8f7a6b5c4d";
+    /// The second site's content URL (it has no users).
+    pub const MARKETING_SITE: &str = "marketing";
+    /// The administrator's personal access token name.
+    pub const PAT_NAME: &str = "demo-admin";
+    /// The administrator's personal access token secret.
+    pub const PAT_SECRET: &str = "demo-admin-secret";
+    /// The administrator's user name.
+    pub const ADMIN_USER: &str = "admin";
+    /// The administrator's password.
+    pub const ADMIN_PASSWORD: &str = "admin-password";
+    /// The administrator's id.
+    pub const ADMIN_ID: &str = "711e59cf-d1c0-446e-be48-3673ae067f7b";
+    /// A creator without administrator rights (capabilities per flow).
+    pub const ANALYST_USER: &str = "analyst";
+    /// The analyst's password.
+    pub const ANALYST_PASSWORD: &str = "analyst-password";
+    /// The analyst's id.
+    pub const ANALYST_ID: &str = "5a39de9c-4eb0-47a7-88f7-2e78ddd58c6b";
+    /// The analyst's personal access token name.
+    pub const ANALYST_PAT_NAME: &str = "demo-analyst";
+    /// The analyst's personal access token secret.
+    pub const ANALYST_PAT_SECRET: &str = "demo-analyst-secret";
+    /// The "Analysts" group (the analyst is a member).
+    pub const ANALYSTS_GROUP_ID: &str = "9de5cc1a-5bb8-4c8e-b2cd-b54e736a7b9f";
+    /// The "Default" project.
+    pub const PROJECT_ID: &str = "6f8a2966-e173-11e8-ae74-ffd84c19d7f3";
+    /// The "Sales" project.
+    pub const SALES_PROJECT_ID: &str = "9077e04c-ece4-11e8-aa58-df538c72f42f";
+    /// "Sales Cleanup": a packaged flow with a Region list parameter and a Top N range parameter.
+    pub const SALES_FLOW_ID: &str = "d00700fe-28a0-4ece-a7af-5543ddf38a82";
+    /// "Coffee Chain": a flow without parameters, readable and downloadable by the analysts.
+    pub const COFFEE_FLOW_ID: &str = "c1e82fe3-e7cf-4bd5-afd3-799b1e8aac27";
+    /// "Broken Loom": a flow whose runs fail.
+    pub const FAILING_FLOW_ID: &str = "868eab1a-2b60-448a-9913-82e4522ab952";
+    /// The Region parameter of Sales Cleanup (a list: North, South, East, West).
+    pub const REGION_PARAMETER: &str = "Region";
+    /// The Region parameter's id.
+    pub const REGION_PARAMETER_ID: &str = "ebfad780-c19f-42a2-822a-406468269a02";
+    /// The Top N parameter of Sales Cleanup (an integer from 1 to 100, required, default 10).
+    pub const TOP_N_PARAMETER: &str = "Top N";
+    /// A flow schedule ("Nightly").
+    pub const SCHEDULE_ID: &str = "9a4ebbab-9ec8-487a-9b48-47fa81d6077a";
+    /// A flow task running Coffee Chain on the schedule.
+    pub const TASK_ID: &str = "1bff10bb-57ae-43df-8774-a86d14aef432";
+    /// A flow task running Broken Loom on the schedule.
+    pub const FAILING_TASK_ID: &str = "f11741cb-9646-4fb8-bbac-6d099c8d56b9";
+    /// A linked task: Coffee Chain, then Broken Loom (stops downstream on failure), then Coffee Chain.
+    pub const LINKED_TASK_ID: &str = "18d267af-4c40-4d06-8234-6a08c3dea67f";
+    /// The connection of Coffee Chain.
+    pub const CONNECTION_ID: &str = "5fd1c1db-572f-4ebd-94e7-a09e212bc147";
+
+    /// A small, valid packaged flow file (`.tflx` is a zip archive): publish it to try things.
+    pub fn flow_file_bytes() -> Vec<u8> {
+        // A zip archive holding one stored (uncompressed) file `flow` with a tiny flow document.
+        let content = br#"{"nodes":{},"connections":{},"initialNodes":[],"name":"demo flow"}"#;
+        let name = b"flow";
+        let crc = crc32fast::hash(content);
+        let len = content.len() as u32;
+        let mut z = Vec::new();
+        let put16 = |z: &mut Vec<u8>, v: u16| z.extend_from_slice(&v.to_le_bytes());
+        let put32 = |z: &mut Vec<u8>, v: u32| z.extend_from_slice(&v.to_le_bytes());
+        // Local file header: signature, version, flags, method (stored), time, date, crc, sizes, name.
+        put32(&mut z, 0x0403_4b50);
+        for v in [20, 0, 0, 0, 0] {
+            put16(&mut z, v);
+        }
+        for v in [crc, len, len] {
+            put32(&mut z, v);
+        }
+        put16(&mut z, name.len() as u16);
+        put16(&mut z, 0);
+        z.extend_from_slice(name);
+        z.extend_from_slice(content);
+        let central = z.len() as u32;
+        // Central directory entry.
+        put32(&mut z, 0x0201_4b50);
+        for v in [20, 20, 0, 0, 0, 0] {
+            put16(&mut z, v);
+        }
+        for v in [crc, len, len] {
+            put32(&mut z, v);
+        }
+        for v in [name.len() as u16, 0, 0, 0, 0] {
+            put16(&mut z, v);
+        }
+        put32(&mut z, 0);
+        put32(&mut z, 0);
+        z.extend_from_slice(name);
+        let size = z.len() as u32 - central;
+        // End of central directory.
+        put32(&mut z, 0x0605_4b50);
+        for v in [0, 0, 1, 1] {
+            put16(&mut z, v);
+        }
+        put32(&mut z, size);
+        put32(&mut z, central);
+        put16(&mut z, 0);
+        z
+    }
+}
+
+impl State {
+    pub(crate) fn new(clock: Clock, timing: Timing, token_lifetime: Duration) -> State {
+        State {
+            base_url: String::new(),
+            clock,
+            epoch: time::OffsetDateTime::now_utc()
+                .replace_nanosecond(0)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            timing,
+            token_lifetime,
+            sites: Vec::new(),
+            users: Vec::new(),
+            pats: Vec::new(),
+            jwts: Vec::new(),
+            groups: Vec::new(),
+            projects: Vec::new(),
+            flows: BTreeMap::new(),
+            grants: Vec::new(),
+            schedules: Vec::new(),
+            tasks: Vec::new(),
+            linked: Vec::new(),
+            runs: Vec::new(),
+            jobs: Vec::new(),
+            uploads: BTreeMap::new(),
+            tokens: BTreeMap::new(),
+            upload_counter: 0,
+        }
+    }
+
+    /// Seeds only the default site and its administrator (no flows).
+    pub(crate) fn seed_site(&mut self) {
+        self.sites.push(Site {
+            id: demo::SITE_ID.into(),
+            name: "Default".into(),
+            content_url: demo::SITE.into(),
+        });
+        self.add_user(
+            demo::ADMIN_USER,
+            Some(demo::ADMIN_PASSWORD),
+            Role::Admin,
+            demo::SITE_ID,
+        );
+        if let Some(u) = self.users.last_mut() {
+            u.id = demo::ADMIN_ID.into();
+        }
+        self.add_pat(demo::PAT_NAME, demo::PAT_SECRET, demo::ADMIN_USER);
+        self.projects.push(Project {
+            id: demo::PROJECT_ID.into(),
+            name: "Default".into(),
+        });
+    }
+
+    pub(crate) fn add_user(
+        &mut self,
+        name: &str,
+        password: Option<&str>,
+        role: Role,
+        site_id: &str,
+    ) {
+        self.users.push(User {
+            id: new_id(),
+            name: name.into(),
+            password: password.map(str::to_owned),
+            role,
+            site_id: site_id.into(),
+        });
+    }
+
+    /// A token of the user named (or with the id) `user`.
+    pub(crate) fn add_pat(&mut self, name: &str, secret: &str, user: &str) {
+        if let Some(u) = self.users.iter().find(|u| u.name == user || u.id == user) {
+            self.pats.push(Pat {
+                name: name.into(),
+                secret: secret.into(),
+                user_id: u.id.clone(),
+            });
+        }
+    }
+
+    /// Seeds the demo content (see [`demo`]).
+    pub(crate) fn seed_demo(&mut self) {
+        use demo::*;
+        let now = self.now();
+        self.sites.push(Site {
+            id: SITE_ID.into(),
+            name: "Default".into(),
+            content_url: SITE.into(),
+        });
+        self.sites.push(Site {
+            id: "6fd1dea0-e173-11e8-ae75-832f6a4756f0".into(),
+            name: "Marketing".into(),
+            content_url: MARKETING_SITE.into(),
+        });
+        for (id, name, password, role) in [
+            (ADMIN_ID, ADMIN_USER, ADMIN_PASSWORD, Role::Admin),
+            (ANALYST_ID, ANALYST_USER, ANALYST_PASSWORD, Role::Creator),
+        ] {
+            self.users.push(User {
+                id: id.into(),
+                name: name.into(),
+                password: Some(password.into()),
+                role,
+                site_id: SITE_ID.into(),
+            });
+        }
+        self.pats.push(Pat {
+            name: PAT_NAME.into(),
+            secret: PAT_SECRET.into(),
+            user_id: ADMIN_ID.into(),
+        });
+        self.pats.push(Pat {
+            name: ANALYST_PAT_NAME.into(),
+            secret: ANALYST_PAT_SECRET.into(),
+            user_id: ANALYST_ID.into(),
+        });
+        self.groups.push(Group {
+            id: ANALYSTS_GROUP_ID.into(),
+            name: "Analysts".into(),
+            members: vec![ANALYST_ID.into()],
+        });
+        self.projects.push(Project {
+            id: PROJECT_ID.into(),
+            name: "Default".into(),
+        });
+        self.projects.push(Project {
+            id: SALES_PROJECT_ID.into(),
+            name: "Sales".into(),
+        });
+        let flow = |id: &str, name: &str, project: &str, file_type: &str, fails: bool| Flow {
+            id: id.into(),
+            name: name.into(),
+            description: format!("{name}, seeded by the simulator"),
+            project_id: project.into(),
+            owner_id: ADMIN_ID.into(),
+            file_type: file_type.into(),
+            bytes: Arc::new(flow_file_bytes()),
+            created_at: now,
+            updated_at: now,
+            tags: Vec::new(),
+            output_steps: vec![(new_id(), format!("{name} output"))],
+            parameters: Vec::new(),
+            connections: Vec::new(),
+            fails,
+            site_id: SITE_ID.into(),
+        };
+        let mut sales = flow(
+            SALES_FLOW_ID,
+            "Sales Cleanup",
+            SALES_PROJECT_ID,
+            "tflx",
+            false,
+        );
+        sales.tags = vec!["sales".into(), "daily".into()];
+        sales.output_steps = vec![
+            (
+                "5e4c9a74-d29a-4f62-baa5-97c443440dfc".into(),
+                "Sales CSV".into(),
+            ),
+            (
+                "baa85bce-6aab-434a-8070-72625ded8cb6".into(),
+                "Sales Hyper".into(),
+            ),
+        ];
+        sales.parameters = vec![
+            Parameter {
+                id: REGION_PARAMETER_ID.into(),
+                name: REGION_PARAMETER.into(),
+                data_type: ParameterDataType::String,
+                value: "North".into(),
+                required: false,
+                domain: Domain::List(vec![
+                    "North".into(),
+                    "South".into(),
+                    "East".into(),
+                    "West".into(),
+                ]),
+            },
+            Parameter {
+                id: "4f22c514-5b56-4400-a48a-f69d9be217a9".into(),
+                name: TOP_N_PARAMETER.into(),
+                data_type: ParameterDataType::Integer,
+                value: "10".into(),
+                required: true,
+                domain: Domain::Range {
+                    min: 1,
+                    max: 100,
+                    step: 1,
+                },
+            },
+        ];
+        let mut coffee = flow(COFFEE_FLOW_ID, "Coffee Chain", PROJECT_ID, "tfl", false);
+        coffee.connections = vec![Connection {
+            id: CONNECTION_ID.into(),
+            kind: "sqlserver".into(),
+            server_address: "sql.example.com".into(),
+            server_port: Some(1433),
+            user_name: "etl".into(),
+            embed_password: true,
+        }];
+        let failing = flow(FAILING_FLOW_ID, "Broken Loom", PROJECT_ID, "tflx", true);
+        for f in [sales, coffee, failing] {
+            self.flows.insert(f.id.clone(), f);
+        }
+        for (capability, mode) in [
+            (CapabilityName::Read, CapabilityMode::Allow),
+            (CapabilityName::ExportXml, CapabilityMode::Allow),
+        ] {
+            self.grants.push(Grant {
+                flow_id: COFFEE_FLOW_ID.into(),
+                group: true,
+                grantee: ANALYSTS_GROUP_ID.into(),
+                capability,
+                mode,
+            });
+        }
+        self.schedules.push(Schedule {
+            id: SCHEDULE_ID.into(),
+            name: "Nightly".into(),
+            frequency: "Daily".into(),
+            created_at: now,
+            frequency_details: None,
+        });
+        for (id, flow_id) in [
+            (TASK_ID, COFFEE_FLOW_ID),
+            (FAILING_TASK_ID, FAILING_FLOW_ID),
+        ] {
+            self.tasks.push(FlowTask {
+                id: id.into(),
+                flow_id: flow_id.into(),
+                schedule_id: SCHEDULE_ID.into(),
+                parameters: Vec::new(),
+                site_id: SITE_ID.into(),
+            });
+        }
+        self.linked.push(LinkedTask {
+            id: LINKED_TASK_ID.into(),
+            schedule_id: SCHEDULE_ID.into(),
+            steps: vec![
+                LinkedStep {
+                    id: new_id(),
+                    task_id: TASK_ID.into(),
+                    stop_downstream_on_failure: true,
+                },
+                LinkedStep {
+                    id: new_id(),
+                    task_id: FAILING_TASK_ID.into(),
+                    stop_downstream_on_failure: true,
+                },
+                LinkedStep {
+                    id: new_id(),
+                    task_id: TASK_ID.into(),
+                    stop_downstream_on_failure: true,
+                },
+            ],
+            site_id: SITE_ID.into(),
+        });
+    }
+}

@@ -1,0 +1,781 @@
+//! The simulator, through the public client: the lifecycle of a flow, every documented error it
+//! emits, run timing, linked tasks, token expiry, and 16 concurrent clients.
+
+use std::sync::Arc;
+use std::time::Duration;
+use tableau_flows::run::{RunOptions, WaitError, WaitOptions};
+use tableau_flows::upload::PublishOptions;
+use tableau_flows::*;
+use tableau_flows_mock::{Clock, Domain, MockServer, Parameter, demo};
+
+fn fast() -> tableau_flows_mock::MockBuilder {
+    MockServer::builder().run_timing(Duration::from_millis(20), Duration::from_millis(80))
+}
+
+fn client_of(server: &MockServer, name: &str, secret: &str) -> Client {
+    let client = Client::builder(server.url()).build().unwrap();
+    client
+        .sign_in_with(Credentials::personal_access_token(name, secret), demo::SITE)
+        .unwrap();
+    client
+}
+
+fn admin(server: &MockServer) -> Client {
+    client_of(server, demo::PAT_NAME, demo::PAT_SECRET)
+}
+
+fn analyst(server: &MockServer) -> Client {
+    client_of(server, demo::ANALYST_PAT_NAME, demo::ANALYST_PAT_SECRET)
+}
+
+fn quick_wait() -> WaitOptions {
+    WaitOptions {
+        initial_interval: Duration::from_millis(20),
+        max_interval: Duration::from_millis(50),
+        timeout: Duration::from_secs(10),
+        on_poll: None,
+    }
+}
+
+/// The service error code of a result, for asserting documented errors.
+fn code<T: std::fmt::Debug, E: EndpointError>(r: Result<T, Error<E>>) -> u32 {
+    match r {
+        Err(Error::Api(a)) => a.code.code(),
+        other => panic!("expected a service error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_flow_lifecycle() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    assert_eq!(
+        client.api_version(),
+        Some(ApiVersion::new(3, 24)),
+        "negotiated from serverinfo"
+    );
+    // Demo content, with pagination, filters and sorts.
+    let all: Vec<Flow> = client
+        .query_flows_for_site()
+        .page_size(1)
+        .all()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(all.len(), 3);
+    let sorted = client
+        .query_flows_for_site()
+        .sort(Sort::new().asc("name"))
+        .send()
+        .unwrap();
+    let names: Vec<&str> = sorted
+        .flows
+        .iter()
+        .filter_map(|f| f.name.as_deref())
+        .collect();
+    assert_eq!(names, ["Broken Loom", "Coffee Chain", "Sales Cleanup"]);
+    let tagged = client
+        .query_flows_for_site()
+        .filter(Filter::new().has("tags", "sales"))
+        .send()
+        .unwrap();
+    assert_eq!(tagged.flows.len(), 1);
+    assert_eq!(tagged.pagination.unwrap().total_available, Some(1));
+    // Publish in one request, then in chunks, and download what was published.
+    let dir = std::env::temp_dir().join(format!("tf-sim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let small = dir.join("Small.tflx");
+    std::fs::write(&small, demo::flow_file_bytes()).unwrap();
+    let one = client
+        .publish_flow_file(&small, PublishOptions::new(demo::PROJECT_ID))
+        .unwrap();
+    let big: Vec<u8> = (0..50_000u32).flat_map(|i| i.to_be_bytes()).collect();
+    let chunked = client
+        .publish_flow_reader(
+            "Big.tfl",
+            std::io::Cursor::new(big.clone()),
+            big.len() as u64,
+            PublishOptions::new(demo::PROJECT_ID)
+                .chunk_threshold(50_000)
+                .chunk_size(30_000),
+        )
+        .unwrap();
+    assert_eq!(server.flow_bytes(chunked.flow.id.as_str()).unwrap(), big);
+    let mut downloaded = Vec::new();
+    let (n, name) = client
+        .download_flow_to(chunked.flow.id.clone(), &mut downloaded, None)
+        .unwrap();
+    assert_eq!(
+        (n, downloaded == big, name.as_deref()),
+        (big.len() as u64, true, Some("Big.tfl"))
+    );
+    let path = client
+        .download_flow_into(one.flow.id.clone(), &dir, None)
+        .unwrap();
+    assert_eq!(std::fs::read(path).unwrap(), demo::flow_file_bytes());
+    // Publishing the same name again needs overwrite.
+    let again = client.publish_flow_file(&small, PublishOptions::new(demo::PROJECT_ID));
+    assert_eq!(
+        again
+            .unwrap_err()
+            .publish_error()
+            .and_then(Error::code)
+            .map(|c| c.code()),
+        Some(409041)
+    );
+    let replaced = client
+        .publish_flow_file(
+            &small,
+            PublishOptions::new(demo::PROJECT_ID).overwrite(true),
+        )
+        .unwrap();
+    assert_eq!(replaced.flow.id, one.flow.id);
+    // Run with a parameter override and wait: Pending, InProgress, Success.
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let started = client
+        .run_flow(
+            demo::SALES_FLOW_ID,
+            RunOptions::new().parameter(demo::REGION_PARAMETER, "South"),
+        )
+        .unwrap();
+    let run = client
+        .wait_for_flow_run(
+            started.flow_run_id().unwrap(),
+            WaitOptions {
+                on_poll: Some(Arc::new(move |r| s2.lock().unwrap().push(r.status.clone()))),
+                initial_interval: Duration::from_millis(10),
+                ..quick_wait()
+            },
+        )
+        .unwrap();
+    assert_eq!(run.status, Some(RunStatus::Success));
+    assert_eq!(
+        run.parameter_runs[0].override_value.as_deref(),
+        Some("South")
+    );
+    assert!(seen.lock().unwrap().contains(&Some(RunStatus::InProgress)));
+    let runs = client
+        .get_flow_runs()
+        .filter(Filter::new().eq("flowId", demo::SALES_FLOW_ID))
+        .send()
+        .unwrap();
+    assert!(runs.pagination.is_none(), "like real servers (S1)");
+    assert_eq!(runs.runs.len(), 1);
+    // The job of the run.
+    let job = client.query_job(started.job.id.clone()).send().unwrap().job;
+    assert_eq!(job.finish_code, Some(0));
+    // Delete.
+    client.delete_flow(one.flow.id.clone()).send().unwrap();
+    assert_eq!(code(client.query_flow(one.flow.id.clone()).send()), 404027);
+    client.end_session().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn runs_fail_and_cancel() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    let started = client
+        .run_flow(demo::FAILING_FLOW_ID, RunOptions::new())
+        .unwrap();
+    let err = client
+        .wait_for_flow_run(started.flow_run_id().unwrap(), quick_wait())
+        .unwrap_err();
+    assert!(matches!(err, WaitError::Failed(_)), "{err}");
+    // Cancel while in progress; a finished run answers 403135.
+    let slow = MockServer::builder()
+        .run_timing(Duration::ZERO, Duration::from_secs(30))
+        .start()
+        .unwrap();
+    let client = admin(&slow);
+    let id = client
+        .run_flow(demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap()
+        .flow_run_id()
+        .unwrap();
+    client.cancel_flow_run(id.clone()).send().unwrap();
+    assert!(matches!(
+        client
+            .wait_for_flow_run(id.clone(), quick_wait())
+            .unwrap_err(),
+        WaitError::Cancelled(_)
+    ));
+    let err = client.cancel_flow_run(id).send().unwrap_err();
+    assert_eq!(err.kind(), Some(CancelFlowRunError::FlowRunAlreadyComplete));
+    assert!(
+        matches!(&err, Error::Api(a) if a.status == 200),
+        "answered as real servers do (S6)"
+    );
+}
+
+#[test]
+fn a_manual_clock_drives_runs_and_token_expiry() {
+    let clock = Clock::manual();
+    let server = MockServer::builder()
+        .clock(clock.clone())
+        .run_timing(Duration::from_secs(10), Duration::from_secs(100))
+        .token_lifetime(Duration::from_secs(3600))
+        .start()
+        .unwrap();
+    let client = admin(&server);
+    let id = client
+        .run_flow(demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap()
+        .flow_run_id()
+        .unwrap();
+    let status = |c: &Client| c.get_flow_run(id.clone()).send().unwrap().flow_run;
+    assert_eq!(status(&client).status, Some(RunStatus::Pending));
+    clock.advance(Duration::from_secs(60));
+    let r = status(&client);
+    assert_eq!(
+        (r.status, r.progress),
+        (Some(RunStatus::InProgress), Some(50))
+    );
+    assert!(r.completed_at.is_none());
+    clock.advance(Duration::from_secs(60));
+    assert_eq!(status(&client).status, Some(RunStatus::Success));
+    // The token expires; the client signs in again by itself.
+    clock.advance(Duration::from_secs(3600));
+    assert_eq!(status(&client).status, Some(RunStatus::Success));
+    // A client without kept credentials sees 401002.
+    let plain = Client::builder(server.url()).build().unwrap();
+    plain.set_session(client.session().unwrap());
+    clock.advance(Duration::from_secs(3601));
+    assert_eq!(code(plain.get_flow_run(id.clone()).send()), 401002);
+    // An unknown token is 401 too.
+    plain.set_session(Session {
+        token: Secret::new("nope"),
+        site_id: demo::SITE_ID.into(),
+        user_id: None,
+    });
+    assert_eq!(code(plain.get_flow_runs().send()), 401002);
+}
+
+#[test]
+fn a_linked_task_runs_its_steps_in_order_and_stops_downstream() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    let linked = client
+        .get_linked_task(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap()
+        .linked_task;
+    assert_eq!(linked.steps.len(), 3);
+    let job = client
+        .run_linked_task_now(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap()
+        .linked_task_job;
+    assert_eq!(job.status, Some(RunStatus::InProgress));
+    std::thread::sleep(Duration::from_millis(500));
+    let runs = client.get_flow_runs().send().unwrap().runs;
+    assert_eq!(runs.len(), 3);
+    let statuses: Vec<_> = runs.iter().map(|r| r.status.clone().unwrap()).collect();
+    assert_eq!(
+        statuses,
+        [RunStatus::Success, RunStatus::Failed, RunStatus::Cancelled]
+    );
+    let starts: Vec<_> = runs.iter().map(|r| r.started_at.unwrap()).collect();
+    assert!(
+        starts[0] < starts[1] && starts[1] < starts[2],
+        "steps run one after another"
+    );
+    assert_eq!(code(client.run_linked_task_now("nope").send()), 404045);
+    assert_eq!(code(client.get_linked_task("nope").send()), 404045);
+}
+
+#[test]
+fn documented_errors() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    server.add_parameter(
+        demo::COFFEE_FLOW_ID,
+        Parameter {
+            id: "p-must".into(),
+            name: "Must".into(),
+            data_type: ParameterDataType::Integer,
+            value: String::new(),
+            required: true,
+            domain: Domain::Range {
+                min: 1,
+                max: 5,
+                step: 1,
+            },
+        },
+    );
+    let spec = |params: &[(&str, &str)]| RunFlowNowRequest {
+        flow_run_spec: Some(FlowRunSpec {
+            parameter_specs: params
+                .iter()
+                .map(|(id, v)| FlowParameterSpec {
+                    parameter_id: (*id).into(),
+                    override_value: (*v).into(),
+                })
+                .collect(),
+            ..Default::default()
+        }),
+    };
+    let delete_user = |user: &str, name: CapabilityName, mode: CapabilityMode| {
+        code(
+            client
+                .delete_flow_permission_for_user(demo::COFFEE_FLOW_ID, user, name, mode)
+                .send(),
+        )
+    };
+    let cases: Vec<(u32, u32)> = vec![
+        (404027, code(client.query_flow("no-such-flow").send())),
+        (404036, code(client.get_flow_run("no-such-run").send())),
+        (
+            404026,
+            code(client.get_flow_run_task("no-such-task").send()),
+        ),
+        (404031, code(client.query_job("no-such-job").send())),
+        (
+            400149,
+            code(client.run_flow_now(demo::COFFEE_FLOW_ID, spec(&[])).send()),
+        ),
+        (
+            400148,
+            code(
+                client
+                    .run_flow_now(demo::COFFEE_FLOW_ID, spec(&[("p-must", "9")]))
+                    .send(),
+            ),
+        ),
+        (
+            404043,
+            code(
+                client
+                    .run_flow_now(
+                        demo::COFFEE_FLOW_ID,
+                        spec(&[("p-must", "2"), ("p-none", "1")]),
+                    )
+                    .send(),
+            ),
+        ),
+        (
+            400132,
+            code(
+                client
+                    .run_flow_now(demo::SALES_FLOW_ID, RunFlowNowRequest::default())
+                    .flow_run_mode(FlowRunMode::Unknown("turbo".into()))
+                    .send(),
+            ),
+        ),
+        (
+            400009,
+            delete_user(
+                demo::ANALYST_ID,
+                CapabilityName::Unknown("Fly".into()),
+                CapabilityMode::Allow,
+            ),
+        ),
+        (
+            404013,
+            delete_user(
+                demo::ANALYST_ID,
+                CapabilityName::Write,
+                CapabilityMode::Allow,
+            ),
+        ),
+        (
+            404013,
+            delete_user(
+                demo::ANALYST_ID,
+                CapabilityName::Write,
+                CapabilityMode::Unknown("Maybe".into()),
+            ),
+        ),
+        (
+            404002,
+            delete_user("no-user", CapabilityName::Write, CapabilityMode::Allow),
+        ),
+        (
+            404012,
+            code(
+                client
+                    .delete_flow_permission_for_group(
+                        demo::COFFEE_FLOW_ID,
+                        "no-group",
+                        CapabilityName::Write,
+                        CapabilityMode::Allow,
+                    )
+                    .send(),
+            ),
+        ),
+        (404002, code(client.query_flows_for_user("no-user").send())),
+        (
+            400006,
+            code(client.query_flows_for_site().page_number(9).send()),
+        ),
+        (
+            404005,
+            code(
+                client
+                    .update_flow(
+                        demo::COFFEE_FLOW_ID,
+                        UpdateFlowRequest {
+                            flow: FlowUpdate {
+                                project: Some(Project {
+                                    id: "no-project".into(),
+                                    name: None,
+                                }),
+                                owner: None,
+                            },
+                        },
+                    )
+                    .send(),
+            ),
+        ),
+        (404045, code(client.get_linked_task("no-linked").send())),
+    ];
+    for (expected, got) in &cases {
+        assert_eq!(expected, got);
+    }
+    // Publishing errors.
+    let publish = |name: &str, bytes: &[u8], project: &str| {
+        client
+            .publish_flow(PublishFlowRequest {
+                flow: PublishFlow {
+                    name: name.into(),
+                    description: None,
+                    project: Project {
+                        id: project.into(),
+                        name: None,
+                    },
+                },
+                connections: Vec::new(),
+            })
+            .file(FilePart::from_bytes("x.tfl", bytes.to_vec()))
+            .send()
+    };
+    assert_eq!(
+        code(publish("Coffee Chain", b"x", demo::PROJECT_ID)),
+        409041
+    );
+    assert_eq!(code(publish("New", b"x", "no-project")), 404005);
+    assert_eq!(code(publish(" ", b"x", demo::PROJECT_ID)), 400089);
+    let bad_name = client
+        .publish_flow(PublishFlowRequest {
+            flow: PublishFlow {
+                name: "N".into(),
+                description: None,
+                project: Project {
+                    id: demo::PROJECT_ID.into(),
+                    name: None,
+                },
+            },
+            connections: Vec::new(),
+        })
+        .file(FilePart::from_bytes("report.twbx", b"x".to_vec()))
+        .send();
+    assert_eq!(code(bad_name), 400086);
+    // Capabilities the simulator's version does not know are invalid (3.6 has no Execute).
+    let old = MockServer::builder()
+        .api_version(ApiVersion::new(3, 6))
+        .start()
+        .unwrap();
+    let old_client = Client::builder(old.url())
+        .api_version(ApiVersion::new(3, 24))
+        .build()
+        .unwrap();
+    old_client
+        .sign_in_with(
+            Credentials::password(demo::ADMIN_USER, demo::ADMIN_PASSWORD),
+            "",
+        )
+        .unwrap_err();
+    let old_client = Client::builder(old.url()).build().unwrap();
+    old_client
+        .sign_in_with(
+            Credentials::password(demo::ADMIN_USER, demo::ADMIN_PASSWORD),
+            "",
+        )
+        .unwrap();
+    assert_eq!(old_client.api_version(), Some(ApiVersion::new(3, 6)));
+    // Sign-in errors.
+    let c = Client::builder(server.url()).build().unwrap();
+    assert_eq!(
+        code(c.sign_in_with(Credentials::personal_access_token("x", "y"), "")),
+        401001
+    );
+    assert_eq!(
+        code(c.sign_in_with(Credentials::password(demo::ADMIN_USER, "wrong"), "")),
+        401001
+    );
+    assert_eq!(
+        code(c.sign_in_with(Credentials::jwt("eyJ.unknown"), "")),
+        401001
+    );
+    assert_eq!(
+        code(c.sign_in_with(
+            Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+            "nosuchsite"
+        )),
+        401001
+    );
+}
+
+#[test]
+fn users_without_a_capability_get_the_endpoints_403() {
+    let server = fast().start().unwrap();
+    let analyst = analyst(&server);
+    // The analysts group may read and download Coffee Chain, nothing else.
+    analyst.query_flow(demo::COFFEE_FLOW_ID).send().unwrap();
+    analyst
+        .download_flow_to(demo::COFFEE_FLOW_ID, &mut std::io::sink(), None)
+        .unwrap();
+    let listed = analyst.query_flows_for_site().send().unwrap().flows;
+    assert_eq!(listed.len(), 1, "only readable flows are listed");
+    let cases: Vec<(u32, u32)> = vec![
+        (403004, code(analyst.query_flow(demo::SALES_FLOW_ID).send())),
+        (
+            403097,
+            code(analyst.download_flow(demo::SALES_FLOW_ID).send()),
+        ),
+        (
+            403004,
+            code(analyst.delete_flow(demo::COFFEE_FLOW_ID).send()),
+        ),
+        (
+            403092,
+            code(analyst.query_flow_connections(demo::SALES_FLOW_ID).send()),
+        ),
+        (
+            403004,
+            code(analyst.list_flow_permissions(demo::COFFEE_FLOW_ID).send()),
+        ),
+        (
+            403004,
+            code(
+                analyst
+                    .add_flow_permissions(
+                        demo::COFFEE_FLOW_ID,
+                        AddFlowPermissionsRequest::default(),
+                    )
+                    .send(),
+            ),
+        ),
+        (
+            403103,
+            code(
+                analyst
+                    .update_flow_connection(
+                        demo::COFFEE_FLOW_ID,
+                        demo::CONNECTION_ID,
+                        UpdateFlowConnectionRequest {
+                            connection: Connection {
+                                server_port: Some(1),
+                                ..Default::default()
+                            },
+                        },
+                    )
+                    .send(),
+            ),
+        ),
+        (
+            403098,
+            code(
+                analyst
+                    .update_flow(
+                        demo::COFFEE_FLOW_ID,
+                        UpdateFlowRequest {
+                            flow: FlowUpdate {
+                                project: None,
+                                owner: Some(UserRef {
+                                    id: demo::ANALYST_ID.into(),
+                                    name: None,
+                                }),
+                            },
+                        },
+                    )
+                    .send(),
+            ),
+        ),
+        (
+            403101,
+            code(analyst.query_flows_for_user(demo::ADMIN_ID).send()),
+        ),
+    ];
+    for (expected, got) in &cases {
+        assert_eq!(expected, got);
+    }
+    // An administrator grants Execute; then the analyst may run the flow.
+    let admin = admin(&server);
+    admin
+        .add_flow_permissions(
+            demo::COFFEE_FLOW_ID,
+            AddFlowPermissionsRequest {
+                permissions: Permissions {
+                    flow: None,
+                    grantees: vec![GranteeCapabilities {
+                        user: Some(UserRef {
+                            id: demo::ANALYST_ID.into(),
+                            name: None,
+                        }),
+                        group: None,
+                        capabilities: vec![Capability {
+                            name: CapabilityName::Execute,
+                            mode: CapabilityMode::Allow,
+                        }],
+                    }],
+                },
+            },
+        )
+        .send()
+        .unwrap();
+    let perms = admin
+        .list_flow_permissions(demo::COFFEE_FLOW_ID)
+        .send()
+        .unwrap()
+        .permissions;
+    assert_eq!(perms.grantees.len(), 2);
+    analyst
+        .run_flow(demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap();
+}
+
+#[test]
+fn endpoints_newer_than_the_simulator_answer_404() {
+    let server = MockServer::builder()
+        .api_version(ApiVersion::new(3, 6))
+        .start()
+        .unwrap();
+    let client = Client::builder(server.url())
+        .api_version(ApiVersion::new(3, 24))
+        .build()
+        .unwrap();
+    // The URL names 3.24, which a 3.6 server does not speak.
+    assert!(matches!(client.server_info().send(), Err(Error::Api(a)) if a.status == 404));
+    // A 3.24 client talking to it at 3.6 is refused by the client itself before sending.
+    let client = Client::builder(server.url()).build().unwrap();
+    client
+        .sign_in_with(
+            Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+            "",
+        )
+        .unwrap();
+    assert!(matches!(
+        client.get_flow_runs().send(),
+        Err(Error::Unsupported(_))
+    ));
+    // Bypassing the client's gate, the simulator answers as a 3.6 server.
+    let raw = std::net::TcpStream::connect(server.url().trim_start_matches("http://")).unwrap();
+    use std::io::{Read, Write};
+    let mut raw = raw;
+    write!(raw, "GET /api/3.6/sites/{}/flows/runs HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Tableau-Auth: {}\r\n\r\n", demo::SITE_ID, client.session().unwrap().token.expose()).unwrap();
+    let mut answer = String::new();
+    raw.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    assert!(answer.contains("appeared in API 3.10"), "{answer}");
+}
+
+#[test]
+fn sixteen_clients_five_hundred_calls_each() {
+    let server = Arc::new(
+        MockServer::builder()
+            .threads(8)
+            .run_timing(Duration::from_millis(5), Duration::from_millis(10))
+            .start()
+            .unwrap(),
+    );
+    let threads: Vec<_> = (0..16)
+        .map(|t| {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                let client = admin(&server);
+                let mut published = Vec::new();
+                let mut runs = 0usize;
+                for i in 0..500 {
+                    match i % 10 {
+                        0 => {
+                            let name = format!("t{t}-flow-{i}.tfl");
+                            let r = client
+                                .publish_flow_reader(
+                                    &name,
+                                    std::io::Cursor::new(vec![t as u8; 64]),
+                                    64,
+                                    PublishOptions::new(demo::PROJECT_ID),
+                                )
+                                .unwrap();
+                            published.push(r.flow.id);
+                        }
+                        1 => {
+                            client
+                                .run_flow(demo::COFFEE_FLOW_ID, RunOptions::new())
+                                .unwrap();
+                            runs += 1;
+                        }
+                        2 if published.len() > 2 => {
+                            let id = published.remove(0);
+                            client.delete_flow(id).send().unwrap();
+                        }
+                        3 => {
+                            client.get_flow_runs().send().unwrap();
+                        }
+                        4 => {
+                            client.query_flows_for_site().page_size(5).send().unwrap();
+                        }
+                        5 => {
+                            client.get_flow_run_tasks().send().unwrap();
+                        }
+                        6 => {
+                            client
+                                .list_flow_permissions(demo::COFFEE_FLOW_ID)
+                                .send()
+                                .unwrap();
+                        }
+                        _ => {
+                            client.query_flow(demo::SALES_FLOW_ID).send().unwrap();
+                        }
+                    }
+                }
+                (published, runs)
+            })
+        })
+        .collect();
+    let mut kept = Vec::new();
+    let mut runs = 0;
+    for t in threads {
+        let (p, r) = t.join().unwrap();
+        kept.extend(p);
+        runs += r;
+    }
+    let flows = server.flow_ids();
+    assert_eq!(
+        flows.len(),
+        3 + kept.len(),
+        "every publish and delete was applied exactly once"
+    );
+    for id in &kept {
+        assert!(flows.contains(&id.to_string()));
+    }
+    assert_eq!(server.run_count(), runs);
+    assert_eq!(runs, 16 * 50);
+}
+
+#[test]
+fn every_endpoint_of_the_spec_is_simulated() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    for meta in tableau_flows::endpoints::ALL {
+        // The fixed inputs name ids the simulator does not have: documented errors are fine,
+        // "no behaviour" (501) or a route miss (404001) is not.
+        let outcome = tableau_flows_tests::cases::call(&client, meta.id);
+        if let Err(e) = &outcome {
+            assert!(
+                !e.contains("501") && !e.contains("404001"),
+                "{}: {e}",
+                meta.id
+            );
+        }
+        if meta.id == "sign_out" {
+            client
+                .sign_in_with(
+                    Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+                    demo::SITE,
+                )
+                .unwrap();
+        }
+    }
+}
