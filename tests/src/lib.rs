@@ -12,6 +12,27 @@ pub fn spec_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec")
 }
 
+/// Runs the `flowspec` binary (through cargo, so it is built first) with these arguments.
+pub fn flowspec<I, S>(args: I) -> std::process::Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    std::process::Command::new(env!("CARGO"))
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "tableau-flows-codegen",
+            "--bin",
+            "flowspec",
+            "--",
+        ])
+        .args(args)
+        .output()
+        .expect("cargo runs")
+}
+
 /// A request as the server received it.
 #[derive(Debug, Clone)]
 pub struct Recorded {

@@ -177,21 +177,11 @@ fn build_failure_prints_file_line_col() {
         GOOD_ENDPOINT.replace("404 404027", "403 404027"),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO"))
-        .args([
-            "run",
-            "-q",
-            "-p",
-            "tableau-flows-codegen",
-            "--bin",
-            "flowspec",
-            "--",
-            "check",
-            "--spec",
-        ])
-        .arg(&spec)
-        .output()
-        .unwrap();
+    let out = tableau_flows_tests::flowspec([
+        std::ffi::OsStr::new("check"),
+        std::ffi::OsStr::new("--spec"),
+        spec.as_os_str(),
+    ]);
     let _ = std::fs::remove_dir_all(&dir);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -222,20 +222,8 @@ fn altered_pages_report_each_change_by_name() {
         // The command exits non-zero and prints the line.
         let file = dir.join(format!("{}.txt", name.replace(' ', "-")));
         std::fs::write(&file, text).unwrap();
-        let out = std::process::Command::new(env!("CARGO"))
-            .args([
-                "run",
-                "-q",
-                "-p",
-                "tableau-flows-codegen",
-                "--bin",
-                "flowspec",
-                "--",
-                "check-doc",
-            ])
-            .arg(&file)
-            .output()
-            .unwrap();
+        let out =
+            tableau_flows_tests::flowspec([std::ffi::OsStr::new("check-doc"), file.as_os_str()]);
         assert!(!out.status.success(), "{name}: exit status 0");
         assert!(
             String::from_utf8_lossy(&out.stdout).contains(expected),

@@ -896,20 +896,6 @@ fn waiting_tells_failed_cancelled_and_timeout_apart() {
 }
 
 #[test]
-fn cancelling_a_finished_run_is_its_own_error() {
-    let server = TestServer::start();
-    let client = server.client();
-    server.push(Answer::error(
-        200,
-        403135,
-        "Flow run already complete",
-        "done",
-    ));
-    let err = client.cancel_flow_run("r1").send().unwrap_err();
-    assert_eq!(err.kind(), Some(CancelFlowRunError::FlowRunAlreadyComplete));
-}
-
-#[test]
 fn flow_tasks_and_linked_tasks_run() {
     let server = TestServer::start();
     let client = server.client();
