@@ -42,4 +42,13 @@ pub struct ParamMeta {
     pub range: Option<(i64, i64)>,
     /// The fields a filter or sort expression may name.
     pub fields: &'static [&'static str],
+    /// The server's default, as the spec states it.
+    pub default: Option<&'static str>,
+}
+
+impl EndpointMeta {
+    /// The query parameter with this wire name.
+    pub fn param(&self, wire: &str) -> Option<&'static ParamMeta> {
+        self.query.iter().find(|p| p.wire == wire)
+    }
 }

@@ -23,9 +23,6 @@
 use crate::error::{EndpointError, Error};
 use crate::{ErrorCode, Pagination};
 
-/// The page size used when the builder sets none (the server's default).
-pub const DEFAULT_PAGE_SIZE: u32 = 100;
-
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
@@ -45,6 +42,8 @@ pub trait Paged: Clone {
     fn fetch_page(self, number: u32, size: u32) -> Result<Page<Self::Item>, Error<Self::Error>>;
     /// The page size the builder asks for, if set.
     fn requested_page_size(&self) -> Option<u32>;
+    /// The server's default page size (from the spec), used when the builder sets none.
+    fn default_page_size(&self) -> u32;
     /// The page the builder starts from, if set.
     fn requested_page_number(&self) -> Option<u32>;
 }
@@ -62,10 +61,12 @@ pub struct Pages<B: Paged> {
 }
 
 impl<B: Paged> Pages<B> {
-    /// Iterates from the builder's page (default 1) with its page size (default 100).
+    /// Iterates from the builder's page (default 1) with its page size (default: the server's).
     pub fn new(builder: B) -> Self {
         Pages {
-            size: builder.requested_page_size().unwrap_or(DEFAULT_PAGE_SIZE),
+            size: builder
+                .requested_page_size()
+                .unwrap_or_else(|| builder.default_page_size()),
             next_page: builder.requested_page_number().unwrap_or(1),
             builder,
             page: Vec::new().into_iter(),

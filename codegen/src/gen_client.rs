@@ -999,11 +999,15 @@ impl<'a> Gen<'a> {
                 let w = &p.wire;
                 let s = opt_ver(p.since);
                 let fields = &p.fields;
+                let default = match &p.default {
+                    Some(d) => quote! { Some(#d) },
+                    None => quote! { None },
+                };
                 let range = match p.range {
                     Some((lo, hi)) => quote! { Some((#lo, #hi)) },
                     None => quote! { None },
                 };
-                quote! { crate::meta::ParamMeta { name: #n, wire: #w, since: #s, range: #range, fields: &[#(#fields),*] } }
+                quote! { crate::meta::ParamMeta { name: #n, wire: #w, since: #s, range: #range, fields: &[#(#fields),*], default: #default } }
             });
             let d = doc(&format!("{}: `{} /api/{{version}}{}`.", e.title, e.method, e.path));
             quote! {
@@ -1523,9 +1527,14 @@ impl<'a> Gen<'a> {
             }
             None => quote! { None },
         };
+        // The validator makes a paginated endpoint's pageSize declare its default.
+        let default_size: u32 = size
+            .default
+            .as_deref()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(1);
         let all_doc = doc(&format!(
-            "Every item of every page, fetched lazily one page at a time (see [`Pages`](crate::pagination::Pages)).\nPages have the builder's page size (default {}), starting from its page number (default 1).",
-            crate::gen_client::DEFAULT_PAGE_SIZE
+            "Every item of every page, fetched lazily one page at a time (see [`Pages`](crate::pagination::Pages)).\nPages have the builder's page size (default {default_size}, the server's), starting from its page number (default 1).",
         ));
         quote! {
             impl<'c> crate::pagination::Paged for #builder<'c> {
@@ -1539,6 +1548,10 @@ impl<'a> Gen<'a> {
 
                 fn requested_page_size(&self) -> Option<u32> {
                     self.#size_field
+                }
+
+                fn default_page_size(&self) -> u32 {
+                    #default_size
                 }
 
                 fn requested_page_number(&self) -> Option<u32> {
@@ -1555,9 +1568,6 @@ impl<'a> Gen<'a> {
         }
     }
 }
-
-/// The page size a paginated iteration uses when the builder sets none (the server's default).
-pub(crate) const DEFAULT_PAGE_SIZE: u32 = 100;
 
 fn example_id(name: &str) -> String {
     match name {

@@ -1038,6 +1038,17 @@ fn endpoint_decl(
             }
         }
     }
+    let paged = query.iter().any(|q| q.wire == "pageNumber");
+    if let Some(size) = query.iter().find(|q| q.wire == "pageSize")
+        && paged
+        && size
+            .default
+            .as_deref()
+            .and_then(|d| d.parse::<u32>().ok())
+            .is_none()
+    {
+        cx.err(span, format!("{what}: a paginated endpoint's pageSize states the server's default, e.g. `default \"100\"`"));
+    }
     let since = since?;
     for q in path_params.iter().chain(&query) {
         if let Some(v) = q.since

@@ -525,11 +525,9 @@ pub(crate) fn handle(
         }
         "initiate_file_upload" => {
             cx.state.upload_counter += 1;
-            let id = format!(
-                "{}:{:X}-1:0",
-                cx.state.upload_counter,
-                fastish_hex(cx.state.upload_counter)
-            );
+            // The schema's form: `N:HEX-N:N`.
+            let hex = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+            let id = format!("{}:{hex}-1:0", cx.state.upload_counter);
             cx.state
                 .uploads
                 .insert(id.clone(), state::Upload::default());
@@ -1119,10 +1117,6 @@ pub(crate) fn handle(
     }
 }
 
-fn fastish_hex(n: u64) -> u64 {
-    n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16
-}
-
 fn check_capability(cx: &Cx, name: &CapabilityName, mode: &CapabilityMode) -> Result<()> {
     let invalid =
         matches!(name, CapabilityName::Unknown(_)) || name.since().is_some_and(|v| v > cx.version);
@@ -1278,16 +1272,21 @@ fn sign_in(state: &mut State, body: &[u8]) -> Result<Reply> {
     )
 }
 
+/// The requested page size and number, with the server's defaults from the spec.
+fn page_request(cx: &Cx) -> (u32, u32) {
+    let get = |wire: &str| {
+        cx.query(wire)
+            .or_else(|| cx.r.meta.param(wire).and_then(|p| p.default))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1)
+    };
+    (get("pageSize"), get("pageNumber"))
+}
+
 /// The items of the requested page (`pageSize`, `pageNumber`); a page past the end answers 400006.
 fn page<'a, T>(cx: &Cx, items: &'a [T]) -> Result<&'a [T]> {
-    let size: usize = cx
-        .query("pageSize")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
-    let number: usize = cx
-        .query("pageNumber")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
+    let (size, number) = page_request(cx);
+    let (size, number) = (size as usize, number as usize);
     let start = (number - 1).saturating_mul(size);
     if start >= items.len() && number > 1 {
         return Err(ApiFailure::new(
@@ -1418,14 +1417,7 @@ fn query_flows(cx: &Cx, for_user: Option<String>) -> Result<Reply> {
     }
     let total = flows.len();
     let items = page(cx, &flows)?;
-    let size: u32 = cx
-        .query("pageSize")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
-    let number: u32 = cx
-        .query("pageNumber")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
+    let (size, number) = page_request(cx);
     xml(
         200,
         tf::QueryFlowsResponse {

@@ -141,6 +141,13 @@ fn diagnostics() {
         ),
         ("non-2xx success", broken("200 xml", "404 xml")),
         (
+            "paginated without a default page size",
+            broken(
+                "    response:",
+                "    query { page_size: u32 as \"pageSize\" range 1..=1000 \"x\", page_number: u32 as \"pageNumber\" \"y\" },\n    response:",
+            ),
+        ),
+        (
             "text and children",
             check(&format!(
                 "{GOOD_ENDPOINT}\nstruct Two \"x\" {{ text value: String, elem flow: Flow }}"

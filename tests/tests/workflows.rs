@@ -421,6 +421,14 @@ fn flow_runs_without_a_pagination_element_end_on_400006_or_an_empty_page() {
     server.push(runs_page(&[1]));
     server.push(runs_page(&[]));
     assert_eq!(client.get_flow_runs().page_size(1).all().count(), 1);
+    // Without a page size, pages have the server's default size, from the spec.
+    server.take_requests();
+    server.push(runs_page(&[]));
+    assert_eq!(client.get_flow_runs().all().count(), 0);
+    assert_eq!(
+        server.take_requests()[0].url,
+        "/api/3.24/sites/site-1/flows/runs?pageSize=100&pageNumber=1"
+    );
     // Other errors are yielded once and end the iteration.
     server.take_requests();
     server.push(runs_page(&[1]));

@@ -115,7 +115,12 @@ fn more_pages(pagination: Option<&Pagination>, shown: usize) -> Option<String> {
     let p = pagination?;
     let total = p.total_available?;
     let number = u64::from(p.page_number.unwrap_or(1));
-    let size = u64::from(p.page_size.unwrap_or(100));
+    let default = tableau_flows::endpoints::QUERY_FLOWS_FOR_SITE
+        .param("pageSize")
+        .and_then(|p| p.default)
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(1);
+    let size = u64::from(p.page_size.unwrap_or(default));
     let before = number.saturating_sub(1) * size;
     (before + (shown as u64) < total).then(|| {
         format!(
