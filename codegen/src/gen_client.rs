@@ -1533,6 +1533,7 @@ impl<'a> Gen<'a> {
             .as_deref()
             .and_then(|d| d.parse().ok())
             .unwrap_or(1);
+        let default_literal = Literal::u32_unsuffixed(default_size);
         let all_doc = doc(&format!(
             "Every item of every page, fetched lazily one page at a time (see [`Pages`](crate::pagination::Pages)).\nPages have the builder's page size (default {default_size}, the server's), starting from its page number (default 1).",
         ));
@@ -1551,7 +1552,7 @@ impl<'a> Gen<'a> {
                 }
 
                 fn default_page_size(&self) -> u32 {
-                    #default_size
+                    #default_literal
                 }
 
                 fn requested_page_number(&self) -> Option<u32> {

@@ -57,6 +57,26 @@ pub fn flow_table(flows: &[Flow]) -> Table {
     t
 }
 
+/// The first requested page, or (`all`) every page in one answer without `pagination`.
+fn one_page_or_all<B>(
+    call: B,
+    all: bool,
+    send: impl FnOnce(B) -> Result<QueryFlowsResponse, tableau_flows::Error<B::Error>>,
+) -> Result<QueryFlowsResponse, CliError>
+where
+    B: tableau_flows::pagination::Paged<Item = tableau_flows::Flow>,
+{
+    if all {
+        let flows = tableau_flows::pagination::Pages::new(call).collect::<Result<Vec<_>, _>>()?;
+        Ok(QueryFlowsResponse {
+            pagination: None,
+            flows,
+        })
+    } else {
+        Ok(send(call)?)
+    }
+}
+
 fn list(client: &Client, args: FlowsListArgs, out: &mut Output) -> Result<(), CliError> {
     let answer = match &args.user {
         Some(user) => {
@@ -67,15 +87,7 @@ fn list(client: &Client, args: FlowsListArgs, out: &mut Output) -> Result<(), Cl
             if let Some(n) = args.page_size {
                 call = call.page_size(n);
             }
-            if args.all {
-                let flows = call.all().collect::<Result<Vec<_>, _>>()?;
-                QueryFlowsResponse {
-                    pagination: None,
-                    flows,
-                }
-            } else {
-                call.send()?
-            }
+            one_page_or_all(call, args.all, |c| c.send())?
         }
         None => {
             let mut call = client.query_flows_for_site();
@@ -88,15 +100,7 @@ fn list(client: &Client, args: FlowsListArgs, out: &mut Output) -> Result<(), Cl
             if let Some(n) = args.page_size {
                 call = call.page_size(n);
             }
-            if args.all {
-                let flows = call.all().collect::<Result<Vec<_>, _>>()?;
-                QueryFlowsResponse {
-                    pagination: None,
-                    flows,
-                }
-            } else {
-                call.send()?
-            }
+            one_page_or_all(call, args.all, |c| c.send())?
         }
     };
     if out.is_json() {

@@ -1,6 +1,6 @@
 //! `linked list|get|run`.
 
-use super::tasks::describe_schedule;
+use super::tasks::{describe_schedule, schedule_name};
 use crate::args::LinkedCommand;
 use crate::error::CliError;
 use crate::output::{Details, Output, Table, date, named};
@@ -77,17 +77,7 @@ fn show(l: &LinkedTask, out: &mut Output) -> Result<(), CliError> {
                 .map(|n| n.to_string())
                 .unwrap_or_else(|| l.steps.len().to_string()),
         )
-        .field(
-            "Schedule",
-            schedule
-                .map(|s| {
-                    named(
-                        s.name.as_deref(),
-                        s.id.as_ref().map(|i| i.as_str()).unwrap_or(""),
-                    )
-                })
-                .unwrap_or_default(),
-        )
+        .field("Schedule", schedule_name(schedule))
         .field(
             "Frequency",
             schedule.map(describe_schedule).unwrap_or_default(),

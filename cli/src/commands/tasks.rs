@@ -97,6 +97,17 @@ fn describe_interval(i: &Interval) -> String {
     parts.join(" ")
 }
 
+/// A schedule as `name (id)`, or nothing without one.
+pub fn schedule_name(s: Option<&Schedule>) -> String {
+    s.map(|s| {
+        named(
+            s.name.as_deref(),
+            s.id.as_ref().map(|i| i.as_str()).unwrap_or(""),
+        )
+    })
+    .unwrap_or_default()
+}
+
 /// A schedule's frequency and details: `Daily 08:00:00-20:00:00 hours=2`.
 pub fn describe_schedule(s: &Schedule) -> String {
     let mut parts = vec![value(s.frequency.as_ref())];
@@ -176,17 +187,7 @@ pub fn show_task(task: &Task, out: &mut Output) -> Result<(), CliError> {
             .map(|f| named(f.name.as_deref(), f.id.as_str()))
             .unwrap_or_default(),
     )
-    .field(
-        "Schedule",
-        schedule
-            .map(|s| {
-                named(
-                    s.name.as_deref(),
-                    s.id.as_ref().map(|i| i.as_str()).unwrap_or(""),
-                )
-            })
-            .unwrap_or_default(),
-    )
+    .field("Schedule", schedule_name(schedule))
     .field(
         "Frequency",
         schedule.map(describe_schedule).unwrap_or_default(),
