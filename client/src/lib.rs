@@ -7,8 +7,12 @@
 //!
 //! The models, the methods, their documentation, [`ErrorCode`] and each endpoint's error enum are
 //! generated at build time from `spec/*.tfspec` by `tableau-flows-codegen`; this crate's
-//! hand-written part is the runtime: transport ([`client`]), errors ([`error`]), XML ([`xml`]) and
-//! versions ([`version`]).
+//! hand-written part is the runtime: transport, sessions and retries ([`client`], [`retry`]),
+//! errors ([`error`]), XML ([`xml`]), versions ([`version`]), and the workflows built on the
+//! endpoints: lazy pagination ([`pagination`]), filter and sort expressions ([`filter`]),
+//! publishing in one request or in chunks ([`upload`], [`body`]), streamed downloads
+//! ([`download`]), and running flows and waiting for their runs ([`run`]). With the `serde`
+//! feature every model serialises with the API's attribute and element names.
 //!
 //! ```no_run
 //! use tableau_flows::{Client, Session, Secret, QueryFlowError};
