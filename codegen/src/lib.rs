@@ -1,12 +1,17 @@
 //! Parser, validator and code generator for the tableau-flows spec DSL.
 //!
 //! The spec (`spec/*.tfspec`, grammar in `spec/README.md`) describes every endpoint of Tableau's
-//! Flow Methods and the endpoints around them. This crate reads it into a validated [`ir::Spec`],
-//! reports mistakes as `spec/FILE:LINE:COL: message`, and generates:
+//! Flow Methods and the endpoints around them. The crate works in stages, one module each:
 //!
-//! - the Rust client's models, methods, error enums and metadata ([`generate_client`]), used by
-//!   `client/build.rs` through [`build`];
-//! - a JSON export of the spec for other languages ([`export_json`], `flowspec export json`).
+//! 1. `dsl`: parse each file with syn, keeping spans; mistakes are [`Diagnostic`]s rendered as
+//!    `spec/FILE:LINE:COL: message`;
+//! 2. `validate`: resolve and check everything into the validated [`ir::Spec`] ([`load`]);
+//! 3. `generate`: Rust code: the shared models, the client ([`generate_client`], used by
+//!    `client/build.rs` through [`build`]);
+//! 4. `export`: the spec for other languages: JSON ([`export_json`]), OpenAPI 3.1
+//!    ([`export_openapi`]) and Markdown ([`export_markdown`]);
+//!
+//! and [`check_doc`] compares the spec with a reference page (`flowspec check-doc`).
 //!
 //! ```no_run
 //! // In a build script:
@@ -15,25 +20,22 @@
 
 #![warn(missing_docs)]
 
-mod ast;
-pub mod check_doc;
-pub mod diag;
-pub mod docpage;
+mod check;
+mod dsl;
 mod export;
-mod gen_client;
+mod generate;
 pub mod ir;
-mod markdown;
-mod openapi;
 mod validate;
 pub mod versions;
 
 use std::path::{Path, PathBuf};
 
-pub use diag::{Diagnostic, Diagnostics, Error, Loc};
-pub use export::export_json;
-pub use gen_client::generate_client;
-pub use markdown::export_markdown;
-pub use openapi::export_openapi;
+pub use check::{doc as check_doc, docpage};
+pub use dsl::diag::{self, Diagnostic, Diagnostics, Error, Loc};
+pub use export::json::export_json;
+pub use export::markdown::export_markdown;
+pub use export::openapi::export_openapi;
+pub use generate::client::generate_client;
 
 /// The file extension of spec files.
 pub const SPEC_EXTENSION: &str = "tfspec";
@@ -76,7 +78,7 @@ pub fn load_sources(sources: &[(String, String)], spec_dir: &Path) -> Result<ir:
     let mut diags = Diagnostics::default();
     let mut parsed = Vec::new();
     for (name, text) in sources {
-        match syn::parse_str::<ast::File>(text) {
+        match syn::parse_str::<dsl::ast::File>(text) {
             Ok(file) => parsed.push(validate::ParsedFile {
                 name: name.clone(),
                 file,

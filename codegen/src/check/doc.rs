@@ -1,7 +1,7 @@
 //! `flowspec check-doc`: compares a reference page with the spec as of the page's API version,
 //! and `flowspec draft`: DSL skeletons for the page's methods the spec lacks.
 
-use crate::docpage::{DocPage, PageMethod};
+use crate::check::docpage::{DocPage, PageMethod};
 use crate::ir::*;
 use heck::ToSnakeCase;
 use std::collections::BTreeSet;

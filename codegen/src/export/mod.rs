@@ -1,0 +1,7 @@
+//! Stage 4: the spec for other languages and tools: JSON ([`json`], with its JSON Schema in
+//! `spec/export.schema.json`), OpenAPI 3.1 ([`openapi`]) and Markdown reference pages
+//! ([`markdown`]).
+
+pub(crate) mod json;
+pub(crate) mod markdown;
+pub(crate) mod openapi;

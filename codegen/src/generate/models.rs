@@ -1,0 +1,474 @@
+//! The shared models: id, enum and element types with their XML decoding, encoding and version
+//! requirements, the error-code registry (`ErrorCode`) and `AnyResponse`.
+
+use super::{Gen, doc, md, ver};
+use crate::ir::*;
+use heck::ToPascalCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+impl Gen<'_> {
+    pub(super) fn id_type(&self, t: &IdType) -> TokenStream {
+        let name = format_ident!("{}", t.name);
+        let d = doc(&t.doc);
+        let new_doc = " Wraps an id as the server sends it (ids are not validated: servers and examples use ids that are not UUIDs).";
+        quote! {
+            #d
+            #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+            #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(transparent))]
+            pub struct #name(String);
+
+            impl #name {
+                #[doc = #new_doc]
+                pub fn new(id: impl Into<String>) -> Self {
+                    Self(id.into())
+                }
+                /// The id as text.
+                pub fn as_str(&self) -> &str {
+                    &self.0
+                }
+                /// The id as an owned string.
+                pub fn into_string(self) -> String {
+                    self.0
+                }
+            }
+
+            impl std::fmt::Display for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(&self.0)
+                }
+            }
+
+            impl From<&str> for #name {
+                fn from(id: &str) -> Self {
+                    Self(id.to_owned())
+                }
+            }
+
+            impl From<String> for #name {
+                fn from(id: String) -> Self {
+                    Self(id)
+                }
+            }
+
+            impl From<&#name> for #name {
+                fn from(id: &#name) -> Self {
+                    id.clone()
+                }
+            }
+
+            impl AsRef<str> for #name {
+                fn as_ref(&self) -> &str {
+                    &self.0
+                }
+            }
+
+            impl crate::xml::XmlValue for #name {
+                const EMPTY_IS_ABSENT: bool = false;
+                fn parse_xml(text: &str) -> Result<Self, String> {
+                    Ok(Self(text.to_owned()))
+                }
+                fn from_text(text: std::borrow::Cow<'_, str>) -> Result<Self, std::borrow::Cow<'_, str>> {
+                    Ok(Self(text.into_owned()))
+                }
+                fn to_xml_value(&self) -> std::borrow::Cow<'_, str> {
+                    std::borrow::Cow::Borrowed(&self.0)
+                }
+            }
+        }
+    }
+
+    pub(super) fn enum_type(&self, t: &EnumType) -> TokenStream {
+        let name = format_ident!("{}", t.name);
+        let mut d = t.doc.clone();
+        d.push_str("\n\nValues the client does not know arrive as `Unknown`, never as an error.");
+        let d = doc(&d);
+        let variants = t.variants.iter().map(|v| {
+            let vn = format_ident!("{}", v.name);
+            let mut text = if v.doc.is_empty() {
+                format!("`{}`.", v.wire)
+            } else {
+                format!("`{}`: {}", v.wire, v.doc)
+            };
+            if let Some(s) = v.since {
+                text.push_str(&format!("\n\nSince API {s}."));
+            }
+            for n in &v.notes {
+                text.push_str(&format!(" See {}.", self.note_ref(n)));
+            }
+            let d = doc(&text);
+            quote! { #d #vn }
+        });
+        let as_str = t.variants.iter().map(|v| {
+            let vn = format_ident!("{}", v.name);
+            let w = &v.wire;
+            quote! { #name::#vn => #w }
+        });
+        let parse = t.variants.iter().map(|v| {
+            let vn = format_ident!("{}", v.name);
+            let w = &v.wire;
+            quote! { #w => #name::#vn }
+        });
+        let known = t.variants.iter().map(|v| {
+            let vn = format_ident!("{}", v.name);
+            quote! { #name::#vn }
+        });
+        let since_arms = t.variants.iter().filter(|v| v.since.is_some()).map(|v| {
+            let vn = format_ident!("{}", v.name);
+            let sv = ver(v.since.expect("filtered"));
+            quote! { #name::#vn => Some(#sv) }
+        });
+        let enum_name = &t.name;
+        let versioned_impl = if self.versioned[&t.name] {
+            quote! {
+                impl crate::version::Versioned for #name {
+                    fn required_version(&self) -> Option<crate::version::Feature> {
+                        self.since().map(|since| crate::version::Feature::new(format!("{}::{}", #enum_name, self.as_str()), since))
+                    }
+                }
+            }
+        } else {
+            TokenStream::new()
+        };
+        quote! {
+            #d
+            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[non_exhaustive]
+            pub enum #name {
+                #(#variants,)*
+                /// A value this client does not know (a newer server's), kept as sent.
+                Unknown(String),
+            }
+
+            impl #name {
+                /// Every value the spec knows, in spec order.
+                pub const KNOWN: &'static [#name] = &[#(#known),*];
+
+                /// The value as it is written on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #(#as_str,)*
+                        #name::Unknown(other) => other,
+                    }
+                }
+
+                /// The API version the value appeared in, when later than the type itself.
+                pub fn since(&self) -> Option<crate::version::ApiVersion> {
+                    #[allow(clippy::match_single_binding)]
+                    match self {
+                        #(#since_arms,)*
+                        _ => None,
+                    }
+                }
+            }
+
+            impl std::fmt::Display for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+
+            impl std::str::FromStr for #name {
+                type Err = std::convert::Infallible;
+                fn from_str(text: &str) -> Result<Self, Self::Err> {
+                    Ok(match text {
+                        #(#parse,)*
+                        other => #name::Unknown(other.to_owned()),
+                    })
+                }
+            }
+
+            impl From<&str> for #name {
+                fn from(text: &str) -> Self {
+                    match text.parse() {
+                        Ok(v) => v,
+                        Err(never) => match never {},
+                    }
+                }
+            }
+
+            #[cfg(feature = "serde")]
+            impl serde::Serialize for #name {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl crate::xml::XmlValue for #name {
+                const EMPTY_IS_ABSENT: bool = true;
+                fn parse_xml(text: &str) -> Result<Self, String> {
+                    Ok(Self::from(text))
+                }
+                fn to_xml_value(&self) -> std::borrow::Cow<'_, str> {
+                    std::borrow::Cow::Borrowed(self.as_str())
+                }
+            }
+
+            #versioned_impl
+        }
+    }
+
+    pub(super) fn struct_type(&self, t: &StructType) -> TokenStream {
+        let name = format_ident!("{}", t.name);
+        let mut dtext = t.doc.clone();
+        if t.root {
+            dtext.push_str(&format!(
+                "\n\nA whole document: decode one from bytes with [`{}::decode`], write one with [`{}::encode`].",
+                t.name, t.name
+            ));
+        }
+        let d = doc(&dtext);
+        let fields = t.fields.iter().map(|f| {
+            let fname = format_ident!("{}", f.name);
+            let ty = self.field_ty(f);
+            let mut text = if f.doc.is_empty() {
+                String::new()
+            } else {
+                md(&f.doc)
+            };
+            let wire = match f.kind {
+                FieldKind::Attr => format!("attribute `{}`", f.wire),
+                FieldKind::Elem => format!("element `<{}>`", f.wire),
+                FieldKind::List => format!(
+                    "`<{}>` holding `<{}>` items",
+                    f.wire,
+                    f.item.as_deref().unwrap_or("?")
+                ),
+                FieldKind::Many => format!("repeated `<{}>` elements", f.wire),
+                FieldKind::Text => "the element's text".to_owned(),
+            };
+            text.push_str(&format!("\n\nXML: {wire}"));
+            if !f.aliases.is_empty() {
+                let a: Vec<String> = f.aliases.iter().map(|a| format!("`{a}`")).collect();
+                text.push_str(&format!(" (also accepted: {})", a.join(", ")));
+            }
+            text.push('.');
+            if let Some(s) = f.since {
+                text.push_str(&format!(" Since API {s}."));
+            }
+            for n in &f.notes {
+                text.push_str(&format!(" See {}.", self.note_ref(n)));
+            }
+            let d = doc(&text);
+            let serde = self.serde_attrs(f);
+            quote! { #d #serde pub #fname: #ty }
+        });
+        let derive_default = if self.defaultable[&t.name] {
+            quote! { , Default }
+        } else {
+            TokenStream::new()
+        };
+        let decode = self.struct_decode(t);
+        let encode = self.struct_encode(t);
+        let versioned = self.struct_versioned(t);
+        let root = if t.root {
+            quote! {
+                impl crate::xml::Document for #name {}
+
+                impl #name {
+                    /// Decodes a whole `<tsResponse>` (or `<tsRequest>`) document. Unknown elements and
+                    /// attributes are ignored; an `<error>` element is returned as
+                    /// [`DecodeError::Service`](crate::DecodeError::Service).
+                    pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
+                        crate::xml::decode_document(bytes)
+                    }
+
+                    /// Encodes the document as a `<tsRequest>`.
+                    pub fn encode(&self) -> String {
+                        crate::xml::encode_document(self, "tsRequest")
+                    }
+
+                    /// Encodes the document as a `<tsResponse>` in the Tableau namespace, as a
+                    /// server answers it (for simulators and tests).
+                    pub fn encode_response(&self) -> String {
+                        crate::xml::encode_response(self)
+                    }
+                }
+            }
+        } else {
+            TokenStream::new()
+        };
+        quote! {
+            #d
+            #[derive(Debug, Clone, PartialEq #derive_default)]
+            #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+            pub struct #name {
+                #(#fields,)*
+            }
+            #decode
+            #encode
+            #versioned
+            #root
+        }
+    }
+
+    /// The `serde` attributes of a field (feature `serde`): the API's name, absent values left out,
+    /// dates and times as their XML text.
+    pub(super) fn serde_attrs(&self, f: &Field) -> TokenStream {
+        let wire = match f.kind {
+            FieldKind::Text => "value",
+            _ => f.wire.as_str(),
+        };
+        let skip = match f.kind {
+            // Lists are always written (an empty one as `[]`), so scripts can iterate them.
+            FieldKind::List | FieldKind::Many => TokenStream::new(),
+            _ if f.required => TokenStream::new(),
+            _ => quote! { , skip_serializing_if = "Option::is_none" },
+        };
+        let with = match (&f.ty, f.kind) {
+            (
+                TypeRef::Primitive(Prim::DateTime | Prim::Time),
+                FieldKind::List | FieldKind::Many,
+            ) => {
+                quote! { , serialize_with = "crate::serde_support::values" }
+            }
+            (TypeRef::Primitive(Prim::DateTime | Prim::Time), _) if f.required => {
+                quote! { , serialize_with = "crate::serde_support::value" }
+            }
+            (TypeRef::Primitive(Prim::DateTime | Prim::Time), _) => {
+                quote! { , serialize_with = "crate::serde_support::optional" }
+            }
+            _ => TokenStream::new(),
+        };
+        quote! { #[cfg_attr(feature = "serde", serde(rename = #wire #skip #with))] }
+    }
+
+    pub(super) fn error_code(&self) -> TokenStream {
+        let codes = &self.spec.error_codes;
+        let variants = codes.iter().map(|c| {
+            let v = format_ident!("{}", c.name);
+            let d = doc(&format!("{} (HTTP {}): {}.", c.code, c.status, c.summary));
+            quote! { #d #v }
+        });
+        let from = codes.iter().map(|c| {
+            let v = format_ident!("{}", c.name);
+            let n = c.code;
+            quote! { #n => ErrorCode::#v }
+        });
+        let to = codes.iter().map(|c| {
+            let v = format_ident!("{}", c.name);
+            let n = c.code;
+            quote! { ErrorCode::#v => #n }
+        });
+        let summary = codes.iter().map(|c| {
+            let v = format_ident!("{}", c.name);
+            let s = &c.summary;
+            quote! { ErrorCode::#v => #s }
+        });
+        let name = codes.iter().map(|c| {
+            let v = format_ident!("{}", c.name);
+            let s = &c.name;
+            quote! { ErrorCode::#v => #s }
+        });
+        let all = codes.iter().map(|c| {
+            let v = format_ident!("{}", c.name);
+            quote! { ErrorCode::#v }
+        });
+        quote! {
+            /// Every numeric error code of the spec's registry, by its canonical name.
+            ///
+            /// The first three digits of a code are its HTTP status. The same code can mean different
+            /// things on different endpoints (erratum E10): each endpoint's error enum documents its own
+            /// meaning. Codes this client does not know arrive as [`ErrorCode::Other`].
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            #[non_exhaustive]
+            pub enum ErrorCode {
+                #(#variants,)*
+                /// A code the registry does not know.
+                Other(u32),
+            }
+
+            impl ErrorCode {
+                /// Every code the registry knows, in numeric order.
+                pub const KNOWN: &'static [ErrorCode] = &[#(#all),*];
+
+                /// The code for a number (`Other` when unknown).
+                pub fn from_code(code: u32) -> ErrorCode {
+                    match code {
+                        #(#from,)*
+                        other => ErrorCode::Other(other),
+                    }
+                }
+
+                /// The numeric code, e.g. 404027.
+                pub fn code(&self) -> u32 {
+                    match self {
+                        #(#to,)*
+                        ErrorCode::Other(code) => *code,
+                    }
+                }
+
+                /// The HTTP status the code belongs to: its first three digits.
+                pub fn http_status(&self) -> u16 {
+                    (self.code() / 1000) as u16
+                }
+
+                /// The registry's default summary (`"Unknown error code"` for `Other`).
+                pub fn summary(&self) -> &'static str {
+                    match self {
+                        #(#summary,)*
+                        ErrorCode::Other(_) => "Unknown error code",
+                    }
+                }
+
+                /// The canonical name (`"Other"` for unknown codes).
+                pub fn name(&self) -> &'static str {
+                    match self {
+                        #(#name,)*
+                        ErrorCode::Other(_) => "Other",
+                    }
+                }
+            }
+
+            impl std::fmt::Display for ErrorCode {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    write!(f, "{} {}", self.code(), self.summary())
+                }
+            }
+        }
+    }
+
+    pub(super) fn any_response(&self) -> TokenStream {
+        let xml: Vec<(&Endpoint, &String)> = self
+            .spec
+            .endpoints
+            .iter()
+            .filter_map(|e| match &e.response.body {
+                ResponseBody::Xml(t) => Some((e, t)),
+                _ => None,
+            })
+            .collect();
+        let variants = xml.iter().map(|(e, t)| {
+            let v = format_ident!("{}", e.id.to_pascal_case());
+            let t = format_ident!("{}", t);
+            let d = doc(&format!("The answer of {} (`{}`).", e.title, e.id));
+            quote! { #d #v(#t) }
+        });
+        let arms = xml.iter().map(|(e, t)| {
+            let v = format_ident!("{}", e.id.to_pascal_case());
+            let t = format_ident!("{}", t);
+            let id = &e.id;
+            quote! { #id => #t::decode(bytes).map(AnyResponse::#v) }
+        });
+        quote! {
+            /// The decoded answer of any endpoint that answers with XML, for tools that process
+            /// saved responses: see [`AnyResponse::decode`].
+            #[derive(Debug, Clone, PartialEq)]
+            #[non_exhaustive]
+            pub enum AnyResponse {
+                #(#variants,)*
+            }
+
+            impl AnyResponse {
+                /// Decodes `bytes` as the answer of the endpoint with this id (e.g. `"query_flow"`).
+                /// `None` when no endpoint with that id answers with XML.
+                pub fn decode(endpoint_id: &str, bytes: &[u8]) -> Option<Result<AnyResponse, crate::DecodeError>> {
+                    Some(match endpoint_id {
+                        #(#arms,)*
+                        _ => return None,
+                    })
+                }
+            }
+        }
+    }
+}

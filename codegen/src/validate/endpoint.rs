@@ -1,0 +1,428 @@
+//! Endpoint declarations: entries, path, request, response, example.
+
+use super::*;
+
+pub(super) fn endpoint_decl(
+    cx: &mut Cx,
+    names: &Names,
+    d: &ast::EndpointDecl,
+    group: &str,
+    spec_dir: &Path,
+) -> Option<Endpoint> {
+    let id = d.name.to_string();
+    let what = format!("endpoint `{id}`");
+    let span = d.name.span();
+    if !is_snake(&id) {
+        cx.err(span, format!("endpoint ids are snake_case, not `{id}`"));
+    }
+    let mut e = Entries::new(cx, &d.entries, &what);
+
+    let title = e.string(cx, "title");
+    let old_title = e.str_mods(cx, "old_title", &["since"]).and_then(|(t, m)| {
+        let before = opt_version(cx, &m.since);
+        if before.is_none() && m.since.is_none() {
+            cx.err(span, format!("{what}: `old_title` needs `before VERSION`"));
+        }
+        before.map(|before| OldTitle { title: t, before })
+    });
+    let page = e
+        .ident(cx, "page")
+        .and_then(|p| match p.to_string().as_str() {
+            "flow_methods" => Some(Page::FlowMethods),
+            "support" => Some(Page::Support),
+            other => {
+                cx.err(
+                    p.span(),
+                    format!("unknown page `{other}`: expected `flow_methods` or `support`"),
+                );
+                None
+            }
+        });
+    let group_decl = e.ident(cx, "group").map(|g| g.to_string());
+    let method = e.ident(cx, "method").and_then(|m| {
+        let s = m.to_string();
+        if ["GET", "POST", "PUT", "DELETE", "PATCH"].contains(&s.as_str()) {
+            Some(s)
+        } else {
+            cx.err(m.span(), format!("unknown HTTP method `{s}`"));
+            None
+        }
+    });
+    let path_entry = e.take("path");
+    let path = match path_entry.map(|p| &p.value) {
+        Some(Value::Str(s, _)) => Some((s.value(), s.span())),
+        Some(_) => {
+            cx.err(path_entry.unwrap().key.span(), "`path` takes a string");
+            None
+        }
+        None => None,
+    };
+    let doc_path = e.str_mods(cx, "doc_path", &["note"]).map(|(p, m)| DocPath {
+        path: p,
+        notes: notes(cx, names, &m.notes),
+    });
+    let since = e.version(cx, "since");
+    let description = e.string(cx, "description");
+    let permissions = e.string(cx, "permissions");
+    let license = e.string(cx, "license");
+    let platform = e
+        .str_mods(cx, "platform", &["since"])
+        .map(|(t, m)| Platform {
+            text: t,
+            since: opt_version(cx, &m.since),
+        });
+    let jwt_scope = e.string(cx, "jwt_scope");
+    let auth = match e.ident(cx, "auth") {
+        None => true,
+        Some(i) if i == "none" => false,
+        Some(i) if i == "token" => true,
+        Some(i) => {
+            cx.err(
+                i.span(),
+                format!("unknown auth `{i}`: expected `none` or `token`"),
+            );
+            true
+        }
+    };
+    let idempotent_entry = e.take("idempotent");
+    let idempotent = match idempotent_entry.map(|x| &x.value) {
+        Some(Value::Bool(b)) => Some(b.value),
+        Some(_) => {
+            cx.err(
+                idempotent_entry.unwrap().key.span(),
+                "`idempotent` takes `true` or `false`",
+            );
+            None
+        }
+        None => None,
+    };
+    let notes_v = match e.take("notes") {
+        Some(Entry {
+            value: Value::Idents(ids),
+            ..
+        }) => notes(cx, names, ids),
+        Some(other) => {
+            cx.err(other.key.span(), "`notes` takes a list such as `[E1, S4]`");
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let path_params = match e.take("path_params") {
+        Some(Entry {
+            value: Value::Fields(f),
+            ..
+        }) => params(cx, names, f, true, &what),
+        _ => Vec::new(),
+    };
+    let query = match e.take("query") {
+        Some(Entry {
+            value: Value::Fields(f),
+            ..
+        }) => params(cx, names, f, false, &what),
+        _ => Vec::new(),
+    };
+    let uri_forms = match e.take("uri_forms") {
+        Some(Entry {
+            value: Value::Forms(forms),
+            ..
+        }) => forms
+            .iter()
+            .map(|(s, m)| {
+                check_mods(cx, m, &["since", "dropped"], "a URI form");
+                let text = s.value();
+                let keys: Vec<String> = if text.is_empty() {
+                    Vec::new()
+                } else if let Some(rest) = text.strip_prefix('?') {
+                    rest.split('&').map(str::to_owned).collect()
+                } else {
+                    cx.err(s.span(), "a URI form is \"\" or \"?key&key...\"");
+                    Vec::new()
+                };
+                for k in &keys {
+                    if !query.iter().any(|q| &q.wire == k) {
+                        cx.err(
+                            s.span(),
+                            format!(
+                                "URI form names `{k}`, which is not a query parameter of {what}"
+                            ),
+                        );
+                    }
+                }
+                UriForm {
+                    keys,
+                    since: opt_version(cx, &m.since),
+                    dropped: opt_version(cx, &m.dropped),
+                }
+            })
+            .collect(),
+        Some(other) => {
+            cx.err(other.key.span(), "`uri_forms` takes a list of strings");
+            Vec::new()
+        }
+        None => vec![UriForm {
+            keys: Vec::new(),
+            since: None,
+            dropped: None,
+        }],
+    };
+    let request = match e.take("request") {
+        None => Some(Request::None),
+        Some(Entry {
+            value: Value::Request(r),
+            ..
+        }) => match r {
+            ast::RequestDecl::None => Some(Request::None),
+            ast::RequestDecl::Empty => Some(Request::Empty),
+            ast::RequestDecl::Xml(t) => {
+                root_type(cx, names, t, "request").map(|ty| Request::Xml { ty })
+            }
+            ast::RequestDecl::Multipart(t, part) => {
+                root_type(cx, names, t, "request").map(|ty| Request::Multipart {
+                    ty,
+                    file_part: part.value(),
+                })
+            }
+        },
+        Some(other) => {
+            cx.err(
+                other.key.span(),
+                "`request` takes none, empty, xml TYPE or multipart TYPE file \"part\"",
+            );
+            None
+        }
+    };
+    let response = match e.take("response") {
+        Some(Entry {
+            value: Value::Response(r),
+            ..
+        }) => {
+            let status = r
+                .status
+                .base10_parse::<u16>()
+                .ok()
+                .filter(|s| (200..300).contains(s));
+            if status.is_none() {
+                cx.err(r.status.span(), "a success response has a 2xx status");
+            }
+            let body = match &r.body {
+                ast::ResponseBody::None => Some(ResponseBody::None),
+                ast::ResponseBody::Binary => Some(ResponseBody::Binary),
+                ast::ResponseBody::Xml(t) => {
+                    root_type(cx, names, t, "response").map(ResponseBody::Xml)
+                }
+            };
+            match (status, body) {
+                (Some(status), Some(body)) => Some(Response { status, body }),
+                _ => None,
+            }
+        }
+        Some(other) => {
+            cx.err(
+                other.key.span(),
+                "`response` takes STATUS followed by none, binary or xml TYPE",
+            );
+            None
+        }
+        None => None,
+    };
+    let errors_entry = e.take("errors");
+    let errors = match errors_entry {
+        Some(Entry {
+            value: Value::Errors(rows),
+            ..
+        }) => error_rows(cx, names, rows),
+        _ => Vec::new(),
+    };
+    let example = e.str_mods(cx, "example", &["repaired"]).and_then(|(p, m)| {
+        let repaired = m.repaired.as_ref().map(|(n, t)| Repair {
+            note: notes(cx, names, std::slice::from_ref(n)).remove(0),
+            text: t.value(),
+        });
+        match std::fs::read_to_string(spec_dir.join(&p)) {
+            Ok(text) => Some(Example {
+                path: p,
+                repaired,
+                text,
+            }),
+            Err(err) => {
+                let s = d
+                    .entries
+                    .iter()
+                    .find(|x| x.key == "example")
+                    .map(|x| x.key.span())
+                    .unwrap_or(span);
+                cx.err(s, format!("cannot read example `{p}`: {err}"));
+                None
+            }
+        }
+    });
+    e.finish(cx, span, &what, &[]);
+
+    for key in [
+        "title",
+        "page",
+        "group",
+        "method",
+        "path",
+        "since",
+        "description",
+        "response",
+    ] {
+        if !d.entries.iter().any(|x| x.key == key) {
+            missing(cx, span, &what, key);
+        }
+    }
+    if errors_entry.is_none() {
+        missing(cx, span, &what, "errors");
+    }
+
+    if let Some(g) = &group_decl
+        && g != group
+    {
+        cx.err(
+            span,
+            format!("{what} declares group `{g}` but lives in `{group}.tfspec`"),
+        );
+    }
+
+    // Path placeholders and path parameters must match one to one.
+    if let Some((p, pspan)) = &path {
+        if !p.starts_with('/') {
+            cx.err(*pspan, "a path starts with `/` (it follows /api/{version})");
+        }
+        let holes = placeholders(p);
+        match &holes {
+            Err(msg) => cx.err(*pspan, msg.clone()),
+            Ok(holes) => {
+                let declared: Vec<String> = d
+                    .entries
+                    .iter()
+                    .filter(|x| x.key == "path_params")
+                    .flat_map(|x| match &x.value {
+                        Value::Fields(f) => f.iter().map(|f| f.name.to_string()).collect(),
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                for h in holes {
+                    if !declared.contains(h) {
+                        cx.err(
+                            *pspan,
+                            format!("path placeholder `{{{h}}}` has no path parameter in {what}"),
+                        );
+                    }
+                }
+                for pp in &path_params {
+                    if !holes.contains(&pp.name) {
+                        let s = d
+                            .entries
+                            .iter()
+                            .find(|x| x.key == "path_params")
+                            .map(|x| x.key.span())
+                            .unwrap_or(*pspan);
+                        cx.err(
+                            s,
+                            format!(
+                                "path parameter `{}` does not appear in the path of {what}",
+                                pp.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let paged = query.iter().any(|q| q.wire == "pageNumber");
+    if let Some(size) = query.iter().find(|q| q.wire == "pageSize")
+        && paged
+        && size
+            .default
+            .as_deref()
+            .and_then(|d| d.parse::<u32>().ok())
+            .is_none()
+    {
+        cx.err(span, format!("{what}: a paginated endpoint's pageSize states the server's default, e.g. `default \"100\"`"));
+    }
+    let since = since?;
+    for q in path_params.iter().chain(&query) {
+        if let Some(v) = q.since
+            && v < since
+        {
+            cx.err(
+                span,
+                format!(
+                    "{what}: parameter `{}` appears in {v}, before the endpoint ({since})",
+                    q.name
+                ),
+            );
+        }
+    }
+    let method = method?;
+    let idempotent = idempotent.unwrap_or(method != "POST");
+    Some(Endpoint {
+        id,
+        title: title?,
+        old_title,
+        page: page?,
+        group: group.to_owned(),
+        method,
+        path: path?.0,
+        doc_path,
+        since,
+        description: description?,
+        permissions,
+        license,
+        platform,
+        jwt_scope,
+        auth,
+        idempotent,
+        notes: notes_v,
+        path_params,
+        query,
+        uri_forms,
+        request: request?,
+        response: response?,
+        errors,
+        example,
+    })
+}
+
+pub(super) fn placeholders(path: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return Err("unclosed `{` in path".into());
+        };
+        let name = &after[..close];
+        if !is_snake(name) {
+            return Err(format!(
+                "path placeholder `{{{name}}}` is not a snake_case name"
+            ));
+        }
+        out.push(name.to_owned());
+        rest = &after[close + 1..];
+    }
+    if rest.contains('}') {
+        return Err("stray `}` in path".into());
+    }
+    Ok(out)
+}
+
+pub(super) fn root_type(cx: &mut Cx, names: &Names, t: &syn::Ident, what: &str) -> Option<String> {
+    let s = t.to_string();
+    match names.types.get(&s) {
+        Some((TypeKindTag::Struct { root: true }, _)) => Some(s),
+        Some(_) => {
+            cx.err(
+                t.span(),
+                format!("the {what} type `{s}` must be a `root` struct"),
+            );
+            None
+        }
+        None => {
+            cx.err(t.span(), format!("unknown type `{s}`"));
+            None
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Path and query parameters, and error tables.
+
+use super::*;
+
+pub(super) fn params(
+    cx: &mut Cx,
+    names: &Names,
+    fields: &[ast::FieldDecl],
+    path: bool,
+    what: &str,
+) -> Vec<Param> {
+    let mut out: Vec<Param> = Vec::new();
+    for f in fields {
+        let name = f.name.to_string();
+        let pwhat = format!("parameter `{name}` of {what}");
+        if !is_snake(&name) || RUST_KEYWORDS.contains(&name.as_str()) {
+            cx.err(
+                f.name.span(),
+                format!("parameter names are snake_case and not Rust keywords, not `{name}`"),
+            );
+        }
+        if out.iter().any(|p| p.name == name) {
+            cx.err(
+                f.name.span(),
+                format!("duplicate parameter `{name}` in {what}"),
+            );
+            continue;
+        }
+        let allowed: &[&str] = if path {
+            &["session", "page_name", "note", "doc"]
+        } else {
+            &[
+                "as", "since", "range", "default", "fields", "note", "required", "doc",
+            ]
+        };
+        check_mods(cx, &f.mods, allowed, &pwhat);
+        let Some(ty) = resolve_type(cx, names, &f.ty) else {
+            continue;
+        };
+        if matches!(ty, TypeRef::Struct(_)) {
+            cx.err(
+                f.ty.span(),
+                format!(
+                    "{pwhat}: a parameter cannot have the element type `{}`",
+                    f.ty
+                ),
+            );
+        }
+        if f.mods.session.is_some() && ty != TypeRef::Id("SiteId".into()) {
+            cx.err(
+                f.name.span(),
+                format!("{pwhat}: only a `SiteId` comes from the session"),
+            );
+        }
+        let range = f.mods.range.as_ref().and_then(|(lo, hi)| {
+            let (Ok(l), Ok(h)) = (lo.base10_parse::<i64>(), hi.base10_parse::<i64>()) else {
+                cx.err(lo.span(), "a range is `LOW..=HIGH` with integers");
+                return None;
+            };
+            if !matches!(ty, TypeRef::Primitive(p) if p.is_integer()) {
+                cx.err(
+                    lo.span(),
+                    format!("{pwhat}: only integer parameters take a range"),
+                );
+            }
+            if l > h {
+                cx.err(lo.span(), format!("{pwhat}: empty range {l}..={h}"));
+            }
+            Some((l, h))
+        });
+        let is_expr = matches!(ty, TypeRef::Primitive(Prim::Filter | Prim::Sort));
+        if f.mods.fields.is_some() && !is_expr {
+            cx.err(
+                f.name.span(),
+                format!("{pwhat}: only Filter and Sort parameters offer `fields`"),
+            );
+        }
+        if is_expr && f.mods.fields.is_none() {
+            cx.err(
+                f.name.span(),
+                format!("{pwhat}: a Filter or Sort parameter lists its `fields`"),
+            );
+        }
+        out.push(Param {
+            wire: f.mods.wire.as_ref().map(LitStr::value).unwrap_or_else(|| {
+                if path {
+                    name.clone()
+                } else {
+                    name.to_lower_camel_case()
+                }
+            }),
+            name,
+            ty,
+            list: f.list,
+            session: f.mods.session.is_some(),
+            default: f.mods.default.as_ref().map(LitStr::value),
+            range,
+            since: opt_version(cx, &f.mods.since),
+            fields: f.mods.fields.iter().flatten().map(LitStr::value).collect(),
+            page_name: f.mods.page_name.as_ref().map(LitStr::value),
+            notes: notes(cx, names, &f.mods.notes),
+            doc: f.mods.doc.as_ref().map(LitStr::value).unwrap_or_default(),
+        });
+    }
+    out
+}
+
+pub(super) fn error_rows(cx: &mut Cx, names: &Names, rows: &[ast::ErrorRow]) -> Vec<ErrorRow> {
+    let mut out = Vec::new();
+    for r in rows {
+        check_mods(
+            cx,
+            &r.mods,
+            &["since", "dropped", "was", "note"],
+            "an error row",
+        );
+        let (Ok(status), Ok(code)) = (r.status.base10_parse::<u16>(), r.code.base10_parse::<u32>())
+        else {
+            cx.err(
+                r.status.span(),
+                "an error row is STATUS CODE \"summary\" \"condition\"",
+            );
+            continue;
+        };
+        if code / 1000 != u32::from(status) {
+            cx.err(
+                r.code.span(),
+                format!("error code {code} does not start with its HTTP status {status}"),
+            );
+            continue;
+        }
+        let Some(def) = names.codes.get(&code) else {
+            cx.err(
+                r.code.span(),
+                format!("unknown error code {code} (add it to errors.tfspec)"),
+            );
+            continue;
+        };
+        let was = r.mods.was.as_ref().and_then(|(s, c, v)| {
+            version(cx, v).map(|before| OldRow {
+                summary: s.value(),
+                condition: c.value(),
+                before,
+            })
+        });
+        out.push(ErrorRow {
+            status,
+            code,
+            name: def.name.clone(),
+            summary: r.summary.value(),
+            condition: r.condition.value(),
+            since: opt_version(cx, &r.mods.since),
+            dropped: opt_version(cx, &r.mods.dropped),
+            was,
+        });
+    }
+    out
+}
