@@ -1014,7 +1014,7 @@ fn linked_tasks_list_get_run() {
     )
     .json();
     assert_eq!(
-        got["linkedTask"]["linkedTaskSteps"]
+        got["linkedTasks"]["linkedTaskSteps"]
             .as_array()
             .unwrap()
             .len(),

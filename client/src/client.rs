@@ -572,26 +572,15 @@ impl<'c> Call<'c> {
     }
 
     #[doc(hidden)]
-    pub fn check_fields<X: crate::filter::Expression>(
+    pub fn check_expression<X: crate::filter::Expression>(
         &self,
         wire: &str,
         expression: &X,
-        allowed: &[&str],
     ) -> Result<(), Failure> {
-        expression
-            .check()
-            .map_err(|e| Error::InvalidArgument(format!("{wire}: {e}")))?;
-        for field in expression.fields() {
-            if !allowed.contains(&field) {
-                return Err(Error::InvalidArgument(format!(
-                    "{wire} names the field {field:?}, which {} does not offer (it offers: {})",
-                    self.meta.id,
-                    allowed.join(", ")
-                ))
-                .into());
-            }
-        }
-        Ok(())
+        let fields = self.meta.param(wire).map(|p| p.fields).unwrap_or(&[]);
+        expression.check_against(fields).map_err(|e| {
+            Error::InvalidArgument(format!("{wire} of {}: {e}", self.meta.title)).into()
+        })
     }
 
     #[doc(hidden)]

@@ -1,19 +1,31 @@
 //! Tableau's filter and sort expressions, built with types.
 //!
 //! A filter is `field:operator:value` terms joined by commas (`name:eq:Sales,createdAt:gt:2024-01-01T00:00:00Z`),
-//! with `in` taking a bracketed list (`tags:in:[a,b]`); a sort is `field:asc|desc` terms joined by
-//! commas. Which fields an endpoint offers comes from the spec: a builder checks them before
-//! sending (see each list endpoint's `filter` and `sort`).
+//! with `in` taking a bracketed list (`projectName:in:[Sales,Finance]`); a sort is
+//! `field:asc|desc` terms joined by commas.
+//!
+//! Which fields an endpoint offers, of what type and with which operators, comes from the spec
+//! (Tableau's Filtering and Sorting reference, KNOWN-DEVIATIONS S14): a request builder checks
+//! every term before sending, so a field the endpoint does not offer, an operator the field does
+//! not take (`name:gt:..`) or a value of the wrong type (a date not written
+//! `YYYY-MM-DDTHH:MM:SSZ`) fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+//! without a request. A field the spec does not know (a newer server's) can still be sent, on
+//! purpose, with [`Filter::unchecked`] or [`Sort::unchecked`]: only the syntax of those terms is
+//! checked.
 //!
 //! ```
-//! use tableau_flows::filter::{Filter, Sort};
-//! let f = Filter::new().eq("name", "Coffee Chain").is_in("tags", ["sales", "daily"]);
-//! assert_eq!(f.to_string(), "name:eq:Coffee Chain,tags:in:[sales,daily]");
+//! use tableau_flows::filter::{Filter, Operator, Sort};
+//! let f = Filter::new().eq("name", "Coffee Chain").is_in("projectName", ["Sales", "Finance"]);
+//! assert_eq!(f.to_string(), "name:eq:Coffee Chain,projectName:in:[Sales,Finance]");
 //! assert_eq!(Sort::new().desc("createdAt").asc("name").to_string(), "createdAt:desc,name:asc");
 //! // Values the syntax cannot hold are refused:
 //! assert!(Filter::new().eq("name", "a,b").check().is_err());
+//! // A field this client's spec does not know, sent on purpose:
+//! let f = Filter::new().unchecked("connectionType", Operator::Eq, "postgres");
+//! assert_eq!(f.to_string(), "connectionType:eq:postgres");
 //! ```
 
+use crate::meta::FieldMeta;
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
@@ -79,6 +91,8 @@ struct Term {
     field: String,
     op: Operator,
     values: Vec<String>,
+    /// Sent without checking the field against the endpoint's (only the syntax is checked).
+    unchecked: bool,
 }
 
 /// A filter expression. Terms are ANDed.
@@ -103,7 +117,17 @@ impl Filter {
         Filter::default()
     }
 
-    fn push(mut self, field: &str, op: Operator, values: Vec<String>) -> Self {
+    fn push(self, field: &str, op: Operator, values: Vec<String>) -> Self {
+        self.push_term(field, op, values, false)
+    }
+
+    fn push_term(
+        mut self,
+        field: &str,
+        op: Operator,
+        values: Vec<String>,
+        unchecked: bool,
+    ) -> Self {
         if self.problem.is_none() {
             self.problem = field_problem(field).or_else(|| {
                 values.iter().find_map(|v| {
@@ -126,8 +150,26 @@ impl Filter {
             field: field.to_owned(),
             op,
             values,
+            unchecked,
         });
         self
+    }
+
+    /// `field:op:value` for a field the spec does not know (one a newer server offers): sent
+    /// without checking the field, its operator or its value against the endpoint's fields. Only
+    /// the syntax is checked. For an `in` list use [`Filter::unchecked_in`].
+    pub fn unchecked(self, field: &str, op: Operator, value: impl fmt::Display) -> Self {
+        self.push_term(field, op, vec![value.to_string()], true)
+    }
+
+    /// `field:in:[a,b,...]` for a field the spec does not know; see [`Filter::unchecked`].
+    pub fn unchecked_in<I, V>(self, field: &str, values: I) -> Self
+    where
+        I: IntoIterator<Item = V>,
+        V: fmt::Display,
+    {
+        let values = values.into_iter().map(|v| v.to_string()).collect();
+        self.push_term(field, Operator::In, values, true)
     }
 
     /// `field:op:value`.
@@ -275,7 +317,8 @@ impl From<&str> for Filter {
 /// A sort expression: `field:asc|desc` terms, most significant first.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Sort {
-    terms: Vec<(String, bool)>,
+    /// (field, ascending, unchecked)
+    terms: Vec<(String, bool, bool)>,
     problem: Option<String>,
 }
 
@@ -285,27 +328,33 @@ impl Sort {
         Sort::default()
     }
 
-    fn push(mut self, field: &str, ascending: bool) -> Self {
+    fn push(mut self, field: &str, ascending: bool, unchecked: bool) -> Self {
         if self.problem.is_none() {
             self.problem = field_problem(field);
         }
-        self.terms.push((field.to_owned(), ascending));
+        self.terms.push((field.to_owned(), ascending, unchecked));
         self
+    }
+
+    /// By a field the spec does not know (one a newer server offers), sent without checking it
+    /// against the endpoint's sort fields.
+    pub fn unchecked(self, field: &str, ascending: bool) -> Self {
+        self.push(field, ascending, true)
     }
 
     /// Ascending by `field`.
     pub fn asc(self, field: &str) -> Self {
-        self.push(field, true)
+        self.push(field, true, false)
     }
 
     /// Descending by `field`.
     pub fn desc(self, field: &str) -> Self {
-        self.push(field, false)
+        self.push(field, false, false)
     }
 
     /// The terms: field and whether ascending, most significant first.
     pub fn terms(&self) -> impl Iterator<Item = (&str, bool)> {
-        self.terms.iter().map(|(f, a)| (f.as_str(), *a))
+        self.terms.iter().map(|(f, a, _)| (f.as_str(), *a))
     }
 
     /// Checks that the sort can be sent.
@@ -320,7 +369,7 @@ impl Sort {
 
 impl fmt::Display for Sort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, (field, asc)) in self.terms.iter().enumerate() {
+        for (i, (field, asc, _)) in self.terms.iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
             }
@@ -361,29 +410,61 @@ impl From<&str> for Sort {
     }
 }
 
-/// What the request pipeline needs of a filter or sort.
+/// What the request pipeline needs of a filter or sort: checking it against the fields an
+/// endpoint offers (from the spec's metadata).
 pub trait Expression: fmt::Display {
-    /// The fields it names.
-    fn fields(&self) -> Vec<&str>;
-    /// Whether it can be sent.
-    fn check(&self) -> Result<(), ExpressionError>;
+    /// Checks the syntax, then every term but the unchecked ones: the field is one of `fields`,
+    /// takes the operator, and each value is of the field's kind.
+    fn check_against(&self, fields: &[FieldMeta]) -> Result<(), ExpressionError>;
+}
+
+fn offered(fields: &[FieldMeta]) -> String {
+    let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+    names.join(", ")
 }
 
 impl Expression for Filter {
-    fn fields(&self) -> Vec<&str> {
-        self.terms.iter().map(|t| t.field.as_str()).collect()
-    }
-    fn check(&self) -> Result<(), ExpressionError> {
-        Filter::check(self)
+    fn check_against(&self, fields: &[FieldMeta]) -> Result<(), ExpressionError> {
+        self.check()?;
+        for t in self.terms.iter().filter(|t| !t.unchecked) {
+            let Some(f) = fields.iter().find(|f| f.name == t.field) else {
+                return Err(ExpressionError(format!(
+                    "the field {:?} cannot be filtered on here (fields: {})",
+                    t.field,
+                    offered(fields)
+                )));
+            };
+            if !f.operators.contains(&t.op) {
+                let ops: Vec<&str> = f.operators.iter().map(|o| o.as_str()).collect();
+                return Err(ExpressionError(format!(
+                    "the field {} does not take the operator {} (it takes: {})",
+                    f.name,
+                    t.op.as_str(),
+                    ops.join(", ")
+                )));
+            }
+            for v in &t.values {
+                f.kind.check(v).map_err(|expected| {
+                    ExpressionError(format!("the value {v:?} for {} is not {expected}", f.name))
+                })?;
+            }
+        }
+        Ok(())
     }
 }
 
 impl Expression for Sort {
-    fn fields(&self) -> Vec<&str> {
-        self.terms.iter().map(|t| t.0.as_str()).collect()
-    }
-    fn check(&self) -> Result<(), ExpressionError> {
-        Sort::check(self)
+    fn check_against(&self, fields: &[FieldMeta]) -> Result<(), ExpressionError> {
+        self.check()?;
+        for (field, _, unchecked) in &self.terms {
+            if !unchecked && !fields.iter().any(|f| f.name == field) {
+                return Err(ExpressionError(format!(
+                    "the field {field:?} cannot be sorted on here (fields: {})",
+                    offered(fields)
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -425,21 +506,78 @@ mod tests {
         );
         assert_eq!(text.parse::<Filter>().unwrap(), f);
         assert_eq!(
-            Expression::fields(&f),
-            [
-                "name",
-                "createdAt",
-                "tags",
-                "ownerName",
-                "tags",
-                "progress",
-                "progress",
-                "progress"
-            ]
-        );
-        assert_eq!(
             "name:asc,createdAt:desc".parse::<Sort>().unwrap(),
             Sort::new().asc("name").desc("createdAt")
+        );
+    }
+
+    const FIELDS: &[FieldMeta] = &[
+        FieldMeta {
+            name: "name",
+            kind: crate::meta::ValueKind::Text,
+            operators: &[Operator::Eq, Operator::In],
+        },
+        FieldMeta {
+            name: "createdAt",
+            kind: crate::meta::ValueKind::DateTime,
+            operators: &[Operator::Eq, Operator::Gt],
+        },
+        FieldMeta {
+            name: "progress",
+            kind: crate::meta::ValueKind::Integer,
+            operators: &[Operator::Gte],
+        },
+    ];
+
+    #[test]
+    fn checks_fields_operators_and_values_against_the_spec() {
+        let good = Filter::new()
+            .eq("name", "x")
+            .is_in("name", ["a", "b"])
+            .gt("createdAt", "2024-01-01T00:00:00Z")
+            .gte("progress", 50);
+        assert_eq!(good.check_against(FIELDS), Ok(()));
+        let refused = [
+            (Filter::new().eq("tags", "x"), "cannot be filtered on here"),
+            (
+                Filter::new().gt("name", "x"),
+                "does not take the operator gt",
+            ),
+            (
+                Filter::new().gt("createdAt", "2024-01-01"),
+                "is not a date and time",
+            ),
+            (
+                Filter::new().gte("progress", "half"),
+                "is not a whole number",
+            ),
+        ];
+        for (f, why) in refused {
+            let e = f.check_against(FIELDS).unwrap_err().to_string();
+            assert!(e.contains(why), "{f}: {e}");
+        }
+        // Unchecked terms pass the field checks, not the syntax ones.
+        let f = Filter::new()
+            .unchecked("tags", Operator::Has, "x")
+            .eq("name", "y");
+        assert_eq!(f.check_against(FIELDS), Ok(()));
+        assert!(
+            Filter::new()
+                .unchecked("tags", Operator::Eq, "a,b")
+                .check_against(FIELDS)
+                .is_err()
+        );
+        assert!(Sort::new().asc("name").check_against(FIELDS).is_ok());
+        assert!(Sort::new().asc("tags").check_against(FIELDS).is_err());
+        assert!(
+            Sort::new()
+                .unchecked("tags", false)
+                .check_against(FIELDS)
+                .is_ok()
+        );
+        assert_eq!(
+            Sort::new().unchecked("tags", false).to_string(),
+            "tags:desc"
         );
     }
 

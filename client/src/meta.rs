@@ -40,10 +40,63 @@ pub struct ParamMeta {
     pub since: Option<ApiVersion>,
     /// The allowed range of an integer parameter.
     pub range: Option<(i64, i64)>,
-    /// The fields a filter or sort expression may name.
-    pub fields: &'static [&'static str],
+    /// The fields a filter or sort expression may name, with their value kinds and operators
+    /// (from Tableau's Filtering and Sorting reference, KNOWN-DEVIATIONS S14).
+    pub fields: &'static [FieldMeta],
     /// The server's default, as the spec states it.
     pub default: Option<&'static str>,
+}
+
+/// A field a filter or sort expression may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldMeta {
+    /// The field's name in expressions, e.g. `createdAt`.
+    pub name: &'static str,
+    /// What its values look like.
+    pub kind: ValueKind,
+    /// The filter operators it takes (empty for a sort field).
+    pub operators: &'static [crate::filter::Operator],
+}
+
+/// The kind of value a filter field compares with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValueKind {
+    /// Any text.
+    Text,
+    /// An id (LUID).
+    Id,
+    /// A date and time, `YYYY-MM-DDTHH:MM:SSZ`.
+    DateTime,
+    /// A whole number.
+    Integer,
+    /// `true` or `false`.
+    Bool,
+    /// One of these values.
+    Enum(&'static [&'static str]),
+}
+
+impl ValueKind {
+    /// Checks a value written in an expression; the error says what was expected.
+    pub fn check(self, value: &str) -> Result<(), String> {
+        let ok = match self {
+            ValueKind::Text | ValueKind::Id => true,
+            ValueKind::DateTime => crate::xml::parse_utc_seconds(value).is_some(),
+            ValueKind::Integer => value.parse::<i64>().is_ok(),
+            ValueKind::Bool => matches!(value, "true" | "false"),
+            ValueKind::Enum(values) => values.contains(&value),
+        };
+        if ok {
+            return Ok(());
+        }
+        Err(match self {
+            ValueKind::DateTime => "a date and time YYYY-MM-DDTHH:MM:SSZ".to_owned(),
+            ValueKind::Integer => "a whole number".to_owned(),
+            ValueKind::Bool => "true or false".to_owned(),
+            ValueKind::Enum(values) => format!("one of {}", values.join(", ")),
+            ValueKind::Text | ValueKind::Id => unreachable!("always accepted"),
+        })
+    }
 }
 
 impl EndpointMeta {

@@ -409,11 +409,19 @@ pub fn encode_document<T: Document>(doc: &T, root: &str) -> String {
     w.finish()
 }
 
-/// A small XML writer: attributes are escaped, an element without children is self-closed.
+/// The namespace of `xsi:type` (XML Schema instance).
+pub const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// A small XML writer: attributes are escaped, an element without children is self-closed, and
+/// the `xsi` prefix is declared on the root when an `xsi:` attribute is written, so every
+/// document is namespace-well-formed.
 #[derive(Debug, Default)]
 pub struct XmlWriter {
     out: String,
     open: bool,
+    /// The end of the root element's name, where namespace declarations go.
+    root_name_end: Option<usize>,
+    uses_xsi: bool,
 }
 
 impl XmlWriter {
@@ -434,12 +442,18 @@ impl XmlWriter {
         self.close_open();
         self.out.push('<');
         self.out.push_str(name);
+        if self.root_name_end.is_none() {
+            self.root_name_end = Some(self.out.len());
+        }
         self.open = true;
     }
 
     /// Adds an attribute to the element just opened.
     pub fn attr<T: XmlValue>(&mut self, name: &str, value: &T) {
         debug_assert!(self.open, "attribute outside a start tag");
+        if name.starts_with("xsi:") {
+            self.uses_xsi = true;
+        }
         self.out.push(' ');
         self.out.push_str(name);
         self.out.push_str("=\"");
@@ -475,7 +489,13 @@ impl XmlWriter {
     }
 
     /// The written text.
-    pub fn finish(self) -> String {
+    pub fn finish(mut self) -> String {
+        if self.uses_xsi
+            && let Some(at) = self.root_name_end
+        {
+            self.out
+                .insert_str(at, &format!(" xmlns:xsi=\"{XSI_NAMESPACE}\""));
+        }
         self.out
     }
 }
@@ -536,7 +556,7 @@ int_value!(u32, u64, i64);
 
 /// The form servers send, `YYYY-MM-DDTHH:MM:SSZ`, parsed without the general RFC 3339 machinery
 /// (dates are on the hot path of every list). `None` for any other form.
-fn parse_utc_seconds(text: &str) -> Option<crate::DateTime> {
+pub(crate) fn parse_utc_seconds(text: &str) -> Option<crate::DateTime> {
     let b = text.as_bytes();
     if b.len() != 20
         || b[4] != b'-'
@@ -578,11 +598,19 @@ impl XmlValue for crate::DateTime {
         crate::DateTime::parse(text, &time::format_description::well_known::Rfc3339)
             .map_err(|_| "an RFC 3339 date and time such as 2024-04-09T18:54:12Z".into())
     }
+    /// Written as servers write it (KNOWN-DEVIATIONS S18): UTC, whole seconds,
+    /// `YYYY-MM-DDTHH:MM:SSZ` (a fraction of a second is dropped).
     fn to_xml_value(&self) -> Cow<'_, str> {
-        Cow::Owned(
-            self.format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_else(|_| self.to_string()),
-        )
+        let utc = self.to_offset(time::UtcOffset::UTC);
+        Cow::Owned(format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            utc.year(),
+            u8::from(utc.month()),
+            utc.day(),
+            utc.hour(),
+            utc.minute(),
+            utc.second()
+        ))
     }
 }
 

@@ -56,6 +56,33 @@ pub struct Spec {
     pub types: Vec<TypeDef>,
     /// Endpoints, in spec order.
     pub endpoints: Vec<Endpoint>,
+    /// Which types of the official schema the spec covers, and what it leaves out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<SchemaCoverage>,
+}
+
+/// The official schema's types a flow client meets (`flowspec check-xsd` checks that the spec's
+/// structs cover each of their attributes and elements), and the members left out, with why.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaCoverage {
+    /// Complex type names of the schema.
+    pub types: Vec<String>,
+    /// Members the spec leaves out.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// A member of a schema type that the spec leaves out.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeftOut {
+    /// The schema type.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// The attribute or element.
+    pub member: String,
+    /// Why it is left out.
+    pub reason: String,
 }
 
 /// What the spec covers.
@@ -70,6 +97,10 @@ pub struct Api {
     pub namespace: String,
     /// The namespace older servers use.
     pub legacy_namespace: String,
+    /// Error rows every endpoint that needs sign-in answers, whether its table lists them or not
+    /// (added to each such endpoint's table when validated).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub auth_errors: Vec<ErrorRow>,
 }
 
 /// An erratum of the doc pages or a deviation of real servers.
@@ -233,6 +264,9 @@ pub struct StructType {
     pub doc: String,
     /// A `<tsRequest>`/`<tsResponse>` document.
     pub root: bool,
+    /// The official schema's complex types it covers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schema_types: Vec<String>,
     /// Its attributes and children, in wire order.
     pub fields: Vec<Field>,
 }
@@ -318,6 +352,9 @@ pub struct Endpoint {
     /// The path as the page prints it, where that is wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc_path: Option<DocPath>,
+    /// Another spelling of the path that servers also answer (not on the page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub also_path: Option<DocPath>,
     /// First version.
     pub since: Version,
     /// The page's description.
@@ -428,9 +465,15 @@ pub struct Param {
     /// First version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<Version>,
-    /// Fields offered by a filter or sort.
+    /// Fields offered by a filter or sort, with their types and operators.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<String>,
+    pub fields: Vec<ExprField>,
+    /// The error code a value that does not parse, or lies outside the range, is answered with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<u32>,
+    /// The error code a value above the range is answered with, when not `invalid`'s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub above: Option<u32>,
     /// The name the page's table uses, where it is wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_name: Option<String>,
@@ -440,6 +483,30 @@ pub struct Param {
     /// What it is.
     pub doc: String,
 }
+
+/// A field a filter or sort expression may name.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExprField {
+    /// The field's name in expressions, e.g. `createdAt`.
+    pub name: String,
+    /// Its value type.
+    #[serde(rename = "type")]
+    pub ty: TypeRef,
+    /// The filter operators it takes (`eq`, `gt`, `gte`, `lt`, `lte`, `in`, `has`, `cieq`); empty
+    /// for a sort field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operators: Vec<String>,
+    /// Errata and deviations (where the field comes from).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// What it is.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+}
+
+/// The filter operators the spec knows, as written in expressions.
+pub const OPERATORS: &[&str] = &["eq", "gt", "gte", "lt", "lte", "in", "has", "cieq"];
 
 /// A URI line of the page.
 #[derive(Debug, Clone, Serialize)]
@@ -528,6 +595,27 @@ pub struct ErrorRow {
     /// Older wording.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub was: Option<OldRow>,
+    /// The deviation this row records, when it is not on the page (real servers send it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deviation: Option<String>,
+    /// The HTTP status the answer is sent with, when not the code's (deviation S6: 200).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<u16>,
+    /// Errata and deviations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl ErrorRow {
+    /// Whether the row is on the reference page (not recorded from a deviation).
+    pub fn on_page(&self) -> bool {
+        self.deviation.is_none()
+    }
+
+    /// The HTTP status line of the answer.
+    pub fn http_status(&self) -> u16 {
+        self.http.unwrap_or(self.status)
+    }
 }
 
 /// The older wording of an error row.

@@ -1321,12 +1321,8 @@ fn parse_expression<
             .find(|p| p.wire == wire)
             .map(|p| p.fields)
             .unwrap_or(&[]);
-    if let Some(f) = expr.fields().into_iter().find(|f| !offered.contains(f)) {
-        return Err(bad(format!(
-            "{wire}: the field {f:?} cannot be used here (offered: {})",
-            offered.join(", ")
-        )));
-    }
+    expr.check_against(offered)
+        .map_err(|e| ApiFailure::new(400, 400065, "Bad Request", format!("{wire}: {e}")))?;
     Ok(Some(expr))
 }
 
@@ -1389,8 +1385,23 @@ fn query_flows(cx: &Cx, for_user: Option<String>) -> Result<Reply> {
                 flt.terms().all(|(field, op, wanted)| {
                     let values: Vec<String> = match field {
                         "name" => vec![f.name.clone()],
-                        "tags" => f.tags.clone(),
                         "createdAt" => vec![rfc3339(cx.time(f.created_at))],
+                        "updatedAt" => vec![rfc3339(cx.time(f.updated_at))],
+                        "projectId" => vec![f.project_id.clone()],
+                        "projectName" => cx
+                            .state
+                            .projects
+                            .iter()
+                            .filter(|p| p.id == f.project_id)
+                            .map(|p| p.name.clone())
+                            .collect(),
+                        "ownerName" => cx
+                            .state
+                            .users
+                            .iter()
+                            .filter(|u| u.id == f.owner_id)
+                            .map(|u| u.name.clone())
+                            .collect(),
                         _ => Vec::new(),
                     };
                     matches(&values, op, wanted, false)

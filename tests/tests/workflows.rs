@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tableau_flows::filter::Operator;
 use tableau_flows::run::{RunError, RunOptions, WaitError, WaitOptions};
 use tableau_flows::upload::{PublishError, PublishOptions};
 use tableau_flows::*;
@@ -484,24 +485,52 @@ fn filters_and_sorts_use_the_endpoint_fields() {
         .filter(
             Filter::new()
                 .eq("name", "Coffee Chain")
-                .is_in("tags", ["sales", "daily"])
+                .is_in("projectName", ["Sales", "Finance"])
                 .gt("createdAt", "2024-01-01T00:00:00Z"),
         )
-        .sort(Sort::new().desc("createdAt").asc("name"))
+        .sort(Sort::new().desc("updatedAt").asc("name"))
         .send()
         .unwrap();
     assert_eq!(
         server.take_requests()[0].url,
-        "/api/3.24/sites/site-1/flows?filter=name:eq:Coffee%20Chain,tags:in:%5Bsales,daily%5D,createdAt:gt:2024-01-01T00:00:00Z&sort=createdAt:desc,name:asc"
+        "/api/3.24/sites/site-1/flows?filter=name:eq:Coffee%20Chain,projectName:in:%5BSales,Finance%5D,createdAt:gt:2024-01-01T00:00:00Z&sort=updatedAt:desc,name:asc"
     );
+    // Per the Filtering and Sorting reference (S14): servers reject tags and ownerEmail on flows,
+    // name takes no gt, dates are YYYY-MM-DDTHH:MM:SSZ, and tags are no sort field.
+    let refused = [
+        (
+            Filter::new().eq("ownerEmail", "x"),
+            "filter of Query Flows for a Site: the field \"ownerEmail\" cannot be filtered on here (fields: createdAt, name, ownerName, projectId, projectName, updatedAt)",
+        ),
+        (
+            Filter::new().has("tags", "sales"),
+            "filter of Query Flows for a Site: the field \"tags\" cannot be filtered on here (fields: createdAt, name, ownerName, projectId, projectName, updatedAt)",
+        ),
+        (
+            Filter::new().gt("name", "M"),
+            "filter of Query Flows for a Site: the field name does not take the operator gt (it takes: eq, in)",
+        ),
+        (
+            Filter::new().gte("updatedAt", "2024-01-01"),
+            "filter of Query Flows for a Site: the value \"2024-01-01\" for updatedAt is not a date and time YYYY-MM-DDTHH:MM:SSZ",
+        ),
+    ];
+    for (filter, message) in refused {
+        let err = client
+            .query_flows_for_site()
+            .filter(filter)
+            .send()
+            .unwrap_err();
+        assert_eq!(err.to_string(), format!("invalid argument: {message}"));
+    }
     let err = client
         .query_flows_for_site()
-        .filter(Filter::new().eq("ownerEmail", "x"))
+        .sort(Sort::new().asc("tags"))
         .send()
         .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "invalid argument: filter names the field \"ownerEmail\", which query_flows_for_site does not offer (it offers: name, tags, createdAt)"
+    assert!(
+        err.to_string().contains("cannot be sorted on here"),
+        "{err}"
     );
     let err = client
         .query_flows_for_site()
@@ -516,6 +545,17 @@ fn filters_and_sorts_use_the_endpoint_fields() {
         .unwrap_err();
     assert!(err.to_string().contains("unknown filter operator"), "{err}");
     assert!(server.take_requests().is_empty());
+    // A field the spec does not know goes out only when asked for explicitly.
+    server.push(flows_page(1, 100, 0, &[]));
+    client
+        .query_flows_for_site()
+        .filter(Filter::new().unchecked("tags", Operator::Eq, "sales"))
+        .send()
+        .unwrap();
+    assert_eq!(
+        server.take_requests()[0].url,
+        "/api/3.24/sites/site-1/flows?filter=tags:eq:sales"
+    );
 }
 
 // ---- Publishing -----------------------------------------------------------------------------

@@ -194,7 +194,7 @@ pub fn check(spec: &Spec, page: &DocPage) -> Vec<Difference> {
         let mut expected: Vec<(u16, u32, String)> = e0
             .errors
             .iter()
-            .filter(|r| r.dropped.is_none())
+            .filter(|r| r.dropped.is_none() && r.on_page())
             .map(|r| {
                 (
                     r.status,

@@ -1,5 +1,7 @@
 //! The syntax tree of a spec file, as written, with spans. See `spec/README.md` for the grammar.
 
+use super::entries::parse_entries;
+use super::modifiers::{optional_comma, parse_fields, parse_modifiers};
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitBool, LitFloat, LitInt, LitStr, Token, braced, bracketed};
@@ -38,6 +40,12 @@ pub(crate) mod kw {
     syn::custom_keyword!(none);
     syn::custom_keyword!(empty);
     syn::custom_keyword!(binary);
+    syn::custom_keyword!(http);
+    syn::custom_keyword!(invalid);
+    syn::custom_keyword!(above);
+    syn::custom_keyword!(schema);
+    syn::custom_keyword!(left_out);
+    syn::custom_keyword!(types);
 }
 
 /// A version literal such as `3.24`.
@@ -83,6 +91,7 @@ pub enum Item {
     Enum(EnumDecl),
     Struct(StructDecl),
     Endpoint(EndpointDecl),
+    Schema(SchemaDecl),
 }
 
 pub struct ApiDecl {
@@ -123,7 +132,31 @@ pub struct StructDecl {
     pub name: Ident,
     pub doc: LitStr,
     pub root: bool,
+    /// `schema "flowType"` or `schema ["a", "b"]`: the official schema's types it covers.
+    pub schema: Vec<LitStr>,
     pub fields: Vec<FieldDecl>,
+}
+
+/// `schema { types: [...], left_out { type.member "reason", ... } }`.
+pub struct SchemaDecl {
+    pub span: Span,
+    pub types: Vec<LitStr>,
+    pub left_out: Vec<LeftOutDecl>,
+}
+
+/// A member of a schema type the spec leaves out, and why.
+pub struct LeftOutDecl {
+    pub ty: Ident,
+    pub member: Ident,
+    pub reason: LitStr,
+}
+
+/// A field a filter or sort expression may name: `name: Type [ops] modifiers`.
+pub struct ExprFieldDecl {
+    pub name: Ident,
+    pub ty: Ident,
+    pub operators: Vec<Ident>,
+    pub mods: Modifiers,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,7 +193,11 @@ pub struct Modifiers {
     pub item: Option<LitStr>,
     pub range: Option<(LitInt, LitInt)>,
     pub default: Option<LitStr>,
-    pub fields: Option<Vec<LitStr>>,
+    pub fields: Option<(Span, Vec<ExprFieldDecl>)>,
+    pub deviation: Option<Ident>,
+    pub http: Option<LitInt>,
+    pub invalid: Option<LitInt>,
+    pub above: Option<LitInt>,
     pub session: Option<Span>,
     pub page_name: Option<LitStr>,
     pub was: Option<(LitStr, LitStr, Version)>,
@@ -233,15 +270,6 @@ impl Parse for File {
 fn end_item(input: ParseStream) -> syn::Result<()> {
     if input.peek(Token![;]) {
         input.parse::<Token![;]>()?;
-    }
-    Ok(())
-}
-
-fn optional_comma(input: ParseStream) -> syn::Result<()> {
-    if input.peek(Token![,]) {
-        input.parse::<Token![,]>()?;
-    } else if !input.is_empty() {
-        return Err(input.error("expected `,` between entries"));
     }
     Ok(())
 }
@@ -326,6 +354,20 @@ impl Parse for Item {
             } else {
                 false
             };
+            let mut schema = Vec::new();
+            if input.peek(kw::schema) {
+                input.parse::<kw::schema>()?;
+                if input.peek(LitStr) {
+                    schema.push(input.parse()?);
+                } else {
+                    let content;
+                    bracketed!(content in input);
+                    while !content.is_empty() {
+                        schema.push(content.parse()?);
+                        optional_comma(&content)?;
+                    }
+                }
+            }
             let content;
             braced!(content in input);
             let fields = parse_fields(&content, false)?;
@@ -334,7 +376,48 @@ impl Parse for Item {
                 name,
                 doc,
                 root,
+                schema,
                 fields,
+            }))
+        } else if la.peek(kw::schema) {
+            let k: kw::schema = input.parse()?;
+            let content;
+            braced!(content in input);
+            let mut types = Vec::new();
+            let mut left_out = Vec::new();
+            while !content.is_empty() {
+                let la = content.lookahead1();
+                if la.peek(kw::types) {
+                    content.parse::<kw::types>()?;
+                    content.parse::<Token![:]>()?;
+                    let list;
+                    bracketed!(list in content);
+                    while !list.is_empty() {
+                        types.push(list.parse()?);
+                        optional_comma(&list)?;
+                    }
+                } else if la.peek(kw::left_out) {
+                    content.parse::<kw::left_out>()?;
+                    let block;
+                    braced!(block in content);
+                    while !block.is_empty() {
+                        let ty = block.parse()?;
+                        block.parse::<Token![.]>()?;
+                        let member = block.call(syn::ext::IdentExt::parse_any)?;
+                        let reason = block.parse()?;
+                        left_out.push(LeftOutDecl { ty, member, reason });
+                        optional_comma(&block)?;
+                    }
+                } else {
+                    return Err(la.error());
+                }
+                optional_comma(&content)?;
+            }
+            end_item(input)?;
+            Ok(Item::Schema(SchemaDecl {
+                span: k.span,
+                types,
+                left_out,
             }))
         } else if la.peek(kw::endpoint) {
             input.parse::<kw::endpoint>()?;
@@ -348,285 +431,4 @@ impl Parse for Item {
             Err(la.error())
         }
     }
-}
-
-fn parse_fields(input: ParseStream, params: bool) -> syn::Result<Vec<FieldDecl>> {
-    let mut fields = Vec::new();
-    while !input.is_empty() {
-        let kind_span = input.span();
-        let kind = if params {
-            FieldKind::Param
-        } else {
-            let la = input.lookahead1();
-            if la.peek(kw::attr) {
-                input.parse::<kw::attr>()?;
-                FieldKind::Attr
-            } else if la.peek(kw::elem) {
-                input.parse::<kw::elem>()?;
-                FieldKind::Elem
-            } else if la.peek(kw::list) {
-                input.parse::<kw::list>()?;
-                FieldKind::List
-            } else if la.peek(kw::many) {
-                input.parse::<kw::many>()?;
-                FieldKind::Many
-            } else if la.peek(kw::text) {
-                input.parse::<kw::text>()?;
-                FieldKind::Text
-            } else {
-                return Err(la.error());
-            }
-        };
-        let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-        input.parse::<Token![:]>()?;
-        let list = if params && input.peek(kw::list) {
-            input.parse::<kw::list>()?;
-            true
-        } else {
-            false
-        };
-        let ty = input.parse()?;
-        let mods = parse_modifiers(input)?;
-        fields.push(FieldDecl {
-            kind,
-            kind_span,
-            name,
-            list,
-            ty,
-            mods,
-        });
-        optional_comma(input)?;
-    }
-    Ok(fields)
-}
-
-fn set<T>(
-    slot: &mut Option<T>,
-    value: T,
-    name: &'static str,
-    span: Span,
-    dups: &mut Vec<(&'static str, Span)>,
-) {
-    if slot.is_some() {
-        dups.push((name, span));
-    } else {
-        *slot = Some(value);
-    }
-}
-
-fn parse_modifiers(input: ParseStream) -> syn::Result<Modifiers> {
-    let mut m = Modifiers::default();
-    loop {
-        let span = input.span();
-        if input.peek(Token![as]) {
-            input.parse::<Token![as]>()?;
-            let v = input.parse()?;
-            set(&mut m.wire, v, "as", span, &mut m.duplicates);
-        } else if input.peek(kw::required) {
-            input.parse::<kw::required>()?;
-            set(&mut m.required, span, "required", span, &mut m.duplicates);
-        } else if input.peek(kw::since) {
-            input.parse::<kw::since>()?;
-            let v = input.parse()?;
-            set(&mut m.since, v, "since", span, &mut m.duplicates);
-        } else if input.peek(kw::dropped) {
-            input.parse::<kw::dropped>()?;
-            let v = input.parse()?;
-            set(&mut m.dropped, v, "dropped", span, &mut m.duplicates);
-        } else if input.peek(kw::alias) {
-            input.parse::<kw::alias>()?;
-            m.aliases.push(input.parse()?);
-        } else if input.peek(kw::note) {
-            input.parse::<kw::note>()?;
-            m.notes.push(input.parse()?);
-        } else if input.peek(kw::wrap) {
-            input.parse::<kw::wrap>()?;
-            let v = input.parse()?;
-            set(&mut m.wrap, v, "wrap", span, &mut m.duplicates);
-        } else if input.peek(kw::item) {
-            input.parse::<kw::item>()?;
-            let v = input.parse()?;
-            set(&mut m.item, v, "item", span, &mut m.duplicates);
-        } else if input.peek(kw::range) {
-            input.parse::<kw::range>()?;
-            let lo: LitInt = input.parse()?;
-            input.parse::<Token![..=]>()?;
-            let hi: LitInt = input.parse()?;
-            set(&mut m.range, (lo, hi), "range", span, &mut m.duplicates);
-        } else if input.peek(kw::default) {
-            input.parse::<kw::default>()?;
-            let v = input.parse()?;
-            set(&mut m.default, v, "default", span, &mut m.duplicates);
-        } else if input.peek(kw::fields) {
-            input.parse::<kw::fields>()?;
-            let content;
-            bracketed!(content in input);
-            let mut names = Vec::new();
-            while !content.is_empty() {
-                names.push(content.parse()?);
-                optional_comma(&content)?;
-            }
-            set(&mut m.fields, names, "fields", span, &mut m.duplicates);
-        } else if input.peek(kw::session) {
-            input.parse::<kw::session>()?;
-            set(&mut m.session, span, "session", span, &mut m.duplicates);
-        } else if input.peek(kw::page_name) {
-            input.parse::<kw::page_name>()?;
-            let v = input.parse()?;
-            set(&mut m.page_name, v, "page_name", span, &mut m.duplicates);
-        } else if input.peek(kw::was) {
-            input.parse::<kw::was>()?;
-            let summary = input.parse()?;
-            let condition = input.parse()?;
-            input.parse::<kw::before>()?;
-            let v = input.parse()?;
-            set(
-                &mut m.was,
-                (summary, condition, v),
-                "was",
-                span,
-                &mut m.duplicates,
-            );
-        } else if input.peek(kw::before) {
-            input.parse::<kw::before>()?;
-            let v = input.parse()?;
-            // `before` alone (after an old title) is stored as `since`: the new state starts there.
-            set(&mut m.since, v, "before", span, &mut m.duplicates);
-        } else if input.peek(kw::repaired) {
-            input.parse::<kw::repaired>()?;
-            let note = input.parse()?;
-            let text = input.parse()?;
-            set(
-                &mut m.repaired,
-                (note, text),
-                "repaired",
-                span,
-                &mut m.duplicates,
-            );
-        } else if input.peek(LitStr) {
-            let doc: LitStr = input.parse()?;
-            set(&mut m.doc, doc, "doc string", span, &mut m.duplicates);
-        } else {
-            break;
-        }
-    }
-    Ok(m)
-}
-
-fn parse_entries(input: ParseStream) -> syn::Result<Vec<Entry>> {
-    let mut entries = Vec::new();
-    while !input.is_empty() {
-        let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-        let name = key.to_string();
-        let braced_block = matches!(name.as_str(), "path_params" | "query" | "errors");
-        if !braced_block || input.peek(Token![:]) {
-            input.parse::<Token![:]>()?;
-        }
-        let value = match name.as_str() {
-            "path_params" | "query" => {
-                let content;
-                braced!(content in input);
-                Value::Fields(parse_fields(&content, true)?)
-            }
-            "errors" => {
-                let content;
-                braced!(content in input);
-                let mut rows = Vec::new();
-                while !content.is_empty() {
-                    let status = content.parse()?;
-                    let code = content.parse()?;
-                    let summary = content.parse()?;
-                    let condition = content.parse()?;
-                    let mods = parse_modifiers(&content)?;
-                    rows.push(ErrorRow {
-                        status,
-                        code,
-                        summary,
-                        condition,
-                        mods,
-                    });
-                    optional_comma(&content)?;
-                }
-                Value::Errors(rows)
-            }
-            "notes" => {
-                let content;
-                bracketed!(content in input);
-                let mut ids = Vec::new();
-                while !content.is_empty() {
-                    ids.push(content.parse()?);
-                    optional_comma(&content)?;
-                }
-                Value::Idents(ids)
-            }
-            "uri_forms" => {
-                let content;
-                bracketed!(content in input);
-                let mut forms = Vec::new();
-                while !content.is_empty() {
-                    let s = content.parse()?;
-                    let m = parse_modifiers(&content)?;
-                    forms.push((s, m));
-                    optional_comma(&content)?;
-                }
-                Value::Forms(forms)
-            }
-            "request" => {
-                let la = input.lookahead1();
-                Value::Request(if la.peek(kw::none) {
-                    input.parse::<kw::none>()?;
-                    RequestDecl::None
-                } else if la.peek(kw::empty) {
-                    input.parse::<kw::empty>()?;
-                    RequestDecl::Empty
-                } else if la.peek(kw::xml) {
-                    input.parse::<kw::xml>()?;
-                    RequestDecl::Xml(input.parse()?)
-                } else if la.peek(kw::multipart) {
-                    input.parse::<kw::multipart>()?;
-                    let ty = input.parse()?;
-                    input.parse::<kw::file>()?;
-                    RequestDecl::Multipart(ty, input.parse()?)
-                } else {
-                    return Err(la.error());
-                })
-            }
-            "response" => {
-                let status = input.parse()?;
-                let la = input.lookahead1();
-                let body = if la.peek(kw::none) {
-                    input.parse::<kw::none>()?;
-                    ResponseBody::None
-                } else if la.peek(kw::binary) {
-                    input.parse::<kw::binary>()?;
-                    ResponseBody::Binary
-                } else if la.peek(kw::xml) {
-                    input.parse::<kw::xml>()?;
-                    ResponseBody::Xml(input.parse()?)
-                } else {
-                    return Err(la.error());
-                };
-                Value::Response(ResponseDecl { status, body })
-            }
-            _ => {
-                if input.peek(LitStr) {
-                    let s = input.parse()?;
-                    Value::Str(s, Box::new(parse_modifiers(input)?))
-                } else if input.peek(LitFloat) || input.peek(LitInt) {
-                    Value::Version(input.parse()?)
-                } else if input.peek(LitBool) {
-                    Value::Bool(input.parse()?)
-                } else if input.peek(Ident) {
-                    Value::Ident(input.call(syn::ext::IdentExt::parse_any)?)
-                } else {
-                    return Err(
-                        input.error("expected a string, a version, `true`/`false` or a name")
-                    );
-                }
-            }
-        };
-        entries.push(Entry { key, value });
-        optional_comma(input)?;
-    }
-    Ok(entries)
 }

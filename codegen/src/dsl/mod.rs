@@ -3,3 +3,5 @@
 
 pub(crate) mod ast;
 pub mod diag;
+mod entries;
+mod modifiers;

@@ -10,7 +10,7 @@ use serde::Serialize;
 /// The identifier of the export format, in the document's `format` key.
 pub const FORMAT: &str = "tableau-flows-spec";
 /// The version of the export format, in the document's `formatVersion` key.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -19,6 +19,15 @@ fn ty_name(t: &TypeRef) -> String {
     }
 }
 
+/// A filter or sort field: `name` and, for a filter, its operators.
+fn expr_field(f: &ExprField) -> String {
+    if f.operators.is_empty() {
+        format!("`{}`", f.name)
+    } else {
+        format!("`{}` ({})", f.name, f.operators.join(", "))
+    }
+}
+
 /// The reference pages, as `(group, markdown)` in spec order.
 pub fn export_markdown(spec: &Spec) -> Vec<(String, String)> {
     let mut groups: Vec<String> = Vec::new();
@@ -65,7 +74,8 @@ pub fn export_markdown(spec: &Spec) -> Vec<(String, String)> {
                             notes.push_str(&format!(" Range {lo}..={hi}."));
                         }
                         if !q.fields.is_empty() {
-                            notes.push_str(&format!(" Fields: {}.", q.fields.join(", ")));
+                            let fields: Vec<String> = q.fields.iter().map(expr_field).collect();
+                            notes.push_str(&format!(" Fields: {}.", fields.join("; ")));
                         }
                         s.push_str(&format!(
                             "| `{}` | query{} | {} | {} |\n",

@@ -214,23 +214,38 @@ pub fn export_openapi(spec: &Spec) -> String {
             }),
         };
         responses.insert(e.response.status.to_string(), ok);
-        let mut statuses: Vec<u16> = e.errors.iter().map(|r| r.status).collect();
+        let mut statuses: Vec<u16> = e.errors.iter().map(ErrorRow::http_status).collect();
         statuses.sort_unstable();
         statuses.dedup();
         for s in statuses {
             let rows: Vec<String> = e
                 .errors
                 .iter()
-                .filter(|r| r.status == s)
+                .filter(|r| r.http_status() == s)
                 .map(|r| format!("{} {}: {}", r.code, r.summary, r.condition))
                 .collect();
-            responses.insert(
-                s.to_string(),
-                json!({
-                    "description": rows.join("\n"),
-                    "content": {"application/xml": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
-                }),
-            );
+            let error_body = json!({"application/xml": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}});
+            match responses.get_mut(&s.to_string()) {
+                // An error sent with the success status (deviation S6): the success answer may
+                // carry an error document.
+                Some(success) => {
+                    let text = format!(
+                        "{} It may instead carry an error document: {}",
+                        success["description"].as_str().unwrap_or_default(),
+                        rows.join("; ")
+                    );
+                    success["description"] = json!(text);
+                    if success.get("content").is_none() {
+                        success["content"] = error_body;
+                    }
+                }
+                None => {
+                    responses.insert(
+                        s.to_string(),
+                        json!({"description": rows.join("\n"), "content": error_body}),
+                    );
+                }
+            }
         }
         let errors: Vec<Value> = e
             .errors
@@ -240,6 +255,12 @@ pub fn export_openapi(spec: &Spec) -> String {
                 version_ext(o.as_object_mut().expect("object"), r.since);
                 if let Some(d) = r.dropped {
                     o["x-tableau-dropped"] = json!(d.to_string());
+                }
+                if let Some(d) = &r.deviation {
+                    o["x-tableau-deviation"] = json!(d);
+                }
+                if let Some(h) = r.http {
+                    o["x-tableau-http-status"] = json!(h);
                 }
                 o
             })
@@ -292,6 +313,18 @@ pub fn export_openapi(spec: &Spec) -> String {
                     }},
                 });
             }
+        }
+        if let Some(also) = &e.also_path {
+            // The other spelling servers answer (e.g. /serverInfo, deviation S15): the same
+            // operation under its own operationId.
+            let mut alias = op.clone();
+            alias["operationId"] = json!(format!("{}_also", e.id));
+            alias["x-tableau-also-path-of"] = json!(e.id);
+            alias["x-tableau-notes"] = json!(also.notes);
+            let entry = paths
+                .entry(format!("/api/{{api-version}}{}", also.path))
+                .or_insert_with(|| json!({}));
+            entry[e.method.to_lowercase()] = alias;
         }
         let entry = paths.entry(path).or_insert_with(|| json!({}));
         entry[e.method.to_lowercase()] = op;

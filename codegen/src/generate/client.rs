@@ -70,6 +70,14 @@ impl Gen<'_> {
                         " (no longer on the {s} page; servers may still send it, erratum E9)"
                     ));
                 }
+                if let Some(d) = &r.deviation {
+                    text.push_str(&format!(
+                        " (not on the page: servers send it, deviation {d})"
+                    ));
+                }
+                if let Some(h) = r.http {
+                    text.push_str(&format!(" (sent with HTTP status {h})"));
+                }
             }
             let d = doc(&text);
             quote! { #d #v }
@@ -168,7 +176,7 @@ impl Gen<'_> {
                 let n = &p.name;
                 let w = &p.wire;
                 let s = opt_ver(p.since);
-                let fields = &p.fields;
+                let fields = p.fields.iter().map(|f| expr_field_meta(self, f));
                 let default = match &p.default {
                     Some(d) => quote! { Some(#d) },
                     None => quote! { None },
@@ -262,7 +270,17 @@ impl Gen<'_> {
                 text.push_str(&format!("; server default: `{dflt}`"));
             }
             if !q.fields.is_empty() {
-                let f: Vec<String> = q.fields.iter().map(|f| format!("`{f}`")).collect();
+                let f: Vec<String> = q
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        if f.operators.is_empty() {
+                            format!("`{}`", f.name)
+                        } else {
+                            format!("`{}` ({})", f.name, f.operators.join(", "))
+                        }
+                    })
+                    .collect();
                 text.push_str(&format!("; fields: {}", f.join(", ")));
             }
             text.push('.');
@@ -361,12 +379,7 @@ impl Gen<'_> {
                 });
             }
             if matches!(q.ty, TypeRef::Primitive(Prim::Filter | Prim::Sort)) {
-                let fields = &q.fields;
-                inner.push(quote! { call.check_fields(#wire, value, &[#(#fields),*])?; });
-            }
-            if matches!(q.ty, TypeRef::Primitive(Prim::Filter | Prim::Sort)) {
-                let fields = &q.fields;
-                inner.push(quote! { call.check_fields(#wire, value, &[#(#fields),*])?; });
+                inner.push(quote! { call.check_expression(#wire, value)?; });
             }
             if let Some((lo, hi)) = q.range {
                 inner.push(quote! { call.check_range(#wire, i64::from(*value), #lo, #hi)?; });
@@ -550,4 +563,28 @@ impl Gen<'_> {
             }
         }
     }
+}
+
+/// The metadata of a filter or sort field: its name, value kind and operators.
+fn expr_field_meta(g: &Gen, f: &ExprField) -> TokenStream {
+    let name = &f.name;
+    let kind = match &f.ty {
+        TypeRef::Primitive(Prim::DateTime) => quote! { DateTime },
+        TypeRef::Primitive(Prim::U32 | Prim::U64 | Prim::I64) => quote! { Integer },
+        TypeRef::Primitive(Prim::Bool) => quote! { Bool },
+        TypeRef::Id(_) => quote! { Id },
+        TypeRef::Enum(n) => {
+            let values = match g.spec.ty(n) {
+                Some(TypeDef::Enum(e)) => e.variants.iter().map(|v| v.wire.clone()).collect(),
+                _ => Vec::new(),
+            };
+            quote! { Enum(&[#(#values),*]) }
+        }
+        _ => quote! { Text },
+    };
+    let ops = f.operators.iter().map(|o| {
+        let v = format_ident!("{}", o.to_pascal_case());
+        quote! { crate::filter::Operator::#v }
+    });
+    quote! { crate::meta::FieldMeta { name: #name, kind: crate::meta::ValueKind::#kind, operators: &[#(#ops),*] } }
 }

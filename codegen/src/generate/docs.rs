@@ -66,6 +66,12 @@ impl Gen<'_> {
             if let Some(v) = r.dropped {
                 cond.push_str(&format!(" (not on the {v} page)"));
             }
+            if let Some(dev) = &r.deviation {
+                cond.push_str(&format!(" (not on the page: deviation {dev})"));
+            }
+            if let Some(h) = r.http {
+                cond.push_str(&format!(" (sent with HTTP {h})"));
+            }
             s.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
                 r.status,

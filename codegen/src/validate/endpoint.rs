@@ -61,6 +61,18 @@ pub(super) fn endpoint_decl(
         path: p,
         notes: notes(cx, names, &m.notes),
     });
+    let also_path = e.str_mods(cx, "also_path", &["note"]).map(|(p, m)| {
+        if m.notes.is_empty() {
+            cx.err(
+                span,
+                format!("{what}: `also_path` names the deviation it records with `note`"),
+            );
+        }
+        DocPath {
+            path: p,
+            notes: notes(cx, names, &m.notes),
+        }
+    });
     let since = e.version(cx, "since");
     let description = e.string(cx, "description");
     let permissions = e.string(cx, "permissions");
@@ -226,13 +238,46 @@ pub(super) fn endpoint_decl(
         None => None,
     };
     let errors_entry = e.take("errors");
-    let errors = match errors_entry {
+    let mut errors = match errors_entry {
         Some(Entry {
             value: Value::Errors(rows),
             ..
         }) => error_rows(cx, names, rows),
         _ => Vec::new(),
     };
+    if auth {
+        for row in &names.auth_errors {
+            if !errors.iter().any(|r| r.code == row.code) {
+                errors.push(row.clone());
+            }
+        }
+    }
+    let listed = |code: u32| errors.iter().any(|r| r.code == code);
+    for q in &query {
+        for (key, code) in [("invalid", q.invalid), ("above", q.above)] {
+            if let Some(code) = code
+                && !listed(code)
+            {
+                cx.err(
+                    span,
+                    format!(
+                        "{what}: parameter `{}` answers `{key} {code}`, which its error table does not list",
+                        q.name
+                    ),
+                );
+            }
+        }
+    }
+    if matches!(
+        request,
+        Some(Request::Xml { .. } | Request::Multipart { .. })
+    ) && !listed(400000)
+    {
+        cx.err(
+            span,
+            format!("{what}: an endpoint with a request body lists 400000, its answer to a malformed body"),
+        );
+    }
     let example = e.str_mods(cx, "example", &["repaired"]).and_then(|(p, m)| {
         let repaired = m.repaired.as_ref().map(|(n, t)| Repair {
             note: notes(cx, names, std::slice::from_ref(n)).remove(0),
@@ -367,6 +412,7 @@ pub(super) fn endpoint_decl(
         method,
         path: path?.0,
         doc_path,
+        also_path,
         since,
         description: description?,
         permissions,

@@ -84,7 +84,7 @@ fn check_mods(cx: &mut Cx, m: &Modifiers, allowed: &[&str], what: &str) {
     for (name, span) in &m.duplicates {
         cx.err(*span, format!("`{name}` given twice in {what}"));
     }
-    let present: [(&str, Option<Span>); 15] = [
+    let present: [(&str, Option<Span>); 19] = [
         ("as", m.wire.as_ref().map(|l| l.span())),
         ("required", m.required),
         ("since", m.since.as_ref().map(|v| v.span)),
@@ -95,10 +95,11 @@ fn check_mods(cx: &mut Cx, m: &Modifiers, allowed: &[&str], what: &str) {
         ("item", m.item.as_ref().map(|l| l.span())),
         ("range", m.range.as_ref().map(|r| r.0.span())),
         ("default", m.default.as_ref().map(|l| l.span())),
-        (
-            "fields",
-            m.fields.as_ref().and_then(|f| f.first()).map(|l| l.span()),
-        ),
+        ("fields", m.fields.as_ref().map(|f| f.0)),
+        ("deviation", m.deviation.as_ref().map(|i| i.span())),
+        ("http", m.http.as_ref().map(|l| l.span())),
+        ("invalid", m.invalid.as_ref().map(|l| l.span())),
+        ("above", m.above.as_ref().map(|l| l.span())),
         ("session", m.session),
         ("page_name", m.page_name.as_ref().map(|l| l.span())),
         ("was", m.was.as_ref().map(|w| w.0.span())),
@@ -122,6 +123,10 @@ struct Names {
     notes: HashMap<String, Loc>,
     codes: BTreeMap<u32, ErrorCodeDef>,
     types: HashMap<String, (TypeKindTag, Loc)>,
+    /// The schema types the `schema { }` block lists.
+    schema_types: Vec<String>,
+    /// The `api` block's error rows for every endpoint that needs sign-in.
+    auth_errors: Vec<ErrorRow>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -169,8 +174,12 @@ pub(crate) fn validate(files: &[ParsedFile], spec_dir: &Path) -> Result<Spec, Di
         notes: HashMap::new(),
         codes: BTreeMap::new(),
         types: HashMap::new(),
+        schema_types: Vec::new(),
+        auth_errors: Vec::new(),
     };
     let mut api: Option<(Api, Loc)> = None;
+    let mut api_decls: Vec<(&str, &ast::ApiDecl)> = Vec::new();
+    let mut schema: Option<(SchemaCoverage, Loc)> = None;
     let mut note_list = Vec::new();
     let mut code_locs: HashMap<u32, Loc> = HashMap::new();
     let mut code_names: HashMap<String, Loc> = HashMap::new();
@@ -183,16 +192,15 @@ pub(crate) fn validate(files: &[ParsedFile], spec_dir: &Path) -> Result<Spec, Di
         };
         for item in &pf.file.items {
             match item {
-                Item::Api(a) => {
-                    let loc = cx.loc(a.span);
-                    if let Some((_, first)) = &api {
-                        let msg = format!("`api` declared twice (first at {first})");
-                        cx.err(a.span, msg);
+                Item::Api(a) => api_decls.push((&pf.name, a)),
+                Item::Schema(d) => {
+                    if let Some((_, first)) = &schema {
+                        let msg = format!("`schema` declared twice (first at {first})");
+                        cx.err(d.span, msg);
                         continue;
                     }
-                    if let Some(parsed) = api_decl(&mut cx, a) {
-                        api = Some((parsed, loc));
-                    }
+                    let loc = cx.loc(d.span);
+                    schema = Some((schema_decl(&mut cx, d), loc));
                 }
                 Item::Note(n) => {
                     let id = n.name.to_string();
@@ -273,6 +281,29 @@ pub(crate) fn validate(files: &[ParsedFile], spec_dir: &Path) -> Result<Spec, Di
                 Item::Endpoint(_) => {}
             }
         }
+    }
+
+    // The api block, once the notes and codes it refers to are known.
+    for (file, a) in api_decls {
+        let mut cx = Cx {
+            file,
+            diags: &mut diags,
+        };
+        let loc = cx.loc(a.span);
+        if let Some((_, first)) = &api {
+            let msg = format!("`api` declared twice (first at {first})");
+            cx.err(a.span, msg);
+            continue;
+        }
+        if let Some(parsed) = api_decl(&mut cx, &names, a) {
+            api = Some((parsed, loc));
+        }
+    }
+    if let Some((a, _)) = &api {
+        names.auth_errors = a.auth_errors.clone();
+    }
+    if let Some((s, _)) = &schema {
+        names.schema_types = s.types.clone();
     }
 
     // Pass 2: types and endpoints.
@@ -369,7 +400,44 @@ pub(crate) fn validate(files: &[ParsedFile], spec_dir: &Path) -> Result<Spec, Di
         error_codes: names.codes.into_values().collect(),
         types,
         endpoints,
+        schema: schema.map(|(s, _)| s),
     })
+}
+
+fn schema_decl(cx: &mut Cx, d: &ast::SchemaDecl) -> SchemaCoverage {
+    let mut types: Vec<String> = Vec::new();
+    for t in &d.types {
+        let name = t.value();
+        if types.contains(&name) {
+            cx.err(t.span(), format!("schema type \"{name}\" listed twice"));
+        }
+        types.push(name);
+    }
+    let mut left_out: Vec<LeftOut> = Vec::new();
+    for l in &d.left_out {
+        let (ty, member) = (l.ty.to_string(), l.member.to_string());
+        if !types.contains(&ty) {
+            cx.err(
+                l.ty.span(),
+                format!("`{ty}` is not one of the schema types listed in `types`"),
+            );
+        }
+        if left_out.iter().any(|x| x.ty == ty && x.member == member) {
+            cx.err(
+                l.member.span(),
+                format!("`{ty}.{member}` is left out twice"),
+            );
+        }
+        if l.reason.value().trim().is_empty() {
+            cx.err(l.reason.span(), "say why the member is left out");
+        }
+        left_out.push(LeftOut {
+            ty,
+            member,
+            reason: l.reason.value(),
+        });
+    }
+    SchemaCoverage { types, left_out }
 }
 
 fn check_type_name(cx: &mut Cx, name: &syn::Ident) {
@@ -396,12 +464,37 @@ fn declare_type(cx: &mut Cx, names: &mut Names, name: &syn::Ident, tag: TypeKind
     names.types.insert(s, (tag, cx.loc(name.span())));
 }
 
-fn api_decl(cx: &mut Cx, a: &ast::ApiDecl) -> Option<Api> {
+fn api_decl(cx: &mut Cx, names: &Names, a: &ast::ApiDecl) -> Option<Api> {
     let mut e = Entries::new(cx, &a.entries, "`api`");
     let oldest = e.version(cx, "oldest");
     let newest = e.version(cx, "newest");
     let namespace = e.string(cx, "namespace");
     let legacy = e.string(cx, "legacy_namespace");
+    let auth_errors = match e.take("auth_errors") {
+        Some(Entry {
+            value: Value::Errors(rows),
+            ..
+        }) => error_rows(cx, names, rows),
+        Some(other) => {
+            cx.err(
+                other.key.span(),
+                "`auth_errors` takes a block of error rows",
+            );
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    for r in &auth_errors {
+        if r.deviation.is_none() {
+            cx.err(
+                a.span,
+                format!(
+                    "`auth_errors` row {} must name the `deviation` it records",
+                    r.code
+                ),
+            );
+        }
+    }
     e.finish(
         cx,
         a.span,
@@ -420,5 +513,6 @@ fn api_decl(cx: &mut Cx, a: &ast::ApiDecl) -> Option<Api> {
         newest,
         namespace,
         legacy_namespace,
+        auth_errors,
     })
 }

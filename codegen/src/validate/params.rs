@@ -30,7 +30,8 @@ pub(super) fn params(
             &["session", "page_name", "note", "doc"]
         } else {
             &[
-                "as", "since", "range", "default", "fields", "note", "required", "doc",
+                "as", "since", "range", "default", "fields", "note", "required", "doc", "invalid",
+                "above",
             ]
         };
         check_mods(cx, &f.mods, allowed, &pwhat);
@@ -69,6 +70,7 @@ pub(super) fn params(
             Some((l, h))
         });
         let is_expr = matches!(ty, TypeRef::Primitive(Prim::Filter | Prim::Sort));
+        let is_filter = ty == TypeRef::Primitive(Prim::Filter);
         if f.mods.fields.is_some() && !is_expr {
             cx.err(
                 f.name.span(),
@@ -81,6 +83,23 @@ pub(super) fn params(
                 format!("{pwhat}: a Filter or Sort parameter lists its `fields`"),
             );
         }
+        let fields = f
+            .mods
+            .fields
+            .as_ref()
+            .map(|(_, decls)| expr_fields(cx, names, decls, is_filter, &pwhat))
+            .unwrap_or_default();
+        let code = |cx: &mut Cx, lit: &Option<syn::LitInt>| {
+            lit.as_ref().and_then(|l| match l.base10_parse::<u32>() {
+                Ok(c) => Some(c),
+                Err(_) => {
+                    cx.err(l.span(), "an error code is a six-digit number");
+                    None
+                }
+            })
+        };
+        let invalid = code(cx, &f.mods.invalid);
+        let above = code(cx, &f.mods.above);
         out.push(Param {
             wire: f.mods.wire.as_ref().map(LitStr::value).unwrap_or_else(|| {
                 if path {
@@ -96,10 +115,90 @@ pub(super) fn params(
             default: f.mods.default.as_ref().map(LitStr::value),
             range,
             since: opt_version(cx, &f.mods.since),
-            fields: f.mods.fields.iter().flatten().map(LitStr::value).collect(),
+            fields,
+            invalid,
+            above,
             page_name: f.mods.page_name.as_ref().map(LitStr::value),
             notes: notes(cx, names, &f.mods.notes),
             doc: f.mods.doc.as_ref().map(LitStr::value).unwrap_or_default(),
+        });
+    }
+    out
+}
+
+/// The fields of a filter (each with its operators) or a sort (no operators).
+fn expr_fields(
+    cx: &mut Cx,
+    names: &Names,
+    decls: &[ast::ExprFieldDecl],
+    filter: bool,
+    pwhat: &str,
+) -> Vec<ExprField> {
+    let mut out: Vec<ExprField> = Vec::new();
+    for d in decls {
+        let name = d.name.to_string();
+        check_mods(
+            cx,
+            &d.mods,
+            &["note", "doc"],
+            &format!("field `{name}` of {pwhat}"),
+        );
+        if out.iter().any(|x| x.name == name) {
+            cx.err(
+                d.name.span(),
+                format!("{pwhat}: field `{name}` listed twice"),
+            );
+            continue;
+        }
+        let Some(ty) = resolve_type(cx, names, &d.ty) else {
+            continue;
+        };
+        let scalar = match &ty {
+            TypeRef::Primitive(p) => !matches!(p, Prim::Filter | Prim::Sort | Prim::Secret),
+            TypeRef::Id(_) | TypeRef::Enum(_) => true,
+            TypeRef::Struct(_) => false,
+        };
+        if !scalar {
+            cx.err(
+                d.ty.span(),
+                format!("{pwhat}: field `{name}` needs a value type, not `{}`", d.ty),
+            );
+        }
+        if filter && d.operators.is_empty() {
+            cx.err(
+                d.name.span(),
+                format!("{pwhat}: filter field `{name}` lists its operators, e.g. `[eq, in]`"),
+            );
+        }
+        if !filter && !d.operators.is_empty() {
+            cx.err(
+                d.operators[0].span(),
+                format!("{pwhat}: a sort field takes no operators"),
+            );
+        }
+        let mut operators: Vec<String> = Vec::new();
+        for op in &d.operators {
+            let o = op.to_string();
+            if !OPERATORS.contains(&o.as_str()) {
+                cx.err(
+                    op.span(),
+                    format!(
+                        "unknown filter operator `{o}` (known: {})",
+                        OPERATORS.join(", ")
+                    ),
+                );
+            } else if operators.contains(&o) {
+                cx.err(op.span(), format!("operator `{o}` listed twice"));
+            } else {
+                operators.push(o);
+            }
+        }
+        out.push(ExprField {
+            name,
+            ty,
+            operators,
+            notes: notes(cx, names, &d.mods.notes),
+            doc: d.mods.doc.as_ref().map(LitStr::value).unwrap_or_default(),
         });
     }
     out
@@ -111,7 +210,7 @@ pub(super) fn error_rows(cx: &mut Cx, names: &Names, rows: &[ast::ErrorRow]) -> 
         check_mods(
             cx,
             &r.mods,
-            &["since", "dropped", "was", "note"],
+            &["since", "dropped", "was", "note", "deviation", "http"],
             "an error row",
         );
         let (Ok(status), Ok(code)) = (r.status.base10_parse::<u16>(), r.code.base10_parse::<u32>())
@@ -143,9 +242,33 @@ pub(super) fn error_rows(cx: &mut Cx, names: &Names, rows: &[ast::ErrorRow]) -> 
                 before,
             })
         });
+        let deviation = r.mods.deviation.as_ref().map(|d| {
+            let id = d.to_string();
+            if !id.starts_with('S') {
+                cx.err(
+                    d.span(),
+                    format!("`deviation` names a real-server deviation (S..), not `{id}`"),
+                );
+            }
+            notes(cx, names, std::slice::from_ref(d));
+            id
+        });
+        let http = r.mods.http.as_ref().and_then(|h| {
+            let v = h
+                .base10_parse::<u16>()
+                .ok()
+                .filter(|v| (200..600).contains(v));
+            if v.is_none() {
+                cx.err(h.span(), "`http` takes an HTTP status such as 200");
+            }
+            v
+        });
         out.push(ErrorRow {
             status,
             code,
+            deviation,
+            http,
+            notes: notes(cx, names, &r.mods.notes),
             name: def.name.clone(),
             summary: r.summary.value(),
             condition: r.condition.value(),

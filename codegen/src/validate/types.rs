@@ -201,10 +201,25 @@ pub(super) fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Op
             format!("the root document `{}` cannot have a `text` field", d.name),
         );
     }
+    let mut schema_types = Vec::new();
+    for t in &d.schema {
+        let name = t.value();
+        if !names.schema_types.contains(&name) {
+            cx.err(
+                t.span(),
+                format!(
+                    "`{}` covers the schema type \"{name}\", which the `schema {{ types }}` block does not list",
+                    d.name
+                ),
+            );
+        }
+        schema_types.push(name);
+    }
     Some(StructType {
         name: d.name.to_string(),
         doc: d.doc.value(),
         root: d.root,
+        schema_types,
         fields,
     })
 }
