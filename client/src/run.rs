@@ -337,6 +337,63 @@ impl Client {
             interval = interval.mul_f64(1.5).min(options.max_interval);
         }
     }
+
+    /// Why a flow run failed, when the server says: the run's own `failureReason` (API 3.30
+    /// servers, deviation S7), otherwise the notes of its background job (Query Job: the job
+    /// type's `<notes>`, then its status notes, deviation S17). `Ok(None)` when neither says.
+    pub fn flow_run_failure_reason(
+        &self,
+        run: &FlowRun,
+    ) -> Result<Option<String>, Error<crate::QueryJobError>> {
+        if let Some(reason) = run
+            .failure_reason
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+        {
+            return Ok(Some(reason.trim().to_owned()));
+        }
+        let Some(job_id) = &run.background_job_id else {
+            return Ok(None);
+        };
+        let job = self.query_job(job_id.clone()).send()?.job;
+        Ok(job_failure_reason(&job))
+    }
+}
+
+/// The reason a job's answer gives for its failure: the job type's `<notes>`, else its status
+/// notes' texts (deviation S17).
+pub fn job_failure_reason(job: &crate::Job) -> Option<String> {
+    let notes = [
+        job.run_flow_job.as_ref().and_then(|j| j.notes.as_deref()),
+        job.extract_refresh_job
+            .as_ref()
+            .and_then(|j| j.notes.as_deref()),
+        job.extract_creation_job
+            .as_ref()
+            .and_then(|j| j.notes.as_deref()),
+        job.update_uploaded_file_job
+            .as_ref()
+            .and_then(|j| j.notes.as_deref()),
+        job.subscription_job
+            .as_ref()
+            .and_then(|j| j.notes.as_deref()),
+    ];
+    if let Some(n) = notes
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|n| !n.is_empty())
+    {
+        return Some(n.to_owned());
+    }
+    let texts: Vec<&str> = job
+        .status_notes
+        .iter()
+        .filter_map(|n| n.text.as_deref().or(n.value.as_deref()))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    (!texts.is_empty()).then(|| texts.join("; "))
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@
 //! 4. `export`: the spec for other languages: JSON ([`export_json`]), OpenAPI 3.1
 //!    ([`export_openapi`]) and Markdown ([`export_markdown`]);
 //!
-//! and [`check_doc`] compares the spec with a reference page (`flowspec check-doc`).
+//! and [`check_doc`] compares the spec with a reference page (`flowspec check-doc`),
+//! [`check_xsd`] with the official XML schema (`flowspec check-xsd`).
 //!
 //! ```no_run
 //! // In a build script:
@@ -30,7 +31,7 @@ pub mod versions;
 
 use std::path::{Path, PathBuf};
 
-pub use check::{doc as check_doc, docpage};
+pub use check::{doc as check_doc, docpage, xsd as check_xsd};
 pub use dsl::diag::{self, Diagnostic, Diagnostics, Error, Loc};
 pub use export::json::export_json;
 pub use export::markdown::export_markdown;

@@ -161,6 +161,7 @@ impl Cx<'_> {
             } else {
                 Vec::new()
             },
+            ..Default::default()
         }
     }
 
@@ -193,6 +194,7 @@ impl Cx<'_> {
                     override_value: Some(value.clone()),
                 })
                 .collect(),
+            ..Default::default()
         }
     }
 
@@ -220,7 +222,9 @@ impl Cx<'_> {
             run_flow_job: Some(tf::RunFlowJob {
                 flow_run_id: (self.version >= V3_10).then(|| job.flow_run_id.clone().into()),
                 flow: Some(self.flow_ref(&flow_id)),
+                ..Default::default()
             }),
+            ..Default::default()
         }
     }
 
@@ -237,6 +241,7 @@ impl Cx<'_> {
             frequency: Some(tf::ScheduleFrequency::from(s.frequency.as_str())),
             next_run_at: Some(self.time(s.created_at + Duration::from_secs(86_400))),
             frequency_details: s.frequency_details.clone(),
+            ..Default::default()
         })
     }
 
@@ -270,7 +275,9 @@ impl Cx<'_> {
                     ..Default::default()
                 }),
                 parameter_runs: Vec::new(),
+                ..Default::default()
             }),
+            ..Default::default()
         }
     }
 
@@ -329,6 +336,7 @@ impl Cx<'_> {
                             .map(|x| x.name.clone()),
                     }),
                     capabilities: vec![cap],
+                    ..Default::default()
                 }),
             }
         }
@@ -341,6 +349,7 @@ impl Cx<'_> {
                 ..self.flow_ref(&flow.id)
             }),
             grantees,
+            ..Default::default()
         }
     }
 
@@ -537,6 +546,7 @@ pub(crate) fn handle(
                     file_upload: tf::FileUpload {
                         upload_session_id: id.into(),
                         file_size: Some("0".into()),
+                        ..Default::default()
                     },
                 },
             )
@@ -561,6 +571,7 @@ pub(crate) fn handle(
                     file_upload: tf::FileUpload {
                         upload_session_id: id.into(),
                         file_size: Some(size.to_string()),
+                        ..Default::default()
                     },
                 },
             )
@@ -1168,6 +1179,7 @@ fn connection_model(c: &state::Connection) -> tf::Connection {
         password: None,
         embed_password: Some(c.embed_password),
         credentials: None,
+        ..Default::default()
     }
 }
 
@@ -1183,6 +1195,7 @@ fn server_info(version: ApiVersion) -> Result<Reply> {
                 prep_conductor_version: Some("20242.24.0612.0334".into()),
                 rest_api_version: Some(version.to_string()),
                 platform: Some("linux".into()),
+                ..Default::default()
             }),
         },
     )

@@ -282,6 +282,7 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                                         name: None,
                                     }),
                                     group: None,
+                                    group_set: None,
                                     capabilities: vec![
                                         capability(CapabilityName::Read, CapabilityMode::Allow),
                                         capability(CapabilityName::Execute, CapabilityMode::Allow),
@@ -293,12 +294,14 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                                         id: GROUP.into(),
                                         name: None,
                                     }),
+                                    group_set: None,
                                     capabilities: vec![capability(
                                         CapabilityName::Delete,
                                         CapabilityMode::Deny,
                                     )],
                                 },
                             ],
+                            ..Default::default()
                         },
                     },
                 )

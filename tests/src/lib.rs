@@ -281,3 +281,37 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// Every attribute and text of an XML document, as `path/@name=value` and `path=text` lines,
+/// sorted: two documents with the same inventory hold the same data, whatever their order,
+/// indentation, prefixes or namespace declarations. The document must be namespace-well-formed
+/// (roxmltree is a namespace-aware parser: an undeclared prefix is an error).
+pub fn xml_inventory(text: &str) -> Result<Vec<String>, String> {
+    let doc = roxmltree::Document::parse(text).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    fn walk(node: roxmltree::Node<'_, '_>, path: &str, out: &mut Vec<String>) {
+        let path = format!("{path}/{}", node.tag_name().name());
+        for a in node.attributes() {
+            let schema_location = a.namespace()
+                == Some("http://www.w3.org/2001/XMLSchema-instance")
+                && a.name() == "schemaLocation";
+            if !schema_location {
+                out.push(format!("{path}/@{}={}", a.name(), a.value()));
+            }
+        }
+        let text: String = node
+            .children()
+            .filter(|c| c.is_text())
+            .filter_map(|c| c.text())
+            .collect();
+        if !text.trim().is_empty() {
+            out.push(format!("{path}={}", text.trim()));
+        }
+        for c in node.children().filter(|c| c.is_element()) {
+            walk(c, &path, out);
+        }
+    }
+    walk(doc.root_element(), "", &mut out);
+    out.sort();
+    Ok(out)
+}

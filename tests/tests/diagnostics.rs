@@ -148,6 +148,45 @@ fn diagnostics() {
             ),
         ),
         (
+            "unknown filter operator",
+            broken(
+                "    response:",
+                "    query { filter: Filter fields { name: String [eq, like] } \"x\" },\n    response:",
+            ),
+        ),
+        (
+            "filter field without operators",
+            broken(
+                "    response:",
+                "    query { filter: Filter fields { name: String } \"x\" },\n    response:",
+            ),
+        ),
+        (
+            "sort field with operators",
+            broken(
+                "    response:",
+                "    query { sort: Sort fields { name: String [eq] } \"x\" },\n    response:",
+            ),
+        ),
+        (
+            "invalid code not in the table",
+            broken(
+                "    response:",
+                "    query { page_size: u32 as \"pageSize\" range 1..=1000 invalid 404027 above 405000 \"x\" },\n    response:",
+            ),
+        ),
+        (
+            "deviation naming an erratum",
+            broken("\"No such flow.\",", "\"No such flow.\" deviation E1,"),
+        ),
+        (
+            "body without a malformed-body row",
+            broken(
+                "    response:",
+                "    request: xml QueryFlowResponse,\n    response:",
+            ),
+        ),
+        (
             "text and children",
             check(&format!(
                 "{GOOD_ENDPOINT}\nstruct Two \"x\" {{ text value: String, elem flow: Flow }}"

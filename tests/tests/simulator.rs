@@ -615,11 +615,13 @@ fn users_without_a_capability_get_the_endpoints_403() {
                             name: None,
                         }),
                         group: None,
+                        group_set: None,
                         capabilities: vec![Capability {
                             name: CapabilityName::Execute,
                             mode: CapabilityMode::Allow,
                         }],
                     }],
+                    ..Default::default()
                 },
             },
         )

@@ -75,8 +75,13 @@ pub fn wait_for_run(
     match result {
         Ok(run) => (Some(run), Ok(())),
         Err(WaitError::Failed(run)) => {
-            let e = CliError::RunUnsuccessful(format!("flow run {} failed", run.id.as_str()));
-            (Some(*run), Err(e))
+            // The reason is a courtesy: a server that cannot say why still reports the failure.
+            let reason = client.flow_run_failure_reason(&run).ok().flatten();
+            let text = match reason {
+                Some(r) => format!("flow run {} failed: {r}", run.id.as_str()),
+                None => format!("flow run {} failed", run.id.as_str()),
+            };
+            (Some(*run), Err(CliError::RunUnsuccessful(text)))
         }
         Err(WaitError::Cancelled(run)) => {
             let e =

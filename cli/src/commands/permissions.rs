@@ -34,11 +34,13 @@ pub fn run(client: &Client, command: PermissionsCommand, out: &mut Output) -> Re
                     grantees: vec![GranteeCapabilities {
                         user,
                         group,
+                        group_set: None,
                         capabilities: capabilities
                             .into_iter()
                             .map(|(name, mode)| Capability { name, mode })
                             .collect(),
                     }],
+                    ..Permissions::default()
                 },
             };
             let answer = client.add_flow_permissions(flow_id.as_str(), body).send()?;

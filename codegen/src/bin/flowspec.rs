@@ -4,6 +4,7 @@
 //! flowspec export json|openapi|markdown [--api-version X.Y] [--out DIR]
 //! flowspec check
 //! flowspec check-doc PAGE.txt
+//! flowspec check-xsd SCHEMA.xsd
 //! flowspec draft PAGE.txt
 //! flowspec diff FROM TO
 //! ```
@@ -50,6 +51,13 @@ enum Command {
     CheckDoc {
         /// The page.
         page: PathBuf,
+    },
+    /// Compares Tableau's official XML schema with the spec: lists each attribute and element of
+    /// the schema types the spec covers (its `schema` block) that no struct has; exits 1 when one
+    /// is not recorded in `left_out` with a reason.
+    CheckXsd {
+        /// The schema (`.xsd`).
+        schema: PathBuf,
     },
     /// Prints a DSL skeleton for each method of the page that the spec lacks.
     Draft {
@@ -154,6 +162,14 @@ fn run(cli: Cli, spec: Spec) -> Result<bool, String> {
                 diffs.len()
             );
             Ok(unknown == 0)
+        }
+        Command::CheckXsd { schema } => {
+            let text = std::fs::read_to_string(&schema)
+                .map_err(|e| format!("{}: {e}", schema.display()))?;
+            let report = tableau_flows_codegen::check_xsd::check_xsd(&spec, &text)
+                .map_err(|e| format!("{}: {e}", schema.display()))?;
+            println!("{report}");
+            Ok(report.is_clean())
         }
         Command::Draft { page } => {
             let parsed = read_page(&page)?;

@@ -450,6 +450,10 @@ impl Gen<'_> {
             let id = &e.id;
             quote! { #id => #t::decode(bytes).map(AnyResponse::#v) }
         });
+        let encode_arms = xml.iter().map(|(e, _)| {
+            let v = format_ident!("{}", e.id.to_pascal_case());
+            quote! { AnyResponse::#v(answer) => answer.encode_response() }
+        });
         quote! {
             /// The decoded answer of any endpoint that answers with XML, for tools that process
             /// saved responses: see [`AnyResponse::decode`].
@@ -467,6 +471,14 @@ impl Gen<'_> {
                         #(#arms,)*
                         _ => return None,
                     })
+                }
+
+                /// Encodes the answer again as a server writes it (a `<tsResponse>` in the
+                /// Tableau namespace): nothing decoded is lost.
+                pub fn encode_response(&self) -> String {
+                    match self {
+                        #(#encode_arms,)*
+                    }
                 }
             }
         }

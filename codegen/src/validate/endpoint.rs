@@ -119,18 +119,34 @@ pub(super) fn endpoint_decl(
         }
         None => Vec::new(),
     };
+    let errors_entry = e.take("errors");
+    let mut errors = match errors_entry {
+        Some(Entry {
+            value: Value::Errors(rows),
+            ..
+        }) => error_rows(cx, names, rows),
+        _ => Vec::new(),
+    };
+    if auth {
+        for row in &names.auth_errors {
+            if !errors.iter().any(|r| r.code == row.code) {
+                errors.push(row.clone());
+            }
+        }
+    }
+    let codes: Vec<u32> = errors.iter().map(|r| r.code).collect();
     let path_params = match e.take("path_params") {
         Some(Entry {
             value: Value::Fields(f),
             ..
-        }) => params(cx, names, f, true, &what),
+        }) => params(cx, names, f, true, &what, &codes),
         _ => Vec::new(),
     };
     let query = match e.take("query") {
         Some(Entry {
             value: Value::Fields(f),
             ..
-        }) => params(cx, names, f, false, &what),
+        }) => params(cx, names, f, false, &what, &codes),
         _ => Vec::new(),
     };
     let uri_forms = match e.take("uri_forms") {
@@ -237,37 +253,7 @@ pub(super) fn endpoint_decl(
         }
         None => None,
     };
-    let errors_entry = e.take("errors");
-    let mut errors = match errors_entry {
-        Some(Entry {
-            value: Value::Errors(rows),
-            ..
-        }) => error_rows(cx, names, rows),
-        _ => Vec::new(),
-    };
-    if auth {
-        for row in &names.auth_errors {
-            if !errors.iter().any(|r| r.code == row.code) {
-                errors.push(row.clone());
-            }
-        }
-    }
     let listed = |code: u32| errors.iter().any(|r| r.code == code);
-    for q in &query {
-        for (key, code) in [("invalid", q.invalid), ("above", q.above)] {
-            if let Some(code) = code
-                && !listed(code)
-            {
-                cx.err(
-                    span,
-                    format!(
-                        "{what}: parameter `{}` answers `{key} {code}`, which its error table does not list",
-                        q.name
-                    ),
-                );
-            }
-        }
-    }
     if matches!(
         request,
         Some(Request::Xml { .. } | Request::Multipart { .. })

@@ -8,6 +8,7 @@ pub(super) fn params(
     fields: &[ast::FieldDecl],
     path: bool,
     what: &str,
+    codes: &[u32],
 ) -> Vec<Param> {
     let mut out: Vec<Param> = Vec::new();
     for f in fields {
@@ -89,17 +90,24 @@ pub(super) fn params(
             .as_ref()
             .map(|(_, decls)| expr_fields(cx, names, decls, is_filter, &pwhat))
             .unwrap_or_default();
-        let code = |cx: &mut Cx, lit: &Option<syn::LitInt>| {
+        let code = |cx: &mut Cx, key: &str, lit: &Option<syn::LitInt>| {
             lit.as_ref().and_then(|l| match l.base10_parse::<u32>() {
-                Ok(c) => Some(c),
+                Ok(c) if codes.contains(&c) => Some(c),
+                Ok(c) => {
+                    cx.err(
+                        l.span(),
+                        format!("{pwhat} answers `{key} {c}`, which the endpoint's error table does not list"),
+                    );
+                    None
+                }
                 Err(_) => {
                     cx.err(l.span(), "an error code is a six-digit number");
                     None
                 }
             })
         };
-        let invalid = code(cx, &f.mods.invalid);
-        let above = code(cx, &f.mods.above);
+        let invalid = code(cx, "invalid", &f.mods.invalid);
+        let above = code(cx, "above", &f.mods.above);
         out.push(Param {
             wire: f.mods.wire.as_ref().map(LitStr::value).unwrap_or_else(|| {
                 if path {
