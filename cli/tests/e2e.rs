@@ -758,12 +758,16 @@ fn run_with_parameters_and_wait() {
     );
     assert!(out.fails(1).contains("\"Colour\""), "{out:#?}");
 
-    // A run that fails: exit status 3 with the reason.
+    // A run that fails: exit status 3 with the reason the server gives (the job's notes, S17).
     let out = run(
         tabflow(&server),
         &["flows", "run", demo::FAILING_FLOW_ID, "--wait"],
     );
-    assert!(out.fails(3).ends_with("failed"), "{out:#?}");
+    assert!(
+        out.fails(3)
+            .ends_with(&format!("failed: {}", demo::FAILURE_REASON)),
+        "{out:#?}"
+    );
     assert!(out.stdout.contains("Failed"), "{out:#?}");
 }
 

@@ -57,6 +57,8 @@ pub struct Decoder<'x> {
     depth: usize,
     /// The element last returned was self-closing (`<a/>`): it has no content to read.
     pending_empty: bool,
+    /// Reading a request: an empty value of a non-text type is an error, not absent.
+    strict: bool,
 }
 
 impl<'x> Decoder<'x> {
@@ -70,6 +72,7 @@ impl<'x> Decoder<'x> {
             reader,
             depth: 0,
             pending_empty: false,
+            strict: false,
         }
     }
 
@@ -132,7 +135,7 @@ impl<'x> Decoder<'x> {
                 position: self.position(),
                 message: format!("in <{}>: {e}", element_name(start)),
             })?;
-        if text.is_empty() && T::EMPTY_IS_ABSENT {
+        if text.is_empty() && T::EMPTY_IS_ABSENT && !self.strict {
             return Ok(None);
         }
         let text = match T::from_text(text) {
@@ -275,7 +278,7 @@ impl<'x> Decoder<'x> {
             Cow::Owned(t) if t.trim().len() == t.len() => Cow::Owned(t),
             Cow::Owned(t) => Cow::Owned(t.trim().to_owned()),
         };
-        if text.is_empty() && T::EMPTY_IS_ABSENT {
+        if text.is_empty() && T::EMPTY_IS_ABSENT && !self.strict {
             return Ok(None);
         }
         let text = match T::from_text(text) {
@@ -373,6 +376,85 @@ pub fn decode_document<T: Document>(bytes: &[u8]) -> Result<T, DecodeError> {
     let mut d = Decoder::new(bytes);
     let root = d.root()?;
     T::from_xml(&mut d, &root)
+}
+
+/// Decodes a request document as a server must read it: besides what [`decode_document`]
+/// checks, the whole document must be well-formed and namespace-well-formed (every attribute of
+/// every element checked, no duplicate attribute, every prefix declared) and hold no DOCTYPE (no
+/// entity tricks), and an empty value of a number, date, flag or enum is malformed rather than
+/// absent. Unknown elements are still skipped, as servers skip them.
+pub fn decode_request<T: Document>(bytes: &[u8]) -> Result<T, DecodeError> {
+    check_request(bytes)?;
+    let mut d = Decoder::new(bytes);
+    d.strict = true;
+    let root = d.root()?;
+    T::from_xml(&mut d, &root)
+}
+
+/// The strict checks of [`decode_request`], on their own.
+pub fn check_request(bytes: &[u8]) -> Result<(), DecodeError> {
+    use quick_xml::name::ResolveResult;
+    let mut reader = quick_xml::NsReader::from_reader(bytes);
+    reader.config_mut().check_end_names = true;
+    let mut depth = 0usize;
+    let syntax = |reader: &quick_xml::NsReader<&[u8]>, message: String| DecodeError::Syntax {
+        position: reader.buffer_position(),
+        message,
+    };
+    loop {
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            Err(e) => return Err(syntax(&reader, e.to_string())),
+        };
+        let (start, empty) = match event {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            Event::DocType(_) => {
+                return Err(syntax(
+                    &reader,
+                    "a DOCTYPE is not allowed in a request".to_owned(),
+                ));
+            }
+            Event::Eof => return Ok(()),
+            _ => continue,
+        };
+        if !empty {
+            depth += 1;
+            if depth > MAX_DEPTH {
+                return Err(DecodeError::TooDeep { limit: MAX_DEPTH });
+            }
+        }
+        let name = element_name(&start);
+        if let (ResolveResult::Unknown(prefix), _) = reader.resolver().resolve_element(start.name())
+        {
+            return Err(syntax(
+                &reader,
+                format!("<{name}> uses the undeclared namespace prefix {prefix:?}"),
+            ));
+        }
+        for attr in start.attributes().with_checks(true) {
+            let attr = attr.map_err(|e| syntax(&reader, format!("in <{name}>: {e}")))?;
+            if attr.key.as_namespace_binding().is_some() {
+                continue;
+            }
+            if let (ResolveResult::Unknown(prefix), _) =
+                reader.resolver().resolve_attribute(attr.key)
+            {
+                return Err(syntax(
+                    &reader,
+                    format!(
+                        "an attribute of <{name}> uses the undeclared namespace prefix {prefix:?}"
+                    ),
+                ));
+            }
+            attr.normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|e| syntax(&reader, format!("in <{name}>: {e}")))?;
+        }
+    }
 }
 
 /// Looks for an `<error>` child of the root of `bytes`, for responses whose success body is empty

@@ -6,8 +6,9 @@
 //! 1. `dsl`: parse each file with syn, keeping spans; mistakes are [`Diagnostic`]s rendered as
 //!    `spec/FILE:LINE:COL: message`;
 //! 2. `validate`: resolve and check everything into the validated [`ir::Spec`] ([`load`]);
-//! 3. `generate`: Rust code: the shared models, the client ([`generate_client`], used by
-//!    `client/build.rs` through [`build`]);
+//! 3. `generate`: Rust code: the shared models and the client ([`generate_client`], used by
+//!    `client/build.rs` through [`build`]), and the server interface the simulator implements
+//!    ([`generate_server`], used by `mock/build.rs` through [`build_server`]);
 //! 4. `export`: the spec for other languages: JSON ([`export_json`]), OpenAPI 3.1
 //!    ([`export_openapi`]) and Markdown ([`export_markdown`]);
 //!
@@ -37,6 +38,7 @@ pub use export::json::export_json;
 pub use export::markdown::export_markdown;
 pub use export::openapi::export_openapi;
 pub use generate::client::generate_client;
+pub use generate::server::generate_server;
 
 /// The file extension of spec files.
 pub const SPEC_EXTENSION: &str = "tfspec";
@@ -99,11 +101,20 @@ pub fn load_sources(sources: &[(String, String)], spec_dir: &Path) -> Result<ir:
     validate::validate(&parsed, spec_dir).map_err(Error::Spec)
 }
 
+/// For build scripts: loads the spec in `spec_dir`, generates the server interface into
+/// `out_file`, and tells Cargo to rerun when the spec changes; exits 1 on a mistake in the spec.
+pub fn build_server(spec_dir: impl AsRef<Path>, out_file: impl AsRef<Path>) {
+    build_with(spec_dir.as_ref(), out_file.as_ref(), generate_server);
+}
+
 /// For build scripts: loads the spec in `spec_dir`, generates the client into `out_file`, and
 /// tells Cargo to rerun only when the spec changes. On a mistake it prints every diagnostic as
 /// `spec/FILE:LINE:COL: message` and exits the build script with status 1.
 pub fn build(spec_dir: impl AsRef<Path>, out_file: impl AsRef<Path>) {
-    let spec_dir = spec_dir.as_ref();
+    build_with(spec_dir.as_ref(), out_file.as_ref(), generate_client);
+}
+
+fn build_with(spec_dir: &Path, out_file: &Path, generate: fn(&ir::Spec) -> String) {
     println!("cargo:rerun-if-changed={}", spec_dir.display());
     if let Ok(entries) = std::fs::read_dir(spec_dir) {
         for e in entries.flatten() {
@@ -122,9 +133,9 @@ pub fn build(spec_dir: impl AsRef<Path>, out_file: impl AsRef<Path>) {
             std::process::exit(1);
         }
     };
-    let code = generate_client(&spec);
-    if let Err(err) = std::fs::write(out_file.as_ref(), code) {
-        eprintln!("{}: {err}", out_file.as_ref().display());
+    let code = generate(&spec);
+    if let Err(err) = std::fs::write(out_file, code) {
+        eprintln!("{}: {err}", out_file.display());
         std::process::exit(1);
     }
 }

@@ -1,9 +1,12 @@
 //! An embedded Tableau flows simulator: every endpoint of the tableau-flows spec, served from
 //! memory on a loopback port, for trying the client and testing tools without a Tableau server.
 //!
-//! Routing, the API version each endpoint appeared in and query-parameter checks come from the
-//! spec's generated metadata (`tableau_flows::endpoints`); request bodies are decoded and answers
-//! encoded with the client's generated models. What is simulated:
+//! The server side is generated from the spec like the client: [`interface`] routes each request
+//! (method, path, API version), decodes and checks it (strict XML, required fields, ranges,
+//! filter and sort fields, authentication) and encodes the answer; the simulator only implements
+//! the behaviour, one method per endpoint, and can answer only the codes an endpoint's table lists
+//! or the spec records as a deviation. Every answer is namespace-well-formed XML, with timestamps
+//! in whole seconds. What is simulated:
 //!
 //! - sign-in with configured personal access tokens, users and JWTs; tokens expire after a
 //!   configurable lifetime (401002); a missing or unknown token answers 401;
@@ -29,13 +32,13 @@
 
 #![warn(missing_docs)]
 
-mod handlers;
-mod router;
-mod state;
+pub mod interface;
+mod sim;
 
-pub use state::{Clock, Domain, Parameter, Role, Timing, demo};
+pub use sim::state::{Clock, Domain, Parameter, Role, Timing, demo};
 
-use state::State;
+use sim::Simulator;
+use sim::state::State;
 use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -44,54 +47,6 @@ use tableau_flows::ApiVersion;
 
 /// The largest request body the simulator reads (a chunk or a single-request publish).
 pub const MAX_REQUEST_BYTES: u64 = 128 * 1024 * 1024;
-
-/// An error answer: status, code, summary, detail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ApiFailure {
-    pub status: u16,
-    pub code: u32,
-    pub summary: String,
-    pub detail: String,
-}
-
-impl ApiFailure {
-    pub fn new(
-        status: u16,
-        code: u32,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) -> Self {
-        ApiFailure {
-            status,
-            code,
-            summary: summary.into(),
-            detail: detail.into(),
-        }
-    }
-
-    fn body(&self) -> String {
-        let esc = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-        };
-        format!(
-            "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"{}\"><error code=\"{}\"><summary>{}</summary><detail>{}</detail></error></tsResponse>",
-            tableau_flows::XML_NAMESPACE,
-            self.code,
-            esc(&self.summary),
-            esc(&self.detail)
-        )
-    }
-}
-
-/// A success answer.
-#[derive(Debug)]
-pub(crate) enum Reply {
-    Xml(u16, String),
-    Empty(u16),
-    File { name: String, bytes: Arc<Vec<u8>> },
-}
 
 /// Builds a [`MockServer`].
 #[derive(Debug)]
@@ -203,7 +158,7 @@ impl MockBuilder {
                 state.jwts.push((jwt.clone(), u.id.clone()));
             }
         }
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(Simulator {
             state: Mutex::new(state),
             version: self.api_version,
         });
@@ -226,17 +181,12 @@ impl MockBuilder {
     }
 }
 
-pub(crate) struct Shared {
-    pub state: Mutex<State>,
-    pub version: ApiVersion,
-}
-
 /// A running simulator. Dropping it (or [`MockServer::stop`]) shuts it down.
 pub struct MockServer {
     url: String,
     server: Arc<tiny_http::Server>,
     threads: Vec<JoinHandle<()>>,
-    shared: Arc<Shared>,
+    shared: Arc<Simulator>,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -275,6 +225,12 @@ impl MockServer {
     /// The API version it speaks.
     pub fn api_version(&self) -> ApiVersion {
         self.shared.version
+    }
+
+    /// Answers a request in-process, without HTTP: exactly what the simulator answers on its port
+    /// (for tests and fuzzing of the request handling).
+    pub fn answer(&self, request: &interface::Request<'_>) -> interface::Answer {
+        interface::handle(self.shared.as_ref(), self.shared.version, request)
     }
 
     /// The ids of every flow, for tests that check the state.
@@ -344,78 +300,65 @@ fn header(request: &tiny_http::Request, name: &'static str) -> Option<String> {
         .map(|h| h.value.as_str().to_owned())
 }
 
-fn serve(shared: &Shared, mut request: tiny_http::Request) {
+/// Serves one request: reads it (refusing a body over [`MAX_REQUEST_BYTES`]), lets the generated
+/// interface answer it, and writes the answer.
+fn serve(simulator: &Simulator, mut request: tiny_http::Request) {
     let method = request.method().as_str().to_owned();
     let url = request.url().to_owned();
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let token = header(&request, "x-tableau-auth");
-    let content_type = header(&request, "content-type").unwrap_or_default();
+    let content_type = header(&request, "content-type");
     let mut body = Vec::new();
     let read = request
         .as_reader()
         .take(MAX_REQUEST_BYTES + 1)
         .read_to_end(&mut body);
-    let outcome = if read.is_err() {
-        Err(ApiFailure::new(
+    let answer = if read.is_err() {
+        interface::Answer::error(
             400,
             400000,
             "Bad request",
             "the request body could not be read",
-        ))
+        )
     } else if body.len() as u64 > MAX_REQUEST_BYTES {
-        Err(ApiFailure::new(
+        interface::Answer::error(
             413,
             413000,
             "Request too large",
-            format!("bodies over {MAX_REQUEST_BYTES} bytes are refused"),
-        ))
+            &format!("bodies over {MAX_REQUEST_BYTES} bytes are refused"),
+        )
     } else {
-        router::route(&method, &url, shared.version).and_then(|routed| {
-            let mut state = shared.state.lock().unwrap_or_else(|p| p.into_inner());
-            handlers::handle(
-                &mut state,
-                shared.version,
-                &routed,
-                token.as_deref(),
-                &content_type,
-                &body,
-            )
-        })
+        let req = interface::Request {
+            method: &method,
+            path,
+            query,
+            token: token.as_deref(),
+            content_type: content_type.as_deref(),
+            body: &body,
+        };
+        interface::handle(simulator, simulator.version, &req)
     };
-    let xml_header = || {
-        tiny_http::Header::from_bytes("Content-Type", "application/xml;charset=utf-8")
-            .expect("valid header")
-    };
-    let response = match outcome {
-        Ok(Reply::Xml(status, xml)) => tiny_http::Response::from_string(xml)
-            .with_status_code(status)
-            .with_header(xml_header()),
-        Ok(Reply::Empty(status)) => {
-            tiny_http::Response::from_data(Vec::new()).with_status_code(status)
+    let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k, v).expect("valid header");
+    let mut response = match answer.body {
+        interface::AnswerBody::Empty => tiny_http::Response::from_data(Vec::new()),
+        interface::AnswerBody::Xml(xml) => tiny_http::Response::from_data(xml.into_bytes())
+            .with_header(header("Content-Type", "application/xml;charset=utf-8")),
+        interface::AnswerBody::File(bytes) => {
+            tiny_http::Response::from_data(bytes.as_ref().clone())
+                .with_header(header("Content-Type", "application/octet-stream"))
         }
-        Ok(Reply::File { name, bytes }) => tiny_http::Response::from_data(bytes.as_ref().clone())
-            .with_header(
-                tiny_http::Header::from_bytes("Content-Type", "application/octet-stream")
-                    .expect("valid header"),
-            )
-            .with_header(
-                tiny_http::Header::from_bytes(
-                    "Content-Disposition",
-                    format!("attachment; filename=\"{}\"", name.replace('"', "")),
-                )
-                .expect("valid header"),
-            ),
-        Err(failure) if failure.code == 403135 => {
-            // Cancel Flow Run answers a finished run with HTTP 200 and an error body (deviation S6).
-            tiny_http::Response::from_string(failure.body())
-                .with_status_code(200)
-                .with_header(xml_header())
-        }
-        Err(failure) => tiny_http::Response::from_string(failure.body())
-            .with_status_code(failure.status)
-            .with_header(xml_header()),
-    };
+    }
+    .with_status_code(answer.status);
+    for (k, v) in &answer.headers {
+        response.add_header(header(k, v));
+    }
     let _ = request.respond(response);
 }
+
+/// The generated server interface this crate compiles (the snapshot tests compare it with the
+/// golden copy).
+#[doc(hidden)]
+pub const GENERATED_SOURCE: &str = include_str!(concat!(env!("OUT_DIR"), "/server.rs"));
 
 /// The README's examples (client and simulator), compiled as doctests.
 #[cfg(doctest)]

@@ -1,5 +1,5 @@
-//! The generated client is a golden snapshot, and the snapshot is exactly the code the client
-//! crate compiles (so a snapshot can never hold code that does not build).
+//! The generated client and server interface are golden snapshots, and each snapshot is exactly
+//! the code its crate compiles (so a snapshot can never hold code that does not build).
 
 #[test]
 fn generated_code_is_the_compiled_code() {
@@ -13,12 +13,28 @@ fn generated_code_is_the_compiled_code() {
 }
 
 #[test]
+fn generated_server_is_the_compiled_code() {
+    let spec = tableau_flows_codegen::load(tableau_flows_tests::spec_dir()).expect("spec");
+    let fresh = tableau_flows_codegen::generate_server(&spec);
+    assert!(
+        fresh == tableau_flows_mock::GENERATED_SOURCE,
+        "the simulator was compiled from a different spec than the one on disk: rebuild"
+    );
+    insta::assert_snapshot!("generated_server", tableau_flows_mock::GENERATED_SOURCE);
+}
+
+#[test]
 fn generation_is_deterministic() {
     let spec = tableau_flows_codegen::load(tableau_flows_tests::spec_dir()).expect("spec");
-    let a = tableau_flows_codegen::generate_client(&spec);
     let spec2 = tableau_flows_codegen::load(tableau_flows_tests::spec_dir()).expect("spec");
-    let b = tableau_flows_codegen::generate_client(&spec2);
-    assert_eq!(a, b);
+    assert_eq!(
+        tableau_flows_codegen::generate_client(&spec),
+        tableau_flows_codegen::generate_client(&spec2)
+    );
+    assert_eq!(
+        tableau_flows_codegen::generate_server(&spec),
+        tableau_flows_codegen::generate_server(&spec2)
+    );
 }
 
 #[test]

@@ -542,8 +542,10 @@ fn users_without_a_capability_get_the_endpoints_403() {
             403092,
             code(analyst.query_flow_connections(demo::SALES_FLOW_ID).send()),
         ),
+        // Only administrators list permissions, and the table has no permission code: the
+        // simulator answers as for a flow the caller cannot see.
         (
-            403004,
+            404027,
             code(analyst.list_flow_permissions(demo::COFFEE_FLOW_ID).send()),
         ),
         (
@@ -781,4 +783,222 @@ fn every_endpoint_of_the_spec_is_simulated() {
                 .unwrap();
         }
     }
+}
+
+/// The names of the flows a filter and sort select, in order.
+fn names(client: &Client, filter: Option<Filter>, sort: Option<Sort>) -> Vec<String> {
+    let mut call = client.query_flows_for_site();
+    if let Some(f) = filter {
+        call = call.filter(f);
+    }
+    if let Some(s) = sort {
+        call = call.sort(s);
+    }
+    call.send()
+        .unwrap()
+        .flows
+        .into_iter()
+        .filter_map(|f| f.name)
+        .collect()
+}
+
+#[test]
+fn every_documented_filter_field_and_operator_works() {
+    let clock = Clock::manual();
+    let server = fast().clock(clock.clone()).start().unwrap();
+    let client = admin(&server);
+    let seeded = client.query_flow(demo::COFFEE_FLOW_ID).send().unwrap().flow;
+    let t0 = seeded.created_at.unwrap();
+    clock.advance(Duration::from_secs(3600));
+    let dir = std::env::temp_dir().join(format!("tf-filter-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("Late Flow.tflx");
+    std::fs::write(&file, demo::flow_file_bytes()).unwrap();
+    let late = client
+        .publish_flow_file(&file, PublishOptions::new(demo::PROJECT_ID))
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    let t1 = late.flow.created_at.unwrap();
+    assert_eq!((t1 - t0).whole_seconds(), 3600);
+    let (t0, t1) = (format_date(t0), format_date(t1));
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let all = ["Broken Loom", "Coffee Chain", "Late Flow", "Sales Cleanup"];
+    let cases: Vec<(Filter, Vec<&str>)> = vec![
+        (
+            Filter::new().eq("name", "Coffee Chain"),
+            vec!["Coffee Chain"],
+        ),
+        (
+            Filter::new().is_in("name", ["Coffee Chain", "Broken Loom"]),
+            vec!["Broken Loom", "Coffee Chain"],
+        ),
+        (
+            Filter::new().eq("projectName", "Sales"),
+            vec!["Sales Cleanup"],
+        ),
+        (
+            Filter::new().is_in("projectName", ["Sales", "Default"]),
+            all.to_vec(),
+        ),
+        (
+            Filter::new().eq("projectId", demo::SALES_PROJECT_ID),
+            vec!["Sales Cleanup"],
+        ),
+        // The owner's display name, not the login (deviation S14).
+        (
+            Filter::new().eq("ownerName", demo::ADMIN_FULL_NAME),
+            all.to_vec(),
+        ),
+        (Filter::new().eq("ownerName", demo::ADMIN_USER), vec![]),
+        (Filter::new().eq("createdAt", &t1), vec!["Late Flow"]),
+        (Filter::new().gt("createdAt", &t0), vec!["Late Flow"]),
+        (Filter::new().gte("createdAt", &t0), all.to_vec()),
+        (
+            Filter::new().lt("createdAt", &t1),
+            vec!["Broken Loom", "Coffee Chain", "Sales Cleanup"],
+        ),
+        (Filter::new().lte("createdAt", &t1), all.to_vec()),
+        (
+            Filter::new().eq("updatedAt", &t0).eq("name", "Late Flow"),
+            vec![],
+        ),
+        (Filter::new().gt("updatedAt", &t0), vec!["Late Flow"]),
+        (Filter::new().gte("updatedAt", &t1), vec!["Late Flow"]),
+        (
+            Filter::new().lt("updatedAt", &t1),
+            vec!["Broken Loom", "Coffee Chain", "Sales Cleanup"],
+        ),
+        (
+            Filter::new()
+                .lte("updatedAt", &t0)
+                .eq("projectName", "Sales"),
+            vec!["Sales Cleanup"],
+        ),
+    ];
+    for (filter, expected) in cases {
+        let text = filter.to_string();
+        assert_eq!(
+            sorted(names(&client, Some(filter), None)),
+            expected,
+            "{text}"
+        );
+    }
+    assert_eq!(names(&client, None, Some(Sort::new().asc("name"))), all);
+    assert_eq!(
+        names(&client, None, Some(Sort::new().desc("name"))),
+        all.iter().rev().copied().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        names(
+            &client,
+            None,
+            Some(Sort::new().desc("createdAt").asc("name"))
+        ),
+        ["Late Flow", "Broken Loom", "Coffee Chain", "Sales Cleanup"]
+    );
+    assert_eq!(
+        names(
+            &client,
+            None,
+            Some(Sort::new().asc("updatedAt").desc("name"))
+        )[3],
+        "Late Flow"
+    );
+    // A field servers reject on flows (tags, S14), sent on purpose: 400065, as servers answer.
+    let err = client
+        .query_flows_for_site()
+        .filter(Filter::new().unchecked("tags", filter::Operator::Eq, "sales"))
+        .send()
+        .unwrap_err();
+    assert_eq!(code::<QueryFlowsResponse, _>(Err(err)), 400065);
+    let err = client
+        .query_flows_for_site()
+        .sort(Sort::new().unchecked("tags", true))
+        .send()
+        .unwrap_err();
+    assert_eq!(code::<QueryFlowsResponse, _>(Err(err)), 400065);
+
+    // Flow runs: userId and flowId (eq), progress, startedAt and completedAt (eq, gt, gte, lt, lte).
+    let started = client
+        .run_flow(demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap();
+    let run_id = started.flow_run_id().unwrap();
+    clock.advance(Duration::from_secs(60));
+    let pending = client
+        .run_flow(demo::FAILING_FLOW_ID, RunOptions::new())
+        .unwrap()
+        .flow_run_id()
+        .unwrap();
+    let finished = client.get_flow_run(run_id.clone()).send().unwrap().flow_run;
+    let (s, c) = (
+        format_date(finished.started_at.unwrap()),
+        format_date(finished.completed_at.unwrap()),
+    );
+    let runs = |f: Filter| -> Vec<String> {
+        let mut ids: Vec<String> = client
+            .get_flow_runs()
+            .filter(f)
+            .send()
+            .unwrap()
+            .runs
+            .into_iter()
+            .map(|r| r.id.into_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let both = {
+        let mut v = vec![run_id.to_string(), pending.to_string()];
+        v.sort();
+        v
+    };
+    let one = vec![run_id.to_string()];
+    let other = vec![pending.to_string()];
+    assert_eq!(runs(Filter::new().eq("userId", demo::ADMIN_ID)), both);
+    assert_eq!(runs(Filter::new().eq("flowId", demo::COFFEE_FLOW_ID)), one);
+    assert_eq!(runs(Filter::new().eq("progress", 100)), one);
+    assert_eq!(runs(Filter::new().gte("progress", 100)), one);
+    assert_eq!(runs(Filter::new().gt("progress", 50)), one);
+    assert_eq!(runs(Filter::new().lt("progress", 100)), other);
+    assert_eq!(runs(Filter::new().lte("progress", 0)), other);
+    assert_eq!(runs(Filter::new().eq("startedAt", &s)), one);
+    assert_eq!(runs(Filter::new().gt("startedAt", &s)), other);
+    assert_eq!(runs(Filter::new().gte("startedAt", &s)), both);
+    assert_eq!(
+        runs(Filter::new().lt("startedAt", &s)),
+        Vec::<String>::new()
+    );
+    assert_eq!(runs(Filter::new().lte("startedAt", &s)), one);
+    assert_eq!(runs(Filter::new().eq("completedAt", &c)), one);
+    assert_eq!(runs(Filter::new().gt("completedAt", &t0)), one);
+    assert_eq!(runs(Filter::new().gte("completedAt", &c)), one);
+    assert_eq!(
+        runs(Filter::new().lt("completedAt", &c)),
+        Vec::<String>::new()
+    );
+    assert_eq!(runs(Filter::new().lte("completedAt", &c)), one);
+    // A user that does not exist: 404002, as the table says.
+    let err = client
+        .get_flow_runs()
+        .filter(Filter::new().eq("userId", "no-such-user"))
+        .send()
+        .unwrap_err();
+    assert_eq!(code::<GetFlowRunsResponse, _>(Err(err)), 404002);
+}
+
+/// A date as filters write it, `YYYY-MM-DDTHH:MM:SSZ`.
+fn format_date(t: DateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }

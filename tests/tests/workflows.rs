@@ -205,7 +205,7 @@ fn the_version_is_read_from_serverinfo_unless_pinned() {
     assert_eq!(
         urls,
         [
-            "/api/3.3/serverinfo".to_owned(),
+            "/api/2.4/serverinfo".to_owned(),
             format!("/api/3.15/sites/s/flows/{FLOW}")
         ]
     );

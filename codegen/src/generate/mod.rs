@@ -2,7 +2,9 @@
 //!
 //! - [`models`]: the shared models (ids, enums, element types with their XML decoding and
 //!   encoding, `ErrorCode`, `AnyResponse`), used by the client and by the simulator;
-//! - [`client`]: per endpoint, its error enum, metadata and request builder, with its rustdoc.
+//! - [`client`]: per endpoint, its error enum, metadata and request builder, with its rustdoc;
+//! - [`server`]: the typed server interface a simulator implements (routing, decoding, checks and
+//!   encoding generated; behaviour left to the implementation).
 //!
 //! Generated code calls the client's hand-written runtime through `crate::` paths (`crate::xml`,
 //! `crate::error`, `crate::version`, `crate::client`, `crate::meta`).
@@ -10,6 +12,7 @@
 pub(crate) mod client;
 pub(crate) mod docs;
 pub(crate) mod models;
+pub(crate) mod server;
 pub(crate) mod xml;
 
 use crate::ir::*;

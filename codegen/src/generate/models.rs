@@ -273,6 +273,13 @@ impl Gen<'_> {
                         crate::xml::decode_document(bytes)
                     }
 
+                    /// Decodes a request document as a server must read it: strictly
+                    /// well-formed, every prefix declared, no duplicate attribute, no DOCTYPE
+                    /// (see [`crate::xml::decode_request`]).
+                    pub fn decode_request(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
+                        crate::xml::decode_request(bytes)
+                    }
+
                     /// Encodes the document as a `<tsRequest>`.
                     pub fn encode(&self) -> String {
                         crate::xml::encode_document(self, "tsRequest")

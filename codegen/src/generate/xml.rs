@@ -67,7 +67,7 @@ impl Gen<'_> {
             })
             .collect();
         let text_field = t.fields.iter().find(|f| f.kind == FieldKind::Text);
-        let error_arm = if t.root {
+        let error_arm = if t.root && !t.fields.iter().any(|f| f.wire == "error") {
             quote! { "error" => return Err(d.service_error(&child)), }
         } else {
             TokenStream::new()

@@ -73,6 +73,14 @@ pub(super) fn endpoint_decl(
             notes: notes(cx, names, &m.notes),
         }
     });
+    if let (Some(also), Some((p, _))) = (&also_path, &path)
+        && placeholders(&also.path) != placeholders(p)
+    {
+        cx.err(
+            span,
+            format!("{what}: `also_path` must have the placeholders of `path`, in order"),
+        );
+    }
     let since = e.version(cx, "since");
     let description = e.string(cx, "description");
     let permissions = e.string(cx, "permissions");

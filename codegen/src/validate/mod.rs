@@ -390,6 +390,40 @@ pub(crate) fn validate(files: &[ParsedFile], spec_dir: &Path) -> Result<Spec, Di
         }
     }
 
+    // Two endpoints must not answer the same method and path shape (the router could not tell
+    // them apart); a literal segment beats a placeholder, so those may overlap.
+    let shape = |path: &str| -> Vec<String> {
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                if s.starts_with('{') {
+                    "{}".to_owned()
+                } else {
+                    s.to_owned()
+                }
+            })
+            .collect()
+    };
+    let mut routes: HashMap<(String, Vec<String>), String> = HashMap::new();
+    for e in &endpoints {
+        let paths = std::iter::once(&e.path).chain(e.also_path.as_ref().map(|a| &a.path));
+        for p in paths {
+            let key = (e.method.clone(), shape(p));
+            if let Some(other) = routes.get(&key) {
+                let loc = endpoint_locs[&e.id].clone();
+                diags.push(
+                    &loc,
+                    format!(
+                        "endpoint `{}` has the route `{} {p}` of endpoint `{other}`",
+                        e.id, e.method
+                    ),
+                );
+            } else {
+                routes.insert(key, e.id.clone());
+            }
+        }
+    }
+
     if !diags.is_empty() {
         diags.sort();
         return Err(diags);

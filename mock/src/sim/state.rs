@@ -68,7 +68,10 @@ pub(crate) struct Site {
 #[derive(Debug, Clone)]
 pub(crate) struct User {
     pub id: String,
+    /// The login name.
     pub name: String,
+    /// The display name (what the `ownerName` filter compares, deviation S14).
+    pub full_name: String,
     pub password: Option<String>,
     pub role: Role,
     pub site_id: String,
@@ -232,11 +235,13 @@ pub(crate) struct Job {
     pub id: String,
     pub flow_run_id: String,
     pub created_at: Duration,
+    pub site_id: String,
 }
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Upload {
     pub bytes: Vec<u8>,
+    pub site_id: String,
 }
 
 #[derive(Debug, Clone)]
@@ -359,6 +364,10 @@ pub mod demo {
     pub const ADMIN_USER: &str = "admin";
     /// The administrator's password.
     pub const ADMIN_PASSWORD: &str = "admin-password";
+    /// The administrator's display name (what the `ownerName` filter compares).
+    pub const ADMIN_FULL_NAME: &str = "Ada Admin";
+    /// The analyst's display name.
+    pub const ANALYST_FULL_NAME: &str = "Alan Analyst";
     /// The administrator's id.
     pub const ADMIN_ID: &str = "711e59cf-d1c0-446e-be48-3673ae067f7b";
     /// A creator without administrator rights (capabilities per flow).
@@ -381,7 +390,7 @@ pub mod demo {
     pub const SALES_FLOW_ID: &str = "d00700fe-28a0-4ece-a7af-5543ddf38a82";
     /// "Coffee Chain": a flow without parameters, readable and downloadable by the analysts.
     pub const COFFEE_FLOW_ID: &str = "c1e82fe3-e7cf-4bd5-afd3-799b1e8aac27";
-    /// "Broken Loom": a flow whose runs fail.
+    /// "Broken Loom": a flow whose runs fail, with [`FAILURE_REASON`] in their jobs' notes.
     pub const FAILING_FLOW_ID: &str = "868eab1a-2b60-448a-9913-82e4522ab952";
     /// The Region parameter of Sales Cleanup (a list: North, South, East, West).
     pub const REGION_PARAMETER: &str = "Region";
@@ -399,6 +408,14 @@ pub mod demo {
     pub const LINKED_TASK_ID: &str = "18d267af-4c40-4d06-8234-6a08c3dea67f";
     /// The connection of Coffee Chain.
     pub const CONNECTION_ID: &str = "5fd1c1db-572f-4ebd-94e7-a09e212bc147";
+
+    /// Why runs of Broken Loom fail: the notes of their jobs (deviation S17).
+    pub const FAILURE_REASON: &str = "The input step Loom Orders could not connect to loom-db.example.com:5432: connection refused.";
+
+    /// A small, valid flow file (`.tfl` is a JSON document).
+    pub fn tfl_bytes() -> Vec<u8> {
+        br#"{"nodes":{},"connections":{},"initialNodes":[],"name":"Coffee Chain"}"#.to_vec()
+    }
 
     /// A small, valid packaged flow file (`.tflx` is a zip archive): publish it to try things.
     pub fn flow_file_bytes() -> Vec<u8> {
@@ -512,6 +529,7 @@ impl State {
         self.users.push(User {
             id: new_id(),
             name: name.into(),
+            full_name: name.into(),
             password: password.map(str::to_owned),
             role,
             site_id: site_id.into(),
@@ -543,13 +561,26 @@ impl State {
             name: "Marketing".into(),
             content_url: MARKETING_SITE.into(),
         });
-        for (id, name, password, role) in [
-            (ADMIN_ID, ADMIN_USER, ADMIN_PASSWORD, Role::Admin),
-            (ANALYST_ID, ANALYST_USER, ANALYST_PASSWORD, Role::Creator),
+        for (id, name, full_name, password, role) in [
+            (
+                ADMIN_ID,
+                ADMIN_USER,
+                ADMIN_FULL_NAME,
+                ADMIN_PASSWORD,
+                Role::Admin,
+            ),
+            (
+                ANALYST_ID,
+                ANALYST_USER,
+                ANALYST_FULL_NAME,
+                ANALYST_PASSWORD,
+                Role::Creator,
+            ),
         ] {
             self.users.push(User {
                 id: id.into(),
                 name: name.into(),
+                full_name: full_name.into(),
                 password: Some(password.into()),
                 role,
                 site_id: SITE_ID.into(),
@@ -641,6 +672,7 @@ impl State {
             },
         ];
         let mut coffee = flow(COFFEE_FLOW_ID, "Coffee Chain", PROJECT_ID, "tfl", false);
+        coffee.bytes = Arc::new(tfl_bytes());
         coffee.connections = vec![Connection {
             id: CONNECTION_ID.into(),
             kind: "sqlserver".into(),

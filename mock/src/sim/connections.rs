@@ -1,0 +1,92 @@
+//! Query and update the connections of a flow (`spec/connections.tfspec`).
+
+use super::models::connection_model;
+use super::{Session, Simulator};
+use crate::interface::*;
+use tableau_flows as tf;
+use tableau_flows::CapabilityName;
+
+impl ConnectionsService for Simulator {
+    fn query_flow_connections(
+        &self,
+        cx: &Context<Session>,
+        input: QueryFlowConnectionsInput,
+    ) -> Result<tf::QueryFlowConnectionsResponse, Reject<QueryFlowConnectionsError>> {
+        let state = self.lock();
+        let id = input.flow_id.as_str();
+        let flow = state.site_flow(&cx.session, id).ok_or_else(|| {
+            Reject::new(
+                QueryFlowConnectionsError::FlowNotFound,
+                format!("no flow with id {id}"),
+            )
+        })?;
+        if !state.can(&cx.session.user_id, flow, &CapabilityName::Read) {
+            return Err(Reject::new(
+                QueryFlowConnectionsError::ConnectionReadForbidden,
+                format!("no Read permission on flow {id}"),
+            ));
+        }
+        Ok(tf::QueryFlowConnectionsResponse {
+            connections: flow.connections.iter().map(connection_model).collect(),
+        })
+    }
+
+    fn update_flow_connection(
+        &self,
+        cx: &Context<Session>,
+        input: UpdateFlowConnectionInput,
+    ) -> Result<tf::UpdateFlowConnectionResponse, Reject<UpdateFlowConnectionError>> {
+        use UpdateFlowConnectionError as E;
+        let mut state = self.lock();
+        let id = input.flow_id.to_string();
+        let flow = state
+            .site_flow(&cx.session, &id)
+            .ok_or_else(|| Reject::new(E::FlowNotFound, format!("no flow with id {id}")))?;
+        if !state.can(&cx.session.user_id, flow, &CapabilityName::Write) {
+            return Err(Reject::new(
+                E::FlowUpdateForbidden,
+                format!("no Write permission on flow {id}"),
+            ));
+        }
+        let c = input.body.connection;
+        if c.server_address.is_none()
+            && c.server_port.is_none()
+            && c.user_name.is_none()
+            && c.password.is_none()
+            && c.embed_password.is_none()
+        {
+            return Err(Reject::new(
+                E::BadRequest,
+                "give at least one of serverAddress, serverPort, userName, password, embedPassword",
+            ));
+        }
+        let conn_id = input.connection_id.to_string();
+        let f = state.flows.get_mut(&id).expect("checked above");
+        // The table has no code for an unknown connection: it is a malformed request for this flow.
+        let conn = f
+            .connections
+            .iter_mut()
+            .find(|x| x.id == conn_id)
+            .ok_or_else(|| {
+                Reject::new(
+                    E::BadRequest,
+                    format!("flow {id} has no connection {conn_id}"),
+                )
+            })?;
+        if let Some(a) = c.server_address {
+            conn.server_address = a;
+        }
+        if let Some(p) = c.server_port {
+            conn.server_port = Some(p);
+        }
+        if let Some(u) = c.user_name {
+            conn.user_name = u;
+        }
+        if let Some(e) = c.embed_password {
+            conn.embed_password = e;
+        }
+        Ok(tf::UpdateFlowConnectionResponse {
+            connection: connection_model(conn),
+        })
+    }
+}

@@ -1,0 +1,224 @@
+//! The simulator's behaviour: one method per endpoint, in one file per resource group as in
+//! `spec/` (`flows.rs` implements `FlowsService`, ...). Routing, decoding, checks and encoding are
+//! the generated interface's ([`crate::interface`]); what is here only decides what happens.
+
+mod auth;
+mod connections;
+mod filter;
+mod flow_runs;
+mod flow_tasks;
+mod flows;
+mod jobs;
+mod linked_tasks;
+mod models;
+mod permissions;
+mod server;
+pub(crate) mod state;
+mod uploads;
+
+use crate::interface::{AuthFailure, Authority};
+use state::{Grant, Role, State};
+use std::sync::{Mutex, MutexGuard};
+use tableau_flows::{ApiVersion, CapabilityMode, CapabilityName, SiteId};
+
+/// The simulator: its state behind one lock, and the API version it speaks.
+pub(crate) struct Simulator {
+    pub state: Mutex<State>,
+    pub version: ApiVersion,
+}
+
+/// The caller of an endpoint that needs sign-in.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub token: String,
+    pub user_id: String,
+    pub site_id: String,
+}
+
+impl Simulator {
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Authority for Simulator {
+    type Session = Session;
+
+    fn authenticate(
+        &self,
+        token: Option<&str>,
+        site: Option<&SiteId>,
+    ) -> Result<Session, AuthFailure> {
+        let state = self.lock();
+        let token = token.ok_or_else(|| {
+            AuthFailure::Token(
+                "No authentication credentials were provided (no X-Tableau-Auth header).".into(),
+            )
+        })?;
+        let t = state.tokens.get(token).ok_or_else(|| {
+            AuthFailure::Token("Invalid authentication credentials were provided.".into())
+        })?;
+        if state.now() >= t.expires_at {
+            return Err(AuthFailure::Token(
+                "The authentication token has expired.".into(),
+            ));
+        }
+        if let Some(site) = site
+            && site.as_str() != t.site_id
+        {
+            return Err(AuthFailure::Site(format!(
+                "the site {site} is not the site this session signed in to"
+            )));
+        }
+        Ok(Session {
+            token: token.to_owned(),
+            user_id: t.user_id.clone(),
+            site_id: t.site_id.clone(),
+        })
+    }
+}
+
+impl State {
+    pub(crate) fn user(&self, id: &str) -> Option<&state::User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub(crate) fn is_admin(&self, user_id: &str) -> bool {
+        self.user(user_id).is_some_and(|u| u.role == Role::Admin)
+    }
+
+    pub(crate) fn user_name(&self, user_id: &str) -> String {
+        self.user(user_id)
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| user_id.to_owned())
+    }
+
+    /// A flow of the session's site.
+    pub(crate) fn site_flow(&self, session: &Session, id: &str) -> Option<&state::Flow> {
+        self.flows.get(id).filter(|f| f.site_id == session.site_id)
+    }
+
+    /// Whether the user holds `capability` on the flow: administrators and owners hold all;
+    /// others need an Allow (for them or a group of theirs) and no Deny.
+    pub(crate) fn can(
+        &self,
+        user_id: &str,
+        flow: &state::Flow,
+        capability: &CapabilityName,
+    ) -> bool {
+        if self.is_admin(user_id) || flow.owner_id == user_id {
+            return true;
+        }
+        let groups: Vec<&str> = self
+            .groups
+            .iter()
+            .filter(|g| g.members.iter().any(|m| m == user_id))
+            .map(|g| g.id.as_str())
+            .collect();
+        let mine = |g: &&Grant| {
+            g.flow_id == flow.id
+                && &g.capability == capability
+                && if g.group {
+                    groups.contains(&g.grantee.as_str())
+                } else {
+                    g.grantee == user_id
+                }
+        };
+        let grants: Vec<&Grant> = self.grants.iter().filter(mine).collect();
+        grants.iter().any(|g| g.mode == CapabilityMode::Allow)
+            && !grants.iter().any(|g| g.mode == CapabilityMode::Deny)
+    }
+}
+
+/// The items of the requested page; `None` when the page is past the end (400006).
+pub(crate) fn page<T>(items: &[T], size: u32, number: u32) -> Option<&[T]> {
+    let (size, number) = (size as usize, number as usize);
+    let start = number.saturating_sub(1).saturating_mul(size);
+    if start >= items.len() && number > 1 {
+        return None;
+    }
+    let start = start.min(items.len());
+    Some(&items[start..start.saturating_add(size).min(items.len())])
+}
+
+/// Why run-time parameter values were refused (each endpoint answers it with its own codes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ParameterProblem {
+    /// No parameter of the flow has this id (404043).
+    NotFound(String),
+    /// The value does not fit the parameter's type or domain (400148).
+    Invalid(String),
+    /// A required parameter has no value (400149).
+    Missing(String),
+}
+
+const V3_24: ApiVersion = ApiVersion::new(3, 24);
+
+impl State {
+    /// Checks run-time parameter values (from API 3.24) and returns (id, name, value) triples.
+    pub(crate) fn run_parameters(
+        &self,
+        flow: &state::Flow,
+        given: &[(String, String)],
+        version: ApiVersion,
+    ) -> Result<Vec<(String, String, String)>, ParameterProblem> {
+        if version < V3_24 {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for (id, value) in given {
+            let p = flow
+                .parameters
+                .iter()
+                .find(|p| &p.id == id)
+                .ok_or_else(|| {
+                    ParameterProblem::NotFound(format!("flow {} has no parameter {id}", flow.id))
+                })?;
+            tableau_flows::run::check_parameter_value(&models::parameter_model(p), value)
+                .map_err(|reason| ParameterProblem::Invalid(format!("{}: {reason}", p.name)))?;
+            out.push((p.id.clone(), p.name.clone(), value.clone()));
+        }
+        for p in &flow.parameters {
+            if p.required && p.value.is_empty() && !given.iter().any(|(id, _)| id == &p.id) {
+                return Err(ParameterProblem::Missing(format!(
+                    "the required parameter {} has no value",
+                    p.name
+                )));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Queues a run of a flow for a user; `after` delays its start (linked task steps).
+    pub(crate) fn start_run(
+        &mut self,
+        session: &Session,
+        flow_id: &str,
+        parameters: Vec<(String, String, String)>,
+        after: std::time::Duration,
+        blocked_by: Option<String>,
+    ) -> state::Job {
+        let now = self.now();
+        let job_id = state::new_id();
+        let run = state::FlowRun {
+            id: state::new_id(),
+            flow_id: flow_id.to_owned(),
+            user_id: session.user_id.clone(),
+            job_id: job_id.clone(),
+            starts_at: now + after,
+            cancelled_at: None,
+            parameters,
+            blocked_by,
+            site_id: session.site_id.clone(),
+        };
+        let job = state::Job {
+            id: job_id,
+            flow_run_id: run.id.clone(),
+            created_at: now,
+            site_id: session.site_id.clone(),
+        };
+        self.runs.push(run);
+        self.jobs.push(job.clone());
+        job
+    }
+}

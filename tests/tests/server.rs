@@ -1,0 +1,561 @@
+//! The simulator's generated server interface, checked from outside: raw requests as any client
+//! sends them (not through this project's client), and a namespace-aware XML parser (roxmltree)
+//! on every answer of every endpoint.
+
+use tableau_flows_mock::interface::{Answer, AnswerBody, Request};
+use tableau_flows_mock::{MockServer, demo};
+
+const NS: &str = "http://tableau.com/api";
+const SITE: &str = demo::SITE_ID;
+
+fn server() -> MockServer {
+    MockServer::builder()
+        .run_timing(
+            std::time::Duration::from_millis(20),
+            std::time::Duration::from_millis(50),
+        )
+        .start()
+        .unwrap()
+}
+
+struct Call<'a> {
+    method: &'a str,
+    path: String,
+    query: &'a str,
+    token: Option<&'a str>,
+    content_type: Option<&'a str>,
+    body: Vec<u8>,
+}
+
+fn call<'a>(method: &'a str, path: impl Into<String>) -> Call<'a> {
+    Call {
+        method,
+        path: path.into(),
+        query: "",
+        token: None,
+        content_type: None,
+        body: Vec::new(),
+    }
+}
+
+impl<'a> Call<'a> {
+    fn token(mut self, token: &'a str) -> Self {
+        self.token = Some(token);
+        self
+    }
+    fn query(mut self, query: &'a str) -> Self {
+        self.query = query;
+        self
+    }
+    fn xml(mut self, body: &str) -> Self {
+        self.content_type = Some("application/xml");
+        self.body = body.as_bytes().to_vec();
+        self
+    }
+    fn multipart(mut self, payload: &str, file_part: Option<(&str, &str, &[u8])>) -> Self {
+        self.content_type = Some("multipart/mixed; boundary=XyZ");
+        let mut body = format!(
+            "--XyZ\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n{payload}\r\n"
+        )
+        .into_bytes();
+        if let Some((name, filename, bytes)) = file_part {
+            body.extend_from_slice(
+                format!("--XyZ\r\nContent-Disposition: name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"--XyZ--\r\n");
+        self.body = body;
+        self
+    }
+    fn send(&self, server: &MockServer) -> Answer {
+        server.answer(&Request {
+            method: self.method,
+            path: &self.path,
+            query: self.query,
+            token: self.token,
+            content_type: self.content_type,
+            body: &self.body,
+        })
+    }
+}
+
+fn sites(rest: &str) -> String {
+    format!("/api/3.24/sites/{SITE}{rest}")
+}
+
+/// The XML of an answer, checked: parsed by a namespace-aware parser, a `<tsResponse>` in the
+/// Tableau namespace, every date in whole seconds with `Z` (deviation S18).
+fn checked_xml(answer: &Answer, what: &str) -> String {
+    let AnswerBody::Xml(xml) = &answer.body else {
+        panic!("{what}: not an XML answer: {answer:?}")
+    };
+    let doc = roxmltree::Document::parse(xml)
+        .unwrap_or_else(|e| panic!("{what}: not namespace-well-formed XML: {e}\n{xml}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "tsResponse", "{what}");
+    assert_eq!(root.tag_name().namespace(), Some(NS), "{what}");
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        for a in node.attributes() {
+            if a.name().ends_with("At") && !a.value().is_empty() {
+                let v = a.value().as_bytes();
+                let shape = v.len() == 20
+                    && v[4] == b'-'
+                    && v[10] == b'T'
+                    && v[19] == b'Z'
+                    && v.iter().filter(|c| c.is_ascii_digit()).count() == 14;
+                assert!(
+                    shape,
+                    "{what}: {}={} is not YYYY-MM-DDTHH:MM:SSZ",
+                    a.name(),
+                    a.value()
+                );
+            }
+        }
+    }
+    xml.clone()
+}
+
+/// The first `attribute` of an element named `element` in an XML answer.
+fn attr(xml: &str, element: &str, attribute: &str) -> String {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    doc.descendants()
+        .find(|n| n.tag_name().name() == element && n.has_attribute(attribute))
+        .and_then(|n| n.attribute(attribute))
+        .unwrap_or_else(|| panic!("no <{element} {attribute}> in {xml}"))
+        .to_owned()
+}
+
+fn code(answer: &Answer) -> u32 {
+    let xml = checked_xml(answer, "error answer");
+    attr(&xml, "error", "code").parse().unwrap()
+}
+
+fn sign_in(server: &MockServer) -> String {
+    let answer = call("POST", "/api/3.24/auth/signin")
+        .xml(&format!(
+            r#"<tsRequest><credentials personalAccessTokenName="{}" personalAccessTokenSecret="{}"><site contentUrl=""/></credentials></tsRequest>"#,
+            demo::PAT_NAME,
+            demo::PAT_SECRET
+        ))
+        .send(server);
+    assert_eq!(answer.status, 200);
+    attr(&checked_xml(&answer, "sign_in"), "credentials", "token")
+}
+
+#[test]
+fn every_endpoint_answers_namespace_well_formed_xml() {
+    let server = server();
+    let token = sign_in(&server);
+    let t = token.as_str();
+    let flow = demo::SALES_FLOW_ID;
+    let mut covered: Vec<&str> = vec!["sign_in"];
+    let mut check = |id: &'static str, c: Call<'_>, status: u16| -> Answer {
+        let answer = c.send(&server);
+        assert_eq!(answer.status, status, "{id}: {answer:?}");
+        if matches!(answer.body, AnswerBody::Xml(_)) {
+            checked_xml(&answer, id);
+        }
+        if !covered.contains(&id) {
+            covered.push(id);
+        }
+        answer
+    };
+    for path in [
+        "/api/3.24/serverinfo",
+        "/api/3.24/serverInfo",
+        "/api/2.4/serverInfo",
+    ] {
+        check("server_info", call("GET", path), 200);
+    }
+    check(
+        "query_flows_for_site",
+        call("GET", sites("/flows")).token(t),
+        200,
+    );
+    check(
+        "query_flows_for_user",
+        call("GET", sites(&format!("/users/{}/flows", demo::ADMIN_ID))).token(t),
+        200,
+    );
+    let got = check(
+        "query_flow",
+        call("GET", sites(&format!("/flows/{flow}"))).token(t),
+        200,
+    );
+    let AnswerBody::Xml(xml) = &got.body else {
+        unreachable!()
+    };
+    assert!(
+        xml.contains("xsi:type=\"flowParameterListDomainType\""),
+        "{xml}"
+    );
+    check(
+        "download_flow",
+        call("GET", sites(&format!("/flows/{flow}/content"))).token(t),
+        200,
+    );
+    let ran = check(
+        "run_flow_now",
+        call("POST", sites(&format!("/flows/{flow}/run")))
+            .token(t)
+            .xml(r#"<tsRequest><flowRunSpec><flowParameterSpecs><flowParameterSpec parameterId="4f22c514-5b56-4400-a48a-f69d9be217a9" overrideValue="5"/></flowParameterSpecs></flowRunSpec></tsRequest>"#),
+        200,
+    );
+    let AnswerBody::Xml(xml) = &ran.body else {
+        unreachable!()
+    };
+    let (job, run) = (
+        attr(xml, "job", "id"),
+        attr(xml, "runFlowJobType", "flowRunId"),
+    );
+    check(
+        "query_job",
+        call("GET", sites(&format!("/jobs/{job}"))).token(t),
+        200,
+    );
+    check(
+        "get_flow_run",
+        call("GET", sites(&format!("/flows/runs/{run}"))).token(t),
+        200,
+    );
+    check(
+        "get_flow_runs",
+        call("GET", sites("/flows/runs")).token(t),
+        200,
+    );
+    check(
+        "cancel_flow_run",
+        call("PUT", sites(&format!("/flows/runs/{run}"))).token(t),
+        200,
+    );
+    // A second cancel: the run is finished; 403135 with HTTP 200 (deviation S6).
+    let again = check(
+        "cancel_flow_run",
+        call("PUT", sites(&format!("/flows/runs/{run}"))).token(t),
+        200,
+    );
+    assert_eq!(code(&again), 403135);
+    let added = check(
+        "add_flow_task_to_schedule",
+        call(
+            "PUT",
+            sites(&format!("/schedules/{}/flows", demo::SCHEDULE_ID)),
+        )
+        .token(t)
+        // The official Python client's form: <runFlow> (deviation S20).
+        .xml(&format!(
+            r#"<tsRequest><task><runFlow><flow id="{}"/></runFlow></task></tsRequest>"#,
+            demo::COFFEE_FLOW_ID
+        )),
+        200,
+    );
+    let AnswerBody::Xml(xml) = &added.body else {
+        unreachable!()
+    };
+    let task = attr(xml, "flowRun", "id");
+    check(
+        "create_cloud_flow_task",
+        call("POST", sites("/tasks/flows")).token(t).xml(&format!(
+            r#"<tsRequest><task><flowRun><flow id="{}"/></flowRun></task><schedule frequency="Daily"><frequencyDetails start="08:00:00"><intervals><interval weekDay="Monday"/></intervals></frequencyDetails></schedule></tsRequest>"#,
+            demo::COFFEE_FLOW_ID
+        )),
+        200,
+    );
+    check(
+        "get_flow_run_task",
+        call("GET", sites(&format!("/tasks/runFlow/{task}"))).token(t),
+        200,
+    );
+    check(
+        "get_flow_run_tasks",
+        call("GET", sites("/tasks/runFlow")).token(t),
+        200,
+    );
+    check(
+        "run_flow_task",
+        call("POST", sites(&format!("/tasks/runFlow/{task}/runNow"))).token(t),
+        200,
+    );
+    let linked = check(
+        "get_linked_task",
+        call(
+            "GET",
+            sites(&format!("/tasks/linked/{}", demo::LINKED_TASK_ID)),
+        )
+        .token(t),
+        200,
+    );
+    // The page's form, `<linkedTasks id="..">` (deviation S19).
+    let AnswerBody::Xml(xml) = &linked.body else {
+        unreachable!()
+    };
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    let first = doc.root_element().first_element_child().unwrap();
+    assert_eq!(first.tag_name().name(), "linkedTasks");
+    assert_eq!(first.attribute("id"), Some(demo::LINKED_TASK_ID));
+    check(
+        "get_linked_tasks",
+        call("GET", sites("/tasks/linked")).token(t),
+        200,
+    );
+    check(
+        "run_linked_task_now",
+        call(
+            "POST",
+            sites(&format!("/tasks/linked/{}/runNow", demo::LINKED_TASK_ID)),
+        )
+        .token(t),
+        200,
+    );
+    let coffee = demo::COFFEE_FLOW_ID;
+    check(
+        "query_flow_connections",
+        call("GET", sites(&format!("/flows/{coffee}/connections"))).token(t),
+        200,
+    );
+    check(
+        "update_flow_connection",
+        call("PUT", sites(&format!("/flows/{coffee}/connections/{}", demo::CONNECTION_ID)))
+            .token(t)
+            .xml(r#"<tsRequest><connection serverAddress="db.example.com" serverPort="5432"/></tsRequest>"#),
+        200,
+    );
+    check(
+        "list_flow_permissions",
+        call("GET", sites(&format!("/flows/{coffee}/permissions"))).token(t),
+        200,
+    );
+    check(
+        "add_flow_permissions",
+        call("PUT", sites(&format!("/flows/{coffee}/permissions"))).token(t).xml(&format!(
+            r#"<tsRequest><permissions><granteeCapabilities><user id="{}"/><capabilities><capability name="Write" mode="Allow"/></capabilities></granteeCapabilities></permissions></tsRequest>"#,
+            demo::ANALYST_ID
+        )),
+        200,
+    );
+    check(
+        "delete_flow_permission_for_user",
+        call(
+            "DELETE",
+            sites(&format!(
+                "/flows/{coffee}/permissions/users/{}/Write/Allow",
+                demo::ANALYST_ID
+            )),
+        )
+        .token(t),
+        204,
+    );
+    check(
+        "delete_flow_permission_for_group",
+        call(
+            "DELETE",
+            sites(&format!(
+                "/flows/{coffee}/permissions/groups/{}/Read/Allow",
+                demo::ANALYSTS_GROUP_ID
+            )),
+        )
+        .token(t),
+        204,
+    );
+    let bytes = demo::flow_file_bytes();
+    let published = check(
+        "publish_flow",
+        call("POST", sites("/flows"))
+            .query("overwrite=false")
+            .token(t)
+            .multipart(
+                &format!(
+                    r#"<tsRequest><flow name="Raw Publish"><project id="{}"/></flow></tsRequest>"#,
+                    demo::PROJECT_ID
+                ),
+                Some(("tableau_flow", "raw.tflx", &bytes)),
+            ),
+        201,
+    );
+    let AnswerBody::Xml(xml) = &published.body else {
+        unreachable!()
+    };
+    let new_flow = attr(xml, "flow", "id");
+    let started = check(
+        "initiate_file_upload",
+        call("POST", sites("/fileUploads")).token(t),
+        201,
+    );
+    let AnswerBody::Xml(xml) = &started.body else {
+        unreachable!()
+    };
+    let upload = attr(xml, "fileUpload", "uploadSessionId");
+    check(
+        "append_to_file_upload",
+        call("PUT", sites(&format!("/fileUploads/{upload}")))
+            .token(t)
+            .multipart("", Some(("tableau_file", "file", &bytes))),
+        200,
+    );
+    check(
+        "update_flow",
+        call("PUT", sites(&format!("/flows/{new_flow}")))
+            .token(t)
+            .xml(&format!(
+                r#"<tsRequest><flow><project id="{}"/></flow></tsRequest>"#,
+                demo::SALES_PROJECT_ID
+            )),
+        200,
+    );
+    check(
+        "delete_flow",
+        call("DELETE", sites(&format!("/flows/{new_flow}"))).token(t),
+        204,
+    );
+    check(
+        "sign_out",
+        call("POST", "/api/3.24/auth/signout").token(t),
+        204,
+    );
+    // The session has ended: 401002 (deviation S20).
+    let after = check(
+        "sign_out",
+        call("POST", "/api/3.24/auth/signout").token(t),
+        401,
+    );
+    assert_eq!(code(&after), 401002);
+
+    let all: Vec<&str> = tableau_flows::endpoints::ALL.iter().map(|m| m.id).collect();
+    let missing: Vec<&&str> = all.iter().filter(|id| !covered.contains(id)).collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints without a case here: {missing:?}"
+    );
+}
+
+#[test]
+fn every_authenticated_endpoint_answers_401002_without_a_token() {
+    let server = server();
+    for meta in tableau_flows::endpoints::ALL.iter().filter(|m| m.auth) {
+        let path = format!("/api/3.24{}", meta.path)
+            .replace("{site_id}", SITE)
+            .replace("{capability_name}", "Read")
+            .replace("{capability_mode}", "Allow");
+        let path = path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "some-id" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        let answer = call(meta.method, path.clone()).send(&server);
+        assert_eq!(answer.status, 401, "{} {path}: {answer:?}", meta.id);
+        assert_eq!(code(&answer), 401002, "{}", meta.id);
+        // The code is one the endpoint documents.
+        assert!(meta.errors.contains(&401002), "{}", meta.id);
+    }
+}
+
+#[test]
+fn requests_that_reach_no_endpoint() {
+    let server = server();
+    let token = sign_in(&server);
+    // A method the path's endpoints do not take: 405 with Allow.
+    let answer = call("PATCH", sites(&format!("/flows/{}", demo::SALES_FLOW_ID)))
+        .token(&token)
+        .send(&server);
+    assert_eq!((answer.status, code(&answer)), (405, 405000));
+    assert_eq!(answer.header("Allow"), Some("GET, PUT, DELETE"));
+    let answer = call("TRACE", "/api/3.24/serverinfo").send(&server);
+    assert_eq!(answer.header("Allow"), Some("GET"));
+    // No endpoint at the path: 404003; an endpoint newer than the version named: 404001.
+    let answer = call("GET", "/api/3.24/nothing/here").send(&server);
+    assert_eq!((answer.status, code(&answer)), (404, 404003));
+    assert_eq!(code(&call("GET", "/elsewhere").send(&server)), 404003);
+    let answer = call("GET", "/api/3.6/sites/x/flows/runs")
+        .token(&token)
+        .send(&server);
+    assert_eq!((answer.status, code(&answer)), (404, 404001));
+    let answer = call("GET", "/api/3.30/serverinfo").send(&server);
+    assert_eq!((answer.status, code(&answer)), (404, 404001));
+    // The site in the path must be the session's: 404000 where the table lists it, else 401002.
+    let other = "/api/3.24/sites/6fd1dea0-e173-11e8-ae75-832f6a4756f0";
+    let answer = call("GET", format!("{other}/flows"))
+        .token(&token)
+        .send(&server);
+    assert_eq!(code(&answer), 404000);
+    let answer = call("GET", format!("{other}/tasks/runFlow"))
+        .token(&token)
+        .send(&server);
+    assert_eq!(code(&answer), 401002);
+}
+
+#[test]
+fn malformed_bodies_are_refused_on_every_endpoint_with_one() {
+    let server = server();
+    let token = sign_in(&server);
+    let runs = server.run_count();
+    let run = sites(&format!("/flows/{}/run", demo::SALES_FLOW_ID));
+    let bad = [
+        (
+            "a DOCTYPE",
+            r#"<!DOCTYPE tsRequest [<!ENTITY x "y">]><tsRequest/>"#,
+        ),
+        (
+            "a duplicate attribute",
+            r#"<tsRequest><flowRunSpec flowId="a" flowId="b"/></tsRequest>"#,
+        ),
+        (
+            "an undeclared prefix",
+            r#"<tsRequest><flowRunSpec x:mode="full"/></tsRequest>"#,
+        ),
+        ("unclosed elements", r#"<tsRequest><flowRunSpec>"#),
+        ("no document", ""),
+        (
+            "an empty number",
+            r#"<tsRequest><connection serverPort=""/></tsRequest>"#,
+        ),
+    ];
+    for (what, body) in bad {
+        if what == "an empty number" {
+            continue; // checked on Update Flow Connection below
+        }
+        let answer = call("POST", run.clone())
+            .token(&token)
+            .xml(body)
+            .send(&server);
+        assert_eq!(
+            (answer.status, code(&answer)),
+            (400, 400000),
+            "{what}: {answer:?}"
+        );
+    }
+    assert_eq!(server.run_count(), runs, "no run was started");
+    let conn = sites(&format!(
+        "/flows/{}/connections/{}",
+        demo::COFFEE_FLOW_ID,
+        demo::CONNECTION_ID
+    ));
+    let answer = call("PUT", conn)
+        .token(&token)
+        .xml(r#"<tsRequest><connection serverAddress="a" serverPort=""/></tsRequest>"#)
+        .send(&server);
+    assert_eq!(
+        code(&answer),
+        400000,
+        "an empty number is malformed in a request"
+    );
+    // Every endpoint with a body refuses a DOCTYPE with its table's 400000.
+    for meta in tableau_flows::endpoints::ALL {
+        let spec = tableau_flows_codegen::load(tableau_flows_tests::spec_dir()).unwrap();
+        let e = spec.endpoint(meta.id).unwrap();
+        if !matches!(e.request, tableau_flows_codegen::ir::Request::Xml { .. }) {
+            continue;
+        }
+        let path = format!("/api/3.24{}", meta.path)
+            .replace("{site_id}", SITE)
+            .replace("{flow_id}", demo::COFFEE_FLOW_ID)
+            .replace("{schedule_id}", demo::SCHEDULE_ID)
+            .replace("{connection_id}", demo::CONNECTION_ID);
+        let answer = call(meta.method, path)
+            .token(&token)
+            .xml(r#"<!DOCTYPE tsRequest><tsRequest/>"#)
+            .send(&server);
+        assert_eq!(code(&answer), 400000, "{}", meta.id);
+    }
+}
