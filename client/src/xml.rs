@@ -76,6 +76,11 @@ impl<'x> Decoder<'x> {
         }
     }
 
+    /// Whether the document is read as a server reads a request (see [`decode_request`]).
+    pub fn is_strict(&self) -> bool {
+        self.strict
+    }
+
     fn position(&self) -> u64 {
         self.reader.buffer_position()
     }

@@ -267,8 +267,21 @@ pub struct StructType {
     /// The official schema's complex types it covers.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub schema_types: Vec<String>,
+    /// Which of its fields must be present together (checked when a server reads a request).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<Constraint>,
     /// Its attributes and children, in wire order.
     pub fields: Vec<Field>,
+}
+
+/// A rule about which fields of a struct are present.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Constraint {
+    /// `true`: exactly one of the fields; `false`: at least one.
+    pub exactly_one: bool,
+    /// The fields (Rust names).
+    pub fields: Vec<String>,
 }
 
 /// How a field sits in the XML.
@@ -307,6 +320,9 @@ pub struct Field {
     pub item: Option<String>,
     /// Whether it must be present.
     pub required: bool,
+    /// Whether an empty text is refused.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub nonempty: bool,
     /// The version it appeared in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<Version>,
@@ -539,6 +555,9 @@ pub enum Request {
         /// The root type.
         #[serde(rename = "type")]
         ty: String,
+        /// Whether the body may be left out (read as the type's default).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        optional: bool,
     },
     /// `multipart/mixed`: a `request_payload` part and a file part.
     Multipart {
@@ -547,6 +566,9 @@ pub enum Request {
         ty: String,
         /// The file part's name.
         file_part: String,
+        /// Whether the file part must be there.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        file_required: bool,
     },
 }
 

@@ -253,7 +253,7 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                     FLOW,
                     CONN,
                     UpdateFlowConnectionRequest {
-                        connection: Connection {
+                        connection: ConnectionUpdate {
                             server_address: Some("db2.example.com".into()),
                             server_port: Some(1433),
                             user_name: Some("svc".into()),
@@ -270,11 +270,8 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                 .add_flow_permissions(
                     FLOW,
                     AddFlowPermissionsRequest {
-                        permissions: Permissions {
-                            flow: Some(Flow {
-                                id: FLOW.into(),
-                                ..Default::default()
-                            }),
+                        permissions: NewPermissions {
+                            flow: Some(FlowRef { id: FLOW.into() }),
                             grantees: vec![
                                 GranteeCapabilities {
                                     user: Some(UserRef {
@@ -301,7 +298,6 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                                     )],
                                 },
                             ],
-                            ..Default::default()
                         },
                     },
                 )

@@ -463,6 +463,11 @@ fn requests_that_reach_no_endpoint() {
     assert_eq!(answer.header("Allow"), Some("GET, PUT, DELETE"));
     let answer = call("TRACE", "/api/3.24/serverinfo").send(&server);
     assert_eq!(answer.header("Allow"), Some("GET"));
+    // The most specific path decides: /flows/runs is Get Flow Runs' (GET), not a flow id.
+    let answer = call("PUT", sites("/flows/runs"))
+        .token(&token)
+        .send(&server);
+    assert_eq!((answer.status, answer.header("Allow")), (405, Some("GET")));
     // No endpoint at the path: 404003; an endpoint newer than the version named: 404001.
     let answer = call("GET", "/api/3.24/nothing/here").send(&server);
     assert_eq!((answer.status, code(&answer)), (404, 404003));
@@ -505,7 +510,6 @@ fn malformed_bodies_are_refused_on_every_endpoint_with_one() {
             r#"<tsRequest><flowRunSpec x:mode="full"/></tsRequest>"#,
         ),
         ("unclosed elements", r#"<tsRequest><flowRunSpec>"#),
-        ("no document", ""),
         (
             "an empty number",
             r#"<tsRequest><connection serverPort=""/></tsRequest>"#,
@@ -526,6 +530,35 @@ fn malformed_bodies_are_refused_on_every_endpoint_with_one() {
         );
     }
     assert_eq!(server.run_count(), runs, "no run was started");
+    // Run Flow Now's body may be left out (`optional`); Update Flow's may not.
+    let answer = call("POST", run.clone()).token(&token).send(&server);
+    assert_eq!(answer.status, 200);
+    let update = sites(&format!("/flows/{}", demo::COFFEE_FLOW_ID));
+    let answer = call("PUT", update).token(&token).send(&server);
+    assert_eq!((answer.status, code(&answer)), (400, 400000));
+    // One user, group or group set per grantee (`one_of`), checked when a server reads a request.
+    let permissions = sites(&format!("/flows/{}/permissions", demo::COFFEE_FLOW_ID));
+    let both = format!(
+        r#"<tsRequest><permissions><granteeCapabilities><user id="{}"/><group id="{}"/><capabilities><capability name="Read" mode="Allow"/></capabilities></granteeCapabilities></permissions></tsRequest>"#,
+        demo::ANALYST_ID,
+        demo::ANALYSTS_GROUP_ID
+    );
+    let answer = call("PUT", permissions)
+        .token(&token)
+        .xml(&both)
+        .send(&server);
+    assert_eq!(code(&answer), 400000, "{answer:?}");
+    // At least one change (`any_of`) for Update Flow Connection.
+    let conn = sites(&format!(
+        "/flows/{}/connections/{}",
+        demo::COFFEE_FLOW_ID,
+        demo::CONNECTION_ID
+    ));
+    let answer = call("PUT", conn)
+        .token(&token)
+        .xml("<tsRequest><connection/></tsRequest>")
+        .send(&server);
+    assert_eq!(code(&answer), 400000, "{answer:?}");
     let conn = sites(&format!(
         "/flows/{}/connections/{}",
         demo::COFFEE_FLOW_ID,

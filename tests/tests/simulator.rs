@@ -567,7 +567,7 @@ fn users_without_a_capability_get_the_endpoints_403() {
                         demo::COFFEE_FLOW_ID,
                         demo::CONNECTION_ID,
                         UpdateFlowConnectionRequest {
-                            connection: Connection {
+                            connection: ConnectionUpdate {
                                 server_port: Some(1),
                                 ..Default::default()
                             },
@@ -609,7 +609,7 @@ fn users_without_a_capability_get_the_endpoints_403() {
         .add_flow_permissions(
             demo::COFFEE_FLOW_ID,
             AddFlowPermissionsRequest {
-                permissions: Permissions {
+                permissions: NewPermissions {
                     flow: None,
                     grantees: vec![GranteeCapabilities {
                         user: Some(UserRef {
@@ -623,7 +623,6 @@ fn users_without_a_capability_get_the_endpoints_403() {
                             mode: CapabilityMode::Allow,
                         }],
                     }],
-                    ..Default::default()
                 },
             },
         )

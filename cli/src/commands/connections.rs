@@ -3,7 +3,7 @@
 use crate::args::{ConnectionChanges, ConnectionsCommand};
 use crate::error::CliError;
 use crate::output::{Output, Table, text};
-use tableau_flows::{Client, Connection, Secret, UpdateFlowConnectionRequest};
+use tableau_flows::{Client, Connection, ConnectionUpdate, Secret, UpdateFlowConnectionRequest};
 
 /// Runs a `connections` command.
 pub fn run(client: &Client, command: ConnectionsCommand, out: &mut Output) -> Result<(), CliError> {
@@ -38,14 +38,14 @@ pub fn run(client: &Client, command: ConnectionsCommand, out: &mut Output) -> Re
 }
 
 /// The connection fields to send: only those given.
-fn connection(changes: ConnectionChanges) -> Connection {
-    Connection {
+fn connection(changes: ConnectionChanges) -> ConnectionUpdate {
+    ConnectionUpdate {
         server_address: changes.server_address,
         server_port: changes.port,
         user_name: changes.username,
         password: changes.password.map(Secret::new),
         embed_password: changes.embed_password,
-        ..Connection::default()
+        ..ConnectionUpdate::default()
     }
 }
 

@@ -5,8 +5,8 @@ use crate::error::CliError;
 use crate::output::{Output, Table};
 use serde_json::json;
 use tableau_flows::{
-    AddFlowPermissionsRequest, Capability, Client, Flow, GranteeCapabilities, GroupRef,
-    Permissions, UserRef,
+    AddFlowPermissionsRequest, Capability, Client, FlowRef, GranteeCapabilities, GroupRef,
+    NewPermissions, Permissions, UserRef,
 };
 
 /// Runs a `permissions` command.
@@ -26,10 +26,9 @@ pub fn run(client: &Client, command: PermissionsCommand, out: &mut Output) -> Re
         } => {
             let (user, group) = grantee_refs(&grantee);
             let body = AddFlowPermissionsRequest {
-                permissions: Permissions {
-                    flow: Some(Flow {
+                permissions: NewPermissions {
+                    flow: Some(FlowRef {
                         id: flow_id.as_str().into(),
-                        ..Flow::default()
                     }),
                     grantees: vec![GranteeCapabilities {
                         user,
@@ -40,7 +39,6 @@ pub fn run(client: &Client, command: PermissionsCommand, out: &mut Output) -> Re
                             .map(|(name, mode)| Capability { name, mode })
                             .collect(),
                     }],
-                    ..Permissions::default()
                 },
             };
             let answer = client.add_flow_permissions(flow_id.as_str(), body).send()?;

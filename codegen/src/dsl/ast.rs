@@ -46,6 +46,10 @@ pub(crate) mod kw {
     syn::custom_keyword!(schema);
     syn::custom_keyword!(left_out);
     syn::custom_keyword!(types);
+    syn::custom_keyword!(optional);
+    syn::custom_keyword!(nonempty);
+    syn::custom_keyword!(one_of);
+    syn::custom_keyword!(any_of);
 }
 
 /// A version literal such as `3.24`.
@@ -134,7 +138,17 @@ pub struct StructDecl {
     pub root: bool,
     /// `schema "flowType"` or `schema ["a", "b"]`: the official schema's types it covers.
     pub schema: Vec<LitStr>,
+    /// `one_of [a, b]` / `any_of [a, b]`: exactly one, or at least one, of these fields.
+    pub constraints: Vec<ConstraintDecl>,
     pub fields: Vec<FieldDecl>,
+}
+
+/// `one_of [a, b]` or `any_of [a, b]` after a struct's name and doc.
+pub struct ConstraintDecl {
+    /// `true` for `one_of` (exactly one), `false` for `any_of` (at least one).
+    pub exactly_one: bool,
+    pub span: Span,
+    pub fields: Vec<Ident>,
 }
 
 /// `schema { types: [...], left_out { type.member "reason", ... } }`.
@@ -198,6 +212,7 @@ pub struct Modifiers {
     pub http: Option<LitInt>,
     pub invalid: Option<LitInt>,
     pub above: Option<LitInt>,
+    pub nonempty: Option<Span>,
     pub session: Option<Span>,
     pub page_name: Option<LitStr>,
     pub was: Option<(LitStr, LitStr, Version)>,
@@ -234,8 +249,10 @@ pub enum Value {
 pub enum RequestDecl {
     None,
     Empty,
-    Xml(Ident),
-    Multipart(Ident, LitStr),
+    /// `xml TYPE [optional]`: optional when the body may be left out.
+    Xml(Ident, bool),
+    /// `multipart TYPE file "part" [required]`.
+    Multipart(Ident, LitStr, bool),
 }
 
 pub struct ResponseDecl {
@@ -355,6 +372,28 @@ impl Parse for Item {
                 false
             };
             let mut schema = Vec::new();
+            let mut constraints = Vec::new();
+            while input.peek(kw::one_of) || input.peek(kw::any_of) {
+                let span = input.span();
+                let exactly_one = input.peek(kw::one_of);
+                if exactly_one {
+                    input.parse::<kw::one_of>()?;
+                } else {
+                    input.parse::<kw::any_of>()?;
+                }
+                let list;
+                bracketed!(list in input);
+                let mut fields = Vec::new();
+                while !list.is_empty() {
+                    fields.push(list.call(syn::ext::IdentExt::parse_any)?);
+                    optional_comma(&list)?;
+                }
+                constraints.push(ConstraintDecl {
+                    exactly_one,
+                    span,
+                    fields,
+                });
+            }
             if input.peek(kw::schema) {
                 input.parse::<kw::schema>()?;
                 if input.peek(LitStr) {
@@ -377,6 +416,7 @@ impl Parse for Item {
                 doc,
                 root,
                 schema,
+                constraints,
                 fields,
             }))
         } else if la.peek(kw::schema) {

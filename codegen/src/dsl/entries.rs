@@ -76,12 +76,22 @@ pub(crate) fn parse_entries(input: ParseStream) -> syn::Result<Vec<Entry>> {
                     RequestDecl::Empty
                 } else if la.peek(kw::xml) {
                     input.parse::<kw::xml>()?;
-                    RequestDecl::Xml(input.parse()?)
+                    let ty = input.parse()?;
+                    let optional = input.peek(kw::optional);
+                    if optional {
+                        input.parse::<kw::optional>()?;
+                    }
+                    RequestDecl::Xml(ty, optional)
                 } else if la.peek(kw::multipart) {
                     input.parse::<kw::multipart>()?;
                     let ty = input.parse()?;
                     input.parse::<kw::file>()?;
-                    RequestDecl::Multipart(ty, input.parse()?)
+                    let part = input.parse()?;
+                    let required = input.peek(kw::required);
+                    if required {
+                        input.parse::<kw::required>()?;
+                    }
+                    RequestDecl::Multipart(ty, part, required)
                 } else {
                     return Err(la.error());
                 })

@@ -156,6 +156,9 @@ pub(crate) fn parse_modifiers(input: ParseStream) -> syn::Result<Modifiers> {
                 span,
                 &mut m.duplicates,
             );
+        } else if input.peek(kw::nonempty) {
+            input.parse::<kw::nonempty>()?;
+            set(&mut m.nonempty, span, "nonempty", span, &mut m.duplicates);
         } else if input.peek(kw::deviation) {
             input.parse::<kw::deviation>()?;
             let v = input.parse()?;

@@ -90,8 +90,8 @@ pub fn export_markdown(spec: &Spec) -> Vec<(String, String)> {
                 let req = match &e.request {
                     Request::None => "none".to_owned(),
                     Request::Empty => "an empty `<tsRequest/>`".to_owned(),
-                    Request::Xml { ty } => format!("`{ty}`"),
-                    Request::Multipart { ty, file_part } => format!("`multipart/mixed`: `{ty}` and a `{file_part}` file part"),
+                    Request::Xml { ty, .. } => format!("`{ty}`"),
+                    Request::Multipart { ty, file_part, .. } => format!("`multipart/mixed`: `{ty}` and a `{file_part}` file part"),
                 };
                 let resp = match &e.response.body {
                     ResponseBody::None => "no body".to_owned(),

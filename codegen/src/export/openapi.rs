@@ -21,11 +21,13 @@ fn schema_of(spec: &Spec, t: &TypeRef) -> Value {
             Prim::String | Prim::Filter | Prim::Sort => json!({"type": "string"}),
             Prim::Secret => json!({"type": "string", "format": "password"}),
             Prim::Bool => json!({"type": "boolean"}),
-            Prim::U32 => json!({"type": "integer", "format": "int32", "minimum": 0}),
-            Prim::U64 => json!({"type": "integer", "format": "int64", "minimum": 0}),
+            Prim::U32 => json!({"type": "integer", "minimum": 0, "maximum": u32::MAX}),
+            Prim::U64 => json!({"type": "integer", "minimum": 0, "maximum": u64::MAX}),
             Prim::I64 => json!({"type": "integer", "format": "int64"}),
             Prim::DateTime => json!({"type": "string", "format": "date-time"}),
-            Prim::Time => json!({"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:[0-9]{2}$"}),
+            Prim::Time => {
+                json!({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"})
+            }
         },
         TypeRef::Id(n) | TypeRef::Enum(n) | TypeRef::Struct(n) => {
             let _ = spec;
@@ -36,7 +38,7 @@ fn schema_of(spec: &Spec, t: &TypeRef) -> Value {
 
 fn type_schema(spec: &Spec, t: &TypeDef) -> Value {
     match t {
-        TypeDef::Id(id) => json!({"type": "string", "description": id.doc}),
+        TypeDef::Id(id) => json!({"type": "string", "minLength": 1, "description": id.doc}),
         TypeDef::Enum(e) => {
             let values: Vec<&str> = e.variants.iter().map(|v| v.wire.as_str()).collect();
             let since: Map<String, Value> = e
@@ -109,6 +111,12 @@ fn type_schema(spec: &Spec, t: &TypeDef) -> Value {
                 if f.required {
                     required.push(key.clone());
                 }
+                if f.nonempty {
+                    p["minLength"] = json!(1);
+                    if !f.required {
+                        // A present value must not be empty; absence is another matter.
+                    }
+                }
                 props.insert(key, p);
             }
             let mut o = json!({"type": "object", "description": s.doc, "properties": props});
@@ -118,23 +126,110 @@ fn type_schema(spec: &Spec, t: &TypeDef) -> Value {
             if let Some(t) = text {
                 o["x-tableau-text"] = json!({"name": t.name, "description": t.doc});
             }
+            let wire = |name: &String| {
+                s.fields
+                    .iter()
+                    .find(|f| &f.name == name)
+                    .map(|f| f.wire.clone())
+                    .unwrap_or_default()
+            };
+            let rules: Vec<Value> = s
+                .constraints
+                .iter()
+                .map(|c| {
+                    let each: Vec<Value> = c
+                        .fields
+                        .iter()
+                        .map(|f| json!({"required": [wire(f)]}))
+                        .collect();
+                    if c.exactly_one {
+                        json!({"oneOf": each})
+                    } else {
+                        json!({"anyOf": each})
+                    }
+                })
+                .collect();
+            match rules.len() {
+                0 => {}
+                1 => {
+                    let rule = rules.into_iter().next().expect("one");
+                    for (k, v) in rule.as_object().expect("object") {
+                        o[k] = v.clone();
+                    }
+                }
+                _ => o["allOf"] = json!(rules),
+            }
             if s.root {
-                o["xml"] = json!({"name": "tsResponse", "namespace": spec.api.namespace});
+                // A request document is a `<tsRequest>` (no namespace needed); an answer a
+                // `<tsResponse>` in the Tableau namespace.
+                let request = spec.endpoints.iter().any(|e| {
+                    matches!(&e.request, Request::Xml { ty, .. } | Request::Multipart { ty, .. } if ty == &s.name)
+                });
+                o["xml"] = if request {
+                    json!({"name": "tsRequest"})
+                } else {
+                    json!({"name": "tsResponse", "namespace": spec.api.namespace})
+                };
             }
             o
         }
     }
 }
 
-/// Adds an `xml` object to a schema; a `$ref` is wrapped in `allOf` (siblings of `$ref` are
-/// allowed in 3.1, but tools read `allOf` more reliably).
+/// Adds an `xml` object to a schema, beside a `$ref` where there is one (OpenAPI 3.1 allows
+/// siblings of `$ref`; XML body generators such as schemathesis read them, not an `allOf`).
 fn with_xml(schema: &mut Value, xml: Value) {
-    if schema.get("$ref").is_some() {
-        let r = schema.take();
-        *schema = json!({"allOf": [r], "xml": xml});
-    } else {
-        schema["xml"] = xml;
-    }
+    schema["xml"] = xml;
+}
+
+/// The regular expression of a filter or sort expression the parameter takes: its terms,
+/// comma-joined, each naming one of its fields with an operator the field takes and a value of
+/// the field's type (deviation S14).
+fn expression_pattern(spec: &Spec, p: &Param) -> String {
+    // Text: no comma or bracket (the syntax's), no space at either end (expressions are trimmed).
+    const TEXT: &str = "[^,\\[\\]\\s]([^,\\[\\]]*[^,\\[\\]\\s])?";
+    let value = |t: &TypeRef| -> String {
+        match t {
+            TypeRef::Primitive(Prim::DateTime) => "(19[7-9][0-9]|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z".to_owned(),
+            TypeRef::Primitive(Prim::U32 | Prim::U64) => "[0-9]{1,9}".to_owned(),
+            TypeRef::Primitive(Prim::I64) => "-?[0-9]{1,9}".to_owned(),
+            TypeRef::Primitive(Prim::Bool) => "(true|false)".to_owned(),
+            TypeRef::Enum(n) => match spec.ty(n) {
+                Some(TypeDef::Enum(e)) => {
+                    let v: Vec<&str> = e.variants.iter().map(|v| v.wire.as_str()).collect();
+                    format!("({})", v.join("|"))
+                }
+                _ => TEXT.to_owned(),
+            },
+            _ => TEXT.to_owned(),
+        }
+    };
+    let terms: Vec<String> = p
+        .fields
+        .iter()
+        .flat_map(|f| {
+            if f.operators.is_empty() {
+                return vec![format!("{}:(asc|desc)", f.name)];
+            }
+            let v = value(&f.ty);
+            let mut out = Vec::new();
+            let single: Vec<&str> = f
+                .operators
+                .iter()
+                .map(String::as_str)
+                .filter(|o| *o != "in")
+                .collect();
+            if !single.is_empty() {
+                out.push(format!("{}:({}):{v}", f.name, single.join("|")));
+            }
+            if f.operators.iter().any(|o| o == "in") {
+                out.push(format!("{}:in:\\[{v}(,{v})*\\]", f.name));
+            }
+            out
+        })
+        .collect();
+    let term = format!("({})", terms.join("|"));
+    format!("^{term}(,{term})*$")
 }
 
 fn param(spec: &Spec, p: &Param, location: &str) -> Value {
@@ -168,6 +263,8 @@ fn param(spec: &Spec, p: &Param, location: &str) -> Value {
     }
     if !p.fields.is_empty() {
         o["x-tableau-fields"] = json!(p.fields);
+        o["schema"]["minLength"] = json!(1);
+        o["schema"]["pattern"] = json!(expression_pattern(spec, p));
     }
     version_ext(o.as_object_mut().expect("object"), p.since);
     o
@@ -289,25 +386,35 @@ pub fn export_openapi(spec: &Spec) -> String {
         match &e.request {
             Request::None => {}
             Request::Empty => {
-                op["requestBody"] = json!({"required": true, "content": {"application/xml": {"schema": {"type": "object", "xml": {"name": "tsRequest"}}}}});
+                // An empty `<tsRequest/>` that servers do not read: it may be left out.
+                op["requestBody"] = json!({"required": false, "content": {"application/xml": {"schema": {"type": "object", "xml": {"name": "tsRequest"}}}}});
             }
-            Request::Xml { ty } => {
+            Request::Xml { ty, optional } => {
                 op["requestBody"] = json!({
-                    "required": true,
-                    "content": {"application/xml": {"schema": {"allOf": [{"$ref": format!("#/components/schemas/{ty}")}], "xml": {"name": "tsRequest"}}}},
+                    "required": !optional,
+                    "content": {"application/xml": {"schema": {"$ref": format!("#/components/schemas/{ty}"), "xml": {"name": "tsRequest"}}}},
                 });
             }
-            Request::Multipart { ty, file_part } => {
+            Request::Multipart {
+                ty,
+                file_part,
+                file_required,
+            } => {
+                let mut required = vec![json!("request_payload")];
+                if *file_required {
+                    required.push(json!(file_part));
+                }
                 op["requestBody"] = json!({
                     "required": true,
                     "content": {"multipart/mixed": {
                         "schema": {
                             "type": "object",
                             "properties": {
+                                // `allOf` here: schemathesis resolves a part's `$ref` without its sibling `xml`.
                                 "request_payload": {"allOf": [{"$ref": format!("#/components/schemas/{ty}")}], "xml": {"name": "tsRequest"}},
                                 file_part.clone(): {"type": "string", "format": "binary"},
                             },
-                            "required": ["request_payload"],
+                            "required": required,
                         },
                         "encoding": {"request_payload": {"contentType": "text/xml"}, file_part.clone(): {"contentType": "application/octet-stream"}},
                     }},

@@ -237,7 +237,9 @@ impl Gen<'_> {
             inits.push(quote! { #n: #n.into() });
         }
         let body_ty = match &e.request {
-            Request::Xml { ty } | Request::Multipart { ty, .. } => Some(format_ident!("{}", ty)),
+            Request::Xml { ty, .. } | Request::Multipart { ty, .. } => {
+                Some(format_ident!("{}", ty))
+            }
             _ => None,
         };
         if let Some(bt) = &body_ty {
@@ -398,13 +400,13 @@ impl Gen<'_> {
         match &e.request {
             Request::None => {}
             Request::Empty => steps.push(quote! { call.empty_body(); }),
-            Request::Xml { ty } => {
+            Request::Xml { ty, .. } => {
                 if self.versioned[ty] {
                     steps.push(quote! { call.gate_value(&self.body)?; });
                 }
                 steps.push(quote! { call.xml_body(&self.body); });
             }
-            Request::Multipart { ty, file_part } => {
+            Request::Multipart { ty, file_part, .. } => {
                 if self.versioned[ty] {
                     steps.push(quote! { call.gate_value(&self.body)?; });
                 }

@@ -95,7 +95,7 @@ impl Gen<'_> {
             args.push(format!("\"{}\"", example_id(&p.name)));
         }
         match &e.request {
-            Request::Xml { ty } | Request::Multipart { ty, .. } => {
+            Request::Xml { ty, .. } | Request::Multipart { ty, .. } => {
                 args.push(self.example_value(&TypeRef::Struct(ty.clone()), 0));
             }
             _ => {}

@@ -43,6 +43,9 @@ type Segment<'a> = Result<&'a str, &'a str>;
 /// A route: method, segments, endpoint.
 type Route<'a> = (&'a str, Vec<Segment<'a>>, &'a Endpoint);
 
+/// Routes sharing a path shape: the shape, and each method with its endpoint.
+type Shape<'a> = (Vec<Segment<'a>>, Vec<(&'a str, &'a Endpoint)>);
+
 /// The segments of a path template.
 fn segments(path: &str) -> Vec<Segment<'_>> {
     path.split('/')
@@ -181,23 +184,34 @@ impl Gen<'_> {
             fields.push(quote! { #d pub #n: #t });
         }
         match &e.request {
-            Request::Xml { ty } => {
+            Request::Xml { ty, .. } => {
                 let t = format_ident!("{}", ty);
                 fields.push(quote! {
                     /// The request body, decoded strictly.
                     pub body: tableau_flows::#t
                 });
             }
-            Request::Multipart { ty, file_part } => {
+            Request::Multipart {
+                ty,
+                file_part,
+                file_required,
+            } => {
                 let t = format_ident!("{}", ty);
-                let d = doc(&format!(
-                    "The `{file_part}` part of the `multipart/mixed` body, when it has one."
-                ));
                 fields.push(quote! {
                     /// The `request_payload` part of the `multipart/mixed` body, decoded strictly.
                     pub payload: tableau_flows::#t
                 });
-                fields.push(quote! { #d pub file: Option<super::UploadedFile> });
+                if *file_required {
+                    let d = doc(&format!(
+                        "The `{file_part}` part of the `multipart/mixed` body."
+                    ));
+                    fields.push(quote! { #d pub file: super::UploadedFile });
+                } else {
+                    let d = doc(&format!(
+                        "The `{file_part}` part of the `multipart/mixed` body, when it has one."
+                    ));
+                    fields.push(quote! { #d pub file: Option<super::UploadedFile> });
+                }
             }
             Request::None | Request::Empty => {}
         }
@@ -312,48 +326,58 @@ impl Gen<'_> {
     }
 
     fn server_router(&self) -> TokenStream {
-        let routes = self.routes();
-        let pattern = |segs: &[Segment<'_>]| {
+        // Routes grouped by path shape (literals and placeholders), most literal first: a path
+        // goes to its most specific shape, then the method picks the endpoint; another method
+        // answers 405 with the shape's methods in `Allow`.
+        let mut shapes: Vec<Shape<'_>> = Vec::new();
+        for (method, segs, e) in self.routes() {
+            let same = |other: &Vec<Segment<'_>>| {
+                other.len() == segs.len()
+                    && other.iter().zip(&segs).all(|(a, b)| match (a, b) {
+                        (Ok(x), Ok(y)) => x == y,
+                        (Err(_), Err(_)) => true,
+                        _ => false,
+                    })
+            };
+            match shapes.iter_mut().find(|(s, _)| same(s)) {
+                Some((_, methods)) => methods.push((method, e)),
+                None => shapes.push((segs, vec![(method, e)])),
+            }
+        }
+        let arms = shapes.iter().map(|(segs, methods)| {
+            // Placeholders are bound by position: `p0`, `p1`, ... in path order.
+            let mut i = 0usize;
             let parts = segs.iter().map(|s| match s {
                 Ok(lit) => quote! { #lit },
-                Err(name) => {
-                    let n = format_ident!("{}", name);
+                Err(_) => {
+                    let n = format_ident!("p{}", i);
+                    i += 1;
                     quote! { #n }
                 }
             });
-            quote! { [#(#parts),*] }
-        };
-        let wildcard = |segs: &[Segment<'_>]| {
-            let parts = segs.iter().map(|s| match s {
-                Ok(lit) => quote! { #lit },
-                Err(_) => quote! { _ },
-            });
-            quote! { [#(#parts),*] }
-        };
-        let arms = routes.iter().map(|(method, segs, e)| {
-            let pat = pattern(segs);
-            let f = format_ident!("endpoint_{}", e.id);
-            let meta = format_ident!("{}", e.id.to_shouty_snake_case());
-            let args = segs
-                .iter()
-                .filter_map(|s| s.err())
-                .map(|n| format_ident!("{}", n));
-            quote! {
-                (#method, #pat) => {
-                    if version < tableau_flows::endpoints::#meta.since {
+            let params: Vec<proc_macro2::Ident> = (0..segs.iter().filter(|s| s.is_err()).count())
+                .map(|i| format_ident!("p{}", i))
+                .collect();
+            let calls = methods.iter().map(|(method, e)| {
+                let f = format_ident!("endpoint_{}", e.id);
+                let meta = format_ident!("{}", e.id.to_shouty_snake_case());
+                quote! {
+                    #method if version < tableau_flows::endpoints::#meta.since => {
                         super::unavailable(&tableau_flows::endpoints::#meta, version)
-                    } else {
-                        #f(service, version, request, [#(#args),*])
                     }
+                    #method => #f(service, version, request, [#(#params),*]),
                 }
+            });
+            let allow: Vec<&str> = methods.iter().map(|(m, _)| *m).collect();
+            quote! {
+                [#(#parts),*] => match request.method {
+                    #(#calls)*
+                    other => return super::method_not_allowed(other, &[#(#allow),*]),
+                },
             }
         });
-        let allow = routes.iter().map(|(method, segs, _)| {
-            let pat = wildcard(segs);
-            quote! { if matches!(segments.as_slice(), #pat) && !allow.contains(&#method) { allow.push(#method); } }
-        });
         quote! {
-            /// Answers one request: routes it by method and path to its endpoint, checks the API
+            /// Answers one request: routes it by path and method to its endpoint, checks the API
             /// version in the path against the endpoint's and the server's, decodes and checks its
             /// inputs, calls the behaviour and encodes what it returns. Never panics on input.
             pub fn handle<S: Service>(service: &S, server_version: tableau_flows::ApiVersion, request: &super::Request<'_>) -> super::Answer {
@@ -364,17 +388,9 @@ impl Gen<'_> {
                     return super::too_new(version, server_version);
                 }
                 let segments: Vec<&str> = rest.split('/').collect();
-                let result = match (request.method, segments.as_slice()) {
+                let result = match segments.as_slice() {
                     #(#arms)*
-                    _ => {
-                        let mut allow: Vec<&'static str> = Vec::new();
-                        #(#allow)*
-                        return if allow.is_empty() {
-                            super::not_found(request.path)
-                        } else {
-                            super::method_not_allowed(request.method, &allow)
-                        };
-                    }
+                    _ => return super::not_found(request.path),
                 };
                 match result {
                     Ok(answer) | Err(answer) => answer,
@@ -438,14 +454,30 @@ impl Gen<'_> {
         }
         // Body.
         match &e.request {
-            Request::Xml { ty } => {
+            Request::Xml { ty, optional } => {
                 let t = format_ident!("{}", ty);
-                steps.push(quote! {
-                    let body = tableau_flows::#t::decode_request(request.body)
-                        .map_err(|e| super::reject(#err::BadRequest, format!("the request body: {e}")))?;
+                let decode = quote! {
+                    tableau_flows::#t::decode_request(request.body)
+                        .map_err(|e| super::reject(#err::BadRequest, format!("the request body: {e}")))?
+                };
+                steps.push(if *optional {
+                    // The body may be left out: then it is the type's default.
+                    quote! {
+                        let body = if request.body.trim_ascii().is_empty() {
+                            tableau_flows::#t::default()
+                        } else {
+                            #decode
+                        };
+                    }
+                } else {
+                    quote! { let body = #decode; }
                 });
             }
-            Request::Multipart { ty, file_part } => {
+            Request::Multipart {
+                ty,
+                file_part,
+                file_required,
+            } => {
                 let t = format_ident!("{}", ty);
                 // A payload type without required content may come as an empty part (S12).
                 let decode = if self.defaultable[ty] {
@@ -476,6 +508,12 @@ impl Gen<'_> {
                         .find(|p| p.name == #file_part)
                         .map(|p| super::UploadedFile { filename: p.filename, bytes: p.body.to_vec() });
                 });
+                if *file_required {
+                    let missing = format!("the multipart body has no {file_part} part");
+                    steps.push(quote! {
+                        let file = file.ok_or_else(|| super::reject(#err::BadRequest, #missing))?;
+                    });
+                }
             }
             Request::None | Request::Empty => {}
         }

@@ -209,15 +209,18 @@ pub(super) fn endpoint_decl(
         }) => match r {
             ast::RequestDecl::None => Some(Request::None),
             ast::RequestDecl::Empty => Some(Request::Empty),
-            ast::RequestDecl::Xml(t) => {
-                root_type(cx, names, t, "request").map(|ty| Request::Xml { ty })
-            }
-            ast::RequestDecl::Multipart(t, part) => {
-                root_type(cx, names, t, "request").map(|ty| Request::Multipart {
+            ast::RequestDecl::Xml(t, optional) => {
+                root_type(cx, names, t, "request").map(|ty| Request::Xml {
                     ty,
-                    file_part: part.value(),
+                    optional: *optional,
                 })
             }
+            ast::RequestDecl::Multipart(t, part, required) => root_type(cx, names, t, "request")
+                .map(|ty| Request::Multipart {
+                    ty,
+                    file_part: part.value(),
+                    file_required: *required,
+                }),
         },
         Some(other) => {
             cx.err(

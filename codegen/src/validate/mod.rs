@@ -84,7 +84,7 @@ fn check_mods(cx: &mut Cx, m: &Modifiers, allowed: &[&str], what: &str) {
     for (name, span) in &m.duplicates {
         cx.err(*span, format!("`{name}` given twice in {what}"));
     }
-    let present: [(&str, Option<Span>); 19] = [
+    let present: [(&str, Option<Span>); 20] = [
         ("as", m.wire.as_ref().map(|l| l.span())),
         ("required", m.required),
         ("since", m.since.as_ref().map(|v| v.span)),
@@ -100,6 +100,7 @@ fn check_mods(cx: &mut Cx, m: &Modifiers, allowed: &[&str], what: &str) {
         ("http", m.http.as_ref().map(|l| l.span())),
         ("invalid", m.invalid.as_ref().map(|l| l.span())),
         ("above", m.above.as_ref().map(|l| l.span())),
+        ("nonempty", m.nonempty),
         ("session", m.session),
         ("page_name", m.page_name.as_ref().map(|l| l.span())),
         ("was", m.was.as_ref().map(|w| w.0.span())),

@@ -93,13 +93,21 @@ pub(super) fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Op
         let allowed: &[&str] = match kind {
             FieldKind::List => &["as", "wrap", "item", "since", "alias", "note", "doc"],
             FieldKind::Text => &["since", "note", "doc"],
-            _ => &["as", "required", "since", "alias", "note", "doc"],
+            _ => &[
+                "as", "required", "since", "alias", "note", "doc", "nonempty",
+            ],
         };
         check_mods(cx, &f.mods, allowed, &what);
         let Some(ty) = resolve_type(cx, names, &f.ty) else {
             continue;
         };
         let is_struct = matches!(ty, TypeRef::Struct(_));
+        if f.mods.nonempty.is_some() && ty != TypeRef::Primitive(Prim::String) {
+            cx.err(
+                f.name.span(),
+                format!("{what}: only a String field is `nonempty`"),
+            );
+        }
         match kind {
             FieldKind::Attr | FieldKind::Text if is_struct => {
                 cx.err(
@@ -171,6 +179,7 @@ pub(super) fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Op
             item: f.mods.item.as_ref().map(LitStr::value),
             required: f.mods.required.is_some(),
             since: opt_version(cx, &f.mods.since),
+            nonempty: f.mods.nonempty.is_some(),
             aliases: f.mods.aliases.iter().map(LitStr::value).collect(),
             notes: notes(cx, names, &f.mods.notes),
             doc: f.mods.doc.as_ref().map(LitStr::value).unwrap_or_default(),
@@ -201,6 +210,28 @@ pub(super) fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Op
             format!("the root document `{}` cannot have a `text` field", d.name),
         );
     }
+    let mut constraints = Vec::new();
+    for c in &d.constraints {
+        let mut names = Vec::new();
+        for f in &c.fields {
+            let name = f.to_string();
+            match fields.iter().find(|x| x.name == name) {
+                None => cx.err(f.span(), format!("`{}` has no field `{name}`", d.name)),
+                Some(x) if x.required => cx.err(
+                    f.span(),
+                    format!("`{name}` is required, so a constraint on it says nothing"),
+                ),
+                Some(_) => names.push(name),
+            }
+        }
+        if c.fields.len() < 2 {
+            cx.err(c.span, "a `one_of` or `any_of` names two fields or more");
+        }
+        constraints.push(Constraint {
+            exactly_one: c.exactly_one,
+            fields: names,
+        });
+    }
     let mut schema_types = Vec::new();
     for t in &d.schema {
         let name = t.value();
@@ -220,6 +251,7 @@ pub(super) fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Op
         doc: d.doc.value(),
         root: d.root,
         schema_types,
+        constraints,
         fields,
     })
 }

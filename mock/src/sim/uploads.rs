@@ -39,12 +39,7 @@ impl UploadsService for Simulator {
         cx: &Context<Session>,
         input: AppendToFileUploadInput,
     ) -> Result<tf::FileUploadResponse, Reject<AppendToFileUploadError>> {
-        let file = input.file.ok_or_else(|| {
-            Reject::new(
-                AppendToFileUploadError::BadRequest,
-                "the body has no tableau_file part",
-            )
-        })?;
+        let file = input.file;
         let mut state = self.lock();
         let id = input.upload_session_id;
         let upload = state
