@@ -12,6 +12,7 @@
 pub(crate) mod client;
 pub(crate) mod docs;
 pub(crate) mod models;
+pub(crate) mod router;
 pub(crate) mod server;
 pub(crate) mod xml;
 
