@@ -2,6 +2,8 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use tableau_flows::endpoints;
+use tableau_flows::meta::EndpointMeta;
 use tableau_flows::xml::XmlValue;
 use tableau_flows::{
     ApiVersion, CapabilityMode, CapabilityName, Filter, FlowRunMode, Interval, ScheduleFrequency,
@@ -179,12 +181,13 @@ pub enum FlowsCommand {
 /// `flows list` options.
 #[derive(Debug, Args)]
 pub struct FlowsListArgs {
-    /// A filter, e.g. name:eq:Sales or createdAt:gt:2024-01-01T00:00:00Z (fields: name, tags,
-    /// createdAt)
-    #[arg(long, value_name = "EXPR", conflicts_with = "user", value_parser = filter)]
+    /// A filter, e.g. name:eq:Sales or createdAt:gt:2024-01-01T00:00:00Z
+    #[arg(long, value_name = "EXPR", conflicts_with = "user", value_parser = filter,
+        long_help = expression_help("A filter, e.g. name:eq:Sales or createdAt:gt:2024-01-01T00:00:00Z.", &endpoints::QUERY_FLOWS_FOR_SITE, "filter"))]
     pub filter: Option<Filter>,
     /// A sort, e.g. createdAt:desc,name:asc
-    #[arg(long, value_name = "EXPR", conflicts_with = "user", value_parser = sort)]
+    #[arg(long, value_name = "EXPR", conflicts_with = "user", value_parser = sort,
+        long_help = expression_help("A sort, e.g. createdAt:desc,name:asc.", &endpoints::QUERY_FLOWS_FOR_SITE, "sort"))]
     pub sort: Option<Sort>,
     /// Flows per page (1-1000; default: the server's, 100)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
@@ -258,9 +261,9 @@ impl From<RunMode> for FlowRunMode {
 pub enum RunsCommand {
     /// List the site's flow runs (every page)
     List {
-        /// A filter, e.g. flowId:eq:ID or progress:lt:100 (fields: userId, flowId, progress,
-        /// startedAt, completedAt)
-        #[arg(long, value_name = "EXPR", value_parser = filter)]
+        /// A filter, e.g. flowId:eq:ID or progress:lt:100
+        #[arg(long, value_name = "EXPR", value_parser = filter,
+            long_help = expression_help("A filter, e.g. flowId:eq:ID or progress:lt:100.", &endpoints::GET_FLOW_RUNS, "filter"))]
         filter: Option<Filter>,
     },
     /// Show a flow run
@@ -474,6 +477,32 @@ pub struct MockArgs {
     pub port: u16,
 }
 
+/// The long help of a filter or sort option: `lead`, then the fields (and operators) the
+/// endpoint's parameter offers, from the spec.
+fn expression_help(lead: &str, endpoint: &EndpointMeta, wire: &str) -> String {
+    let fields: Vec<String> = endpoint
+        .param(wire)
+        .map(|p| p.fields)
+        .unwrap_or(&[])
+        .iter()
+        .map(|f| {
+            if f.operators.is_empty() {
+                f.name.to_owned()
+            } else {
+                let ops: Vec<&str> = f.operators.iter().map(|o| o.as_str()).collect();
+                format!("{} ({})", f.name, ops.join(", "))
+            }
+        })
+        .collect();
+    let rule = if wire == "sort" {
+        "a field the endpoint does not sort on is refused before anything is sent."
+    } else {
+        "dates are YYYY-MM-DDTHH:MM:SSZ; a field, operator or value the endpoint does not take is \
+         refused before anything is sent."
+    };
+    format!("{lead} Fields: {}; {rule}", fields.join("; "))
+}
+
 /// A filter expression (`field:operator:value,...`); malformed ones are refused here, fields the
 /// endpoint does not offer by the client before sending.
 pub fn filter(text: &str) -> Result<Filter, String> {
@@ -584,6 +613,21 @@ pub fn interval(text: &str) -> Result<Interval, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn filter_help_lists_the_fields_of_the_spec() {
+        let help = expression_help("A filter.", &endpoints::QUERY_FLOWS_FOR_SITE, "filter");
+        assert!(help.contains("projectName (eq, in)"), "{help}");
+        assert!(help.contains("ownerName (eq)"), "{help}");
+        assert!(!help.contains("tags"), "{help}");
+        let help = expression_help("A sort.", &endpoints::QUERY_FLOWS_FOR_SITE, "sort");
+        assert!(
+            help.contains("Fields: name; createdAt; updatedAt;"),
+            "{help}"
+        );
+        let help = expression_help("A filter.", &endpoints::GET_FLOW_RUNS, "filter");
+        assert!(help.contains("progress (eq, gt, gte, lt, lte)"), "{help}");
+    }
 
     #[test]
     fn the_command_line_is_consistent() {

@@ -19,7 +19,7 @@ const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
-/// In a query value, `:` and `,` (legal there) also stay, so filters read `name:eq:x,tags:has:y`.
+/// In a query value, `:` and `,` (legal there) also stay, so filters read `name:eq:x,projectName:eq:y`.
 const ENCODE_QUERY: &AsciiSet = &ENCODE.remove(b':').remove(b',');
 
 /// The default connect timeout.
