@@ -14,18 +14,13 @@ impl ConnectionsService for Simulator {
     ) -> Result<tf::QueryFlowConnectionsResponse, Reject<QueryFlowConnectionsError>> {
         let state = self.lock();
         let id = input.flow_id.as_str();
-        let flow = state.site_flow(&cx.session, id).ok_or_else(|| {
-            Reject::new(
-                QueryFlowConnectionsError::FlowNotFound,
-                format!("no flow with id {id}"),
-            )
-        })?;
-        if !state.can(&cx.session.user_id, flow, &CapabilityName::Read) {
-            return Err(Reject::new(
-                QueryFlowConnectionsError::ConnectionReadForbidden,
-                format!("no Read permission on flow {id}"),
-            ));
-        }
+        let flow = state.flow_for(
+            &cx.session,
+            id,
+            &CapabilityName::Read,
+            QueryFlowConnectionsError::FlowNotFound,
+            QueryFlowConnectionsError::ConnectionReadForbidden,
+        )?;
         Ok(tf::QueryFlowConnectionsResponse {
             connections: flow.connections.iter().map(connection_model).collect(),
         })
@@ -39,15 +34,13 @@ impl ConnectionsService for Simulator {
         use UpdateFlowConnectionError as E;
         let mut state = self.lock();
         let id = input.flow_id.to_string();
-        let flow = state
-            .site_flow(&cx.session, &id)
-            .ok_or_else(|| Reject::new(E::FlowNotFound, format!("no flow with id {id}")))?;
-        if !state.can(&cx.session.user_id, flow, &CapabilityName::Write) {
-            return Err(Reject::new(
-                E::FlowUpdateForbidden,
-                format!("no Write permission on flow {id}"),
-            ));
-        }
+        state.flow_for(
+            &cx.session,
+            &id,
+            &CapabilityName::Write,
+            E::FlowNotFound,
+            E::FlowUpdateForbidden,
+        )?;
         // At least one change: the spec's `any_of`, checked when the body was decoded.
         let c = input.body.connection;
         let conn_id = input.connection_id.to_string();

@@ -159,22 +159,13 @@ impl FlowsService for Simulator {
         input: QueryFlowInput,
     ) -> Result<tf::QueryFlowResponse, Reject<QueryFlowError>> {
         let state = self.lock();
-        let id = input.flow_id.as_str();
-        let flow = state.site_flow(&cx.session, id).ok_or_else(|| {
-            Reject::new(
-                QueryFlowError::FlowNotFound,
-                format!("no flow with id {id}"),
-            )
-        })?;
-        if !state.can(&cx.session.user_id, flow, &CapabilityName::Read) {
-            return Err(Reject::new(
-                QueryFlowError::Forbidden,
-                format!(
-                    "{} may not read flow {id}",
-                    state.user_name(&cx.session.user_id)
-                ),
-            ));
-        }
+        let flow = state.flow_for(
+            &cx.session,
+            input.flow_id.as_str(),
+            &CapabilityName::Read,
+            QueryFlowError::FlowNotFound,
+            QueryFlowError::Forbidden,
+        )?;
         Ok(tf::QueryFlowResponse {
             output_steps: output_steps(flow),
             flow: state.flow_model(flow, cx.version, true),
@@ -390,21 +381,13 @@ impl FlowsService for Simulator {
     ) -> Result<(), Reject<DeleteFlowError>> {
         let mut state = self.lock();
         let id = input.flow_id.to_string();
-        let flow = state.site_flow(&cx.session, &id).ok_or_else(|| {
-            Reject::new(
-                DeleteFlowError::FlowNotFound,
-                format!("no flow with id {id}"),
-            )
-        })?;
-        if !state.can(&cx.session.user_id, flow, &CapabilityName::Delete) {
-            return Err(Reject::new(
-                DeleteFlowError::Forbidden,
-                format!(
-                    "{} may not delete flow {id}",
-                    state.user_name(&cx.session.user_id)
-                ),
-            ));
-        }
+        state.flow_for(
+            &cx.session,
+            &id,
+            &CapabilityName::Delete,
+            DeleteFlowError::FlowNotFound,
+            DeleteFlowError::Forbidden,
+        )?;
         state.flows.remove(&id);
         state.grants.retain(|g| g.flow_id != id);
         state.tasks.retain(|t| t.flow_id != id);
@@ -418,22 +401,13 @@ impl FlowsService for Simulator {
         input: DownloadFlowInput,
     ) -> Result<FileAnswer, Reject<DownloadFlowError>> {
         let state = self.lock();
-        let id = input.flow_id.as_str();
-        let flow = state.site_flow(&cx.session, id).ok_or_else(|| {
-            Reject::new(
-                DownloadFlowError::FlowNotFound,
-                format!("no flow with id {id}"),
-            )
-        })?;
-        if !state.can(&cx.session.user_id, flow, &CapabilityName::ExportXml) {
-            return Err(Reject::new(
-                DownloadFlowError::DownloadForbidden,
-                format!(
-                    "{} may not download flow {id}",
-                    state.user_name(&cx.session.user_id)
-                ),
-            ));
-        }
+        let flow = state.flow_for(
+            &cx.session,
+            input.flow_id.as_str(),
+            &CapabilityName::ExportXml,
+            DownloadFlowError::FlowNotFound,
+            DownloadFlowError::DownloadForbidden,
+        )?;
         Ok(FileAnswer {
             filename: format!("{}.{}", flow.name, flow.file_type),
             bytes: flow.bytes.clone(),

@@ -98,6 +98,32 @@ impl State {
         self.flows.get(id).filter(|f| f.site_id == session.site_id)
     }
 
+    /// A flow of the session's site on which the user holds `capability`: the endpoint's
+    /// `not_found` when there is none, `forbidden` when the user lacks the capability.
+    pub(crate) fn flow_for<E>(
+        &self,
+        session: &Session,
+        id: &str,
+        capability: &CapabilityName,
+        not_found: E,
+        forbidden: E,
+    ) -> Result<&state::Flow, crate::interface::Reject<E>> {
+        use crate::interface::Reject;
+        let flow = self
+            .site_flow(session, id)
+            .ok_or_else(|| Reject::new(not_found, format!("no flow with id {id}")))?;
+        if !self.can(&session.user_id, flow, capability) {
+            return Err(Reject::new(
+                forbidden,
+                format!(
+                    "{} may not {capability} flow {id}",
+                    self.user_name(&session.user_id)
+                ),
+            ));
+        }
+        Ok(flow)
+    }
+
     /// Whether the user holds `capability` on the flow: administrators and owners hold all;
     /// others need an Allow (for them or a group of theirs) and no Deny.
     pub(crate) fn can(

@@ -28,19 +28,14 @@ impl PermissionsService for Simulator {
         let mut state = self.lock();
         let id = input.flow_id.to_string();
         let flow = state
-            .site_flow(&cx.session, &id)
-            .cloned()
-            .ok_or_else(|| Reject::new(E::FlowNotFound, format!("no flow with id {id}")))?;
-        if !state.can(
-            &cx.session.user_id,
-            &flow,
-            &CapabilityName::ChangePermissions,
-        ) {
-            return Err(Reject::new(
+            .flow_for(
+                &cx.session,
+                &id,
+                &CapabilityName::ChangePermissions,
+                E::FlowNotFound,
                 E::Forbidden,
-                format!("no ChangePermissions on flow {id}"),
-            ));
-        }
+            )?
+            .clone();
         let mut new: Vec<Grant> = Vec::new();
         for g in &input.body.permissions.grantees {
             let (group, grantee) = match (&g.user, &g.group, &g.group_set) {
@@ -143,60 +138,24 @@ impl PermissionsService for Simulator {
         input: DeleteFlowPermissionForGroupInput,
     ) -> Result<(), Reject<DeleteFlowPermissionForGroupError>> {
         use DeleteFlowPermissionForGroupError as E;
-        let mut state = self.lock();
-        let id = input.flow_id.to_string();
-        let flow = state
-            .site_flow(&cx.session, &id)
-            .cloned()
-            .ok_or_else(|| Reject::new(E::FlowNotFound, format!("no flow with id {id}")))?;
-        if !state.can(
-            &cx.session.user_id,
-            &flow,
-            &CapabilityName::ChangePermissions,
-        ) {
-            return Err(Reject::new(
+        let revoke = Revoke {
+            flow_id: input.flow_id.as_str(),
+            group: true,
+            grantee: input.group_id.as_str(),
+            name: &input.capability_name,
+            mode: &input.capability_mode,
+        };
+        self.revoke(
+            cx,
+            revoke,
+            [
+                E::FlowNotFound,
                 E::Forbidden,
-                format!("no ChangePermissions on flow {id}"),
-            ));
-        }
-        let grantee = input.group_id.to_string();
-        if !state.groups.iter().any(|g| g.id == grantee) {
-            return Err(Reject::new(
                 E::GroupNotFound,
-                format!("no group with id {grantee}"),
-            ));
-        }
-        match known(&input.capability_name, &input.capability_mode, cx.version) {
-            Err(true) => {
-                return Err(Reject::new(
-                    E::InvalidCapability,
-                    format!("{} is not a capability of a flow", input.capability_name),
-                ));
-            }
-            Err(false) => {
-                return Err(Reject::new(
-                    E::CapabilityNotFound,
-                    format!("{} is not Allow or Deny", input.capability_mode),
-                ));
-            }
-            Ok(()) => {}
-        }
-        if !state.revoke(
-            &flow.id,
-            true,
-            &grantee,
-            &input.capability_name,
-            &input.capability_mode,
-        ) {
-            return Err(Reject::new(
+                E::InvalidCapability,
                 E::CapabilityNotFound,
-                format!(
-                    "{}:{} is not assigned",
-                    input.capability_name, input.capability_mode
-                ),
-            ));
-        }
-        Ok(())
+            ],
+        )
     }
 
     fn delete_flow_permission_for_user(
@@ -205,81 +164,98 @@ impl PermissionsService for Simulator {
         input: DeleteFlowPermissionForUserInput,
     ) -> Result<(), Reject<DeleteFlowPermissionForUserError>> {
         use DeleteFlowPermissionForUserError as E;
-        let mut state = self.lock();
-        let id = input.flow_id.to_string();
-        let flow = state
-            .site_flow(&cx.session, &id)
-            .cloned()
-            .ok_or_else(|| Reject::new(E::FlowNotFound, format!("no flow with id {id}")))?;
-        if !state.can(
-            &cx.session.user_id,
-            &flow,
-            &CapabilityName::ChangePermissions,
-        ) {
-            return Err(Reject::new(
+        let revoke = Revoke {
+            flow_id: input.flow_id.as_str(),
+            group: false,
+            grantee: input.user_id.as_str(),
+            name: &input.capability_name,
+            mode: &input.capability_mode,
+        };
+        self.revoke(
+            cx,
+            revoke,
+            [
+                E::FlowNotFound,
                 E::Forbidden,
-                format!("no ChangePermissions on flow {id}"),
-            ));
-        }
-        let grantee = input.user_id.to_string();
-        if state.user(&grantee).is_none() {
-            return Err(Reject::new(
                 E::UserNotFound,
-                format!("no user with id {grantee}"),
+                E::InvalidCapability,
+                E::CapabilityNotFound,
+            ],
+        )
+    }
+}
+
+/// A grant to remove (Delete Flow Permission, for a user or a group).
+struct Revoke<'a> {
+    flow_id: &'a str,
+    group: bool,
+    grantee: &'a str,
+    name: &'a CapabilityName,
+    mode: &'a CapabilityMode,
+}
+
+impl Simulator {
+    /// Removes a grant; `errors` are the endpoint's flow not found, forbidden, grantee not found,
+    /// invalid capability and capability not found (or not assigned).
+    fn revoke<E: Copy>(
+        &self,
+        cx: &Context<Session>,
+        r: Revoke<'_>,
+        errors: [E; 5],
+    ) -> Result<(), Reject<E>> {
+        let [no_flow, forbidden, no_grantee, invalid, not_found] = errors;
+        let mut state = self.lock();
+        let flow = state
+            .flow_for(
+                &cx.session,
+                r.flow_id,
+                &CapabilityName::ChangePermissions,
+                no_flow,
+                forbidden,
+            )?
+            .id
+            .clone();
+        let exists = if r.group {
+            state.groups.iter().any(|g| g.id == r.grantee)
+        } else {
+            state.user(r.grantee).is_some()
+        };
+        if !exists {
+            let what = if r.group { "group" } else { "user" };
+            return Err(Reject::new(
+                no_grantee,
+                format!("no {what} with id {}", r.grantee),
             ));
         }
-        match known(&input.capability_name, &input.capability_mode, cx.version) {
+        match known(r.name, r.mode, cx.version) {
             Err(true) => {
                 return Err(Reject::new(
-                    E::InvalidCapability,
-                    format!("{} is not a capability of a flow", input.capability_name),
+                    invalid,
+                    format!("{} is not a capability of a flow", r.name),
                 ));
             }
             Err(false) => {
                 return Err(Reject::new(
-                    E::CapabilityNotFound,
-                    format!("{} is not Allow or Deny", input.capability_mode),
+                    not_found,
+                    format!("{} is not Allow or Deny", r.mode),
                 ));
             }
             Ok(()) => {}
         }
-        if !state.revoke(
-            &flow.id,
-            false,
-            &grantee,
-            &input.capability_name,
-            &input.capability_mode,
-        ) {
+        let before = state.grants.len();
+        state.grants.retain(|g| {
+            !(g.flow_id == flow
+                && g.group == r.group
+                && g.grantee == r.grantee
+                && &g.capability == r.name
+                && &g.mode == r.mode)
+        });
+        if state.grants.len() == before {
             return Err(Reject::new(
-                E::CapabilityNotFound,
-                format!(
-                    "{}:{} is not assigned",
-                    input.capability_name, input.capability_mode
-                ),
+                not_found,
+                format!("{}:{} is not assigned", r.name, r.mode),
             ));
         }
         Ok(())
-    }
-}
-
-impl super::state::State {
-    /// Removes a grant; whether there was one.
-    fn revoke(
-        &mut self,
-        flow: &str,
-        group: bool,
-        grantee: &str,
-        name: &CapabilityName,
-        mode: &CapabilityMode,
-    ) -> bool {
-        let before = self.grants.len();
-        self.grants.retain(|g| {
-            !(g.flow_id == flow
-                && g.group == group
-                && g.grantee == grantee
-                && &g.capability == name
-                && &g.mode == mode)
-        });
-        self.grants.len() != before
     }
 }
