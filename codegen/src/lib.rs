@@ -16,8 +16,11 @@
 //! [`check_xsd`] with the official XML schema (`flowspec check-xsd`).
 //!
 //! ```no_run
-//! // In a build script:
-//! tableau_flows_codegen::build("../spec", std::env::var("OUT_DIR").unwrap() + "/generated.rs");
+//! // In a build script (with `tableau-flows-spec` as a build dependency):
+//! tableau_flows_codegen::build(
+//!     tableau_flows_spec::FILES,
+//!     std::env::var("OUT_DIR").unwrap() + "/generated.rs",
+//! );
 //! ```
 
 #![warn(missing_docs)]
@@ -78,6 +81,33 @@ pub fn load(dir: impl AsRef<Path>) -> Result<ir::Spec, Error> {
 /// Validates spec sources given as `(shown file name, text)` pairs; examples are read relative to
 /// `spec_dir`. Used by [`load`] and by tests that feed deliberately broken specs.
 pub fn load_sources(sources: &[(String, String)], spec_dir: &Path) -> Result<ir::Spec, Error> {
+    let read = |path: &str| std::fs::read_to_string(spec_dir.join(path)).map_err(|e| e.to_string());
+    load_with(sources, &read)
+}
+
+/// Validates a spec given as files: `(path, text)` pairs such as `tableau_flows_spec::FILES`,
+/// the `*.tfspec` sources (shown in diagnostics as `spec/<path>`) and the files they refer to
+/// (`examples/query_flow.xml`).
+pub fn load_embedded(files: &[(&str, &str)]) -> Result<ir::Spec, Error> {
+    let sources: Vec<(String, String)> = files
+        .iter()
+        .filter(|(path, _)| path.ends_with(&format!(".{SPEC_EXTENSION}")) && !path.contains('/'))
+        .map(|(path, text)| (format!("spec/{path}"), (*text).to_owned()))
+        .collect();
+    let read = |path: &str| {
+        files
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, text)| (*text).to_owned())
+            .ok_or_else(|| "not among the spec's files".to_owned())
+    };
+    load_with(&sources, &read)
+}
+
+fn load_with(
+    sources: &[(String, String)],
+    read: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<ir::Spec, Error> {
     let mut diags = Diagnostics::default();
     let mut parsed = Vec::new();
     for (name, text) in sources {
@@ -98,35 +128,24 @@ pub fn load_sources(sources: &[(String, String)], spec_dir: &Path) -> Result<ir:
         diags.sort();
         return Err(Error::Spec(diags));
     }
-    validate::validate(&parsed, spec_dir).map_err(Error::Spec)
+    validate::validate(&parsed, read).map_err(Error::Spec)
 }
 
-/// For build scripts: loads the spec in `spec_dir`, generates the server interface into
-/// `out_file`, and tells Cargo to rerun when the spec changes; exits 1 on a mistake in the spec.
-pub fn build_server(spec_dir: impl AsRef<Path>, out_file: impl AsRef<Path>) {
-    build_with(spec_dir.as_ref(), out_file.as_ref(), generate_server);
+/// For build scripts: validates the spec given as files (`tableau_flows_spec::FILES`) and
+/// generates the client into `out_file`. On a mistake it prints every diagnostic as
+/// `spec/FILE:LINE:COL: message` and exits the build script with status 1. Cargo reruns the build
+/// script when the spec crate changes.
+pub fn build(files: &[(&str, &str)], out_file: impl AsRef<Path>) {
+    build_with(files, out_file.as_ref(), generate_client);
 }
 
-/// For build scripts: loads the spec in `spec_dir`, generates the client into `out_file`, and
-/// tells Cargo to rerun only when the spec changes. On a mistake it prints every diagnostic as
-/// `spec/FILE:LINE:COL: message` and exits the build script with status 1.
-pub fn build(spec_dir: impl AsRef<Path>, out_file: impl AsRef<Path>) {
-    build_with(spec_dir.as_ref(), out_file.as_ref(), generate_client);
+/// For build scripts: as [`build`], for the server interface a simulator implements.
+pub fn build_server(files: &[(&str, &str)], out_file: impl AsRef<Path>) {
+    build_with(files, out_file.as_ref(), generate_server);
 }
 
-fn build_with(spec_dir: &Path, out_file: &Path, generate: fn(&ir::Spec) -> String) {
-    println!("cargo:rerun-if-changed={}", spec_dir.display());
-    if let Ok(entries) = std::fs::read_dir(spec_dir) {
-        for e in entries.flatten() {
-            println!("cargo:rerun-if-changed={}", e.path().display());
-        }
-    }
-    if let Ok(entries) = std::fs::read_dir(spec_dir.join("examples")) {
-        for e in entries.flatten() {
-            println!("cargo:rerun-if-changed={}", e.path().display());
-        }
-    }
-    let spec = match load(spec_dir) {
+fn build_with(files: &[(&str, &str)], out_file: &Path, generate: fn(&ir::Spec) -> String) {
+    let spec = match load_embedded(files) {
         Ok(spec) => spec,
         Err(err) => {
             eprintln!("{err}");

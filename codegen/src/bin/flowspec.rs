@@ -9,10 +9,13 @@
 //! flowspec diff FROM TO
 //! ```
 //!
-//! Every command reads the spec from `--spec DIR` (default: the workspace's `spec/`); a mistake in
-//! it is printed as `spec/FILE:LINE:COL: message` with exit status 1.
+//! Every command reads the spec built into the binary (the `tableau-flows-spec` crate it was built
+//! with), or the spec folder given as `--spec DIR`; a mistake in it is printed as
+//! `spec/FILE:LINE:COL: message` with exit status 1. Output to a closed pipe (`flowspec export json
+//! | head`) ends the command quietly.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tableau_flows_codegen::ir::{Spec, Version};
@@ -24,9 +27,10 @@ use tableau_flows_codegen::ir::{Spec, Version};
     about = "Exports, checks and compares the tableau-flows spec"
 )]
 struct Cli {
-    /// The spec folder.
-    #[arg(long, global = true, default_value_os_t = default_spec_dir())]
-    spec: PathBuf,
+    /// Read the spec from this folder (its `*.tfspec` files and `examples/`) instead of the spec
+    /// built into flowspec.
+    #[arg(long, global = true, value_name = "DIR")]
+    spec: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -86,11 +90,22 @@ fn parse_version(s: &str) -> Result<Version, String> {
     Version::parse(s).ok_or_else(|| format!("{s:?} is not a version such as 3.24"))
 }
 
-fn default_spec_dir() -> PathBuf {
-    // The workspace's spec folder, found from the codegen crate's manifest.
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("spec")
+/// Why a command failed: a message for stderr, or an error writing its output.
+enum Failure {
+    Message(String),
+    Output(std::io::Error),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Message(message)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(err: std::io::Error) -> Self {
+        Failure::Output(err)
+    }
 }
 
 fn read_page(path: &PathBuf) -> Result<tableau_flows_codegen::docpage::DocPage, String> {
@@ -98,23 +113,27 @@ fn read_page(path: &PathBuf) -> Result<tableau_flows_codegen::docpage::DocPage, 
     tableau_flows_codegen::docpage::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn run(cli: Cli, spec: Spec) -> Result<bool, String> {
+fn run(cli: Cli, spec: Spec, out: &mut dyn Write) -> Result<bool, Failure> {
     match cli.command {
         Command::Export {
             format,
             api_version,
-            out,
+            out: folder,
         } => {
             let spec = match api_version {
                 Some(v) => spec.as_of(v),
                 None => spec,
             };
             match format {
-                Format::Json => print!("{}", tableau_flows_codegen::export_json(&spec)),
-                Format::Openapi => print!("{}", tableau_flows_codegen::export_openapi(&spec)),
+                Format::Json => {
+                    out.write_all(tableau_flows_codegen::export_json(&spec).as_bytes())?
+                }
+                Format::Openapi => {
+                    out.write_all(tableau_flows_codegen::export_openapi(&spec).as_bytes())?
+                }
                 Format::Markdown => {
                     let pages = tableau_flows_codegen::export_markdown(&spec);
-                    match out {
+                    match folder {
                         Some(dir) => {
                             std::fs::create_dir_all(&dir)
                                 .map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -122,15 +141,15 @@ fn run(cli: Cli, spec: Spec) -> Result<bool, String> {
                                 let path = dir.join(format!("{group}.md"));
                                 std::fs::write(&path, text)
                                     .map_err(|e| format!("{}: {e}", path.display()))?;
-                                println!("{}", path.display());
+                                writeln!(out, "{}", path.display())?;
                             }
                         }
                         None => {
                             for (i, (_, text)) in pages.iter().enumerate() {
                                 if i > 0 {
-                                    println!();
+                                    writeln!(out)?;
                                 }
-                                print!("{text}");
+                                out.write_all(text.as_bytes())?;
                             }
                         }
                     }
@@ -139,28 +158,30 @@ fn run(cli: Cli, spec: Spec) -> Result<bool, String> {
             Ok(true)
         }
         Command::Check => {
-            println!(
+            writeln!(
+                out,
                 "spec OK: {} endpoints, {} types, {} error codes",
                 spec.endpoints.len(),
                 spec.types.len(),
                 spec.error_codes.len()
-            );
+            )?;
             Ok(true)
         }
         Command::CheckDoc { page } => {
             let parsed = read_page(&page)?;
             let diffs = tableau_flows_codegen::check_doc::check(&spec, &parsed);
             for d in &diffs {
-                println!("{d}");
+                writeln!(out, "{d}")?;
             }
             let unknown = diffs.iter().filter(|d| d.known.is_none()).count();
-            println!(
+            writeln!(
+                out,
                 "{}: API {}, {} methods; {} differences, {unknown} not recorded in the spec",
                 page.display(),
                 parsed.version,
                 parsed.methods.len(),
                 diffs.len()
-            );
+            )?;
             Ok(unknown == 0)
         }
         Command::CheckXsd { schema } => {
@@ -168,7 +189,7 @@ fn run(cli: Cli, spec: Spec) -> Result<bool, String> {
                 .map_err(|e| format!("{}: {e}", schema.display()))?;
             let report = tableau_flows_codegen::check_xsd::check_xsd(&spec, &text)
                 .map_err(|e| format!("{}: {e}", schema.display()))?;
-            println!("{report}");
+            writeln!(out, "{report}")?;
             Ok(report.is_clean())
         }
         Command::Draft { page } => {
@@ -177,18 +198,18 @@ fn run(cli: Cli, spec: Spec) -> Result<bool, String> {
             if text.is_empty() {
                 eprintln!("{}: the spec has every method of the page", page.display());
             }
-            print!("{text}");
+            out.write_all(text.as_bytes())?;
             Ok(true)
         }
         Command::Diff { from, to } => {
             if from > to {
-                return Err(format!("{from} is newer than {to}"));
+                return Err(format!("{from} is newer than {to}").into());
             }
             let gains = spec.gained(from, to);
             for g in &gains {
-                println!("{g}");
+                writeln!(out, "{g}")?;
             }
-            println!("{} additions from API {from} to {to}", gains.len());
+            writeln!(out, "{} additions from API {from} to {to}", gains.len())?;
             Ok(true)
         }
     }
@@ -196,17 +217,33 @@ fn run(cli: Cli, spec: Spec) -> Result<bool, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let spec = match tableau_flows_codegen::load(&cli.spec) {
+    let loaded = match &cli.spec {
+        Some(dir) => tableau_flows_codegen::load(dir),
+        None => tableau_flows_codegen::load_embedded(tableau_flows_spec::FILES),
+    };
+    let spec = match loaded {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
-    match run(cli, spec) {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = run(cli, spec, &mut out).and_then(|ok| {
+        out.flush()?;
+        Ok(ok)
+    });
+    match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
+        // The reader went away (`flowspec export json | head`): nothing left to say to anyone.
+        Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(e)) => {
+            eprintln!("flowspec: writing the output: {e}");
+            ExitCode::FAILURE
+        }
+        Err(Failure::Message(e)) => {
             eprintln!("flowspec: {e}");
             ExitCode::FAILURE
         }

@@ -7,7 +7,7 @@ pub(super) fn endpoint_decl(
     names: &Names,
     d: &ast::EndpointDecl,
     group: &str,
-    spec_dir: &Path,
+    read: &dyn Fn(&str) -> Result<String, String>,
 ) -> Option<Endpoint> {
     let id = d.name.to_string();
     let what = format!("endpoint `{id}`");
@@ -280,7 +280,7 @@ pub(super) fn endpoint_decl(
             note: notes(cx, names, std::slice::from_ref(n)).remove(0),
             text: t.value(),
         });
-        match std::fs::read_to_string(spec_dir.join(&p)) {
+        match read(&p) {
             Ok(text) => Some(Example {
                 path: p,
                 repaired,

@@ -7,7 +7,6 @@ use crate::ir::*;
 use heck::ToLowerCamelCase;
 use proc_macro2::Span;
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use syn::LitStr;
 
 mod endpoint;
@@ -168,8 +167,12 @@ fn resolve_type(cx: &mut Cx, names: &Names, ty: &syn::Ident) -> Option<TypeRef> 
     }
 }
 
-/// Validates all files into a spec. `spec_dir` is used to read example files.
-pub(crate) fn validate(files: &[ParsedFile], spec_dir: &Path) -> Result<Spec, Diagnostics> {
+/// Validates all files into a spec. `read` gives the text of a file the spec refers to (an
+/// example), by its path relative to the spec.
+pub(crate) fn validate(
+    files: &[ParsedFile],
+    read: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Spec, Diagnostics> {
     let mut diags = Diagnostics::default();
     let mut names = Names {
         notes: HashMap::new(),
@@ -350,7 +353,7 @@ pub(crate) fn validate(files: &[ParsedFile], spec_dir: &Path) -> Result<Spec, Di
                         continue;
                     }
                     endpoint_locs.insert(id, cx.loc(d.name.span()));
-                    if let Some(e) = endpoint_decl(&mut cx, &names, d, &group, spec_dir) {
+                    if let Some(e) = endpoint_decl(&mut cx, &names, d, &group, read) {
                         endpoints.push(e);
                     }
                 }
