@@ -21,7 +21,7 @@ use crate::body::{FilePart, Progress};
 use crate::error::Error;
 use crate::{
     AppendFileUploadRequest, AppendToFileUploadError, Client, Connection, FlowFileType,
-    InitiateFileUploadError, Project, PublishFlow, PublishFlowError, PublishFlowRequest,
+    InitiateFileUploadError, ProjectRef, PublishFlow, PublishFlowError, PublishFlowRequest,
     PublishFlowResponse,
 };
 use std::io::Read;
@@ -238,7 +238,7 @@ impl Client {
             flow: PublishFlow {
                 name,
                 description: options.description.clone(),
-                project: Project {
+                project: ProjectRef {
                     id: options.project.clone(),
                     name: None,
                 },

@@ -89,6 +89,21 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
         "sign_out" => show(client.sign_out().send()),
         "server_info" => show(client.server_info().send()),
         "query_job" => show(client.query_job(JOB).send()),
+        "query_projects" => show(
+            client
+                .query_projects()
+                .filter(Filter::new().eq("name", "Sales"))
+                .send(),
+        ),
+        "get_users_on_site" => show(
+            client
+                .get_users_on_site()
+                .filter(Filter::new().is_in("siteRole", ["Creator", "Viewer"]))
+                .field_expression("_all_")
+                .send(),
+        ),
+        "query_groups" => show(client.query_groups().sort(Sort::new().asc("name")).send()),
+        "list_server_schedules" => show(client.list_server_schedules().page_size(50).send()),
         "initiate_file_upload" => show(client.initiate_file_upload().send()),
         "append_to_file_upload" => show(
             client
@@ -119,7 +134,7 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                     flow: PublishFlow {
                         name: "Coffee Chain".into(),
                         description: Some("Cleans sales data".into()),
-                        project: Project {
+                        project: ProjectRef {
                             id: PROJECT.into(),
                             name: None,
                         },
@@ -150,7 +165,7 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                     FLOW,
                     UpdateFlowRequest {
                         flow: FlowUpdate {
-                            project: Some(Project {
+                            project: Some(ProjectRef {
                                 id: PROJECT2.into(),
                                 name: None,
                             }),

@@ -162,6 +162,13 @@ fn diagnostics() {
             ),
         ),
         (
+            "filter that names no code to refuse a bad expression",
+            broken(
+                "    response:",
+                "    query { filter: Filter fields { name: String [eq] } \"x\" },\n    response:",
+            ),
+        ),
+        (
             "sort field with operators",
             broken(
                 "    response:",

@@ -175,6 +175,32 @@ fn every_endpoint_answers_namespace_well_formed_xml() {
         200,
     );
     check(
+        "query_projects",
+        call("GET", sites("/projects"))
+            .query("filter=name:eq:Archive")
+            .token(t),
+        200,
+    );
+    check(
+        "get_users_on_site",
+        call("GET", sites("/users"))
+            .query("fields=_all_&sort=name:asc")
+            .token(t),
+        200,
+    );
+    check(
+        "query_groups",
+        call("GET", sites("/groups"))
+            .query("filter=userCount:gte:1")
+            .token(t),
+        200,
+    );
+    check(
+        "list_server_schedules",
+        call("GET", "/api/3.24/schedules").token(t),
+        200,
+    );
+    check(
         "query_flows_for_user",
         call("GET", sites(&format!("/users/{}/flows", demo::ADMIN_ID))).token(t),
         200,

@@ -417,7 +417,7 @@ fn documented_errors() {
                         demo::COFFEE_FLOW_ID,
                         UpdateFlowRequest {
                             flow: FlowUpdate {
-                                project: Some(Project {
+                                project: Some(ProjectRef {
                                     id: "no-project".into(),
                                     name: None,
                                 }),
@@ -440,7 +440,7 @@ fn documented_errors() {
                 flow: PublishFlow {
                     name: name.into(),
                     description: None,
-                    project: Project {
+                    project: ProjectRef {
                         id: project.into(),
                         name: None,
                     },
@@ -461,7 +461,7 @@ fn documented_errors() {
             flow: PublishFlow {
                 name: "N".into(),
                 description: None,
-                project: Project {
+                project: ProjectRef {
                     id: demo::PROJECT_ID.into(),
                     name: None,
                 },
@@ -1000,4 +1000,140 @@ fn format_date(t: DateTime) -> String {
         t.minute(),
         t.second()
     )
+}
+
+#[test]
+fn the_support_endpoints_list_projects_users_groups_and_schedules() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    // Projects: filters on the documented fields, sorts, pages.
+    let archives: Vec<tableau_flows::Project> = client
+        .query_projects()
+        .filter(Filter::new().eq("name", "Archive"))
+        .all()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let ids: Vec<&str> = archives.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [demo::ARCHIVE_PROJECT_ID, demo::SALES_ARCHIVE_PROJECT_ID]
+    );
+    let top: Vec<String> = client
+        .query_projects()
+        .filter(Filter::new().eq("topLevelProject", "true"))
+        .sort(Sort::new().desc("name"))
+        .all()
+        .map(|p| p.unwrap().name.unwrap())
+        .collect();
+    assert_eq!(top, ["Sales", "Default", "Archive"]);
+    let nested = client
+        .query_projects()
+        .filter(Filter::new().eq("parentProjectId", demo::SALES_PROJECT_ID))
+        .send()
+        .unwrap();
+    assert_eq!(nested.projects.len(), 1);
+    assert_eq!(
+        nested.projects[0]
+            .parent_project_id
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        demo::SALES_PROJECT_ID
+    );
+    let page = client
+        .query_projects()
+        .page_size(3)
+        .page_number(2)
+        .send()
+        .unwrap();
+    assert_eq!(page.projects.len(), 1);
+    assert_eq!(page.pagination.unwrap().total_available, Some(4));
+    assert_eq!(
+        code(client.query_projects().page_size(3).page_number(3).send()),
+        400006
+    );
+
+    // Users: the administrator sees everyone; lastLogin is set by signing in; `fields=_all_`
+    // adds the display name.
+    let users = client
+        .get_users_on_site()
+        .sort(Sort::new().asc("name"))
+        .field_expression("_all_")
+        .send()
+        .unwrap();
+    let names: Vec<(&str, &str, &str)> = users
+        .users
+        .iter()
+        .map(|u| {
+            (
+                u.name.as_deref().unwrap(),
+                u.full_name.as_deref().unwrap(),
+                u.site_role.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("admin", demo::ADMIN_FULL_NAME, "ServerAdministrator"),
+            ("analyst", demo::ANALYST_FULL_NAME, "Creator")
+        ]
+    );
+    assert!(users.users[0].last_login.is_some(), "signed in above");
+    assert!(users.users[1].last_login.is_none(), "never signed in");
+    let plain = client.get_users_on_site().send().unwrap();
+    assert!(plain.users.iter().all(|u| u.full_name.is_none()));
+    let creators = client
+        .get_users_on_site()
+        .filter(Filter::new().is_in("siteRole", ["Creator", "Explorer"]))
+        .send()
+        .unwrap();
+    assert_eq!(creators.users.len(), 1);
+    // A user who is not an administrator sees only themselves.
+    let analyst = analyst(&server);
+    let me = analyst.get_users_on_site().send().unwrap();
+    assert_eq!(me.users.len(), 1);
+    assert_eq!(me.users[0].id.as_str(), demo::ANALYST_ID);
+
+    // Groups.
+    let groups = client
+        .query_groups()
+        .filter(Filter::new().gte("userCount", "2"))
+        .send()
+        .unwrap();
+    let names: Vec<&str> = groups
+        .groups
+        .iter()
+        .filter_map(|g| g.name.as_deref())
+        .collect();
+    assert_eq!(names, ["All Users"]);
+    let analysts = client
+        .query_groups()
+        .filter(Filter::new().eq("name", "Analysts"))
+        .send()
+        .unwrap();
+    assert_eq!(analysts.groups[0].id.as_str(), demo::ANALYSTS_GROUP_ID);
+    assert_eq!(analysts.groups[0].domain.as_ref().unwrap().name, "local");
+
+    // Schedules: the server's, of every type, without the own schedules of cloud tasks.
+    let before = client.list_server_schedules().send().unwrap();
+    let listed: Vec<(&str, Option<&ScheduleType>)> = before
+        .schedules
+        .iter()
+        .map(|s| (s.name.as_deref().unwrap(), s.schedule_type.as_ref()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("Nightly", Some(&ScheduleType::Flow)),
+            ("Weekend extracts", Some(&ScheduleType::Extract))
+        ]
+    );
+    // A page past the end is empty: the endpoint's table has no code for it.
+    let past = client
+        .list_server_schedules()
+        .page_number(9)
+        .send()
+        .unwrap();
+    assert!(past.schedules.is_empty());
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tableau_flows::run::RunOptions;
 use tableau_flows::upload::PublishOptions;
 use tableau_flows::{
-    Client, Flow, FlowParameter, FlowUpdate, Pagination, Project, QueryFlowsResponse,
+    Client, Flow, FlowParameter, FlowUpdate, Pagination, ProjectRef, QueryFlowsResponse,
     RunFlowNowResponse, UpdateFlowRequest, UserRef,
 };
 
@@ -387,7 +387,7 @@ fn update(
 ) -> Result<(), CliError> {
     let body = UpdateFlowRequest {
         flow: FlowUpdate {
-            project: changes.project.map(|id| Project {
+            project: changes.project.map(|id| ProjectRef {
                 id: id.into(),
                 name: None,
             }),

@@ -107,6 +107,14 @@ pub(super) fn params(
             })
         };
         let invalid = code(cx, "invalid", &f.mods.invalid);
+        if is_expr && f.mods.invalid.is_none() {
+            // A server that ignored a bad expression would answer every item: a filter that
+            // does not hold is refused with a code of the endpoint's table.
+            cx.err(
+                f.name.span(),
+                format!("{pwhat}: a Filter or Sort parameter names the code that refuses a bad expression (`invalid CODE`)"),
+            );
+        }
         let above = code(cx, "above", &f.mods.above);
         out.push(Param {
             wire: f.mods.wire.as_ref().map(LitStr::value).unwrap_or_else(|| {

@@ -58,9 +58,13 @@ impl AuthService for Simulator {
         {
             return Err(refused());
         }
+        let now = state.now();
+        if let Some(u) = state.users.iter_mut().find(|u| u.id == user_id) {
+            u.last_login = Some(now);
+        }
         let token = uuid::Uuid::new_v4().simple().to_string();
         let lifetime = state.token_lifetime;
-        let expires_at = state.now() + lifetime;
+        let expires_at = now + lifetime;
         state.tokens.insert(
             token.clone(),
             state::Token {

@@ -122,6 +122,8 @@ impl FlowTasksService for Simulator {
         let schedule = state::Schedule {
             id: new_id(),
             name: format!("SSS_{}", new_id()),
+            schedule_type: tf::ScheduleType::Flow,
+            server: false,
             frequency: schedule.frequency.to_string(),
             created_at: now,
             frequency_details: Some(schedule.frequency_details),

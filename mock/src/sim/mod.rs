@@ -8,13 +8,17 @@ mod filter;
 mod flow_runs;
 mod flow_tasks;
 mod flows;
+mod groups;
 mod jobs;
 mod linked_tasks;
 mod models;
 mod permissions;
+mod projects;
+mod schedules;
 mod server;
 pub(crate) mod state;
 mod uploads;
+mod users;
 
 use crate::interface::{AuthFailure, Authority};
 use state::{Grant, Role, State};
@@ -157,6 +161,15 @@ impl State {
 }
 
 /// The items of the requested page; `None` when the page is past the end (400006).
+/// The `<pagination>` of a page of `total` items.
+pub(crate) fn pagination(size: u32, number: u32, total: usize) -> tableau_flows::Pagination {
+    tableau_flows::Pagination {
+        page_number: Some(number),
+        page_size: Some(size),
+        total_available: Some(total as u64),
+    }
+}
+
 pub(crate) fn page<T>(items: &[T], size: u32, number: u32) -> Option<&[T]> {
     let (size, number) = (size as usize, number as usize);
     let start = number.saturating_sub(1).saturating_mul(size);

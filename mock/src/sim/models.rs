@@ -25,7 +25,7 @@ impl State {
             file_type: Some(tf::FlowFileType::from(f.file_type.as_str())),
             created_at: Some(self.at(f.created_at)),
             updated_at: Some(self.at(f.updated_at)),
-            project: Some(tf::Project {
+            project: Some(tf::ProjectRef {
                 id: f.project_id.clone().into(),
                 name: project.map(|p| p.name.clone()),
             }),
@@ -132,7 +132,7 @@ impl State {
             priority: Some(50),
             created_at: Some(self.at(s.created_at)),
             updated_at: Some(self.at(s.created_at)),
-            schedule_type: Some(tf::ScheduleType::Flow),
+            schedule_type: Some(s.schedule_type.clone()),
             frequency: Some(tf::ScheduleFrequency::from(s.frequency.as_str())),
             next_run_at: Some(self.at(s.created_at + Duration::from_secs(86_400))),
             execution_order: Some(tf::ExecutionOrder::Parallel),

@@ -75,6 +75,8 @@ pub(crate) struct User {
     pub password: Option<String>,
     pub role: Role,
     pub site_id: String,
+    /// When the user last signed in (Get Users on Site's `lastLogin`).
+    pub last_login: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,12 +91,18 @@ pub(crate) struct Group {
     pub id: String,
     pub name: String,
     pub members: Vec<String>,
+    pub site_id: String,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Project {
     pub id: String,
     pub name: String,
+    pub description: String,
+    /// The parent project; `None` for a top-level project.
+    pub parent_id: Option<String>,
+    pub site_id: String,
+    pub created_at: Duration,
 }
 
 /// A parameter of a flow.
@@ -186,6 +194,10 @@ pub(crate) struct Grant {
 pub(crate) struct Schedule {
     pub id: String,
     pub name: String,
+    /// What it runs (a flow task needs a Flow schedule).
+    pub schedule_type: tableau_flows::ScheduleType,
+    /// A server schedule (List Server Schedules shows it), not the own schedule of a cloud task.
+    pub server: bool,
     pub frequency: String,
     pub created_at: Duration,
     pub frequency_details: Option<tableau_flows::FrequencyDetails>,
@@ -382,6 +394,15 @@ pub mod demo {
     pub const ANALYST_PAT_SECRET: &str = "demo-analyst-secret";
     /// The "Analysts" group (the analyst is a member).
     pub const ANALYSTS_GROUP_ID: &str = "9de5cc1a-5bb8-4c8e-b2cd-b54e736a7b9f";
+    /// The "All Users" group (every user of the site).
+    pub const ALL_USERS_GROUP_ID: &str = "2b5a8f3e-7c1d-4e9a-b6f0-3d8c2a1e5f47";
+    /// The top-level "Archive" project (a second project named "Archive" is inside Sales, so the
+    /// name alone is ambiguous).
+    pub const ARCHIVE_PROJECT_ID: &str = "0c7d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
+    /// The "Archive" project inside Sales.
+    pub const SALES_ARCHIVE_PROJECT_ID: &str = "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8";
+    /// An extract schedule ("Weekend extracts"): listed among the server schedules, not for flows.
+    pub const EXTRACT_SCHEDULE_ID: &str = "a3c5e7f9-1b2d-4f6a-8c0e-2d4f6a8c0e1b";
     /// The "Default" project.
     pub const PROJECT_ID: &str = "6f8a2966-e173-11e8-ae74-ffd84c19d7f3";
     /// The "Sales" project.
@@ -513,9 +534,14 @@ impl State {
             u.id = demo::ADMIN_ID.into();
         }
         self.add_pat(demo::PAT_NAME, demo::PAT_SECRET, demo::ADMIN_USER);
+        let now = self.now();
         self.projects.push(Project {
             id: demo::PROJECT_ID.into(),
             name: "Default".into(),
+            description: "The default project that was automatically created by Tableau.".into(),
+            parent_id: None,
+            site_id: demo::SITE_ID.into(),
+            created_at: now,
         });
     }
 
@@ -533,6 +559,7 @@ impl State {
             password: password.map(str::to_owned),
             role,
             site_id: site_id.into(),
+            last_login: None,
         });
     }
 
@@ -584,6 +611,7 @@ impl State {
                 password: Some(password.into()),
                 role,
                 site_id: SITE_ID.into(),
+                last_login: None,
             });
         }
         self.pats.push(Pat {
@@ -597,18 +625,52 @@ impl State {
             user_id: ANALYST_ID.into(),
         });
         self.groups.push(Group {
+            id: ALL_USERS_GROUP_ID.into(),
+            name: "All Users".into(),
+            members: vec![ADMIN_ID.into(), ANALYST_ID.into()],
+            site_id: SITE_ID.into(),
+        });
+        self.groups.push(Group {
             id: ANALYSTS_GROUP_ID.into(),
             name: "Analysts".into(),
             members: vec![ANALYST_ID.into()],
+            site_id: SITE_ID.into(),
         });
-        self.projects.push(Project {
-            id: PROJECT_ID.into(),
-            name: "Default".into(),
-        });
-        self.projects.push(Project {
-            id: SALES_PROJECT_ID.into(),
-            name: "Sales".into(),
-        });
+        for (id, name, description, parent) in [
+            (
+                PROJECT_ID,
+                "Default",
+                "The default project that was automatically created by Tableau.",
+                None,
+            ),
+            (
+                SALES_PROJECT_ID,
+                "Sales",
+                "Sales flows and their outputs.",
+                None,
+            ),
+            (
+                ARCHIVE_PROJECT_ID,
+                "Archive",
+                "Retired content of the whole site.",
+                None,
+            ),
+            (
+                SALES_ARCHIVE_PROJECT_ID,
+                "Archive",
+                "Retired sales flows.",
+                Some(SALES_PROJECT_ID),
+            ),
+        ] {
+            self.projects.push(Project {
+                id: id.into(),
+                name: name.into(),
+                description: description.into(),
+                parent_id: parent.map(str::to_owned),
+                site_id: SITE_ID.into(),
+                created_at: now,
+            });
+        }
         let flow = |id: &str, name: &str, project: &str, file_type: &str, fails: bool| Flow {
             id: id.into(),
             name: name.into(),
@@ -700,7 +762,18 @@ impl State {
         self.schedules.push(Schedule {
             id: SCHEDULE_ID.into(),
             name: "Nightly".into(),
+            schedule_type: tableau_flows::ScheduleType::Flow,
+            server: true,
             frequency: "Daily".into(),
+            created_at: now,
+            frequency_details: None,
+        });
+        self.schedules.push(Schedule {
+            id: EXTRACT_SCHEDULE_ID.into(),
+            name: "Weekend extracts".into(),
+            schedule_type: tableau_flows::ScheduleType::Extract,
+            server: true,
+            frequency: "Weekly".into(),
             created_at: now,
             frequency_details: None,
         });

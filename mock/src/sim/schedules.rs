@@ -1,0 +1,37 @@
+//! List Server Schedules (`spec/schedules.tfspec`): the server's schedules of every type, not the
+//! schedules that belong to single cloud flow tasks. The endpoint's table lists no code, so a page
+//! past the end is answered empty.
+
+use super::{Session, Simulator, page};
+use crate::interface::{
+    Context, ListServerSchedulesError, ListServerSchedulesInput, Reject, SchedulesService,
+};
+use tableau_flows as tf;
+
+impl SchedulesService for Simulator {
+    fn list_server_schedules(
+        &self,
+        _cx: &Context<Session>,
+        input: ListServerSchedulesInput,
+    ) -> Result<tf::ListServerSchedulesResponse, Reject<ListServerSchedulesError>> {
+        let state = self.lock();
+        let ids: Vec<&str> = state
+            .schedules
+            .iter()
+            .filter(|s| s.server)
+            .map(|s| s.id.as_str())
+            .collect();
+        let items = page(&ids, input.page_size, input.page_number).unwrap_or_default();
+        Ok(tf::ListServerSchedulesResponse {
+            pagination: Some(super::pagination(
+                input.page_size,
+                input.page_number,
+                ids.len(),
+            )),
+            schedules: items
+                .iter()
+                .filter_map(|id| state.schedule_model(id))
+                .collect(),
+        })
+    }
+}

@@ -1,0 +1,97 @@
+//! Get Users on Site (`spec/users.tfspec`). Administrators see every user of the site; other
+//! users see themselves only (the simulator's reading of "can only be called by administrators",
+//! since the endpoint's table has no code to refuse them with).
+
+use super::filter::{Value, order, passes};
+use super::{Session, Simulator, page, state};
+use crate::interface::{Context, GetUsersOnSiteError, GetUsersOnSiteInput, Reject, UsersService};
+use tableau_flows as tf;
+
+impl super::State {
+    fn site_role(&self, u: &state::User) -> &'static str {
+        match u.role {
+            state::Role::Admin => "ServerAdministrator",
+            state::Role::Creator => "Creator",
+        }
+    }
+
+    /// A user's value of a filter or sort field of Get Users on Site.
+    fn user_field(&self, u: &state::User, field: &str) -> Value {
+        match field {
+            "name" => Value::Text(u.name.clone()),
+            "siteRole" => Value::Text(self.site_role(u).into()),
+            "lastLogin" => u
+                .last_login
+                .map_or(Value::None, |t| Value::date(self.at(t))),
+            _ => Value::None,
+        }
+    }
+
+    /// A user as Get Users on Site answers it: the default fields, and with `fields=_all_`
+    /// also the display name, email address, sign-in setting and domain.
+    fn user_model(&self, u: &state::User, all: bool) -> tf::User {
+        let mut user = tf::User {
+            id: u.id.clone().into(),
+            name: Some(u.name.clone()),
+            site_role: Some(self.site_role(u).into()),
+            last_login: u.last_login.map(|t| self.at(t)),
+            external_auth_user_id: Some(String::new()),
+            ..tf::User::default()
+        };
+        if all {
+            user.full_name = Some(u.full_name.clone());
+            user.email = Some(format!("{}@example.com", u.name));
+            user.auth_setting = Some("ServerDefault".into());
+            user.locale = Some(String::new());
+            user.language = Some("en".into());
+            user.domain = Some(tf::Domain {
+                name: "local".into(),
+                ..tf::Domain::default()
+            });
+        }
+        user
+    }
+}
+
+impl UsersService for Simulator {
+    fn get_users_on_site(
+        &self,
+        cx: &Context<Session>,
+        input: GetUsersOnSiteInput,
+    ) -> Result<tf::GetUsersOnSiteResponse, Reject<GetUsersOnSiteError>> {
+        let state = self.lock();
+        let admin = state.is_admin(&cx.session.user_id);
+        let mut users: Vec<&state::User> = state
+            .users
+            .iter()
+            .filter(|u| u.site_id == cx.session.site_id)
+            .filter(|u| admin || u.id == cx.session.user_id)
+            .filter(|u| passes(input.filter.as_ref(), |f| state.user_field(u, f)))
+            .collect();
+        order(&mut users, input.sort.as_ref(), |u, f| {
+            state.user_field(u, f)
+        });
+        let items = page(&users, input.page_size, input.page_number).ok_or_else(|| {
+            Reject::new(
+                GetUsersOnSiteError::InvalidPageNumber,
+                format!(
+                    "page {} is past the last page of {} users",
+                    input.page_number,
+                    users.len()
+                ),
+            )
+        })?;
+        let all = input
+            .field_expression
+            .as_deref()
+            .is_some_and(|f| f.split(',').any(|f| f == "_all_"));
+        Ok(tf::GetUsersOnSiteResponse {
+            pagination: Some(super::pagination(
+                input.page_size,
+                input.page_number,
+                users.len(),
+            )),
+            users: items.iter().map(|u| state.user_model(u, all)).collect(),
+        })
+    }
+}
