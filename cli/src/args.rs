@@ -1,21 +1,83 @@
-//! The command line: global options (each also read from an environment variable) and commands.
+//! The command line: global options (most also read from an environment variable) and commands.
+//!
+//! Every argument naming a flow, project, user, group, schedule or flow parameter takes its name
+//! or its id (see [`crate::resolve`]); every enum value is accepted in any case.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use tableau_flows::endpoints;
 use tableau_flows::meta::EndpointMeta;
-use tableau_flows::xml::XmlValue;
 use tableau_flows::{
-    ApiVersion, CapabilityMode, CapabilityName, Filter, FlowRunMode, Interval, ScheduleFrequency,
-    Sort, WeekDay,
+    ApiVersion, Capability, CapabilityMode, Filter, FlowRunMode, Interval, ScheduleFrequency, Sort,
+    WeekDay,
 };
 
 const AFTER_HELP: &str = "\
+Names or ids: every argument naming a flow, project (or a path such as Sales/Archive), user,
+group, schedule or flow parameter takes its name or its id.
+
 Exit status: 0 success, 1 error (the service's code and summary are printed), 2 usage error,
-3 a flow run waited for failed, was cancelled or did not finish in time.
+3 a flow run waited for failed, was cancelled or did not finish in time, 130 interrupted (Ctrl-C).
 
 Try it without a server: `tabflow demo`, or `tabflow mock` in one terminal and the printed
 environment in another.";
+
+const FLOWS_LIST_EXAMPLES: &str = "\
+Examples:
+  tabflow flows list
+  tabflow flows list --filter projectName:eq:Finance --sort updatedAt:desc
+  tabflow flows list --all --json
+  tabflow flows list --user analyst --owned";
+
+const FLOWS_PUBLISH_EXAMPLES: &str = "\
+Examples:
+  tabflow flows publish sales.tflx --project Finance
+  tabflow flows publish sales.tflx --project Sales/Archive --name \"Sales Cleanup\" --overwrite";
+
+const FLOWS_RUN_EXAMPLES: &str = "\
+Examples:
+  tabflow flows run \"Sales Cleanup\"
+  tabflow flows run \"Sales Cleanup\" --param Region=North --wait
+  tabflow flows run d00700fe-28a0-4ece-a7af-5543ddf38a82 --mode incremental --wait --timeout 600
+
+Ctrl-C while waiting stops the wait (status 130), not the run: `tabflow runs wait RUN_ID` resumes.";
+
+const FLOWS_DOWNLOAD_EXAMPLES: &str = "\
+Examples:
+  tabflow flows download \"Sales Cleanup\"                 # into the current directory
+  tabflow flows download \"Sales Cleanup\" -o flows/        # into a directory, the server's name
+  tabflow flows download \"Sales Cleanup\" -o sales.tflx --force
+  tabflow flows download \"Sales Cleanup\" -o - > sales.tflx
+
+An existing file is never replaced without --force; the file appears only once complete.";
+
+const PERMISSIONS_ADD_EXAMPLES: &str = "\
+Examples:
+  tabflow permissions add \"Sales Cleanup\" --user analyst Read:Allow
+  tabflow permissions add \"Sales Cleanup\" --group Analysts Read:Allow Execute:Allow Write:Deny";
+
+const PERMISSIONS_DELETE_EXAMPLES: &str = "\
+Examples:
+  tabflow permissions delete \"Sales Cleanup\" --user analyst Read:Allow
+  tabflow permissions delete \"Sales Cleanup\" --group Analysts Execute:Allow Write:Deny";
+
+const RUNS_WAIT_EXAMPLES: &str = "\
+Examples:
+  tabflow runs wait 0e7d5dd7-61b7-4f6a-8d51-1c2e3f4a5b6c
+  tabflow runs wait 0e7d5dd7-61b7-4f6a-8d51-1c2e3f4a5b6c --timeout 600 --json
+
+Exit status 3 when the run failed (its reason is printed), was cancelled or had not finished.";
+
+const API_EXAMPLES: &str = "\
+Examples:
+  tabflow api --list
+  tabflow api query_flows_for_site --query pageSize=5 --query sort=name:asc
+  tabflow api query_flow --path flow_id=d00700fe-28a0-4ece-a7af-5543ddf38a82
+  tabflow api update_flow --path flow_id=ID --body change.xml
+  echo '<tsRequest>...</tsRequest>' | tabflow api update_flow --path flow_id=ID --body -
+
+The spec's checks apply before anything is sent: known path and query parameters only, their
+API versions, ranges, filter and sort fields, and an XML body only where the endpoint takes one.";
 
 /// tabflow: publish, run, schedule and manage Tableau Prep flows on Tableau Server or Cloud.
 #[derive(Debug, Parser)]
@@ -34,15 +96,15 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options for every command, each also read from an environment variable.
+/// Options for every command, most also read from an environment variable.
 ///
 /// `--username` and `--password` sign in and are given before the command, because `connections
 /// update` has options of the same names (the connection's credentials); the others may be given
 /// anywhere.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// The server's URL (plain http only to loopback).
+    /// The server's URL (plain http only to loopback, unless --allow-http).
     #[arg(
         long,
         env = "TABLEAU_SERVER",
@@ -70,10 +132,13 @@ pub struct GlobalArgs {
         value_name = "MAJOR.MINOR"
     )]
     pub api_version: Option<ApiVersion>,
-    /// The personal access token's name (preferred over user name and password)
+    /// The personal access token's name (preferred over a JWT and over user name and password;
+    /// TABLEAU_TOKEN_NAME is read too)
     #[arg(long, env = "TABLEAU_PAT_NAME", global = true, value_name = "NAME")]
     pub token_name: Option<String>,
-    /// The personal access token's secret
+    /// The personal access token's secret. Avoid giving it here, where other users of the machine
+    /// can see it in the process list: set TABLEAU_PAT_SECRET (or TABLEAU_TOKEN_SECRET), use
+    /// --token-secret-stdin, or answer the prompt
     #[arg(
         long,
         env = "TABLEAU_PAT_SECRET",
@@ -82,10 +147,24 @@ pub struct GlobalArgs {
         value_name = "SECRET"
     )]
     pub token_secret: Option<String>,
+    /// Read the personal access token's secret from the first line of standard input
+    #[arg(long, global = true, conflicts_with = "password_stdin")]
+    pub token_secret_stdin: bool,
+    /// Sign in with a connected app's JSON Web Token (better set in TABLEAU_JWT than given here)
+    #[arg(
+        long,
+        env = "TABLEAU_JWT",
+        global = true,
+        hide_env_values = true,
+        value_name = "JWT"
+    )]
+    pub jwt: Option<String>,
     /// The user name to sign in with (given before the command)
     #[arg(long, env = "TABLEAU_USERNAME", value_name = "NAME")]
     pub username: Option<String>,
-    /// The password to sign in with (given before the command)
+    /// The password to sign in with (given before the command). Avoid giving it here, where other
+    /// users of the machine can see it: set TABLEAU_PASSWORD, use --password-stdin, or answer the
+    /// prompt
     #[arg(
         long,
         env = "TABLEAU_PASSWORD",
@@ -93,6 +172,19 @@ pub struct GlobalArgs {
         value_name = "PASSWORD"
     )]
     pub password: Option<String>,
+    /// Read the password from the first line of standard input
+    #[arg(long, global = true)]
+    pub password_stdin: bool,
+    /// Allow plain http to a server that is not on loopback (the token travels unencrypted)
+    #[arg(long, global = true)]
+    pub allow_http: bool,
+    /// Trust the certificate authorities in this PEM file (a private authority) instead of the
+    /// public ones
+    #[arg(long, env = "TABLEAU_CA_CERT", global = true, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Print each request (method, path, status, time; never a secret) on stderr
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     /// Print the answer as one JSON document, with the API's attribute names
     #[arg(long, global = true)]
     pub json: bool,
@@ -119,8 +211,32 @@ pub enum Command {
     /// A flow's permissions: list, add, delete
     #[command(subcommand)]
     Permissions(PermissionsCommand),
+    /// The site's projects (names, paths and ids)
+    #[command(subcommand)]
+    Projects(ProjectsCommand),
+    /// The site's users (user names, full names and ids)
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// The site's groups (names and ids)
+    #[command(subcommand)]
+    Groups(GroupsCommand),
+    /// The server's schedules (Tableau Server)
+    #[command(subcommand)]
+    Schedules(SchedulesCommand),
+    /// Call any endpoint of the spec by its id and print the answer's XML (--list lists them)
+    #[command(after_help = API_EXAMPLES)]
+    Api(ApiArgs),
     /// Show the server's version and REST API version (no sign-in needed)
     ServerInfo,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(
+        after_help = "Example: tabflow completions bash > ~/.local/share/bash-completion/completions/tabflow"
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum, ignore_case = true)]
+        shell: clap_complete::Shell,
+    },
     /// Start the Tableau flows simulator on loopback and print its URL and demo credentials
     /// (--api-version: the version it speaks; default 3.24)
     Mock(MockArgs),
@@ -130,51 +246,37 @@ pub enum Command {
 
 /// `flows ...`
 #[derive(Debug, Subcommand)]
+#[command(arg_required_else_help = true)]
 pub enum FlowsCommand {
     /// List the site's flows (one page unless --all), or a user's with --user
+    #[command(after_help = FLOWS_LIST_EXAMPLES)]
     List(FlowsListArgs),
     /// Show a flow, its output steps and parameters
     Get {
-        /// The flow's id
-        flow_id: String,
+        /// The flow's name or id
+        flow: String,
     },
     /// Delete a flow
     Delete {
-        /// The flow's id
-        flow_id: String,
+        /// The flow's name or id
+        flow: String,
     },
     /// Download a flow's file (.tfl or .tflx)
-    Download {
-        /// The flow's id
-        flow_id: String,
-        /// A file to write, or a directory to write the server's file name into (default: the
-        /// current directory)
-        #[arg(short = 'o', long = "output", value_name = "PATH")]
-        output: Option<PathBuf>,
-    },
+    #[command(after_help = FLOWS_DOWNLOAD_EXAMPLES)]
+    Download(DownloadArgs),
     /// Publish a flow file (.tfl or .tflx; files above 64 MB are sent in chunks)
-    Publish {
-        /// The flow file
-        file: PathBuf,
-        /// The id of the project to publish into
-        #[arg(long, value_name = "PROJECT_ID")]
-        project: String,
-        /// The flow's name (default: the file name without its extension)
-        #[arg(long)]
-        name: Option<String>,
-        /// Replace a flow of the same name
-        #[arg(long)]
-        overwrite: bool,
-    },
+    #[command(after_help = FLOWS_PUBLISH_EXAMPLES)]
+    Publish(PublishArgs),
     /// Move a flow to another project, or give it another owner
     Update {
-        /// The flow's id
-        flow_id: String,
+        /// The flow's name or id
+        flow: String,
         /// What to change
         #[command(flatten)]
         changes: FlowChanges,
     },
     /// Run a flow now, optionally waiting for the run to finish
+    #[command(after_help = FLOWS_RUN_EXAMPLES)]
     Run(FlowRunArgs),
 }
 
@@ -189,46 +291,87 @@ pub struct FlowsListArgs {
     #[arg(long, value_name = "EXPR", conflicts_with = "user", value_parser = sort,
         long_help = expression_help("A sort, e.g. createdAt:desc,name:asc.", &endpoints::QUERY_FLOWS_FOR_SITE, "sort"))]
     pub sort: Option<Sort>,
-    /// Flows per page (1-1000; default: the server's, 100)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub page_size: Option<u32>,
-    /// Every page, not only the first
-    #[arg(long)]
-    pub all: bool,
-    /// The flows a user owns or may use (Query Flows for User)
-    #[arg(long, value_name = "USER_ID")]
+    /// Items per page and every page
+    #[command(flatten)]
+    pub pages: PageArgs,
+    /// The flows a user owns or may use (Query Flows for User), by user name or id
+    #[arg(long, value_name = "USER")]
     pub user: Option<String>,
     /// With --user: only the flows the user owns
     #[arg(long, requires = "user")]
     pub owned: bool,
 }
 
+/// How much of a paginated list to show.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct PageArgs {
+    /// Items per page (1-1000; default: the server's, 100)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub page_size: Option<u32>,
+    /// Every page, not only the first
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `flows download` options.
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// The flow's name or id
+    pub flow: String,
+    /// A file to write, a directory to write the server's file name into (default: the current
+    /// directory), or - for standard output
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing file
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `flows publish` options.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The flow file
+    pub file: PathBuf,
+    /// The project to publish into: its name, path (Sales/Archive) or id
+    #[arg(long, value_name = "PROJECT")]
+    pub project: String,
+    /// The flow's name (default: the file name without its extension)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The flow's description
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Replace a flow of the same name
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
 /// `flows update` changes: at least one.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = true)]
 pub struct FlowChanges {
-    /// The id of the project to move the flow to
-    #[arg(long, value_name = "PROJECT_ID")]
+    /// The project to move the flow to: its name, path (Sales/Archive) or id
+    #[arg(long, value_name = "PROJECT")]
     pub project: Option<String>,
-    /// The id of the user to make the flow's owner
-    #[arg(long, value_name = "USER_ID")]
+    /// The user to make the flow's owner: user name or id
+    #[arg(long, value_name = "USER")]
     pub owner: Option<String>,
 }
 
 /// `flows run` options.
 #[derive(Debug, Args)]
 pub struct FlowRunArgs {
-    /// The flow's id
-    pub flow_id: String,
+    /// The flow's name or id
+    pub flow: String,
     /// Run only this output step (repeatable; default: every output step)
     #[arg(long = "output-step", value_name = "ID")]
     pub output_steps: Vec<String>,
     /// A parameter value, by the parameter's name or id (repeatable); checked against the
     /// parameter's type and allowed values before running
-    #[arg(long = "param", value_name = "NAME_OR_ID=VALUE", value_parser = key_value)]
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = key_value)]
     pub params: Vec<(String, String)>,
     /// Full or incremental refresh (API 3.24)
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub mode: Option<RunMode>,
     /// Wait for the run to finish (exit status 3 if it fails, is cancelled or times out)
     #[arg(long)]
@@ -258,6 +401,7 @@ impl From<RunMode> for FlowRunMode {
 
 /// `runs ...`
 #[derive(Debug, Subcommand)]
+#[command(arg_required_else_help = true)]
 pub enum RunsCommand {
     /// List the site's flow runs (every page)
     List {
@@ -277,6 +421,7 @@ pub enum RunsCommand {
         run_id: String,
     },
     /// Wait for a flow run to finish (exit status 3 if it fails, is cancelled or times out)
+    #[command(after_help = RUNS_WAIT_EXAMPLES)]
     Wait {
         /// The flow run's id
         run_id: String,
@@ -288,6 +433,7 @@ pub enum RunsCommand {
 
 /// `tasks ...`
 #[derive(Debug, Subcommand)]
+#[command(arg_required_else_help = true)]
 pub enum TasksCommand {
     /// List the site's scheduled flow tasks
     List,
@@ -303,12 +449,13 @@ pub enum TasksCommand {
     },
     /// Add a flow task to a server schedule (Tableau Server)
     AddToSchedule {
-        /// The schedule's id (a Flow schedule)
-        schedule_id: String,
-        /// The flow's id
-        flow_id: String,
-        /// A parameter value for the task's runs, by the parameter's id (repeatable; API 3.24)
-        #[arg(long = "param", value_name = "ID=VALUE", value_parser = key_value)]
+        /// The schedule's name or id (a Flow schedule; `tabflow schedules list` shows them)
+        schedule: String,
+        /// The flow's name or id
+        flow: String,
+        /// A parameter value for the task's runs, by the parameter's name or id (repeatable;
+        /// API 3.24)
+        #[arg(long = "param", value_name = "NAME=VALUE", value_parser = key_value)]
         params: Vec<(String, String)>,
     },
     /// Create a flow task with its schedule (Tableau Cloud)
@@ -318,8 +465,8 @@ pub enum TasksCommand {
 /// `tasks create-cloud` options.
 #[derive(Debug, Args)]
 pub struct CreateCloudArgs {
-    /// The flow's id
-    pub flow_id: String,
+    /// The flow's name or id
+    pub flow: String,
     /// How often the task runs
     #[arg(long, value_enum, ignore_case = true)]
     pub frequency: Frequency,
@@ -333,6 +480,10 @@ pub struct CreateCloudArgs {
     /// monthDay=1..31|LastDay
     #[arg(long = "interval", value_name = "KEY=VALUE", value_parser = interval)]
     pub intervals: Vec<Interval>,
+    /// A parameter value for the task's runs, by the parameter's name or id (repeatable;
+    /// API 3.24)
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = key_value)]
+    pub params: Vec<(String, String)>,
 }
 
 /// A schedule frequency.
@@ -365,6 +516,7 @@ impl From<Frequency> for ScheduleFrequency {
 
 /// `linked ...`
 #[derive(Debug, Subcommand)]
+#[command(arg_required_else_help = true)]
 pub enum LinkedCommand {
     /// List the site's linked tasks (every page)
     List,
@@ -382,17 +534,18 @@ pub enum LinkedCommand {
 
 /// `connections ...`
 #[derive(Debug, Subcommand)]
+#[command(arg_required_else_help = true)]
 pub enum ConnectionsCommand {
     /// List a flow's connections
     List {
-        /// The flow's id
-        flow_id: String,
+        /// The flow's name or id
+        flow: String,
     },
     /// Change a connection's address, port or credentials
     Update {
-        /// The flow's id
-        flow_id: String,
-        /// The connection's id
+        /// The flow's name or id
+        flow: String,
+        /// The connection's id (`tabflow connections list FLOW` shows them)
         connection_id: String,
         /// What to change
         #[command(flatten)]
@@ -416,57 +569,146 @@ pub struct ConnectionChanges {
     /// The password of the connection (not the one signing in)
     #[arg(long, value_name = "PASSWORD")]
     pub password: Option<String>,
-    /// Whether the password is stored with the connection
-    #[arg(long, value_name = "true|false")]
+    /// Whether the password is stored with the connection (true or false, in any case; also
+    /// yes/no)
+    #[arg(long, value_name = "true|false", value_parser = clap::builder::BoolishValueParser::new())]
     pub embed_password: Option<bool>,
 }
 
 /// `permissions ...`
 #[derive(Debug, Subcommand)]
+#[command(arg_required_else_help = true)]
 pub enum PermissionsCommand {
     /// List a flow's permissions
     List {
-        /// The flow's id
-        flow_id: String,
+        /// The flow's name or id
+        flow: String,
     },
     /// Grant or deny capabilities to a user or group
-    Add {
-        /// The flow's id
-        flow_id: String,
-        /// Who
-        #[command(flatten)]
-        grantee: Grantee,
-        /// Capabilities and modes, e.g. Read:Allow ExportXml:Deny (capabilities: ChangeHierarchy,
-        /// ChangePermissions, Delete, Execute, ExportXml, Read, WebAuthoringForFlows, Write)
-        #[arg(value_name = "CAPABILITY:MODE", required = true, value_parser = capability_mode)]
-        capabilities: Vec<(CapabilityName, CapabilityMode)>,
-    },
-    /// Remove a capability from a user or group
-    Delete {
-        /// The flow's id
-        flow_id: String,
-        /// Who
-        #[command(flatten)]
-        grantee: Grantee,
-        /// The capability, e.g. Read
-        #[arg(value_parser = capability)]
-        capability: CapabilityName,
-        /// Allow or Deny
-        #[arg(value_parser = mode)]
-        mode: CapabilityMode,
-    },
+    #[command(after_help = PERMISSIONS_ADD_EXAMPLES)]
+    Add(PermissionArgs),
+    /// Remove capabilities (each as granted: CAPABILITY:MODE) from a user or group
+    #[command(after_help = PERMISSIONS_DELETE_EXAMPLES)]
+    Delete(PermissionArgs),
+}
+
+/// What `permissions add` and `permissions delete` take: a flow, a grantee, capabilities.
+#[derive(Debug, Args)]
+pub struct PermissionArgs {
+    /// The flow's name or id
+    pub flow: String,
+    /// Who
+    #[command(flatten)]
+    pub grantee: Grantee,
+    /// Capabilities and modes, e.g. Read:Allow ExportXml:Deny, in any case (capabilities:
+    /// ChangeHierarchy, ChangePermissions, Delete, Execute, ExportXml, Read,
+    /// WebAuthoringForFlows, Write; modes: Allow, Deny)
+    #[arg(value_name = "CAPABILITY:MODE", required = true, value_parser = capability_mode)]
+    pub capabilities: Vec<(Capability, CapabilityMode)>,
 }
 
 /// A user or a group, exactly one.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
 pub struct Grantee {
-    /// The user's id
-    #[arg(long, value_name = "USER_ID")]
+    /// The user: user name or id
+    #[arg(long, value_name = "USER")]
     pub user: Option<String>,
-    /// The group's id
-    #[arg(long, value_name = "GROUP_ID")]
+    /// The group: name or id
+    #[arg(long, value_name = "GROUP")]
     pub group: Option<String>,
+}
+
+/// `projects ...`
+#[derive(Debug, Subcommand)]
+#[command(arg_required_else_help = true)]
+pub enum ProjectsCommand {
+    /// List the site's projects with their paths (one page unless --all)
+    List {
+        /// A filter, e.g. name:eq:Finance or parentProjectId:eq:ID
+        #[arg(long, value_name = "EXPR", value_parser = filter,
+            long_help = expression_help("A filter, e.g. name:eq:Finance.", &endpoints::QUERY_PROJECTS, "filter"))]
+        filter: Option<Filter>,
+        /// A sort, e.g. name:asc
+        #[arg(long, value_name = "EXPR", value_parser = sort,
+            long_help = expression_help("A sort, e.g. name:asc.", &endpoints::QUERY_PROJECTS, "sort"))]
+        sort: Option<Sort>,
+        /// Items per page and every page
+        #[command(flatten)]
+        pages: PageArgs,
+    },
+}
+
+/// `users ...`
+#[derive(Debug, Subcommand)]
+#[command(arg_required_else_help = true)]
+pub enum UsersCommand {
+    /// List the site's users with their full names (one page unless --all)
+    List {
+        /// A filter, e.g. name:eq:analyst or siteRole:eq:Creator
+        #[arg(long, value_name = "EXPR", value_parser = filter,
+            long_help = expression_help("A filter, e.g. name:eq:analyst.", &endpoints::GET_USERS_ON_SITE, "filter"))]
+        filter: Option<Filter>,
+        /// A sort, e.g. name:asc
+        #[arg(long, value_name = "EXPR", value_parser = sort,
+            long_help = expression_help("A sort, e.g. name:asc.", &endpoints::GET_USERS_ON_SITE, "sort"))]
+        sort: Option<Sort>,
+        /// Items per page and every page
+        #[command(flatten)]
+        pages: PageArgs,
+    },
+}
+
+/// `groups ...`
+#[derive(Debug, Subcommand)]
+#[command(arg_required_else_help = true)]
+pub enum GroupsCommand {
+    /// List the site's groups (one page unless --all)
+    List {
+        /// A filter, e.g. name:eq:Analysts
+        #[arg(long, value_name = "EXPR", value_parser = filter,
+            long_help = expression_help("A filter, e.g. name:eq:Analysts.", &endpoints::QUERY_GROUPS, "filter"))]
+        filter: Option<Filter>,
+        /// A sort, e.g. name:asc
+        #[arg(long, value_name = "EXPR", value_parser = sort,
+            long_help = expression_help("A sort, e.g. name:asc.", &endpoints::QUERY_GROUPS, "sort"))]
+        sort: Option<Sort>,
+        /// Items per page and every page
+        #[command(flatten)]
+        pages: PageArgs,
+    },
+}
+
+/// `schedules ...`
+#[derive(Debug, Subcommand)]
+#[command(arg_required_else_help = true)]
+pub enum SchedulesCommand {
+    /// List the server's schedules, flow and extract ones (one page unless --all; Tableau Server)
+    List {
+        /// Items per page and every page
+        #[command(flatten)]
+        pages: PageArgs,
+    },
+}
+
+/// `api` options.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The endpoint's id, e.g. query_flow (without it, or with --list, the endpoints are listed)
+    #[arg(value_name = "ENDPOINT_ID")]
+    pub endpoint: Option<String>,
+    /// List the endpoints: id, method, path and title
+    #[arg(long, conflicts_with_all = ["endpoint", "path", "query", "body"])]
+    pub list: bool,
+    /// A path parameter, by its name in the endpoint's path, e.g. flow_id=ID (repeatable)
+    #[arg(long = "path", value_name = "NAME=VALUE", value_parser = key_value, requires = "endpoint")]
+    pub path: Vec<(String, String)>,
+    /// A query parameter, by its name on the wire, e.g. pageSize=10 (repeatable)
+    #[arg(long = "query", value_name = "NAME=VALUE", value_parser = key_value, requires = "endpoint")]
+    pub query: Vec<(String, String)>,
+    /// The XML request body: a file, or - for standard input
+    #[arg(long, value_name = "FILE", requires = "endpoint")]
+    pub body: Option<PathBuf>,
 }
 
 /// `mock` options.
@@ -523,12 +765,27 @@ pub fn key_value(text: &str) -> Result<(String, String), String> {
     }
 }
 
-/// A time of day `HH:MM:SS`.
+/// A time of day `HH:MM:SS` (or `HH:MM`).
 pub fn time_of_day(text: &str) -> Result<tableau_flows::Time, String> {
-    tableau_flows::Time::parse_xml(text.trim())
-        .map_err(|_| format!("{text:?} is not a time of day HH:MM:SS (e.g. 08:30:00)"))
+    let bad = || format!("{text:?} is not a time of day HH:MM:SS (e.g. 08:30:00)");
+    let parts: Vec<&str> = text.trim().split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(bad());
+    }
+    let number = |i: usize| parts.get(i).map_or(Ok(0), |p| p.parse::<u8>());
+    let (h, m, s) = (
+        number(0).map_err(|_| bad())?,
+        number(1).map_err(|_| bad())?,
+        number(2).map_err(|_| bad())?,
+    );
+    tableau_flows::Time::from_hms(h, m, s).map_err(|_| bad())
 }
 
+/// A value of `values` named `text` in any case; the error lists the values.
 fn known<T: Clone>(
     kind: &str,
     text: &str,
@@ -550,8 +807,8 @@ fn known<T: Clone>(
 }
 
 /// A capability the API knows (any case), e.g. `Read`.
-pub fn capability(text: &str) -> Result<CapabilityName, String> {
-    known("capability", text, CapabilityName::KNOWN, |c| c.as_str())
+pub fn capability(text: &str) -> Result<Capability, String> {
+    known("capability", text, Capability::KNOWN, |c| c.as_str())
 }
 
 /// `Allow` or `Deny` (any case).
@@ -561,15 +818,21 @@ pub fn mode(text: &str) -> Result<CapabilityMode, String> {
     })
 }
 
-/// `CAPABILITY:MODE`, e.g. `Read:Allow`.
-pub fn capability_mode(text: &str) -> Result<(CapabilityName, CapabilityMode), String> {
+/// `CAPABILITY:MODE`, e.g. `Read:Allow` (any case).
+pub fn capability_mode(text: &str) -> Result<(Capability, CapabilityMode), String> {
     let (c, m) = text
         .split_once(':')
         .ok_or_else(|| format!("{text:?} is not CAPABILITY:MODE (e.g. Read:Allow)"))?;
     Ok((capability(c)?, mode(m)?))
 }
 
-/// One interval of a schedule: `hours=N`, `minutes=N`, `weekDay=DAY` or `monthDay=N|LastDay`.
+/// A day of the week (any case), e.g. `Monday`.
+pub fn week_day(text: &str) -> Result<WeekDay, String> {
+    known("weekDay", text, WeekDay::KNOWN, |d| d.as_str())
+}
+
+/// One interval of a schedule: `hours=N`, `minutes=N`, `weekDay=DAY` or `monthDay=N|LastDay`
+/// (keys and days in any case).
 pub fn interval(text: &str) -> Result<Interval, String> {
     let (key, value) = key_value(text)?;
     let value = value.trim();
@@ -587,22 +850,20 @@ pub fn interval(text: &str) -> Result<Interval, String> {
             })
     };
     let mut interval = Interval::default();
-    match key.as_str() {
+    match key.to_ascii_lowercase().as_str() {
         "hours" => interval.hours = Some(number("hours", 1..=24)?),
         "minutes" => interval.minutes = Some(number("minutes", 1..=60)?),
-        "weekDay" => {
-            interval.week_day = Some(known("weekDay", value, WeekDay::KNOWN, |d| d.as_str())?)
-        }
-        "monthDay" => {
+        "weekday" => interval.week_day = Some(week_day(value)?),
+        "monthday" => {
             if value.eq_ignore_ascii_case("LastDay") {
                 interval.month_day = Some("LastDay".to_owned());
             } else {
                 interval.month_day = Some(number("monthDay", 1..=31)?.to_string());
             }
         }
-        other => {
+        _ => {
             return Err(format!(
-                "unknown interval {other:?}: expected hours, minutes, weekDay or monthDay"
+                "unknown interval {key:?}: expected hours, minutes, weekDay or monthDay"
             ));
         }
     }
@@ -627,6 +888,8 @@ mod tests {
         );
         let help = expression_help("A filter.", &endpoints::GET_FLOW_RUNS, "filter");
         assert!(help.contains("progress (eq, gt, gte, lt, lte)"), "{help}");
+        let help = expression_help("A filter.", &endpoints::QUERY_PROJECTS, "filter");
+        assert!(help.contains("name (eq"), "{help}");
     }
 
     #[test]
@@ -642,19 +905,20 @@ mod tests {
         );
         assert_eq!(key_value("a=b=c").unwrap(), ("a".into(), "b=c".into()));
         assert_eq!(key_value("a=").unwrap(), ("a".into(), String::new()));
+        assert_eq!(key_value("Top N=5").unwrap(), ("Top N".into(), "5".into()));
         assert!(key_value("=x").is_err());
         assert!(key_value("Region").is_err());
     }
 
     #[test]
-    fn capabilities_and_modes() {
+    fn capabilities_and_modes_in_any_case() {
         assert_eq!(
             capability_mode("read:allow").unwrap(),
-            (CapabilityName::Read, CapabilityMode::Allow)
+            (Capability::Read, CapabilityMode::Allow)
         );
         assert_eq!(
-            capability_mode("ExportXml:Deny").unwrap(),
-            (CapabilityName::ExportXml, CapabilityMode::Deny)
+            capability_mode("EXPORTXML:DENY").unwrap(),
+            (Capability::ExportXml, CapabilityMode::Deny)
         );
         let err = capability_mode("Fly:Allow").unwrap_err();
         assert!(
@@ -672,6 +936,10 @@ mod tests {
         assert_eq!(
             interval("weekDay=monday").unwrap().week_day,
             Some(WeekDay::Monday)
+        );
+        assert_eq!(
+            interval("weekday=FRIDAY").unwrap().week_day,
+            Some(WeekDay::Friday)
         );
         assert_eq!(
             interval("monthDay=lastday").unwrap().month_day.as_deref(),
@@ -695,9 +963,57 @@ mod tests {
 
     #[test]
     fn times_of_day() {
-        assert_eq!(time_of_day("08:30:00").unwrap().to_xml_value(), "08:30:00");
-        assert!(time_of_day("8am").is_err());
-        assert!(time_of_day("25:00:00").is_err());
+        let t = time_of_day("08:30:05").unwrap();
+        assert_eq!((t.hour(), t.minute(), t.second()), (8, 30, 5));
+        assert_eq!(time_of_day("23:15").unwrap().minute(), 15);
+        for bad in ["8am", "25:00:00", "8:30:00", "08:60:00", "08:30:00:00", ""] {
+            assert!(time_of_day(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn enum_options_take_any_case() {
+        for mode in ["full", "Full", "FULL"] {
+            let cli = Cli::try_parse_from(["tabflow", "flows", "run", "F", "--mode", mode])
+                .unwrap_or_else(|e| panic!("{mode}: {e}"));
+            let Command::Flows(FlowsCommand::Run(run)) = cli.command else {
+                panic!("not flows run");
+            };
+            assert_eq!(run.mode, Some(RunMode::Full));
+        }
+        for frequency in ["daily", "DAILY", "Daily"] {
+            let cli = Cli::try_parse_from([
+                "tabflow",
+                "tasks",
+                "create-cloud",
+                "F",
+                "--frequency",
+                frequency,
+                "--start",
+                "08:00:00",
+            ])
+            .unwrap_or_else(|e| panic!("{frequency}: {e}"));
+            let Command::Tasks(TasksCommand::CreateCloud(args)) = cli.command else {
+                panic!("not tasks create-cloud");
+            };
+            assert_eq!(args.frequency, Frequency::Daily);
+        }
+        assert!(Cli::try_parse_from(["tabflow", "completions", "BASH"]).is_ok());
+        let cli = Cli::try_parse_from([
+            "tabflow",
+            "connections",
+            "update",
+            "F",
+            "C",
+            "--embed-password",
+            "TRUE",
+        ])
+        .unwrap();
+        let Command::Connections(ConnectionsCommand::Update { changes, .. }) = cli.command else {
+            panic!("not connections update");
+        };
+        assert_eq!(changes.embed_password, Some(true));
+        assert!(Cli::try_parse_from(["tabflow", "completions", "PowerShell"]).is_ok());
     }
 
     #[test]
@@ -706,7 +1022,7 @@ mod tests {
             "tabflow",
             "flows",
             "run",
-            "F",
+            "Sales Cleanup",
             "--param",
             "Region=South",
             "--output-step",
@@ -717,19 +1033,44 @@ mod tests {
             "--timeout",
             "5",
             "--json",
+            "-v",
         ])
         .unwrap();
         assert!(cli.global.json);
+        assert!(cli.global.verbose);
         let Command::Flows(FlowsCommand::Run(run)) = cli.command else {
             panic!("not flows run");
         };
+        assert_eq!(run.flow, "Sales Cleanup");
         assert_eq!(run.params, [("Region".to_owned(), "South".to_owned())]);
         assert_eq!(run.output_steps, ["s1"]);
         assert_eq!(run.mode, Some(RunMode::Incremental));
         assert_eq!(run.timeout, Some(5));
 
-        // --timeout needs --wait; --owned needs --user; --user excludes --filter.
+        let cli = Cli::try_parse_from([
+            "tabflow",
+            "permissions",
+            "delete",
+            "F",
+            "--user",
+            "analyst",
+            "read:allow",
+            "Write:Deny",
+        ])
+        .unwrap();
+        let Command::Permissions(PermissionsCommand::Delete(args)) = cli.command else {
+            panic!("not permissions delete");
+        };
+        assert_eq!(
+            args.capabilities,
+            [
+                (Capability::Read, CapabilityMode::Allow),
+                (Capability::Write, CapabilityMode::Deny)
+            ]
+        );
+
         for bad in [
+            // --timeout needs --wait; --owned needs --user; --user excludes --filter.
             &["tabflow", "flows", "run", "F", "--timeout", "5"][..],
             &["tabflow", "flows", "list", "--owned"],
             &[
@@ -742,6 +1083,7 @@ mod tests {
                 "name:eq:x",
             ],
             &["tabflow", "flows", "update", "F"],
+            &["tabflow", "flows", "publish", "f.tflx"],
             &["tabflow", "permissions", "add", "F", "Read:Allow"],
             &[
                 "tabflow",
@@ -754,8 +1096,29 @@ mod tests {
                 "g",
                 "Read:Allow",
             ],
+            // The old two-word form of delete is gone: one syntax for add and delete.
+            &[
+                "tabflow",
+                "permissions",
+                "delete",
+                "F",
+                "--user",
+                "u",
+                "Read",
+                "Allow",
+            ],
             &["tabflow", "flows", "list", "--filter", "name:like:x"],
             &["tabflow", "flows", "list", "--page-size", "0"],
+            &["tabflow", "api", "--list", "--path", "flow_id=x"],
+            &["tabflow", "completions", "tcsh"],
+            &["tabflow", "api", "--query", "pageSize=1"],
+            &[
+                "tabflow",
+                "--token-secret-stdin",
+                "--password-stdin",
+                "flows",
+                "list",
+            ],
         ] {
             let err = Cli::try_parse_from(bad).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?}");

@@ -1,17 +1,16 @@
-//! The command line's errors: what went wrong, the one line printed on stderr, and the exit status.
+//! The command line's errors: what went wrong, the line printed on stderr, and the exit status.
 //!
 //! | status | meaning |
 //! |---|---|
 //! | 0 | success |
-//! | 1 | an error: the service's answer (`error CODE (SUMMARY): DETAIL`), the transport, a file |
+//! | 1 | an error: the service's answer (`error CODE (SUMMARY): DETAIL`), the transport, a file, a name that matches nothing or several things |
 //! | 2 | a usage error: the command line is wrong (clap's errors, missing server or credentials) |
 //! | 3 | a flow run that was waited for failed, was cancelled, or had not finished in time |
+//! | 130 | interrupted (Ctrl-C) during a wait or a transfer |
 
 use std::fmt;
 use tableau_flows::error::EndpointError;
-use tableau_flows::run::{RunError, WaitError};
-use tableau_flows::upload::PublishError;
-use tableau_flows::{Error, ErrorCode};
+use tableau_flows::{CallError, Error, ErrorCode};
 
 /// The exit status of a successful command.
 pub const EXIT_OK: u8 = 0;
@@ -21,6 +20,8 @@ pub const EXIT_ERROR: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// The exit status when a flow run that was waited for failed, was cancelled or timed out.
 pub const EXIT_RUN_UNSUCCESSFUL: u8 = 3;
+/// The exit status of a command interrupted with Ctrl-C (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -35,8 +36,8 @@ pub enum CliError {
         summary: String,
         /// The server's detail.
         detail: String,
-        /// Where it happened, when the code alone does not say (e.g. a chunk of an upload).
-        context: Option<String>,
+        /// The API call that answered, by its title in Tableau's reference ("Query Flow").
+        endpoint: Option<String>,
     },
     /// A flow run failed, was cancelled, or had not finished when the wait ended (exit status 3).
     RunUnsuccessful(String),
@@ -47,6 +48,8 @@ pub enum CliError {
         /// What the transport said.
         message: String,
     },
+    /// Ctrl-C stopped a wait or a transfer; the message says how to resume (exit status 130).
+    Interrupted(String),
     /// Anything else (exit status 1).
     Other(String),
     /// Standard output was closed by its reader (e.g. `| head`): stop quietly.
@@ -69,6 +72,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => EXIT_USAGE,
             CliError::RunUnsuccessful(_) => EXIT_RUN_UNSUCCESSFUL,
+            CliError::Interrupted(_) => EXIT_INTERRUPTED,
             CliError::BrokenPipe => EXIT_OK,
             CliError::Api { .. } | CliError::Unreachable { .. } | CliError::Other(_) => EXIT_ERROR,
         }
@@ -84,25 +88,6 @@ impl CliError {
             other => other,
         }
     }
-
-    /// Adds where the error happened to a service error (other errors are returned as they are).
-    fn with_context(self, where_: String) -> Self {
-        match self {
-            CliError::Api {
-                code,
-                summary,
-                detail,
-                ..
-            } => CliError::Api {
-                code,
-                summary,
-                detail,
-                context: Some(where_),
-            },
-            CliError::Other(message) => CliError::Other(format!("{where_}: {message}")),
-            other => other,
-        }
-    }
 }
 
 /// Collapses a message to one line: runs of whitespace (newlines included) become one space.
@@ -113,21 +98,22 @@ pub fn one_line(text: &str) -> String {
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::Usage(m) | CliError::RunUnsuccessful(m) | CliError::Other(m) => {
-                f.write_str(&one_line(m))
-            }
+            CliError::Usage(m)
+            | CliError::RunUnsuccessful(m)
+            | CliError::Interrupted(m)
+            | CliError::Other(m) => f.write_str(&one_line(m)),
             CliError::Api {
                 code,
                 summary,
                 detail,
-                context,
+                endpoint,
             } => {
                 write!(f, "error {} ({})", code.code(), one_line(summary))?;
+                if let Some(e) = endpoint.as_deref().filter(|e| !e.is_empty()) {
+                    write!(f, " from {e}")?;
+                }
                 if !detail.trim().is_empty() {
                     write!(f, ": {}", one_line(detail))?;
-                }
-                if let Some(c) = context {
-                    write!(f, " ({})", one_line(c))?;
                 }
                 Ok(())
             }
@@ -144,20 +130,34 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-impl<E: EndpointError> From<Error<E>> for CliError {
-    fn from(e: Error<E>) -> Self {
-        match e.into_generic() {
-            Error::Api(api) => {
+/// The command that lists what a "no such name" error looked for.
+fn list_command(what: &str) -> Option<&'static str> {
+    Some(match what {
+        "flow" => "tabflow flows list",
+        "project" => "tabflow projects list",
+        "user" => "tabflow users list",
+        "group" => "tabflow groups list",
+        "schedule" => "tabflow schedules list",
+        "parameter" => "tabflow flows get FLOW",
+        "endpoint" => "tabflow api --list",
+        _ => return None,
+    })
+}
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Service(api) => {
                 let summary = if api.summary.trim().is_empty() {
                     api.code.summary().to_owned()
                 } else {
-                    api.summary
+                    api.summary.clone()
                 };
                 CliError::Api {
                     code: api.code,
                     summary,
-                    detail: api.detail,
-                    context: None,
+                    detail: api.detail.clone(),
+                    endpoint: (!api.endpoint.is_empty()).then(|| api.endpoint.to_owned()),
                 }
             }
             Error::Transport(e) => CliError::Unreachable {
@@ -168,42 +168,36 @@ impl<E: EndpointError> From<Error<E>> for CliError {
                 server: None,
                 message: format!("timed out ({t})"),
             },
-            other => CliError::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<RunError> for CliError {
-    fn from(e: RunError) -> Self {
-        match e {
-            RunError::QueryFlow(e) => CliError::from(e),
-            RunError::Run(e) => CliError::from(e),
-            other => CliError::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<WaitError> for CliError {
-    fn from(e: WaitError) -> Self {
-        match e {
-            WaitError::Poll(e) => CliError::from(e),
-            other => CliError::RunUnsuccessful(other.to_string()),
-        }
-    }
-}
-
-impl From<PublishError> for CliError {
-    fn from(e: PublishError) -> Self {
-        match e {
-            PublishError::Initiate(e) => {
-                CliError::from(e).with_context("initiating the upload".into())
+            Error::InvalidArgument(message) => CliError::Other(message),
+            Error::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => CliError::BrokenPipe,
+            Error::Io(e) => CliError::Other(e.to_string()),
+            Error::NotFound { what, name } => CliError::Other(match list_command(what) {
+                Some(command) => format!("no {what} named {name:?} (`{command}` shows them)"),
+                None => format!("no {what} named {name:?}"),
+            }),
+            e @ Error::Ambiguous { .. } => {
+                let hint = match &e {
+                    Error::Ambiguous { what, .. } if *what == "project" => {
+                        "; give one of the ids, or a path of names (Parent/Name)"
+                    }
+                    _ => "; give one of the ids",
+                };
+                CliError::Other(format!("{e}{hint}"))
             }
-            PublishError::Append { chunk, error } => {
-                CliError::from(error).with_context(format!("appending chunk {chunk}"))
+            e @ (Error::RunFailed { .. } | Error::RunCancelled(_) | Error::WaitTimedOut { .. }) => {
+                CliError::RunUnsuccessful(e.to_string())
             }
-            PublishError::Publish(e) => CliError::from(e),
+            Error::Cancelled(what) => {
+                CliError::Interrupted(format!("interrupted: the {what} stopped"))
+            }
             other => CliError::Other(other.to_string()),
         }
+    }
+}
+
+impl<E: EndpointError> From<CallError<E>> for CliError {
+    fn from(e: CallError<E>) -> Self {
+        CliError::from(Error::from(e))
     }
 }
 
@@ -230,31 +224,27 @@ impl From<serde_json::Error> for CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tableau_flows::ApiError;
-
-    fn api(code: ErrorCode, summary: &str, detail: &str) -> Error<ErrorCode> {
-        Error::Api(ApiError {
-            status: code.http_status(),
-            code,
-            summary: summary.into(),
-            detail: detail.into(),
-            kind: code,
-        })
-    }
+    use tableau_flows::{Candidate, VersionError};
 
     #[test]
-    fn service_errors_carry_code_and_summary_on_one_line() {
-        let e = CliError::from(api(
-            ErrorCode::FlowNotFound,
-            "Flow not found",
-            "No flow with id\nabc",
-        ));
+    fn service_errors_carry_code_summary_and_the_api_call_on_one_line() {
+        let e = CliError::Api {
+            code: ErrorCode::FlowNotFound,
+            summary: "Flow not found".into(),
+            detail: "No flow with id\nabc".into(),
+            endpoint: Some("Query Flow".into()),
+        };
         assert_eq!(
             e.to_string(),
-            "error 404027 (Flow not found): No flow with id abc"
+            "error 404027 (Flow not found) from Query Flow: No flow with id abc"
         );
         assert_eq!(e.exit_status(), EXIT_ERROR);
-        let e = CliError::from(api(ErrorCode::FlowNotFound, "", ""));
+        let e = CliError::Api {
+            code: ErrorCode::FlowNotFound,
+            summary: "Flow not found".into(),
+            detail: String::new(),
+            endpoint: None,
+        };
         assert_eq!(e.to_string(), "error 404027 (Flow not found)");
     }
 
@@ -266,13 +256,23 @@ mod tests {
             EXIT_RUN_UNSUCCESSFUL
         );
         assert_eq!(CliError::other("x").exit_status(), EXIT_ERROR);
+        assert_eq!(
+            CliError::Interrupted("x".into()).exit_status(),
+            EXIT_INTERRUPTED
+        );
         let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
         assert_eq!(CliError::from(pipe).exit_status(), EXIT_OK);
+        let pipe = Error::Io(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert_eq!(CliError::from(pipe).exit_status(), EXIT_OK);
+        assert_eq!(
+            CliError::from(Error::Cancelled("wait")).exit_status(),
+            EXIT_INTERRUPTED
+        );
     }
 
     #[test]
     fn transport_errors_name_the_server() {
-        let e = CliError::from(Error::<ErrorCode>::Timeout("read".into()));
+        let e = CliError::from(Error::Timeout("read".into()));
         assert_eq!(e.to_string(), "cannot reach the server: timed out (read)");
         let e = e.at_server("https://tableau.example.com");
         assert_eq!(
@@ -283,15 +283,49 @@ mod tests {
     }
 
     #[test]
-    fn chunk_context_is_kept() {
-        let e = CliError::from(PublishError::Append {
-            chunk: 3,
-            error: api(ErrorCode::BadRequest, "Bad request", "short chunk")
-                .map_kind(tableau_flows::AppendToFileUploadError::from_code),
+    fn names_that_match_nothing_or_several_things() {
+        let e = CliError::from(Error::NotFound {
+            what: "flow",
+            name: "Nope".into(),
         });
         assert_eq!(
             e.to_string(),
-            "error 400000 (Bad request): short chunk (appending chunk 3)"
+            "no flow named \"Nope\" (`tabflow flows list` shows them)"
+        );
+        assert_eq!(e.exit_status(), EXIT_ERROR);
+        let e = CliError::from(Error::Ambiguous {
+            what: "project",
+            name: "Archive".into(),
+            candidates: vec![
+                Candidate {
+                    id: "a1".into(),
+                    description: "Archive".into(),
+                },
+                Candidate {
+                    id: "b2".into(),
+                    description: "Sales/Archive".into(),
+                },
+            ],
+        });
+        let text = e.to_string();
+        assert!(text.contains("a1 (Archive)"), "{text}");
+        assert!(text.contains("b2 (Sales/Archive)"), "{text}");
+        assert!(
+            text.ends_with("; give one of the ids, or a path of names (Parent/Name)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn version_errors_name_api_titles() {
+        let e = CliError::from(Error::Unsupported(VersionError {
+            feature: "Get Flow Runs".into(),
+            required: tableau_flows::ApiVersion::new(3, 10),
+            client: tableau_flows::ApiVersion::new(3, 9),
+        }));
+        assert_eq!(
+            e.to_string(),
+            "Get Flow Runs needs API 3.10, but the client speaks API 3.9"
         );
     }
 }

@@ -1,34 +1,60 @@
 //! `tabflow`, a command line for the Tableau REST API flow methods, built on the `tableau_flows`
 //! client: list, publish, download, update, delete and run flows; follow, cancel and wait for
-//! runs; schedule tasks; run linked tasks; manage connections and permissions; and try it all
-//! against the embedded simulator (`tabflow mock`, `tabflow demo`).
+//! runs; schedule tasks; run linked tasks; manage connections and permissions; list projects,
+//! users, groups and schedules (every argument naming one takes its name or its id); call any
+//! endpoint of the spec (`tabflow api`); and try it all against the embedded simulator (`tabflow
+//! mock`, `tabflow demo`).
 //!
-//! The binary is a thin wrapper around [`main_with`]: parse the command line ([`args`]), sign in
-//! ([`session`]), run the command ([`commands`], [`simulator`]), print a table or one JSON
-//! document ([`output`]), and turn what went wrong into one line on stderr and an exit status
-//! ([`error`]).
+//! The binary is a thin wrapper around [`main_with_cancel`]: parse the command line ([`args`]),
+//! sign in ([`session`]), resolve names ([`resolve`]), run the command ([`commands`],
+//! [`simulator`]), print a table or one JSON document ([`output`]), and turn what went wrong into
+//! a message on stderr and an exit status ([`error`]). `-v` prints the library's request log
+//! ([`verbose`]); Ctrl-C cancels waits and transfers ([`interrupt`]).
 
 #![warn(missing_docs)]
 
 pub mod args;
 pub mod commands;
 pub mod error;
+pub mod interrupt;
 pub mod output;
 pub mod progress;
+pub mod resolve;
 pub mod session;
 pub mod simulator;
+pub mod verbose;
 
 use args::{Cli, Command};
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
+use clap_complete::Generator;
+use commands::api;
 use error::{CliError, EXIT_OK, EXIT_USAGE};
 use output::Output;
+use session::SecretSource;
 use std::ffi::OsString;
 use std::io::Write;
+use tableau_flows::CancelToken;
 
 /// Runs the command line `args` (the program's name first), writing results to `stdout` and
-/// errors to `stderr` as `tabflow: ...`; returns the exit status.
+/// errors to `stderr` as `tabflow: ...`; returns the exit status. Nothing cancels its waits and
+/// transfers (see [`main_with_cancel`]).
 pub fn main_with<I, T>(args: I, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    main_with_cancel(args, stdout, stderr, CancelToken::new())
+}
+
+/// [`main_with`], with waits and transfers stopped once `cancel` is raised (the binary raises it
+/// on Ctrl-C): the command then signs out and fails with status 130, saying how to resume.
+pub fn main_with_cancel<I, T>(
+    args: I,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    cancel: CancelToken,
+) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -36,20 +62,23 @@ where
     let args: Vec<T> = args.into_iter().collect();
     if args.len() <= 1 {
         // No command: the help, as a usage error.
-        let _ = write!(
-            stderr,
-            "{}",
-            <Cli as clap::CommandFactory>::command().render_help()
-        );
+        let _ = write!(stderr, "{}", Cli::command().render_help());
         return EXIT_USAGE;
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e, stdout, stderr),
     };
-    match execute(cli, stdout) {
-        Ok(()) => EXIT_OK,
-        Err(CliError::BrokenPipe) => EXIT_OK,
+    report(
+        execute(cli, stdout, &mut session::Terminal, &cancel),
+        stderr,
+    )
+}
+
+/// The exit status of a command's outcome, its error printed on `stderr` as `tabflow: ...`.
+fn report(result: Result<(), CliError>, stderr: &mut dyn Write) -> u8 {
+    match result {
+        Ok(()) | Err(CliError::BrokenPipe) => EXIT_OK,
         Err(e) => {
             let _ = writeln!(stderr, "tabflow: {e}");
             e.exit_status()
@@ -57,75 +86,79 @@ where
     }
 }
 
-/// Prints clap's verdict: help and version as clap writes them, a usage error as one line.
+/// Prints clap's verdict as clap renders it, whole: help and version on stdout (status 0), a
+/// usage error on stderr (status 2), with what is missing or wrong, the usage, and for a command
+/// given without its subcommand, the subcommands.
 fn usage_error(e: &clap::Error, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = write!(stdout, "{}", e.render());
             EXIT_OK
         }
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        _ => {
             let _ = write!(stderr, "{}", e.render());
             EXIT_USAGE
         }
-        _ => {
-            let _ = writeln!(stderr, "tabflow: {}", usage_line(&e.render().to_string()));
-            EXIT_USAGE
-        }
     }
 }
 
-/// clap's multi-line usage error as one line: the message, its tips, and the usage.
-pub fn usage_line(rendered: &str) -> String {
-    let mut message = String::new();
-    let mut tips = Vec::new();
-    let mut usage = None;
-    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        if let Some(m) = line.strip_prefix("error:") {
-            message = m.trim().to_owned();
-        } else if let Some(t) = line.strip_prefix("tip:") {
-            tips.push(t.trim().to_owned());
-        } else if let Some(u) = line.strip_prefix("Usage:") {
-            usage = Some(u.trim().to_owned());
-        } else if line.starts_with("For more information") {
-            continue;
-        } else if message.is_empty() {
-            message = line.to_owned();
-        }
-    }
-    let mut text = error::one_line(&message);
-    for t in tips {
-        text.push_str(&format!("; {}", error::one_line(&t)));
-    }
-    if let Some(u) = usage {
-        text.push_str(&format!(" (usage: {})", error::one_line(&u)));
-    }
-    text
+/// Writes the completion script of `shell`.
+fn completions(shell: clap_complete::Shell, out: &mut Output) -> Result<(), CliError> {
+    let mut command = Cli::command();
+    command.set_bin_name("tabflow");
+    command.build();
+    shell.try_generate(&command, out.writer())?;
+    Ok(())
 }
 
-/// Runs a parsed command line.
-fn execute(cli: Cli, stdout: &mut dyn Write) -> Result<(), CliError> {
+/// Runs a parsed command line; secrets not given come from `source`.
+fn execute(
+    cli: Cli,
+    stdout: &mut dyn Write,
+    source: &mut dyn SecretSource,
+    cancel: &CancelToken,
+) -> Result<(), CliError> {
+    if cli.global.verbose {
+        verbose::install();
+    }
     let mut out = Output::new(stdout, cli.global.json);
     let result = match cli.command {
         Command::Mock(args) => simulator::mock(&args, &cli.global, &mut out),
-        Command::Demo => simulator::demo(&mut out),
+        Command::Demo => simulator::demo(&mut out, cancel),
+        Command::Completions { shell } => completions(shell, &mut out),
+        Command::Api(args) if api::is_list(&args) => api::list(&mut out),
         Command::ServerInfo => {
             let client = session::client(&cli.global)?;
             commands::server::info(&client, &mut out).map_err(|e| e.at_server(client.base_url()))
         }
+        Command::Api(args) if !api::needs_session(&args) => {
+            let client = session::client(&cli.global)?;
+            api::call(&client, &args, &mut out).map_err(|e| e.at_server(client.base_url()))
+        }
         command => {
+            if let Command::Api(args) = &command
+                && api::body_from_stdin(args)
+                && (cli.global.token_secret_stdin || cli.global.password_stdin)
+            {
+                return Err(CliError::usage(
+                    "--body - and --token-secret-stdin or --password-stdin both read standard input: \
+                     give the body in a file",
+                ));
+            }
             let client = session::client(&cli.global)?;
             let url = client.base_url().to_owned();
-            session::sign_in(&client, &cli.global).map_err(|e| e.at_server(&url))?;
-            let result = commands::run(&client, command, &mut out);
+            session::sign_in(&client, &cli.global, source).map_err(|e| e.at_server(&url))?;
+            let result = commands::run(&client, command, &mut out, cancel);
             let signed_out = client.end_session();
             match (result, signed_out) {
                 (Ok(()), Err(e)) => {
                     // The command did what it was asked; the session will expire by itself.
-                    eprintln!(
-                        "tabflow: warning: signing out failed: {}",
-                        CliError::from(e).at_server(&url)
-                    );
+                    progress::suspend(|| {
+                        eprintln!(
+                            "tabflow: warning: signing out failed: {}",
+                            CliError::from(e).at_server(&url)
+                        )
+                    });
                     Ok(())
                 }
                 (result, _) => result.map_err(|e| e.at_server(&url)),
@@ -138,12 +171,14 @@ fn execute(cli: Cli, stdout: &mut dyn Write) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+    use tableau_flows_mock::{MockServer, demo};
 
-    fn run(args: &[&str]) -> (u8, String, String) {
+    fn run_with(args: &[&str], cancel: CancelToken) -> (u8, String, String) {
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let mut argv = vec!["tabflow"];
         argv.extend_from_slice(args);
-        let status = main_with(argv, &mut out, &mut err);
+        let status = main_with_cancel(argv, &mut out, &mut err, cancel);
         (
             status,
             String::from_utf8(out).unwrap(),
@@ -151,17 +186,49 @@ mod tests {
         )
     }
 
+    fn run(args: &[&str]) -> (u8, String, String) {
+        run_with(args, CancelToken::new())
+    }
+
     #[test]
-    fn usage_errors_are_one_line_with_status_2() {
+    fn usage_errors_keep_clap_s_whole_message_with_status_2() {
         let (status, out, err) = run(&["flows", "lst"]);
         assert_eq!(status, 2);
         assert!(out.is_empty());
-        assert_eq!(err.lines().count(), 1, "{err}");
         assert!(
-            err.starts_with("tabflow: unrecognized subcommand 'lst'"),
+            err.starts_with("error: unrecognized subcommand 'lst'"),
             "{err}"
         );
-        assert!(err.contains("usage: tabflow flows"), "{err}");
+        assert!(err.contains("a similar subcommand exists: 'list'"), "{err}");
+        assert!(err.contains("Usage: tabflow flows"), "{err}");
+
+        // The missing option is named, not only the first line of clap's message.
+        let (status, _, err) = run(&["flows", "publish", "my.tflx"]);
+        assert_eq!(status, 2);
+        assert!(
+            err.contains("the following required arguments were not provided"),
+            "{err}"
+        );
+        // The missing option on a line of its own, as clap lists it (not only in the usage).
+        assert!(
+            err.contains("not provided:\n  --project <PROJECT>\n"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_group_without_its_subcommand_lists_the_subcommands_with_status_2() {
+        let (status, out, err) = run(&["flows"]);
+        assert_eq!(status, 2);
+        assert!(out.is_empty());
+        for sub in [
+            "list", "get", "delete", "download", "publish", "update", "run",
+        ] {
+            assert!(err.contains(&format!("\n  {sub} ")), "{sub}: {err}");
+        }
+        let (status, _, err) = run(&["projects"]);
+        assert_eq!(status, 2);
+        assert!(err.contains("  list "), "{err}");
     }
 
     #[test]
@@ -173,9 +240,194 @@ mod tests {
     }
 
     #[test]
-    fn help_goes_to_stdout_with_status_0() {
+    fn help_goes_to_stdout_with_status_0_and_shows_examples() {
         let (status, out, _) = run(&["flows", "--help"]);
         assert_eq!(status, 0);
         assert!(out.contains("publish"), "{out}");
+        for (args, example) in [
+            (
+                &["flows", "list", "--help"][..],
+                "tabflow flows list --filter",
+            ),
+            (&["flows", "publish", "--help"], "--project Finance"),
+            (&["flows", "run", "--help"], "--param Region=North --wait"),
+            (&["flows", "download", "--help"], "-o - > sales.tflx"),
+            (
+                &["permissions", "add", "--help"],
+                "--user analyst Read:Allow",
+            ),
+            (&["runs", "wait", "--help"], "tabflow runs wait "),
+            (&["api", "--help"], "tabflow api --list"),
+            (&["flows", "run", "-h"], "Examples:"),
+        ] {
+            let (status, out, _) = run(args);
+            assert_eq!(status, 0, "{args:?}");
+            assert!(out.contains("Examples:"), "{args:?}: {out}");
+            assert!(out.contains(example), "{args:?}: {out}");
+        }
+    }
+
+    #[test]
+    fn completions_are_scripts_for_each_shell() {
+        let (status, out, err) = run(&["completions", "bash"]);
+        assert_eq!((status, err.as_str()), (0, ""));
+        assert!(out.contains("_tabflow()"), "{out}");
+        assert!(out.contains("complete -F _tabflow"), "{out}");
+        assert!(out.contains("publish"), "{out}");
+        for (shell, mark) in [
+            ("zsh", "#compdef tabflow"),
+            ("fish", "complete -c tabflow"),
+            ("powershell", "Register-ArgumentCompleter"),
+            ("elvish", "edit:completion:arg-completer[tabflow]"),
+        ] {
+            let (status, out, _) = run(&["completions", shell]);
+            assert_eq!(status, 0, "{shell}");
+            assert!(out.contains(mark), "{shell}: {out}");
+        }
+    }
+
+    /// The global options pointing at `server` with the demo administrator's token.
+    fn at(server: &MockServer) -> Vec<String> {
+        vec![
+            "--server".into(),
+            server.url().to_owned(),
+            "--token-name".into(),
+            demo::PAT_NAME.into(),
+            "--token-secret".into(),
+            demo::PAT_SECRET.into(),
+        ]
+    }
+
+    fn run_at(server: &MockServer, args: &[&str], cancel: CancelToken) -> (u8, String, String) {
+        let mut argv: Vec<String> = at(server);
+        argv.extend(args.iter().map(|a| (*a).to_owned()));
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        run_with(&argv, cancel)
+    }
+
+    /// A fresh scratch directory.
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("tabflow-unit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_cancelled_wait_says_how_to_resume_and_exits_130() {
+        let server = MockServer::builder()
+            .run_timing(Duration::from_millis(50), Duration::from_secs(60))
+            .start()
+            .unwrap();
+        let (status, out, err) = run_at(
+            &server,
+            &["flows", "run", "Coffee Chain", "--json"],
+            CancelToken::new(),
+        );
+        assert_eq!(status, 0, "{err}");
+        let started: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let run_id = started["job"]["runFlowJobType"]["flowRunId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // Raised while waiting, as Ctrl-C does.
+        let cancel = CancelToken::new();
+        let raiser = cancel.clone();
+        let later = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(700));
+            raiser.cancel();
+        });
+        let began = std::time::Instant::now();
+        let (status, out, err) = run_at(&server, &["runs", "wait", &run_id], cancel);
+        later.join().unwrap();
+        assert_eq!(status, 130, "{err}");
+        assert!(began.elapsed() < Duration::from_secs(5));
+        assert_eq!(out, "");
+        assert_eq!(
+            err,
+            format!("tabflow: interrupted; the run goes on: tabflow runs wait {run_id}\n")
+        );
+
+        // flows run --wait says the same of the run it started.
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        let (status, out, err) =
+            run_at(&server, &["flows", "run", "Coffee Chain", "--wait"], cancel);
+        assert_eq!(status, 130, "{err}");
+        assert!(out.starts_with("started flow run "), "{out}");
+        assert!(
+            err.starts_with("tabflow: interrupted; the run goes on: tabflow runs wait "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_transfer_leaves_no_partial_file_and_exits_130() {
+        let server = MockServer::builder().start().unwrap();
+        let dir = scratch("cancel");
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        let target = dir.join("coffee.tfl");
+        let (status, out, err) = run_at(
+            &server,
+            &[
+                "flows",
+                "download",
+                "Coffee Chain",
+                "-o",
+                target.to_str().unwrap(),
+            ],
+            cancel.clone(),
+        );
+        assert_eq!(status, 130, "{err}");
+        assert_eq!(out, "");
+        assert!(
+            err.starts_with("tabflow: interrupted; the partial file was removed"),
+            "{err}"
+        );
+        assert!(!target.exists());
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no .part file");
+
+        // To standard output: stopped all the same.
+        let (status, _, err) = run_at(
+            &server,
+            &["flows", "download", "Coffee Chain", "-o", "-"],
+            cancel.clone(),
+        );
+        assert_eq!(status, 130, "{err}");
+
+        let file = dir.join("Quick.tflx");
+        std::fs::write(&file, demo::flow_file_bytes()).unwrap();
+        let (status, _, err) = run_at(
+            &server,
+            &[
+                "flows",
+                "publish",
+                file.to_str().unwrap(),
+                "--project",
+                "Default",
+            ],
+            cancel,
+        );
+        assert_eq!(status, 130, "{err}");
+        assert!(
+            err.starts_with("tabflow: interrupted; nothing was published"),
+            "{err}"
+        );
+        // Without the token, the same commands work.
+        let (status, _, err) = run_at(
+            &server,
+            &[
+                "flows",
+                "publish",
+                file.to_str().unwrap(),
+                "--project",
+                "Default",
+            ],
+            CancelToken::new(),
+        );
+        assert_eq!(status, 0, "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -3,10 +3,13 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Ctrl-C during a wait or a transfer raises this token (the handler is installed then).
+    let cancel = tableau_flows_cli::interrupt::enable();
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
-    ExitCode::from(tableau_flows_cli::main_with(
+    ExitCode::from(tableau_flows_cli::main_with_cancel(
         std::env::args_os(),
         &mut stdout,
         &mut stderr,
+        cancel,
     ))
 }

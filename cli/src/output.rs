@@ -5,7 +5,6 @@ use crate::error::CliError;
 use serde::Serialize;
 use std::fmt::Display;
 use std::io::Write;
-use tableau_flows::xml::XmlValue;
 
 /// Where a command writes its result.
 pub struct Output<'w> {
@@ -30,6 +29,17 @@ impl<'w> Output<'w> {
         writeln!(self.out)?;
         self.out.flush()?;
         Ok(())
+    }
+
+    /// Writes bytes as they are (a downloaded file, an answer's XML), ignoring `--json`.
+    pub fn write_raw(&mut self, bytes: &[u8]) -> Result<(), CliError> {
+        self.out.write_all(bytes)?;
+        Ok(())
+    }
+
+    /// The writer itself, for streaming a download to standard output.
+    pub fn writer(&mut self) -> &mut dyn Write {
+        &mut *self.out
     }
 
     /// Prints a line of text.
@@ -178,11 +188,9 @@ pub fn text(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("")
 }
 
-/// An optional value as the API writes it (dates in RFC 3339, enums by their wire name).
-pub fn value<T: XmlValue>(value: Option<&T>) -> String {
-    value
-        .map(|v| v.to_xml_value().into_owned())
-        .unwrap_or_default()
+/// An optional value as the API writes it (enums by their wire name).
+pub fn value<T: Display>(value: Option<&T>) -> String {
+    value.map(ToString::to_string).unwrap_or_default()
 }
 
 /// A date and time for people: RFC 3339 to the second, in UTC (`2024-04-09T18:54:12Z`).
@@ -190,12 +198,27 @@ pub fn date(value: Option<&tableau_flows::DateTime>) -> String {
     value
         .map(|d| {
             let utc = d.to_offset(tableau_flows::DateTime::UNIX_EPOCH.offset());
-            utc.replace_nanosecond(0)
-                .unwrap_or(utc)
-                .to_xml_value()
-                .into_owned()
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                utc.year(),
+                u8::from(utc.month()),
+                utc.day(),
+                utc.hour(),
+                utc.minute(),
+                utc.second()
+            )
         })
         .unwrap_or_default()
+}
+
+/// A time of day as the API writes it: `HH:MM:SS`.
+pub fn time(value: &tableau_flows::Time) -> String {
+    format!(
+        "{:02}:{:02}:{:02}",
+        value.hour(),
+        value.minute(),
+        value.second()
+    )
 }
 
 /// A name and an id: `name (id)`, or whichever is known.
@@ -265,5 +288,22 @@ mod tests {
         assert_eq!(bytes(812), "812 B");
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(bytes(5 * 1024 * 1024), "5.0 MiB");
+        assert_eq!(
+            value(Some(&tableau_flows::RunStatus::InProgress)),
+            "InProgress"
+        );
+        assert_eq!(value::<tableau_flows::RunStatus>(None), "");
+        let t = tableau_flows::Time::from_hms(8, 5, 0).unwrap();
+        assert_eq!(time(&t), "08:05:00");
+    }
+
+    #[test]
+    fn dates_are_utc_to_the_second() {
+        let d = tableau_flows::DateTime::from_unix_timestamp(1_712_688_852)
+            .unwrap()
+            .replace_nanosecond(123)
+            .unwrap();
+        assert_eq!(date(Some(&d)), "2024-04-09T18:54:12Z");
+        assert_eq!(date(None), "");
     }
 }

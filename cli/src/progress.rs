@@ -1,11 +1,17 @@
 //! Progress bars (indicatif) for uploads, downloads and waiting for a flow run: drawn on stderr,
 //! and only when stderr is a terminal, so that pipes, files and tests see none of it.
+//!
+//! The bar being drawn is remembered, so that Ctrl-C can clear it from the signal handler's
+//! thread ([`clear_active`]) and the request log can print above it ([`suspend`]).
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 use tableau_flows::FlowRun;
+
+/// The bar being drawn, if any.
+static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
 /// Whether progress bars are drawn: stderr is a terminal.
 pub fn enabled() -> bool {
@@ -23,12 +29,37 @@ const SIZED: &str = "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta
 const UNSIZED: &str = "{spinner} {msg} {bytes} {bytes_per_sec}";
 const WAITING: &str = "{spinner} {msg} [{bar:30}] {pos}% {elapsed}";
 
-/// A bar on stderr when it is a terminal, a hidden one otherwise.
+/// A bar on stderr when it is a terminal (remembered as the active one), a hidden one otherwise.
 fn bar(length: Option<u64>) -> ProgressBar {
     if enabled() {
-        ProgressBar::with_draw_target(length, ProgressDrawTarget::stderr())
+        let bar = ProgressBar::with_draw_target(length, ProgressDrawTarget::stderr());
+        if let Ok(mut active) = ACTIVE.lock() {
+            *active = Some(bar.clone());
+        }
+        bar
     } else {
         ProgressBar::hidden()
+    }
+}
+
+/// Clears the bar being drawn, if any (Ctrl-C, from any thread).
+pub fn clear_active() {
+    let bar = ACTIVE.lock().ok().and_then(|mut a| a.take());
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+}
+
+/// Runs `f` (which prints on stderr) with the active bar, if any, hidden meanwhile.
+pub fn suspend<R>(f: impl FnOnce() -> R) -> R {
+    let bar = ACTIVE
+        .lock()
+        .ok()
+        .and_then(|a| a.clone())
+        .filter(|b| !b.is_finished());
+    match bar {
+        Some(bar) => bar.suspend(f),
+        None => f(),
     }
 }
 
@@ -44,7 +75,7 @@ pub fn transfer(message: &str) -> ProgressBar {
 /// bar with a length.
 pub fn transfer_callback(bar: &ProgressBar) -> tableau_flows::Progress {
     let bar = bar.clone();
-    Arc::new(move |done, total| {
+    std::sync::Arc::new(move |done, total| {
         if let Some(total) = total
             && bar.length() != Some(total)
         {
@@ -65,9 +96,9 @@ pub fn waiting(run_id: &str) -> ProgressBar {
 }
 
 /// The wait's poll callback, moving `bar` to the run's progress and status.
-pub fn poll_callback(bar: &ProgressBar) -> tableau_flows::run::PollCallback {
+pub fn poll_callback(bar: &ProgressBar) -> impl Fn(&FlowRun) + Send + Sync + 'static {
     let bar = bar.clone();
-    Arc::new(move |run: &FlowRun| {
+    move |run: &FlowRun| {
         let status = run.status.as_ref().map_or("unknown", |s| s.as_str());
         bar.set_message(format!("flow run {} {status}", run.id.as_str()));
         if run.status == Some(tableau_flows::RunStatus::Success) {
@@ -75,5 +106,5 @@ pub fn poll_callback(bar: &ProgressBar) -> tableau_flows::run::PollCallback {
         } else if let Some(p) = run.progress {
             bar.set_position(u64::from(p.min(100)));
         }
-    })
+    }
 }

@@ -1,57 +1,205 @@
 //! Building the client from the global options, and signing in.
+//!
+//! Credentials, in order of preference: a personal access token (`--token-name`, its secret from
+//! `--token-secret`, TABLEAU_PAT_SECRET or TABLEAU_TOKEN_SECRET, `--token-secret-stdin`, or a
+//! prompt), a connected app's JWT (`--jwt`, TABLEAU_JWT), a user name and password (`--password`,
+//! TABLEAU_PASSWORD, `--password-stdin`, or a prompt). The prompt is only offered when standard
+//! input is a terminal, and never echoes what is typed.
 
 use crate::args::GlobalArgs;
 use crate::error::CliError;
+use std::io::{BufRead, IsTerminal};
 use tableau_flows::{Client, Credentials};
+
+/// The other environment variable read for the token's name (the one of older releases).
+pub const TOKEN_NAME_ALIAS: &str = "TABLEAU_TOKEN_NAME";
+/// The other environment variable read for the token's secret (the one of older releases).
+pub const TOKEN_SECRET_ALIAS: &str = "TABLEAU_TOKEN_SECRET";
 
 /// An option's value, treating an empty one (e.g. `TABLEAU_PAT_NAME=`) as absent.
 fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.is_empty())
 }
 
-/// A client of `--server` (speaking `--api-version` when given; plain http only to loopback).
+/// A client of `--server` (speaking `--api-version` when given; plain http only to loopback
+/// unless `--allow-http`; trusting `--ca-cert` when given).
 pub fn client(global: &GlobalArgs) -> Result<Client, CliError> {
     let server = given(&global.server)
         .ok_or_else(|| CliError::usage("no server: give --server URL or set TABLEAU_SERVER"))?;
-    let mut builder = Client::builder(server);
+    let mut builder = Client::builder(server).allow_plain_http(global.allow_http);
     if let Some(version) = global.api_version {
         builder = builder.api_version(version);
     }
-    builder
-        .build()
-        .map_err(|e| CliError::usage(format!("--server {server}: {e}")))
+    if let Some(file) = &global.ca_cert {
+        let name = file.display();
+        let pem = std::fs::read(file)
+            .map_err(|e| CliError::usage(format!("--ca-cert {name}: cannot read it: {e}")))?;
+        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+            return Err(CliError::usage(format!(
+                "--ca-cert {name}: no PEM certificate in it (expected -----BEGIN CERTIFICATE----- blocks)"
+            )));
+        }
+        builder = builder.ca_certificates_pem(pem);
+        return builder.build().map_err(|e| {
+            let message = e.to_string();
+            if message.contains("certificate authority") {
+                CliError::usage(format!("--ca-cert {name}: {message}"))
+            } else {
+                server_error(server, e)
+            }
+        });
+    }
+    builder.build().map_err(|e| server_error(server, e))
 }
 
-/// The credentials of the global options: a personal access token when given, else a user name
-/// and password.
-pub fn credentials(global: &GlobalArgs) -> Result<Credentials, CliError> {
-    let pat = (given(&global.token_name), given(&global.token_secret));
-    let password = (given(&global.username), given(&global.password));
-    match (pat, password) {
-        ((Some(name), Some(secret)), _) => Ok(Credentials::personal_access_token(name, secret)),
-        ((Some(_), None), _) => Err(CliError::usage(
-            "--token-name needs --token-secret (or TABLEAU_PAT_SECRET)",
-        )),
-        ((None, Some(_)), _) => Err(CliError::usage(
-            "--token-secret needs --token-name (or TABLEAU_PAT_NAME)",
-        )),
-        (_, (Some(user), Some(password))) => Ok(Credentials::password(user, password)),
-        (_, (Some(_), None)) => Err(CliError::usage(
-            "--username needs --password (or TABLEAU_PASSWORD)",
-        )),
-        (_, (None, Some(_))) => Err(CliError::usage(
-            "--password needs --username (or TABLEAU_USERNAME)",
-        )),
-        (_, (None, None)) => Err(CliError::usage(
-            "no credentials: give --token-name and --token-secret (TABLEAU_PAT_NAME, \
-             TABLEAU_PAT_SECRET), or --username and --password (TABLEAU_USERNAME, TABLEAU_PASSWORD)",
+fn server_error(server: &str, e: tableau_flows::Error) -> CliError {
+    let message = match e {
+        tableau_flows::Error::InvalidArgument(m) => m.replace(
+            "or allow_plain_http(true)",
+            "or give --allow-http (the token then travels unencrypted)",
+        ),
+        other => other.to_string(),
+    };
+    CliError::usage(format!("--server {server}: {message}"))
+}
+
+/// Where secrets come from besides the options: standard input, the environment's aliases, and
+/// a prompt on the terminal. [`Terminal`] is the real one; tests use their own.
+pub trait SecretSource {
+    /// The first line of standard input, its line ending removed.
+    fn stdin_line(&mut self) -> std::io::Result<String>;
+    /// Whether a prompt can be shown (standard input is a terminal).
+    fn can_prompt(&self) -> bool;
+    /// Asks for a secret without echoing it.
+    fn prompt(&mut self, prompt: &str) -> std::io::Result<String>;
+    /// An environment variable, empty ones treated as absent.
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process's standard input, terminal and environment.
+#[derive(Debug, Default)]
+pub struct Terminal;
+
+/// The first line of `reader`, without its line ending.
+pub fn first_line(reader: &mut dyn BufRead) -> std::io::Result<String> {
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let trimmed = line.strip_suffix('\n').unwrap_or(&line);
+    let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
+    Ok(trimmed.to_owned())
+}
+
+impl SecretSource for Terminal {
+    fn stdin_line(&mut self) -> std::io::Result<String> {
+        first_line(&mut std::io::stdin().lock())
+    }
+
+    fn can_prompt(&self) -> bool {
+        std::io::stdin().is_terminal()
+    }
+
+    fn prompt(&mut self, prompt: &str) -> std::io::Result<String> {
+        rpassword::prompt_password(prompt)
+    }
+
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+/// A secret from standard input (`from_stdin`), else the prompt; `missing` says what to give
+/// when neither is possible.
+fn secret(
+    source: &mut dyn SecretSource,
+    from_stdin: bool,
+    prompt: &str,
+    missing: &str,
+) -> Result<String, CliError> {
+    let value = if from_stdin {
+        source
+            .stdin_line()
+            .map_err(|e| CliError::usage(format!("reading standard input: {e}")))?
+    } else if source.can_prompt() {
+        source
+            .prompt(prompt)
+            .map_err(|e| CliError::usage(format!("reading the terminal: {e}")))?
+    } else {
+        return Err(CliError::usage(missing.to_owned()));
+    };
+    if value.is_empty() {
+        return Err(CliError::usage(if from_stdin {
+            "standard input held no secret on its first line".to_owned()
+        } else {
+            "no secret was typed".to_owned()
+        }));
+    }
+    Ok(value)
+}
+
+/// The credentials of the global options (see the module's documentation).
+pub fn credentials(
+    global: &GlobalArgs,
+    source: &mut dyn SecretSource,
+) -> Result<Credentials, CliError> {
+    let token_name = given(&global.token_name)
+        .map(str::to_owned)
+        .or_else(|| source.var(TOKEN_NAME_ALIAS));
+    let token_secret = given(&global.token_secret)
+        .map(str::to_owned)
+        .or_else(|| source.var(TOKEN_SECRET_ALIAS));
+    if let Some(name) = token_name {
+        let secret = match token_secret {
+            Some(s) if !global.token_secret_stdin => s,
+            _ => secret(
+                source,
+                global.token_secret_stdin,
+                &format!("Secret of the personal access token {name}: "),
+                "--token-name needs its secret: set TABLEAU_PAT_SECRET, or give \
+                 --token-secret-stdin (or --token-secret)",
+            )?,
+        };
+        return Ok(Credentials::personal_access_token(name, secret));
+    }
+    if token_secret.is_some() || global.token_secret_stdin {
+        return Err(CliError::usage(
+            "a token secret needs --token-name (or TABLEAU_PAT_NAME)",
+        ));
+    }
+    if let Some(jwt) = given(&global.jwt) {
+        return Ok(Credentials::jwt(jwt));
+    }
+    match (given(&global.username), given(&global.password)) {
+        (Some(user), Some(password)) if !global.password_stdin => {
+            Ok(Credentials::password(user, password))
+        }
+        (Some(user), _) => {
+            let password = secret(
+                source,
+                global.password_stdin,
+                &format!("Password of {user}: "),
+                "--username needs a password: set TABLEAU_PASSWORD, or give --password-stdin \
+                 (or --password)",
+            )?;
+            Ok(Credentials::password(user, password))
+        }
+        (None, _) if given(&global.password).is_some() || global.password_stdin => Err(
+            CliError::usage("a password needs --username (or TABLEAU_USERNAME)"),
+        ),
+        (None, _) => Err(CliError::usage(
+            "no credentials: give --token-name (TABLEAU_PAT_NAME) with its secret \
+             (TABLEAU_PAT_SECRET or --token-secret-stdin), --jwt (TABLEAU_JWT), or --username \
+             (TABLEAU_USERNAME) with its password (TABLEAU_PASSWORD or --password-stdin)",
         )),
     }
 }
 
 /// Signs `client` in to `--site` with the global options' credentials.
-pub fn sign_in(client: &Client, global: &GlobalArgs) -> Result<(), CliError> {
-    let credentials = credentials(global)?;
+pub fn sign_in(
+    client: &Client,
+    global: &GlobalArgs,
+    source: &mut dyn SecretSource,
+) -> Result<(), CliError> {
+    let credentials = credentials(global, source)?;
     client.sign_in_with(credentials, &global.site)?;
     Ok(())
 }
@@ -59,70 +207,209 @@ pub fn sign_in(client: &Client, global: &GlobalArgs) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// A source with a given standard input, terminal and environment.
+    #[derive(Default)]
+    struct Fake {
+        stdin: Option<String>,
+        terminal: Option<String>,
+        vars: HashMap<&'static str, &'static str>,
+        prompts: Vec<String>,
+    }
+
+    impl SecretSource for Fake {
+        fn stdin_line(&mut self) -> std::io::Result<String> {
+            let text = self.stdin.take().unwrap_or_default();
+            first_line(&mut text.as_bytes())
+        }
+        fn can_prompt(&self) -> bool {
+            self.terminal.is_some()
+        }
+        fn prompt(&mut self, prompt: &str) -> std::io::Result<String> {
+            self.prompts.push(prompt.to_owned());
+            Ok(self.terminal.clone().unwrap_or_default())
+        }
+        fn var(&self, name: &str) -> Option<String> {
+            self.vars.get(name).map(|v| (*v).to_owned())
+        }
+    }
 
     fn global() -> GlobalArgs {
         GlobalArgs {
             server: Some("https://tableau.example.com".into()),
-            site: String::new(),
-            api_version: None,
-            token_name: None,
-            token_secret: None,
-            username: None,
-            password: None,
-            json: false,
+            ..GlobalArgs::default()
+        }
+    }
+
+    fn pat(c: &Credentials) -> (String, String) {
+        match c {
+            Credentials::PersonalAccessToken { name, secret } => {
+                (name.clone(), secret.expose().to_owned())
+            }
+            other => panic!("not a token: {other:?}"),
         }
     }
 
     #[test]
-    fn a_token_is_preferred_to_a_password() {
+    fn a_token_is_preferred_to_a_jwt_and_a_password() {
         let mut g = global();
         g.username = Some("admin".into());
         g.password = Some("pw".into());
+        let mut f = Fake::default();
         assert!(matches!(
-            credentials(&g).unwrap(),
+            credentials(&g, &mut f).unwrap(),
             Credentials::Password { .. }
         ));
+        g.jwt = Some("header.payload.signature".into());
+        match credentials(&g, &mut f).unwrap() {
+            Credentials::Jwt(jwt) => assert_eq!(jwt.expose(), "header.payload.signature"),
+            other => panic!("not a JWT: {other:?}"),
+        }
         g.token_name = Some("ci".into());
         g.token_secret = Some("s".into());
+        assert_eq!(
+            pat(&credentials(&g, &mut f).unwrap()),
+            ("ci".into(), "s".into())
+        );
+        assert!(f.prompts.is_empty());
+    }
+
+    #[test]
+    fn secrets_from_standard_input_lose_their_line_ending() {
+        let mut g = global();
+        g.token_name = Some("ci".into());
+        g.token_secret_stdin = true;
+        let mut f = Fake {
+            stdin: Some("s3cret\r\nsecond line\n".into()),
+            ..Fake::default()
+        };
+        assert_eq!(pat(&credentials(&g, &mut f).unwrap()).1, "s3cret");
+        // An empty first line is no secret.
+        let mut f = Fake {
+            stdin: Some("\n".into()),
+            ..Fake::default()
+        };
+        assert_eq!(credentials(&g, &mut f).unwrap_err().exit_status(), 2);
+
+        let mut g = global();
+        g.username = Some("admin".into());
+        g.password_stdin = true;
+        let mut f = Fake {
+            stdin: Some("pw".into()),
+            ..Fake::default()
+        };
+        match credentials(&g, &mut f).unwrap() {
+            Credentials::Password { username, password } => {
+                assert_eq!((username.as_str(), password.expose()), ("admin", "pw"));
+            }
+            other => panic!("not a password: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_secret_is_prompted_for_on_a_terminal_only() {
+        let mut g = global();
+        g.token_name = Some("ci".into());
+        let mut f = Fake {
+            terminal: Some("typed".into()),
+            ..Fake::default()
+        };
+        assert_eq!(pat(&credentials(&g, &mut f).unwrap()).1, "typed");
+        assert_eq!(f.prompts, ["Secret of the personal access token ci: "]);
+
+        let mut f = Fake::default();
+        let err = credentials(&g, &mut f).unwrap_err();
+        assert_eq!(err.exit_status(), 2);
+        assert!(err.to_string().contains("--token-secret-stdin"), "{err}");
+
+        let mut g = global();
+        g.username = Some("admin".into());
+        let mut f = Fake {
+            terminal: Some("pw".into()),
+            ..Fake::default()
+        };
         assert!(matches!(
-            credentials(&g).unwrap(),
-            Credentials::PersonalAccessToken { .. }
+            credentials(&g, &mut f).unwrap(),
+            Credentials::Password { .. }
         ));
+        assert_eq!(f.prompts, ["Password of admin: "]);
+    }
+
+    #[test]
+    fn the_older_variables_still_work() {
+        let g = global();
+        let mut f = Fake {
+            vars: HashMap::from([(TOKEN_NAME_ALIAS, "ci"), (TOKEN_SECRET_ALIAS, "old")]),
+            ..Fake::default()
+        };
+        assert_eq!(
+            pat(&credentials(&g, &mut f).unwrap()),
+            ("ci".into(), "old".into())
+        );
     }
 
     #[test]
     fn half_or_no_credentials_are_usage_errors() {
         let mut g = global();
-        let err = credentials(&g).unwrap_err();
+        let mut f = Fake::default();
+        let err = credentials(&g, &mut f).unwrap_err();
         assert_eq!(err.exit_status(), 2);
         assert!(err.to_string().starts_with("no credentials"));
-        g.token_name = Some("ci".into());
+        g.token_secret = Some("s".into());
         assert!(
-            credentials(&g)
+            credentials(&g, &mut f)
                 .unwrap_err()
                 .to_string()
-                .contains("--token-secret")
+                .contains("--token-name")
         );
-        g.token_name = None;
-        g.username = Some("admin".into());
-        g.password = Some(String::new());
+        g.token_secret = None;
+        g.password = Some("pw".into());
         assert!(
-            credentials(&g)
+            credentials(&g, &mut f)
                 .unwrap_err()
                 .to_string()
-                .contains("--password")
+                .contains("--username")
         );
     }
 
     #[test]
-    fn servers_are_checked() {
+    fn servers_and_certificates_are_checked() {
         let mut g = global();
         g.server = None;
         assert_eq!(client(&g).unwrap_err().exit_status(), 2);
         g.server = Some("http://tableau.example.com".into());
         let err = client(&g).unwrap_err().to_string();
-        assert!(err.contains("plain http"), "{err}");
+        assert!(
+            err.contains("plain http") && err.contains("--allow-http"),
+            "{err}"
+        );
+        g.allow_http = true;
+        assert!(client(&g).is_ok());
+        g.allow_http = false;
         g.server = Some("http://127.0.0.1:1".into());
         assert!(client(&g).is_ok());
+
+        let dir = std::env::temp_dir().join(format!("tabflow-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad = dir.join("not-a-cert.pem");
+        std::fs::write(&bad, "hello").unwrap();
+        g.ca_cert = Some(bad.clone());
+        let err = client(&g).unwrap_err();
+        assert_eq!(err.exit_status(), 2);
+        assert!(err.to_string().contains("not-a-cert.pem"), "{err}");
+        let garbled = dir.join("garbled.pem");
+        std::fs::write(
+            &garbled,
+            "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        g.ca_cert = Some(garbled);
+        let err = client(&g).unwrap_err();
+        assert!(err.to_string().contains("garbled.pem"), "{err}");
+        g.ca_cert = Some(dir.join("missing.pem"));
+        let err = client(&g).unwrap_err();
+        assert!(err.to_string().contains("missing.pem"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

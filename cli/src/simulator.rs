@@ -2,17 +2,17 @@
 //! against an in-process simulator, through the public client).
 
 use crate::args::{GlobalArgs, MockArgs};
-use crate::commands::{run_rows, wait_for_run};
+use crate::commands::{FlowNames, run_rows, wait_for_run};
 use crate::error::CliError;
+use crate::interrupt;
 use crate::output::{Output, bytes};
 use crate::progress;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tableau_flows::run::RunOptions;
-use tableau_flows::upload::PublishOptions;
 use tableau_flows::{
-    ApiVersion, Client, Credentials, Filter, NEWEST_API_VERSION, OLDEST_API_VERSION,
+    ApiVersion, CancelToken, Client, Credentials, DownloadOptions, Filter, NEWEST_API_VERSION,
+    OLDEST_API_VERSION, PublishOptions, RunOptions,
 };
 use tableau_flows_mock::{MockServer, demo};
 
@@ -78,10 +78,10 @@ fn banner(server: &MockServer, version: ApiVersion, out: &mut Output) -> Result<
             demo::ADMIN_USER,
             demo::ADMIN_PASSWORD
         ))?;
-        out.line(format!(
-            "  tabflow flows list; tabflow flows publish FILE.tflx --project {}",
-            demo::PROJECT_ID
-        ))?;
+        out.line(
+            "  tabflow flows list; tabflow flows publish FILE.tflx --project Default; \
+             tabflow flows run \"Sales Cleanup\" --param Region=North --wait",
+        )?;
         out.line("")?;
         out.line("Stop it with Ctrl-C.")?;
     }
@@ -122,8 +122,8 @@ fn step(out: &mut Output, number: u32, text: impl AsRef<str>) -> Result<(), CliE
 
 /// The whole lifecycle against an in-process simulator, through the public client: sign in,
 /// publish the demo `.tflx`, run it with Region=South, wait, list its runs, download it and compare
-/// the bytes, sign out.
-pub fn demo(out: &mut Output) -> Result<(), CliError> {
+/// the bytes, sign out. `cancel` stops the wait and the transfers (Ctrl-C).
+pub fn demo(out: &mut Output, cancel: &CancelToken) -> Result<(), CliError> {
     let began = Instant::now();
     let server = MockServer::builder()
         .start()
@@ -155,7 +155,7 @@ pub fn demo(out: &mut Output) -> Result<(), CliError> {
                 .unwrap_or_else(|| "?".into())
         ),
     )?;
-    let result = lifecycle(&client, out);
+    let result = lifecycle(&client, out, cancel);
     let signed_out = client.end_session();
     server.stop();
     result?;
@@ -171,7 +171,7 @@ pub fn demo(out: &mut Output) -> Result<(), CliError> {
 }
 
 /// Steps 3 to 7 of the demo.
-fn lifecycle(client: &Client, out: &mut Output) -> Result<(), CliError> {
+fn lifecycle(client: &Client, out: &mut Output, cancel: &CancelToken) -> Result<(), CliError> {
     // The simulator's "Sales Cleanup" flow has the Region parameter; the demo publishes a new
     // version of it (the demo .tflx, overwriting), so that its run can set Region.
     let target = client.query_flow(demo::SALES_FLOW_ID).send()?.flow;
@@ -190,13 +190,16 @@ fn lifecycle(client: &Client, out: &mut Output) -> Result<(), CliError> {
     std::fs::write(&file, &published_bytes)
         .map_err(|e| CliError::other(format!("writing {}: {e}", file.display())))?;
     let bar = progress::transfer(&format!("publishing {name}.tflx"));
+    let guard = interrupt::cancellable();
     let published = client.publish_flow_file(
         &file,
         PublishOptions::new(project)
             .overwrite(true)
-            .progress(progress::transfer_callback(&bar)),
+            .progress(progress::transfer_callback(&bar))
+            .cancel(cancel.clone()),
     );
     bar.finish_and_clear();
+    drop(guard);
     let flow = published?.flow;
     let flow_id = flow.id.as_str().to_owned();
     let parameters: Vec<&str> = target
@@ -232,7 +235,12 @@ fn lifecycle(client: &Client, out: &mut Output) -> Result<(), CliError> {
     )?;
 
     let waited = Instant::now();
-    let (run, outcome) = wait_for_run(client, run_id.as_str(), Some(Duration::from_secs(60)));
+    let (run, outcome) = wait_for_run(
+        client,
+        run_id.as_str(),
+        Some(Duration::from_secs(60)),
+        cancel,
+    );
     outcome?;
     let run = run.ok_or_else(|| CliError::other("the wait ended without the run"))?;
     let region = run
@@ -260,18 +268,25 @@ fn lifecycle(client: &Client, out: &mut Output) -> Result<(), CliError> {
         .all()
         .collect::<Result<Vec<_>, _>>()?;
     step(out, 6, format!("runs of the flow: {}", runs.len()))?;
-    out.table(&run_rows(&runs))?;
+    out.table(&run_rows(
+        &runs,
+        &FlowNames::from([(flow_id.clone(), name.clone())]),
+    ))?;
 
     let download_dir = dir.path().join("download");
     std::fs::create_dir(&download_dir)
         .map_err(|e| CliError::other(format!("creating {}: {e}", download_dir.display())))?;
     let bar = progress::transfer("downloading");
+    let guard = interrupt::cancellable();
     let path = client.download_flow_into(
         flow_id.as_str(),
         &download_dir,
-        Some(progress::transfer_callback(&bar)),
+        DownloadOptions::new()
+            .progress(progress::transfer_callback(&bar))
+            .cancel(cancel.clone()),
     );
     bar.finish_and_clear();
+    drop(guard);
     let path = path?;
     let downloaded = std::fs::read(&path)
         .map_err(|e| CliError::other(format!("reading {}: {e}", path.display())))?;

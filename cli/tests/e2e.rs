@@ -10,15 +10,22 @@ use tableau_flows_mock::{MockServer, demo};
 
 /// Every environment variable tabflow reads: removed so that the caller's environment cannot leak
 /// into a test.
-const VARIABLES: [&str; 7] = [
+const VARIABLES: [&str; 11] = [
     "TABLEAU_SERVER",
     "TABLEAU_SITE",
     "TABLEAU_API_VERSION",
     "TABLEAU_PAT_NAME",
     "TABLEAU_PAT_SECRET",
+    "TABLEAU_TOKEN_NAME",
+    "TABLEAU_TOKEN_SECRET",
+    "TABLEAU_JWT",
     "TABLEAU_USERNAME",
     "TABLEAU_PASSWORD",
+    "TABLEAU_CA_CERT",
 ];
+
+/// A flow id no flow has.
+const NO_SUCH_FLOW: &str = "00000000-0000-4000-8000-000000000000";
 
 fn simulator() -> MockServer {
     MockServer::builder().start().expect("the simulator starts")
@@ -83,15 +90,47 @@ impl Outcome {
         assert!(self.stderr.starts_with("tabflow: "), "{self:#?}");
         self.stderr.trim_end()
     }
+
+    /// Asserts a usage error (status 2, nothing on stdout) and returns stderr: clap's whole
+    /// message (`error: ...` and the usage), or tabflow's one line.
+    #[track_caller]
+    fn usage(&self) -> &str {
+        assert_eq!(self.status, 2, "{self:#?}");
+        assert_eq!(self.stdout, "", "{self:#?}");
+        if self.stderr.starts_with("error: ") {
+            assert!(self.stderr.contains("try '--help'"), "{self:#?}");
+        } else {
+            self.fails(2);
+        }
+        &self.stderr
+    }
 }
 
 fn run(mut command: Command, args: &[&str]) -> Outcome {
     let output = command.args(args).output().expect("tabflow runs");
+    outcome(output)
+}
+
+fn outcome(output: std::process::Output) -> Outcome {
     Outcome {
         status: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
     }
+}
+
+/// Runs `command` with `input` on its standard input.
+fn run_with_input(mut command: Command, args: &[&str], input: &[u8]) -> Outcome {
+    use std::io::Write;
+    let mut child = command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tabflow starts");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    outcome(child.wait_with_output().expect("tabflow runs"))
 }
 
 /// A fresh directory under the target directory's temporary area, emptied first.
@@ -232,7 +271,7 @@ fn flows_list_tables_pages_filters_and_json() {
         tabflow(&server),
         &["flows", "list", "--filter", "name:like:x"],
     );
-    assert!(err.fails(2).contains("unknown filter operator"), "{err:#?}");
+    assert!(err.usage().contains("unknown filter operator"), "{err:#?}");
 }
 
 #[test]
@@ -268,10 +307,10 @@ fn flows_get_shows_steps_and_parameters() {
 #[test]
 fn service_errors_are_one_line_with_code_and_summary() {
     let server = simulator();
-    let out = run(tabflow(&server), &["flows", "get", "no-such-flow"]);
+    let out = run(tabflow(&server), &["flows", "get", NO_SUCH_FLOW]);
     let line = out.fails(1);
     assert!(
-        line.starts_with("tabflow: error 404027 (Flow not found)"),
+        line.starts_with("tabflow: error 404027 (Flow not found) from Query Flow"),
         "{line}"
     );
     assert_eq!(out.stdout, "");
@@ -314,7 +353,7 @@ fn service_errors_are_one_line_with_code_and_summary() {
 }
 
 #[test]
-fn usage_errors_exit_2_on_one_line() {
+fn usage_errors_exit_2_with_clap_s_whole_message() {
     let server = simulator();
     for args in [
         &["flows", "lst"][..],
@@ -358,8 +397,16 @@ fn usage_errors_exit_2_on_one_line() {
             demo::COFFEE_FLOW_ID,
             "--user",
             "u",
+            "Read:Maybe",
+        ],
+        &[
+            "permissions",
+            "delete",
+            demo::COFFEE_FLOW_ID,
+            "--user",
+            "u",
             "Read",
-            "Maybe",
+            "Allow",
         ],
         &[
             "tasks",
@@ -402,10 +449,33 @@ fn usage_errors_exit_2_on_one_line() {
         &["--api-version", "three", "server-info"],
     ] {
         let out = run(tabflow(&server), args);
-        let line = out.fails(2);
-        assert_eq!(out.stdout, "", "{args:?}");
-        assert!(line.len() > "tabflow: ".len() + 10, "{args:?}: {line}");
+        let text = out.usage();
+        assert!(text.len() > "error: ".len() + 10, "{args:?}: {text}");
     }
+    // The whole message: what is missing, not only clap's first line.
+    let out = run(tabflow(&server), &["flows", "publish", "my.tflx"]);
+    let text = out.usage();
+    assert!(
+        text.contains("required arguments were not provided:\n  --project <PROJECT>\n"),
+        "{text}"
+    );
+    let out = run(tabflow(&server), &["flows", "update", "Sales Cleanup"]);
+    assert!(out.usage().contains("--project"), "{out:#?}");
+    // A group without its subcommand: its help, listing the subcommands, as a usage error.
+    let out = run(bare(), &["flows"]);
+    assert_eq!(out.status, 2, "{out:#?}");
+    assert_eq!(out.stdout, "", "{out:#?}");
+    for sub in [
+        "list", "get", "delete", "download", "publish", "update", "run",
+    ] {
+        assert!(
+            out.stderr.contains(&format!("\n  {sub} ")),
+            "{sub}: {out:#?}"
+        );
+    }
+    let out = run(bare(), &["permissions"]);
+    assert_eq!(out.status, 2, "{out:#?}");
+    assert!(out.stderr.contains("  delete "), "{out:#?}");
     // No command at all: the help, on stderr.
     let out = run(tabflow(&server), &[]);
     assert_eq!(out.status, 2);
@@ -507,6 +577,10 @@ fn options_as_flags_or_environment_variables() {
     let out = run(c, &["runs", "list"]);
     let line = out.fails(1);
     assert!(line.contains("3.10") && line.contains("3.9"), "{line}");
+    assert!(
+        line.contains("Get Flow Runs") && !line.contains("get_flow_runs"),
+        "{line}"
+    );
     let mut c = tabflow(&server);
     c.env("TABLEAU_API_VERSION", "3.9");
     assert!(run(c, &["flows", "list"]).ok().contains("Coffee Chain"));
@@ -591,10 +665,23 @@ fn publish_download_update_delete() {
 
     // Download: into the current directory by default, into a directory with the server's
     // name, or into a file; no progress bar when stderr is not a terminal.
+    // The published file is there already: never replaced without --force.
     let mut here = tabflow(&server);
     here.current_dir(&dir);
+    std::fs::write(dir.join("Quarterly.tflx"), b"mine").unwrap();
     let out = run(here, &["flows", "download", &id]);
-    assert!(out.ok().contains("Quarterly.tflx"), "{out:#?}");
+    let line = out.fails(1);
+    assert!(
+        line.contains("Quarterly.tflx exists") && line.contains("--force"),
+        "{line}"
+    );
+    assert_eq!(std::fs::read(dir.join("Quarterly.tflx")).unwrap(), b"mine");
+    assert!(!dir.join("Quarterly.tflx.part").exists());
+    let mut here = tabflow(&server);
+    here.current_dir(&dir);
+    let out = run(here, &["flows", "download", &id, "--force"]);
+    assert!(out.ok().contains("to Quarterly.tflx ("), "{out:#?}");
+    assert_eq!(std::fs::read(dir.join("Quarterly.tflx")).unwrap(), bytes);
     let sub = dir.join("sub");
     std::fs::create_dir(&sub).unwrap();
     let json = run(
@@ -625,6 +712,40 @@ fn publish_download_update_delete() {
     .ok();
     assert_eq!(std::fs::read(&target).unwrap(), bytes);
     assert!(!dir.join("copy.tflx.part").exists());
+    // The same file again: refused, the file untouched; replaced with --force.
+    std::fs::write(&target, b"older").unwrap();
+    let out = run(
+        tabflow(&server),
+        &["flows", "download", &id, "-o", target.to_str().unwrap()],
+    );
+    assert!(out.fails(1).contains("--force"), "{out:#?}");
+    assert_eq!(std::fs::read(&target).unwrap(), b"older");
+    run(
+        tabflow(&server),
+        &[
+            "flows",
+            "download",
+            &id,
+            "-o",
+            target.to_str().unwrap(),
+            "--force",
+        ],
+    )
+    .ok();
+    assert_eq!(std::fs::read(&target).unwrap(), bytes);
+    // -o -: the file itself on standard output, nothing else.
+    let output = tabflow(&server)
+        .args(["flows", "download", "Quarterly", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(output.stderr.is_empty(), "{output:?}");
+    assert!(output.stdout == bytes, "the flow's bytes on stdout");
+    let out = run(
+        tabflow(&server),
+        &["flows", "download", &id, "-o", "-", "--json"],
+    );
+    out.usage();
 
     // Update: move it and give it another owner.
     let updated = run(
@@ -650,7 +771,14 @@ fn publish_download_update_delete() {
     run(tabflow(&server), &["flows", "get", &id]).fails(1);
     let out = run(
         tabflow(&server),
-        &["flows", "download", &id, "-o", target.to_str().unwrap()],
+        &[
+            "flows",
+            "download",
+            &id,
+            "-o",
+            target.to_str().unwrap(),
+            "--force",
+        ],
     );
     assert!(out.fails(1).contains("404027"), "{out:#?}");
     assert_eq!(
@@ -1151,8 +1279,7 @@ fn permissions_list_add_delete() {
             demo::COFFEE_FLOW_ID,
             "--user",
             demo::ANALYST_ID,
-            "Write",
-            "Allow",
+            "write:allow",
         ],
     );
     assert!(out.ok().contains("removed Write:Allow"), "{out:#?}");
@@ -1164,8 +1291,7 @@ fn permissions_list_add_delete() {
             demo::COFFEE_FLOW_ID,
             "--group",
             demo::ANALYSTS_GROUP_ID,
-            "Read",
-            "Allow",
+            "Read:Allow",
             "--json",
         ],
     );
@@ -1192,8 +1318,7 @@ fn permissions_list_add_delete() {
             demo::COFFEE_FLOW_ID,
             "--user",
             demo::ANALYST_ID,
-            "Write",
-            "Allow",
+            "Write:Allow",
         ],
     );
     assert!(out.fails(1).starts_with("tabflow: error 4"), "{out:#?}");
@@ -1276,4 +1401,1010 @@ fn demo_runs_the_whole_lifecycle() {
             .unwrap_or_else(|| panic!("{e:?} missing (in order) from:\n{text}"));
         at += found + e.len();
     }
+}
+
+#[test]
+fn names_are_taken_wherever_ids_are() {
+    let server = simulator();
+    // A flow by name, for every flows command.
+    let got = run(
+        tabflow(&server),
+        &["flows", "get", "Sales Cleanup", "--json"],
+    )
+    .json();
+    assert_eq!(got["flow"]["id"], demo::SALES_FLOW_ID);
+    let listed = run(
+        tabflow(&server),
+        &["connections", "list", "Coffee Chain", "--json"],
+    )
+    .json();
+    assert_eq!(
+        strings(&listed, "/connections", "id"),
+        [demo::CONNECTION_ID]
+    );
+    let owned = run(
+        tabflow(&server),
+        &["flows", "list", "--user", "admin", "--owned", "--json"],
+    )
+    .json();
+    assert_eq!(owned["flows"].as_array().unwrap().len(), 3, "{owned:#}");
+
+    // A name that matches nothing is named; an id-shaped argument is used as an id.
+    let out = run(tabflow(&server), &["flows", "get", "Nowhere Flow"]);
+    assert_eq!(
+        out.fails(1),
+        "tabflow: no flow named \"Nowhere Flow\" (`tabflow flows list` shows them)"
+    );
+    let out = run(tabflow(&server), &["flows", "get", NO_SUCH_FLOW]);
+    assert!(out.fails(1).contains("404027"), "{out:#?}");
+
+    // Projects: an ambiguous name lists both, with their ids and paths; a path picks one.
+    let dir = scratch("names");
+    let file = dir.join("Ledger.tflx");
+    std::fs::write(&file, demo::flow_file_bytes()).unwrap();
+    let file = file.to_str().unwrap();
+    let out = run(
+        tabflow(&server),
+        &["flows", "publish", file, "--project", "Archive"],
+    );
+    let line = out.fails(1);
+    assert!(line.contains("2 projects are named \"Archive\""), "{line}");
+    assert!(
+        line.contains(&format!("{} (Archive)", demo::ARCHIVE_PROJECT_ID)),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!(
+            "{} (Sales/Archive)",
+            demo::SALES_ARCHIVE_PROJECT_ID
+        )),
+        "{line}"
+    );
+    let published = run(
+        tabflow(&server),
+        &[
+            "flows",
+            "publish",
+            file,
+            "--project",
+            "Sales/Archive",
+            "--json",
+        ],
+    )
+    .json();
+    assert_eq!(
+        published["flow"]["project"]["id"],
+        demo::SALES_ARCHIVE_PROJECT_ID
+    );
+    let out = run(
+        tabflow(&server),
+        &["flows", "publish", file, "--project", "Finance"],
+    );
+    assert!(
+        out.fails(1).contains("no project named \"Finance\""),
+        "{out:#?}"
+    );
+
+    // Update by names: the flow, its new project and its new owner.
+    let updated = run(
+        tabflow(&server),
+        &[
+            "flows",
+            "update",
+            "Ledger",
+            "--project",
+            "Default",
+            "--owner",
+            "analyst",
+            "--json",
+        ],
+    )
+    .json();
+    assert_eq!(updated["flow"]["project"]["id"], demo::PROJECT_ID);
+    assert_eq!(updated["flow"]["owner"]["id"], demo::ANALYST_ID);
+
+    // A user and a group by name for permissions.
+    let text = run(
+        tabflow(&server),
+        &[
+            "permissions",
+            "add",
+            "Sales Cleanup",
+            "--user",
+            "analyst",
+            "Read:Allow",
+        ],
+    )
+    .ok()
+    .to_owned();
+    assert!(
+        text.lines()
+            .any(|l| l.contains(demo::ANALYST_ID) && l.contains("Read") && l.contains("Allow")),
+        "{text}"
+    );
+    let text = run(
+        tabflow(&server),
+        &[
+            "permissions",
+            "add",
+            "Sales Cleanup",
+            "--group",
+            "Analysts",
+            "Execute:Allow",
+        ],
+    )
+    .ok()
+    .to_owned();
+    assert!(
+        text.lines()
+            .any(|l| l.contains(demo::ANALYSTS_GROUP_ID) && l.contains("Execute")),
+        "{text}"
+    );
+    let out = run(
+        tabflow(&server),
+        &[
+            "permissions",
+            "add",
+            "Sales Cleanup",
+            "--user",
+            "nobody",
+            "Read:Allow",
+        ],
+    );
+    assert!(
+        out.fails(1).contains("no user named \"nobody\""),
+        "{out:#?}"
+    );
+
+    // A schedule, a flow and a parameter by name for a task.
+    let added = run(
+        tabflow(&server),
+        &[
+            "tasks",
+            "add-to-schedule",
+            "Nightly",
+            "Sales Cleanup",
+            "--param",
+            "Region=West",
+            "--json",
+        ],
+    )
+    .json();
+    assert_eq!(
+        added["task"]["flowRun"]["schedule"]["id"],
+        demo::SCHEDULE_ID
+    );
+    assert_eq!(added["task"]["flowRun"]["flow"]["id"], demo::SALES_FLOW_ID);
+    let text = serde_json::to_string(&added).unwrap();
+    assert!(
+        text.contains(demo::REGION_PARAMETER_ID) && text.contains("West"),
+        "{added:#}"
+    );
+    let out = run(
+        tabflow(&server),
+        &[
+            "tasks",
+            "add-to-schedule",
+            "Nightly",
+            "Sales Cleanup",
+            "--param",
+            "Region=Middle",
+        ],
+    );
+    assert!(out.fails(1).contains("is not one of"), "{out:#?}");
+    let out = run(
+        tabflow(&server),
+        &["tasks", "add-to-schedule", "Hourly", "Sales Cleanup"],
+    );
+    assert!(
+        out.fails(1).contains("no schedule named \"Hourly\""),
+        "{out:#?}"
+    );
+    // Delete by name: then the name matches nothing.
+    let out = run(tabflow(&server), &["flows", "delete", "Ledger"]);
+    assert!(out.ok().starts_with("deleted flow Ledger ("), "{out:#?}");
+    let out = run(tabflow(&server), &["flows", "delete", "Ledger"]);
+    assert!(
+        out.fails(1).contains("no flow named \"Ledger\""),
+        "{out:#?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_new_user_s_three_commands() {
+    let server = simulator();
+    let dir = scratch("new-user");
+    std::fs::write(dir.join("sales.tflx"), demo::flow_file_bytes()).unwrap();
+    // Publish into a project by name.
+    let mut c = tabflow(&server);
+    c.current_dir(&dir);
+    let text = run(c, &["flows", "publish", "sales.tflx", "--project", "Sales"])
+        .ok()
+        .to_owned();
+    assert!(
+        text.contains(&format!("in project Sales ({})", demo::SALES_PROJECT_ID)),
+        "{text}"
+    );
+    // Run a flow by name with a parameter by name, and wait.
+    let out = run(
+        tabflow(&server),
+        &[
+            "flows",
+            "run",
+            "Sales Cleanup",
+            "--param",
+            "Region=North",
+            "--wait",
+        ],
+    );
+    let text = out.ok();
+    assert!(
+        text.starts_with("started flow run ") && text.contains("of flow Sales Cleanup ("),
+        "{text}"
+    );
+    let row = text.lines().last().unwrap();
+    assert!(
+        row.contains(&format!("Sales Cleanup ({})", demo::SALES_FLOW_ID))
+            && row.contains("Success"),
+        "{text}"
+    );
+    // Grant a permission to a user by name.
+    let text = run(
+        tabflow(&server),
+        &[
+            "permissions",
+            "add",
+            "Sales Cleanup",
+            "--user",
+            "analyst",
+            "Read:Allow",
+        ],
+    )
+    .ok()
+    .to_owned();
+    assert!(text.contains("analyst") && text.contains("Read"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn projects_users_groups_and_schedules_are_listed() {
+    let server = simulator();
+    let text = run(tabflow(&server), &["projects", "list"]).ok().to_owned();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.starts_with("ID") && header.contains("PATH"),
+        "{text}"
+    );
+    let archive = text
+        .lines()
+        .find(|l| l.starts_with(demo::SALES_ARCHIVE_PROJECT_ID))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(archive.contains("Sales/Archive"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(demo::ARCHIVE_PROJECT_ID) && l.contains("Archive")),
+        "{text}"
+    );
+    let json = run(tabflow(&server), &["projects", "list", "--json"]).json();
+    assert_eq!(json["projects"].as_array().unwrap().len(), 4, "{json:#}");
+    let json = run(
+        tabflow(&server),
+        &["projects", "list", "--filter", "name:eq:Archive", "--json"],
+    )
+    .json();
+    let mut ids = strings(&json, "/projects", "id");
+    ids.sort_unstable();
+    let mut expected = [demo::ARCHIVE_PROJECT_ID, demo::SALES_ARCHIVE_PROJECT_ID];
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+    let json = run(
+        tabflow(&server),
+        &["projects", "list", "--sort", "name:desc", "--json"],
+    )
+    .json();
+    assert_eq!(strings(&json, "/projects", "name")[0], "Sales");
+    let page = run(tabflow(&server), &["projects", "list", "--page-size", "1"]);
+    assert_eq!(page.status, 0, "{page:#?}");
+    assert_eq!(page.stdout.lines().count(), 2, "{page:#?}");
+    assert!(page.stderr.contains("1 of 4 projects"), "{page:#?}");
+    let all = run(
+        tabflow(&server),
+        &["projects", "list", "--page-size", "1", "--all", "--json"],
+    )
+    .json();
+    assert_eq!(all["projects"].as_array().unwrap().len(), 4);
+    let out = run(
+        tabflow(&server),
+        &["projects", "list", "--filter", "color:eq:red"],
+    );
+    assert!(out.fails(1).contains("color"), "{out:#?}");
+
+    // Users: full names beside user names and ids.
+    let text = run(tabflow(&server), &["users", "list"]).ok().to_owned();
+    let admin = text
+        .lines()
+        .find(|l| l.starts_with(demo::ADMIN_ID))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        admin.contains(demo::ADMIN_USER) && admin.contains(demo::ADMIN_FULL_NAME),
+        "{text}"
+    );
+    assert!(text.contains(demo::ANALYST_FULL_NAME), "{text}");
+    let json = run(
+        tabflow(&server),
+        &["users", "list", "--filter", "name:eq:analyst", "--json"],
+    )
+    .json();
+    assert_eq!(strings(&json, "/users", "id"), [demo::ANALYST_ID]);
+    assert_eq!(
+        json["users"][0]["fullName"],
+        demo::ANALYST_FULL_NAME,
+        "{json:#}"
+    );
+
+    // Groups.
+    let text = run(tabflow(&server), &["groups", "list"]).ok().to_owned();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(demo::ANALYSTS_GROUP_ID) && l.contains("Analysts")),
+        "{text}"
+    );
+    assert!(text.contains("All Users"), "{text}");
+    let json = run(
+        tabflow(&server),
+        &["groups", "list", "--sort", "name:desc", "--all", "--json"],
+    )
+    .json();
+    assert_eq!(strings(&json, "/groups", "name"), ["Analysts", "All Users"]);
+
+    // Schedules: flow and extract ones, with their types.
+    let text = run(tabflow(&server), &["schedules", "list"])
+        .ok()
+        .to_owned();
+    let nightly = text
+        .lines()
+        .find(|l| l.starts_with(demo::SCHEDULE_ID))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        nightly.contains("Nightly") && nightly.contains("Flow"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(demo::EXTRACT_SCHEDULE_ID) && l.contains("Extract")),
+        "{text}"
+    );
+    let json = run(tabflow(&server), &["schedules", "list", "--all", "--json"]).json();
+    assert_eq!(json["schedules"].as_array().unwrap().len(), 2, "{json:#}");
+    // Schedules take no filter (List Server Schedules has none).
+    run(
+        tabflow(&server),
+        &["schedules", "list", "--filter", "name:eq:Nightly"],
+    )
+    .usage();
+}
+
+#[test]
+fn flow_names_appear_beside_ids_in_run_tables() {
+    let server = simulator();
+    let started = run(
+        tabflow(&server),
+        &["flows", "run", demo::COFFEE_FLOW_ID, "--wait", "--json"],
+    )
+    .json();
+    let run_id = started["flowRun"]["id"].as_str().unwrap().to_owned();
+    let expected = format!("Coffee Chain ({})", demo::COFFEE_FLOW_ID);
+    let table = run(tabflow(&server), &["runs", "list"]).ok().to_owned();
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(&run_id))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(row.contains(&expected), "{table}");
+    let text = run(tabflow(&server), &["runs", "get", &run_id])
+        .ok()
+        .to_owned();
+    assert!(text.contains(&expected), "{text}");
+    let text = run(tabflow(&server), &["runs", "wait", &run_id])
+        .ok()
+        .to_owned();
+    assert!(text.contains(&expected), "{text}");
+}
+
+#[test]
+fn secrets_from_standard_input() {
+    let server = simulator();
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url())
+        .env("TABLEAU_PAT_NAME", demo::PAT_NAME);
+    let out = run_with_input(
+        c,
+        &["--token-secret-stdin", "flows", "list"],
+        format!("{}\n", demo::PAT_SECRET).as_bytes(),
+    );
+    assert!(out.ok().contains("Coffee Chain"), "{out:#?}");
+    // Only the first line counts, its line ending removed (CRLF too).
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url());
+    let out = run_with_input(
+        c,
+        &[
+            "--token-name",
+            demo::PAT_NAME,
+            "flows",
+            "list",
+            "--token-secret-stdin",
+        ],
+        format!("{}\r\nmore\n", demo::PAT_SECRET).as_bytes(),
+    );
+    assert!(out.ok().contains("Coffee Chain"), "{out:#?}");
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url())
+        .env("TABLEAU_PAT_NAME", demo::PAT_NAME);
+    let out = run_with_input(c, &["--token-secret-stdin", "flows", "list"], b"wrong\n");
+    assert!(out.fails(1).contains("401001"), "{out:#?}");
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url())
+        .env("TABLEAU_PAT_NAME", demo::PAT_NAME);
+    let out = run_with_input(c, &["--token-secret-stdin", "flows", "list"], b"");
+    assert!(out.fails(2).contains("standard input"), "{out:#?}");
+
+    // A password.
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url());
+    let out = run_with_input(
+        c,
+        &[
+            "--username",
+            demo::ADMIN_USER,
+            "--password-stdin",
+            "flows",
+            "list",
+        ],
+        format!("{}\n", demo::ADMIN_PASSWORD).as_bytes(),
+    );
+    assert!(out.ok().contains("Coffee Chain"), "{out:#?}");
+
+    // No secret and no terminal to ask on: a usage error saying how to give it.
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url())
+        .env("TABLEAU_PAT_NAME", demo::PAT_NAME);
+    let out = run(c, &["flows", "list"]);
+    let line = out.fails(2);
+    assert!(
+        line.contains("TABLEAU_PAT_SECRET") && line.contains("--token-secret-stdin"),
+        "{line}"
+    );
+
+    // The variables of older releases still work.
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url())
+        .env("TABLEAU_TOKEN_NAME", demo::PAT_NAME)
+        .env("TABLEAU_TOKEN_SECRET", demo::PAT_SECRET);
+    assert!(run(c, &["flows", "list"]).ok().contains("Coffee Chain"));
+
+    // The help discourages the secret on the command line.
+    let help = run(bare(), &["--help"]).ok().to_owned();
+    assert!(help.contains("Avoid giving it here"), "{help}");
+}
+
+#[test]
+fn a_connected_app_s_jwt_signs_in() {
+    let server = MockServer::builder()
+        .jwt("header.payload.signature", demo::ANALYST_USER)
+        .start()
+        .expect("the simulator starts");
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url());
+    let out = run(
+        c,
+        &[
+            "--jwt",
+            "header.payload.signature",
+            "users",
+            "list",
+            "--json",
+        ],
+    );
+    assert!(out.json()["users"].is_array(), "{out:#?}");
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url())
+        .env("TABLEAU_JWT", "header.payload.signature");
+    assert!(run(c, &["flows", "list"]).ok().contains("Coffee Chain"));
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url())
+        .env("TABLEAU_JWT", "forged.payload.signature");
+    let out = run(c, &["flows", "list"]);
+    assert!(out.fails(1).contains("error 401"), "{out:#?}");
+}
+
+#[test]
+fn plain_http_and_private_certificate_authorities() {
+    let server = simulator();
+    // 0.0.0.0 reaches the simulator but is not loopback by name: plain http needs --allow-http.
+    let port = server.url().rsplit(':').next().unwrap().to_owned();
+    let url = format!("http://0.0.0.0:{port}");
+    let mut c = tabflow(&server);
+    c.env("TABLEAU_SERVER", &url);
+    let out = run(c, &["flows", "list"]);
+    let line = out.fails(2);
+    assert!(
+        line.contains("plain http") && line.contains("--allow-http"),
+        "{line}"
+    );
+    let mut c = tabflow(&server);
+    c.env("TABLEAU_SERVER", &url);
+    let out = run(c, &["--allow-http", "flows", "list"]);
+    assert!(out.ok().contains("Coffee Chain"), "{out:#?}");
+
+    // A certificate file that is missing or holds no certificate: an error naming it.
+    let dir = scratch("ca");
+    let missing = dir.join("missing-ca.pem");
+    let mut c = tabflow(&server);
+    c.env("TABLEAU_SERVER", "https://tableau.example.com");
+    let out = run(
+        c,
+        &["--ca-cert", missing.to_str().unwrap(), "flows", "list"],
+    );
+    assert!(out.fails(2).contains("missing-ca.pem"), "{out:#?}");
+    let bad = dir.join("not-a-ca.pem");
+    std::fs::write(&bad, "this is not a certificate\n").unwrap();
+    let mut c = tabflow(&server);
+    c.env("TABLEAU_SERVER", "https://tableau.example.com");
+    let out = run(c, &["flows", "list", "--ca-cert", bad.to_str().unwrap()]);
+    let line = out.fails(2);
+    assert!(
+        line.contains("not-a-ca.pem") && line.contains("no PEM certificate"),
+        "{line}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn verbose_prints_each_request_without_secrets() {
+    let server = simulator();
+    let out = run(
+        tabflow(&server),
+        &["-v", "flows", "list", "--page-size", "2"],
+    );
+    assert_eq!(out.status, 0, "{out:#?}");
+    assert!(out.stdout.contains("Coffee Chain"), "{out:#?}");
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert!(
+        lines.iter().any(
+            |l| l.starts_with("tabflow: POST /api/3.24/auth/signin -> 200 in ")
+                && l.ends_with(" ms")
+        ),
+        "{out:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("tabflow: GET /api/3.24/sites/")
+                && l.contains("/flows?pageSize=2")
+                && l.contains(" -> 200 in ")),
+        "{out:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("tabflow: POST /api/3.24/auth/signout -> 204 in ")),
+        "{out:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l.contains(" -> "))
+            .all(|l| l.starts_with("tabflow: ")),
+        "{out:#?}"
+    );
+    assert!(!out.stderr.contains(demo::PAT_SECRET), "{out:#?}");
+    assert!(!out.stderr.contains(demo::PAT_NAME), "{out:#?}");
+    // Without -v, nothing.
+    assert_eq!(run(tabflow(&server), &["flows", "list"]).stderr, "");
+}
+
+#[test]
+fn enum_values_in_any_case() {
+    let server = simulator();
+    let json = run(
+        tabflow(&server),
+        &[
+            "flows",
+            "run",
+            demo::COFFEE_FLOW_ID,
+            "--mode",
+            "FULL",
+            "--json",
+        ],
+    )
+    .json();
+    assert!(json["job"]["id"].is_string(), "{json:#}");
+    let created = run(
+        tabflow(&server),
+        &[
+            "tasks",
+            "create-cloud",
+            "Coffee Chain",
+            "--frequency",
+            "weekly",
+            "--start",
+            "06:30:00",
+            "--interval",
+            "weekday=MONDAY",
+            "--interval",
+            "WeekDay=friday",
+            "--json",
+        ],
+    )
+    .json();
+    let schedule = &created["task"]["flowRun"]["schedule"];
+    assert_eq!(schedule["frequency"], "Weekly", "{created:#}");
+    let text = serde_json::to_string(schedule).unwrap();
+    assert!(text.contains("Monday") && text.contains("Friday"), "{text}");
+    let text = run(
+        tabflow(&server),
+        &[
+            "permissions",
+            "add",
+            "Coffee Chain",
+            "--user",
+            "analyst",
+            "EXECUTE:allow",
+        ],
+    )
+    .ok()
+    .to_owned();
+    assert!(
+        text.lines()
+            .any(|l| l.contains(demo::ANALYST_ID) && l.contains("Execute") && l.contains("Allow")),
+        "{text}"
+    );
+    let out = run(
+        tabflow(&server),
+        &[
+            "permissions",
+            "delete",
+            "Coffee Chain",
+            "--user",
+            "analyst",
+            "execute:ALLOW",
+            "Write:Deny",
+        ],
+    );
+    // Write:Deny was never granted: the first removal happened, the second is the service's error.
+    assert!(
+        out.fails(1).contains("from Delete Flow Permission"),
+        "{out:#?}"
+    );
+    let table = run(tabflow(&server), &["permissions", "list", "Coffee Chain"])
+        .ok()
+        .to_owned();
+    assert!(
+        !table
+            .lines()
+            .any(|l| l.contains(demo::ANALYST_ID) && l.contains("Execute")),
+        "{table}"
+    );
+}
+
+#[test]
+fn api_reaches_any_endpoint_with_the_spec_s_checks() {
+    let server = simulator();
+    // The list: ids, methods, paths, titles, with or without --list.
+    let listed = run(bare(), &["api", "--list"]).ok().to_owned();
+    let row = listed
+        .lines()
+        .find(|l| l.starts_with("query_flow "))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(
+        row.contains("GET")
+            && row.contains("/sites/{site_id}/flows/{flow_id}")
+            && row.ends_with("Query Flow"),
+        "{row}"
+    );
+    assert_eq!(run(bare(), &["api"]).ok(), listed);
+    let json = run(bare(), &["api", "--list", "--json"]).json();
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == "run_flow_now"),
+        "{json:#}"
+    );
+
+    // A call: the answer's XML as the server sent it.
+    let xml = run(
+        tabflow(&server),
+        &[
+            "api",
+            "query_flow",
+            "--path",
+            &format!("flow_id={}", demo::SALES_FLOW_ID),
+        ],
+    )
+    .ok()
+    .to_owned();
+    assert!(
+        xml.starts_with("<?xml") || xml.starts_with("<tsResponse"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!("<flow id=\"{}\"", demo::SALES_FLOW_ID)),
+        "{xml}"
+    );
+    let xml = run(
+        tabflow(&server),
+        &["api", "query_projects", "--query", "filter=name:eq:Sales"],
+    )
+    .ok()
+    .to_owned();
+    assert!(xml.contains(demo::SALES_PROJECT_ID), "{xml}");
+    assert!(!xml.contains(demo::PROJECT_ID), "{xml}");
+    // Server Info needs no sign-in.
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url());
+    assert!(
+        run(c, &["api", "server_info"])
+            .ok()
+            .contains("<restApiVersion>3.24")
+    );
+
+    // A body from standard input.
+    let body = format!(
+        "<tsRequest><flow><project id=\"{}\"/></flow></tsRequest>",
+        demo::SALES_PROJECT_ID
+    );
+    let out = run_with_input(
+        tabflow(&server),
+        &[
+            "api",
+            "update_flow",
+            "--path",
+            &format!("flow_id={}", demo::COFFEE_FLOW_ID),
+            "--body",
+            "-",
+        ],
+        body.as_bytes(),
+    );
+    assert!(out.ok().contains(demo::SALES_PROJECT_ID), "{out:#?}");
+    let moved = run(
+        tabflow(&server),
+        &["flows", "get", demo::COFFEE_FLOW_ID, "--json"],
+    )
+    .json();
+    assert_eq!(moved["flow"]["project"]["id"], demo::SALES_PROJECT_ID);
+
+    // The spec's checks, before anything is sent.
+    let out = run(
+        tabflow(&server),
+        &["api", "query_flows_for_site", "--query", "colour=red"],
+    );
+    let line = out.fails(1);
+    assert!(
+        line.contains("Query Flows for a Site") && line.contains("no query parameter \"colour\""),
+        "{line}"
+    );
+    let out = run(tabflow(&server), &["api", "query_flow"]);
+    assert!(out.fails(1).contains("\"flow_id\" is required"), "{out:#?}");
+    let out = run(tabflow(&server), &["api", "no_such_endpoint"]);
+    assert!(out.fails(1).contains("tabflow api --list"), "{out:#?}");
+    // The service's errors, as for every command.
+    let out = run(
+        tabflow(&server),
+        &[
+            "api",
+            "query_flow",
+            "--path",
+            &format!("flow_id={NO_SUCH_FLOW}"),
+        ],
+    );
+    assert!(out.fails(1).contains("404027"), "{out:#?}");
+}
+
+#[test]
+fn completions_for_bash() {
+    let out = run(bare(), &["completions", "bash"]);
+    let script = out.ok();
+    assert!(script.contains("_tabflow()"), "{script}");
+    assert!(script.contains("complete -F _tabflow"), "{script}");
+    assert!(script.contains("permissions"), "{script}");
+    run(bare(), &["completions", "tcsh"]).usage();
+}
+
+#[test]
+fn a_failed_run_prints_its_reason_and_exits_3() {
+    let server = simulator();
+    let out = run(tabflow(&server), &["flows", "run", "Broken Loom", "--wait"]);
+    let line = out.fails(3);
+    assert!(
+        line.starts_with("tabflow: flow run ")
+            && line.ends_with(&format!("failed: {}", demo::FAILURE_REASON)),
+        "{line}"
+    );
+    let json = run(tabflow(&server), &["flows", "run", "Broken Loom", "--json"]).json();
+    let run_id = json["job"]["runFlowJobType"]["flowRunId"].as_str().unwrap();
+    let out = run(tabflow(&server), &["runs", "wait", run_id]);
+    assert!(out.fails(3).ends_with(demo::FAILURE_REASON), "{out:#?}");
+}
+
+/// Ctrl-C (SIGINT) while waiting: the wait stops, the session is signed out, the message says how
+/// to go on waiting, and the status is 130.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_waiting_signs_out_and_says_how_to_resume() {
+    let server = slow_simulator();
+    let started = run(
+        tabflow(&server),
+        &["flows", "run", demo::COFFEE_FLOW_ID, "--json"],
+    )
+    .json();
+    let run_id = started["job"]["runFlowJobType"]["flowRunId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut child = tabflow(&server)
+        .args(["-v", "runs", "wait", &run_id])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tabflow starts");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            let _ = tx.send(line.clone());
+            lines.push(line);
+        }
+        lines
+    });
+    // Once the first poll of the run is logged, the wait is under way.
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the wait polls the run");
+        if line.contains(&run_id) {
+            break;
+        }
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let began = std::time::Instant::now();
+    let status = child.wait().unwrap();
+    assert!(began.elapsed() < Duration::from_secs(5), "stopped promptly");
+    let lines = reader.join().unwrap();
+    let text = lines.join("\n");
+    assert_eq!(status.code(), Some(130), "{text}");
+    assert!(
+        text.contains(&format!(
+            "tabflow: interrupted; the run goes on: tabflow runs wait {run_id}"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("tabflow: POST /api/3.24/auth/signout -> 204"),
+        "signed out: {text}"
+    );
+    // The run itself goes on.
+    let got = run(tabflow(&server), &["runs", "get", &run_id, "--json"]).json();
+    assert_eq!(got["flowRun"]["status"], "InProgress", "{got:#}");
+}
+
+#[test]
+fn quiet_on_a_closed_standard_output() {
+    use std::io::Read;
+    // The bash script is larger than a pipe holds: closing the pipe early makes writing fail.
+    let mut child = bare()
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tabflow starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut start = [0u8; 10];
+    stdout.read_exact(&mut start).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(output.stderr.is_empty(), "{output:?}");
+}
+
+/// A server that signs anyone in and then never answers: a command stuck in a wait.
+#[cfg(unix)]
+fn stuck_server() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                request.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&request).into_owned();
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            let mut body = vec![0u8; length];
+            let _ = stream.read_exact(&mut body);
+            let line = head.lines().next().unwrap_or("").to_owned();
+            let _ = tx.send(line.clone());
+            if line.contains("/auth/signin") {
+                let xml = format!(
+                    "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"http://tableau.com/api\"><credentials token=\"t0k3n\"><site id=\"{}\" contentUrl=\"\"/><user id=\"{}\"/></credentials></tsResponse>",
+                    demo::SITE_ID,
+                    demo::ADMIN_ID
+                );
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\r\n{xml}",
+                    xml.len()
+                );
+            } else {
+                // Never answered: the connection is held open.
+                held.push(stream);
+            }
+        }
+    });
+    (url, rx)
+}
+
+/// Ctrl-C while the command cannot stop by itself (the server does not answer): the handler
+/// exits with 130 after its grace period, saying so.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_exits_130_when_the_command_does_not_stop_in_time() {
+    let (url, requests) = stuck_server();
+    let run_id = "0e7d5dd7-61b7-4f6a-8d51-1c2e3f4a5b6c";
+    let child = bare()
+        .env("TABLEAU_SERVER", &url)
+        .env("TABLEAU_API_VERSION", "3.24")
+        .env("TABLEAU_PAT_NAME", "n")
+        .env("TABLEAU_PAT_SECRET", "s")
+        .args(["runs", "wait", run_id])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tabflow starts");
+    loop {
+        let line = requests
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the wait polls the run");
+        if line.contains(run_id) {
+            break;
+        }
+    }
+    let sent = std::time::Instant::now();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let waited = sent.elapsed();
+    let out = outcome(output);
+    assert_eq!(out.status, 130, "{out:#?}");
+    assert!(
+        waited >= Duration::from_millis(1500) && waited < Duration::from_secs(10),
+        "{waited:?}"
+    );
+    assert!(
+        out.fails(130)
+            .contains("interrupted (the command did not stop in time"),
+        "{out:#?}"
+    );
 }

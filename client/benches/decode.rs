@@ -87,7 +87,7 @@ fn interleaved<A, B>(
 fn main() {
     let xml = page(1000);
     let bytes = xml.as_bytes();
-    let decoded = tableau_flows::QueryFlowsResponse::decode(bytes).expect("decodes");
+    let decoded = tableau_flows::flows::QueryFlowsResponse::decode(bytes).expect("decodes");
     assert_eq!(decoded.flows.len(), 1000);
     assert_eq!(decoded.flows[999].parameters.len(), 2);
     assert_eq!(decoded.flows[0].tags[1].label, "daily <prod>");
@@ -106,7 +106,8 @@ fn main() {
         let mut keep = Vec::with_capacity(n);
         for _ in 0..n {
             keep.push(
-                tableau_flows::QueryFlowsResponse::decode(black_box(bytes)).expect("decodes"),
+                tableau_flows::flows::QueryFlowsResponse::decode(black_box(bytes))
+                    .expect("decodes"),
             );
         }
         std::process::exit(i32::from(black_box(keep.len()) != n));
@@ -114,7 +115,7 @@ fn main() {
     let rounds = 101;
     let [bare, typed] = interleaved(
         || bare_walk(black_box(bytes)),
-        || tableau_flows::QueryFlowsResponse::decode(black_box(bytes)).expect("decodes"),
+        || tableau_flows::flows::QueryFlowsResponse::decode(black_box(bytes)).expect("decodes"),
         rounds,
     );
     let mb = bytes.len() as f64 / 1e6;

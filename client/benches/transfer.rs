@@ -8,7 +8,7 @@ use std::io::{self, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
-use tableau_flows::upload::PublishOptions;
+use tableau_flows::PublishOptions;
 use tableau_flows::{ApiVersion, Client, RetryPolicy, Secret, Session};
 
 /// `len` bytes of a repeating pattern, generated on the fly.
@@ -128,7 +128,11 @@ fn main() {
 
     let t = Instant::now();
     let (n, _) = client
-        .download_flow_to("f-1", &mut io::sink(), None)
+        .download_flow_to(
+            "f-1",
+            &mut io::sink(),
+            tableau_flows::DownloadOptions::new(),
+        )
         .expect("download");
     let down = t.elapsed();
     assert_eq!(n, size);

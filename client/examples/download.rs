@@ -1,26 +1,11 @@
-//! Downloads a flow into a folder, in the file the server names, streaming it to disk.
-//!
-//! `cargo run -p tableau-flows --example download -- FLOW_ID [DIR]`
+//! Downloads the flow Sales Cleanup, by its name, into the current folder under the server's
+//! file name (streamed to disk; an existing file is never replaced).
+use tableau_flows::{Client, DownloadOptions};
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
-mod common;
-
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let flow_id = args.next().ok_or("usage: download FLOW_ID [DIR]")?;
-    let dir = PathBuf::from(args.next().unwrap_or_else(|| ".".into()));
-    let client = common::signed_in_client()?;
-    let path = client.download_flow_into(
-        flow_id,
-        &dir,
-        Some(Arc::new(|done, total| {
-            eprint!("\r{done} / {} bytes", total.unwrap_or(0))
-        })),
-    )?;
-    eprintln!();
+fn main() -> Result<(), tableau_flows::Error> {
+    let client = Client::from_env()?;
+    let flow = client.find_flow("Sales Cleanup")?;
+    let path = client.download_flow_into(&flow.id, ".", DownloadOptions::new())?;
     println!("saved {}", path.display());
-    client.end_session()?;
     Ok(())
 }

@@ -1,29 +1,13 @@
-//! Lists the flows whose name starts with a prefix, newest first, across every page.
-//!
-//! `cargo run -p tableau-flows --example list_flows -- "Sales"` (see `common/mod.rs` for the environment).
+//! Lists the flows of a project, every page. `TABLEAU_SERVER=... TABLEAU_PAT_NAME=...
+//! TABLEAU_PAT_SECRET=... cargo run -p tableau-flows --example list_flows`
+use tableau_flows::{Client, Filter};
 
-use tableau_flows::{Filter, Sort};
-
-mod common;
-
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = common::signed_in_client()?;
-    let name = std::env::args().nth(1).unwrap_or_else(|| "Sales".into());
-    let flows = client
-        .query_flows_for_site()
-        .filter(Filter::new().eq("name", &name))
-        .sort(Sort::new().desc("createdAt"))
-        .page_size(200)
-        .all();
-    for flow in flows {
+fn main() -> Result<(), tableau_flows::Error> {
+    let client = Client::from_env()?;
+    let sales = Filter::new().eq("projectName", "Sales");
+    for flow in client.query_flows_for_site().filter(sales).all() {
         let flow = flow?;
-        println!(
-            "{}  {}  {}",
-            flow.id,
-            flow.name.as_deref().unwrap_or("-"),
-            flow.project.and_then(|p| p.name).unwrap_or_default()
-        );
+        println!("{} {}", flow.id, flow.name.unwrap_or_default());
     }
-    client.end_session()?;
     Ok(())
 }

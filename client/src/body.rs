@@ -25,6 +25,7 @@ pub struct FilePart {
     source: Source,
     length: u64,
     progress: Option<Progress>,
+    cancel: Option<crate::cancel::CancelToken>,
 }
 
 impl std::fmt::Debug for FilePart {
@@ -46,6 +47,7 @@ impl FilePart {
             length: bytes.len() as u64,
             source: Source::Bytes(bytes),
             progress: None,
+            cancel: None,
         }
     }
 
@@ -70,24 +72,26 @@ impl FilePart {
             },
             length,
             progress: None,
+            cancel: None,
         })
     }
 
     /// `length` bytes of a file on disk from `offset` (a chunk of a chunked upload).
     pub fn from_path_range(
         filename: impl Into<String>,
-        path: impl Into<PathBuf>,
+        path: impl AsRef<Path>,
         offset: u64,
         length: u64,
     ) -> Self {
         FilePart {
             filename: filename.into(),
             source: Source::Path {
-                path: path.into(),
+                path: path.as_ref().to_path_buf(),
                 offset,
             },
             length,
             progress: None,
+            cancel: None,
         }
     }
 
@@ -102,12 +106,19 @@ impl FilePart {
             source: Source::Reader(Some(Box::new(reader))),
             length,
             progress: None,
+            cancel: None,
         }
     }
 
     /// Reports progress as the file is sent.
     pub fn with_progress(mut self, progress: Progress) -> Self {
         self.progress = Some(progress);
+        self
+    }
+
+    /// Stops sending (the request fails) once the token is raised.
+    pub(crate) fn with_cancel(mut self, cancel: crate::cancel::CancelToken) -> Self {
+        self.cancel = Some(cancel);
         self
     }
 
@@ -150,6 +161,7 @@ impl FilePart {
             done: 0,
             total: self.length,
             progress: self.progress.clone(),
+            cancel: self.cancel.clone(),
         }))
     }
 }
@@ -169,12 +181,16 @@ struct Exact {
     done: u64,
     total: u64,
     progress: Option<Progress>,
+    cancel: Option<crate::cancel::CancelToken>,
 }
 
 impl Read for Exact {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.remaining == 0 {
             return Ok(0);
+        }
+        if self.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+            return Err(io::Error::other("the upload was cancelled"));
         }
         let want = buf
             .len()

@@ -2,14 +2,15 @@
 //! negotiation, the session, retries, signing in again when the token expired, and limits.
 
 use crate::body::FilePart;
-use crate::error::{Error, Failure};
+use crate::error::{CallError, Error, Failure};
 use crate::meta::EndpointMeta;
 use crate::retry::{RetryPolicy, parse_retry_after, retryable_status};
 use crate::version::{ApiVersion, Feature, VersionError, Versioned};
 use crate::xml::{Document, XmlValue};
-use crate::{ErrorCode, Secret, SiteId, UserId};
+use crate::{Secret, SiteId, UserId};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::io::{Cursor, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -95,6 +96,7 @@ pub struct ClientBuilder {
     max_response_bytes: u64,
     allow_plain_http: bool,
     retry: RetryPolicy,
+    ca_certificates: Vec<Vec<u8>>,
 }
 
 impl ClientBuilder {
@@ -128,6 +130,14 @@ impl ClientBuilder {
     /// Allows `http://` to hosts other than loopback (never do this with real credentials).
     pub fn allow_plain_http(mut self, allow: bool) -> Self {
         self.allow_plain_http = allow;
+        self
+    }
+
+    /// Trusts the certificate authorities in this PEM text (a private authority's certificate,
+    /// one or more `-----BEGIN CERTIFICATE-----` blocks) instead of the public ones Mozilla's
+    /// list holds. Repeatable; a text without a certificate fails [`build`](Self::build).
+    pub fn ca_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.ca_certificates.push(pem.as_ref().to_vec());
         self
     }
 
@@ -170,7 +180,37 @@ impl ClientBuilder {
                 "a retry policy needs at least one attempt".into(),
             ));
         }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let mut roots = Vec::new();
+        for (i, pem) in self.ca_certificates.iter().enumerate() {
+            let before = roots.len();
+            for item in ureq::tls::parse_pem(pem) {
+                match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => roots.push(c),
+                    Ok(_) => {}
+                    Err(e) => {
+                        return Err(Error::InvalidArgument(format!(
+                            "certificate authority {}: {e}",
+                            i + 1
+                        )));
+                    }
+                }
+            }
+            if roots.len() == before {
+                return Err(Error::InvalidArgument(format!(
+                    "certificate authority {}: no PEM certificate in it",
+                    i + 1
+                )));
+            }
+        }
+        let mut config = ureq::Agent::config_builder();
+        if !roots.is_empty() {
+            config = config.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+                    .build(),
+            );
+        }
+        let agent: ureq::Agent = config
             .http_status_as_error(false)
             .timeout_connect(Some(self.connect_timeout))
             .timeout_per_read(Some(self.read_timeout))
@@ -188,6 +228,7 @@ impl ClientBuilder {
             retry: self.retry,
             session: RwLock::new(None),
             sign_in: Mutex::new(None),
+            owns_session: AtomicBool::new(false),
         })
     }
 }
@@ -199,16 +240,19 @@ impl ClientBuilder {
 ///
 /// ```no_run
 /// use tableau_flows::{Client, Credentials};
-/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # fn main() -> Result<(), tableau_flows::Error> {
 /// let client = Client::builder("https://tableau.example.com").build()?;
 /// client.sign_in_with(Credentials::personal_access_token("ci", "secret"), "marketing")?;
 /// let flows = client.query_flows_for_site().page_size(100).send()?;
 /// for flow in &flows.flows {
 ///     println!("{} {}", flow.id, flow.name.as_deref().unwrap_or(""));
 /// }
-/// client.end_session()?;
+/// client.end_session()?; // or let the client drop: it signs out
 /// # Ok(()) }
 /// ```
+///
+/// A client signs out of the session [`sign_in_with`](Self::sign_in_with) opened when it is
+/// dropped. It is `Send + Sync`: share it between threads behind an `Arc`.
 #[derive(Debug)]
 pub struct Client {
     agent: ureq::Agent,
@@ -220,6 +264,20 @@ pub struct Client {
     session: RwLock<Option<Session>>,
     /// What to sign in again with when the token expires.
     sign_in: Mutex<Option<(Credentials, String)>>,
+    /// Whether the session came from [`Client::sign_in_with`] (signed out on drop).
+    owns_session: AtomicBool,
+}
+
+impl Drop for Client {
+    /// Signs out of a session the client signed in to ([`Client::sign_in_with`]), so that no
+    /// token outlives the program; best effort, within the client's timeouts, errors ignored.
+    /// A session given with [`Client::set_session`], or kept with [`Client::keep_session`], is
+    /// left alone.
+    fn drop(&mut self) {
+        if self.owns_session.load(Ordering::SeqCst) && self.session().is_some() {
+            let _ = self.sign_out().send();
+        }
+    }
 }
 
 impl Client {
@@ -233,7 +291,61 @@ impl Client {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_plain_http: false,
             retry: RetryPolicy::default(),
+            ca_certificates: Vec::new(),
         }
+    }
+
+    /// A client signed in as the environment says, the way `tabflow` reads it: the server from
+    /// `TABLEAU_SERVER`, the site's content URL from `TABLEAU_SITE` (default: the default site),
+    /// and the first credentials given of `TABLEAU_PAT_NAME` with `TABLEAU_PAT_SECRET` (a personal
+    /// access token), `TABLEAU_JWT` (a connected app), `TABLEAU_USERNAME` with
+    /// `TABLEAU_PASSWORD`; `TABLEAU_API_VERSION` pins the version. For scripts: a missing or empty
+    /// variable is an [`Error::InvalidArgument`] naming it.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), tableau_flows::Error> {
+    /// let client = tableau_flows::Client::from_env()?;
+    /// println!("signed in to {}", client.base_url());
+    /// # Ok(()) }
+    /// ```
+    pub fn from_env() -> Result<Client, Error> {
+        Client::from_vars(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// [`Client::from_env`] with the variables looked up by `var`.
+    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
+        let missing = |what: &str| Error::InvalidArgument(format!("set {what}"));
+        let server = var("TABLEAU_SERVER").ok_or_else(|| missing("TABLEAU_SERVER"))?;
+        let mut builder = Client::builder(server);
+        if let Some(v) = var("TABLEAU_API_VERSION") {
+            let version = v
+                .parse()
+                .map_err(|e| Error::InvalidArgument(format!("TABLEAU_API_VERSION: {e}")))?;
+            builder = builder.api_version(version);
+        }
+        let credentials = match (
+            var("TABLEAU_PAT_NAME"),
+            var("TABLEAU_JWT"),
+            var("TABLEAU_USERNAME"),
+        ) {
+            (Some(name), _, _) => Credentials::personal_access_token(
+                name,
+                var("TABLEAU_PAT_SECRET").ok_or_else(|| missing("TABLEAU_PAT_SECRET"))?,
+            ),
+            (None, Some(jwt), _) => Credentials::jwt(jwt),
+            (None, None, Some(user)) => Credentials::password(
+                user,
+                var("TABLEAU_PASSWORD").ok_or_else(|| missing("TABLEAU_PASSWORD"))?,
+            ),
+            (None, None, None) => {
+                return Err(missing(
+                    "TABLEAU_PAT_NAME and TABLEAU_PAT_SECRET (or TABLEAU_JWT, or TABLEAU_USERNAME and TABLEAU_PASSWORD)",
+                ));
+            }
+        };
+        let client = builder.build()?;
+        client.sign_in_with(credentials, &var("TABLEAU_SITE").unwrap_or_default())?;
+        Ok(client)
     }
 
     /// The API version the client speaks: the pinned one, or the negotiated one once known.
@@ -243,7 +355,7 @@ impl Client {
 
     /// The API version the client speaks, asking the server first if it is not yet known.
     pub fn negotiate_version(&self) -> Result<ApiVersion, Error> {
-        self.resolve_version().map_err(|f| f.0)
+        self.resolve_version().map_err(|f| f.0.into())
     }
 
     fn resolve_version(&self) -> Result<ApiVersion, Failure> {
@@ -258,11 +370,11 @@ impl Client {
             .server_info
             .and_then(|s| s.rest_api_version)
             .ok_or_else(|| {
-                Error::InvalidArgument("the server's serverinfo has no restApiVersion".into())
+                CallError::InvalidArgument("the server's serverinfo has no restApiVersion".into())
             })?;
         let server: ApiVersion = text
             .parse()
-            .map_err(|e| Error::InvalidArgument(format!("the server's restApiVersion: {e}")))?;
+            .map_err(|e| CallError::InvalidArgument(format!("the server's restApiVersion: {e}")))?;
         let chosen = server.min(crate::NEWEST_API_VERSION);
         *self.version.lock().unwrap_or_else(|p| p.into_inner()) = Some(chosen);
         Ok(chosen)
@@ -278,13 +390,27 @@ impl Client {
         &self.base
     }
 
-    /// Uses a session (from Sign In) for later calls.
+    /// Uses a session (from Sign In, perhaps saved by another program) for later calls; the
+    /// client does not sign it out when dropped.
     pub fn set_session(&self, session: Session) {
+        self.owns_session.store(false, Ordering::SeqCst);
+        self.store_session(session);
+    }
+
+    fn store_session(&self, session: Session) {
         *self.session.write().unwrap_or_else(|p| p.into_inner()) = Some(session);
     }
 
-    /// Forgets the session and the credentials kept for signing in again.
+    /// Keeps the session alive after the client is dropped (it is not signed out), and returns
+    /// it, to save its token for another program.
+    pub fn keep_session(&self) -> Option<Session> {
+        self.owns_session.store(false, Ordering::SeqCst);
+        self.session()
+    }
+
+    /// Forgets the session and the credentials kept for signing in again (without signing out).
     pub fn clear_session(&self) {
+        self.owns_session.store(false, Ordering::SeqCst);
         *self.session.write().unwrap_or_else(|p| p.into_inner()) = None;
         *self.sign_in.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
@@ -299,15 +425,17 @@ impl Client {
 
     /// Signs in to the site whose URL namespace is `site` (`""` for the default site), keeps the
     /// session for later calls, and keeps the credentials to sign in again, once per call, when
-    /// the token has expired (an answer 401 with code 401002).
+    /// the token has expired (an answer 401 with code 401002). The session is signed out when the
+    /// client is dropped, unless [`keep_session`](Self::keep_session) is called.
     pub fn sign_in_with(
         &self,
         credentials: Credentials,
         site: &str,
-    ) -> Result<Session, Error<crate::SignInError>> {
+    ) -> Result<Session, CallError<crate::auth::SignInError>> {
         let session = self.sign_in_once(&credentials, site)?;
         *self.sign_in.lock().unwrap_or_else(|p| p.into_inner()) =
             Some((credentials, site.to_owned()));
+        self.owns_session.store(true, Ordering::SeqCst);
         Ok(session)
     }
 
@@ -315,9 +443,9 @@ impl Client {
         &self,
         credentials: &Credentials,
         site: &str,
-    ) -> Result<Session, Error<crate::SignInError>> {
-        let mut creds = crate::SignInCredentials {
-            site: crate::SignInSite {
+    ) -> Result<Session, CallError<crate::auth::SignInError>> {
+        let mut creds = crate::auth::SignInCredentials {
+            site: crate::auth::SignInSite {
                 content_url: site.to_owned(),
             },
             ..Default::default()
@@ -334,24 +462,23 @@ impl Client {
             Credentials::Jwt(jwt) => creds.jwt = Some(jwt.clone()),
         }
         let answer = self
-            .sign_in(crate::SignInRequest { credentials: creds })
+            .sign_in(crate::auth::SignInRequest { credentials: creds })
             .send()?;
         let c = answer.credentials;
-        let site_id = c
-            .site
-            .id
-            .ok_or_else(|| Error::InvalidArgument("the sign-in answer has no site id".into()))?;
+        let site_id = c.site.id.ok_or_else(|| {
+            CallError::InvalidArgument("the sign-in answer has no site id".into())
+        })?;
         let session = Session {
             token: c.token,
             site_id,
             user_id: Some(c.user.id),
         };
-        self.set_session(session.clone());
+        self.store_session(session.clone());
         Ok(session)
     }
 
     /// Signs out (when signed in) and forgets the session and credentials.
-    pub fn end_session(&self) -> Result<(), Error<crate::SignOutError>> {
+    pub fn end_session(&self) -> Result<(), CallError<crate::auth::SignOutError>> {
         let result = if self.session().is_some() {
             self.sign_out().send()
         } else {
@@ -379,7 +506,7 @@ impl Client {
     }
 
     /// Starts a call of an endpoint: settles the API version and checks the endpoint's.
-    pub fn call(&self, meta: &'static EndpointMeta) -> Result<Call<'_>, Failure> {
+    pub(crate) fn call(&self, meta: &'static EndpointMeta) -> Result<Call<'_>, Failure> {
         let version = if meta.id == crate::endpoints::SERVER_INFO.id && self.api_version().is_none()
         {
             // Server Info is how the version is learnt: ask it at the oldest version.
@@ -395,9 +522,9 @@ impl Client {
             query: Vec::new(),
             body: Body::None,
         };
-        call.gate(Feature::new(format!("endpoint {}", meta.id), meta.since))?;
+        call.gate(Feature::new(meta.title, meta.since))?;
         if meta.auth && self.session().is_none() {
-            return Err(Error::NotSignedIn.into());
+            return Err(CallError::NotSignedIn.into());
         }
         Ok(call)
     }
@@ -423,7 +550,7 @@ enum Body {
 /// One prepared call: method, path, query, headers and body. Created by the generated builders'
 /// `prepare`, sent by their `send`. It can be sent again (a retry, or after signing in again)
 /// unless its body is a one-shot stream.
-pub struct Call<'c> {
+pub(crate) struct Call<'c> {
     client: &'c Client,
     meta: &'static EndpointMeta,
     version: ApiVersion,
@@ -453,23 +580,8 @@ enum Next {
 }
 
 impl<'c> Call<'c> {
-    /// The endpoint.
-    pub fn endpoint(&self) -> &'static EndpointMeta {
-        self.meta
-    }
-
-    /// The HTTP method.
-    pub fn method(&self) -> &'static str {
-        self.meta.method
-    }
-
-    /// The API version of the call.
-    pub fn api_version(&self) -> ApiVersion {
-        self.version
-    }
-
     /// `/api/{version}/...?query`, as it will be sent (the site id from the current session).
-    pub fn path_and_query(&self) -> String {
+    pub(crate) fn path_and_query(&self) -> String {
         let site = self.client.session().map(|s| s.site_id);
         let mut s = format!("/api/{}", self.version);
         for p in &self.path {
@@ -490,26 +602,6 @@ impl<'c> Call<'c> {
         s
     }
 
-    /// The headers that will be sent, with the session token shown as `<redacted>`.
-    pub fn headers(&self) -> Vec<(String, String)> {
-        let mut h = vec![("Accept".to_owned(), "application/xml".to_owned())];
-        if self.meta.auth {
-            h.push(("X-Tableau-Auth".to_owned(), "<redacted>".to_owned()));
-        }
-        if let Some(ct) = self.content_type() {
-            h.push(("Content-Type".to_owned(), ct));
-        }
-        h
-    }
-
-    /// The XML body, for calls that send one.
-    pub fn xml_body_text(&self) -> Option<&str> {
-        match &self.body {
-            Body::Xml(s) => Some(s),
-            _ => None,
-        }
-    }
-
     fn content_type(&self) -> Option<String> {
         match &self.body {
             Body::None => None,
@@ -527,32 +619,35 @@ impl<'c> Call<'c> {
         }
     }
 
-    #[doc(hidden)]
-    pub fn push_path(&mut self, literal: &str) {
+    pub(crate) fn push_path(&mut self, literal: &str) {
         self.path.push(PathPart::Literal(literal.to_owned()));
     }
 
-    #[doc(hidden)]
-    pub fn push_segment(&mut self, value: &str) {
+    pub(crate) fn push_segment(&mut self, value: &str) {
         self.path.push(PathPart::Segment(value.to_owned()));
     }
 
-    #[doc(hidden)]
-    pub fn push_site(&mut self) -> Result<(), Failure> {
+    pub(crate) fn push_site(&mut self) -> Result<(), Failure> {
         if self.client.session().is_none() {
-            return Err(Error::NotSignedIn.into());
+            return Err(CallError::NotSignedIn.into());
         }
         self.path.push(PathPart::Site);
         Ok(())
     }
 
-    #[doc(hidden)]
-    pub fn query<T: XmlValue>(&mut self, wire: &'static str, value: &T) {
+    pub(crate) fn push_query(&mut self, wire: &'static str, value: String) {
+        self.query.push((wire, value));
+    }
+
+    pub(crate) fn raw_xml_body(&mut self, xml: String) {
+        self.body = Body::Xml(xml);
+    }
+
+    pub(crate) fn query<T: XmlValue>(&mut self, wire: &'static str, value: &T) {
         self.query.push((wire, value.to_xml_value().into_owned()));
     }
 
-    #[doc(hidden)]
-    pub fn query_list<T: XmlValue>(&mut self, wire: &'static str, values: &[T]) {
+    pub(crate) fn query_list<T: XmlValue>(&mut self, wire: &'static str, values: &[T]) {
         let joined: Vec<String> = values
             .iter()
             .map(|v| v.to_xml_value().into_owned())
@@ -560,10 +655,15 @@ impl<'c> Call<'c> {
         self.query.push((wire, joined.join(",")));
     }
 
-    #[doc(hidden)]
-    pub fn check_range(&self, wire: &str, value: i64, lo: i64, hi: i64) -> Result<(), Failure> {
+    pub(crate) fn check_range(
+        &self,
+        wire: &str,
+        value: i64,
+        lo: i64,
+        hi: i64,
+    ) -> Result<(), Failure> {
         if value < lo || value > hi {
-            return Err(Error::InvalidArgument(format!(
+            return Err(CallError::InvalidArgument(format!(
                 "{wire} must be between {lo} and {hi}, not {value}"
             ))
             .into());
@@ -571,20 +671,18 @@ impl<'c> Call<'c> {
         Ok(())
     }
 
-    #[doc(hidden)]
-    pub fn check_expression<X: crate::filter::Expression>(
+    pub(crate) fn check_expression<X: crate::filter::Expression>(
         &self,
         wire: &str,
         expression: &X,
     ) -> Result<(), Failure> {
         let fields = self.meta.param(wire).map(|p| p.fields).unwrap_or(&[]);
         expression.check_against(fields).map_err(|e| {
-            Error::InvalidArgument(format!("{wire} of {}: {e}", self.meta.title)).into()
+            CallError::InvalidArgument(format!("{wire} of {}: {e}", self.meta.title)).into()
         })
     }
 
-    #[doc(hidden)]
-    pub fn gate(&self, feature: Feature) -> Result<(), Failure> {
+    pub(crate) fn gate(&self, feature: Feature) -> Result<(), Failure> {
         if feature.since > self.version {
             return Err(VersionError {
                 feature: feature.name.into_owned(),
@@ -596,26 +694,22 @@ impl<'c> Call<'c> {
         Ok(())
     }
 
-    #[doc(hidden)]
-    pub fn gate_value<T: Versioned>(&self, value: &T) -> Result<(), Failure> {
+    pub(crate) fn gate_value<T: Versioned>(&self, value: &T) -> Result<(), Failure> {
         match value.required_version() {
             Some(f) => self.gate(f),
             None => Ok(()),
         }
     }
 
-    #[doc(hidden)]
-    pub fn empty_body(&mut self) {
+    pub(crate) fn empty_body(&mut self) {
         self.body = Body::Xml("<tsRequest/>".to_owned());
     }
 
-    #[doc(hidden)]
-    pub fn xml_body<T: Document>(&mut self, doc: &T) {
+    pub(crate) fn xml_body<T: Document>(&mut self, doc: &T) {
         self.body = Body::Xml(crate::xml::encode_document(doc, "tsRequest"));
     }
 
-    #[doc(hidden)]
-    pub fn multipart_body<T: Document>(
+    pub(crate) fn multipart_body<T: Document>(
         &mut self,
         doc: &T,
         file_part: &str,
@@ -628,7 +722,7 @@ impl<'c> Call<'c> {
         );
         if let Some(f) = &file {
             if f.filename().contains(['"', '\r', '\n']) {
-                return Err(Error::InvalidArgument(format!(
+                return Err(CallError::InvalidArgument(format!(
                     "file name {:?} cannot be sent",
                     f.filename()
                 ))
@@ -666,13 +760,13 @@ impl<'c> Call<'c> {
             .uri(&url)
             .header("Accept", "application/xml");
         if self.meta.auth {
-            let session = self.client.session().ok_or(Error::NotSignedIn)?;
+            let session = self.client.session().ok_or(CallError::NotSignedIn)?;
             builder = builder.header("X-Tableau-Auth", session.token.expose());
         }
         if let Some(ct) = &content_type {
             builder = builder.header("Content-Type", ct);
         }
-        let invalid = |e: ureq::http::Error| Failure(Error::InvalidArgument(e.to_string()));
+        let invalid = |e: ureq::http::Error| Failure(CallError::InvalidArgument(e.to_string()));
         let result = match &mut self.body {
             Body::None => self.client.agent.run(builder.body(()).map_err(invalid)?),
             Body::Xml(xml) => self
@@ -711,7 +805,24 @@ impl<'c> Call<'c> {
         let mut signed_in_again = false;
         loop {
             attempt += 1;
+            let sent = Instant::now();
             let outcome = self.attempt()?;
+            // Method, path and query (never a header: the token is in one), status, time.
+            match &outcome {
+                Ok(resp) => log::debug!(
+                    "{} {} -> {} in {} ms",
+                    self.meta.method,
+                    self.path_and_query(),
+                    resp.status().as_u16(),
+                    sent.elapsed().as_millis()
+                ),
+                Err(e) => log::debug!(
+                    "{} {} -> {e} after {} ms",
+                    self.meta.method,
+                    self.path_and_query(),
+                    sent.elapsed().as_millis()
+                ),
+            }
             let next = match &outcome {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
@@ -764,7 +875,7 @@ impl<'c> Call<'c> {
     }
 
     /// Sends the call and checks the status; a non-2xx answer becomes the service error it carries.
-    pub fn execute(self) -> Result<Response, Failure> {
+    pub(crate) fn execute(self) -> Result<Response, Failure> {
         let limit = self.client.max_response_bytes;
         let (status, resp) = self.send()?;
         let body = read_limited(resp.into_body(), limit)?;
@@ -775,7 +886,7 @@ impl<'c> Call<'c> {
     }
 
     /// Sends the call and returns the body as a stream (for downloads).
-    pub fn execute_download(self) -> Result<Download, Failure> {
+    pub(crate) fn execute_download(self) -> Result<Download, Failure> {
         let limit = self.client.max_response_bytes;
         let (status, resp) = self.send()?;
         let header = |name: &str| {
@@ -800,6 +911,7 @@ impl<'c> Call<'c> {
             }
             return Ok(Download {
                 reader: Box::new(Cursor::new(body)),
+                status,
                 filename,
                 content_type,
                 content_length,
@@ -807,6 +919,7 @@ impl<'c> Call<'c> {
         }
         Ok(Download {
             reader: Box::new(resp.into_body().into_reader()),
+            status,
             filename,
             content_type,
             content_length,
@@ -850,12 +963,12 @@ fn boundary() -> String {
 
 fn transport(e: ureq::Error) -> Failure {
     match e {
-        ureq::Error::Timeout(t) => Error::Timeout(t.to_string()).into(),
-        ureq::Error::BodyExceedsLimit(limit) => Error::ResponseTooLarge { limit }.into(),
+        ureq::Error::Timeout(t) => CallError::Timeout(t.to_string()).into(),
+        ureq::Error::BodyExceedsLimit(limit) => CallError::ResponseTooLarge { limit }.into(),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
-            Error::Timeout(io.to_string()).into()
+            CallError::Timeout(io.to_string()).into()
         }
-        other => Error::Transport(Box::new(other)).into(),
+        other => CallError::Transport(Box::new(other)).into(),
     }
 }
 
@@ -869,7 +982,7 @@ fn read_limited(body: ureq::Body, limit: u64) -> Result<Vec<u8>, Failure> {
 fn error_answer(status: u16, body: &[u8]) -> Failure {
     match crate::xml::find_service_error(body) {
         Ok(Some(detail)) => Failure::service(status, &detail),
-        _ => Error::UnexpectedStatus {
+        _ => CallError::UnexpectedStatus {
             status,
             body: String::from_utf8_lossy(body).chars().take(200).collect(),
         }
@@ -897,24 +1010,19 @@ pub fn filename_from_disposition(value: &str) -> Option<String> {
 
 /// A success answer, read in memory (at most the client's limit).
 #[derive(Debug)]
-pub struct Response {
+pub(crate) struct Response {
     status: u16,
     body: Vec<u8>,
 }
 
 impl Response {
-    /// The HTTP status.
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-
     /// Decodes the body as `T`; an `<error>` in it is the service error it reports.
-    pub fn xml<T: Document>(self) -> Result<T, Failure> {
+    pub(crate) fn xml<T: Document>(self) -> Result<T, Failure> {
         crate::xml::decode_document(&self.body).map_err(|e| Failure::decode(self.status, e))
     }
 
     /// Checks an answer documented without a body: an `<error>` in it is still an error (S6).
-    pub fn none(self) -> Result<(), Failure> {
+    pub(crate) fn none(self) -> Result<(), Failure> {
         match crate::xml::find_service_error(&self.body) {
             Ok(Some(detail)) => Err(Failure::service(self.status, &detail)),
             _ => Ok(()),
@@ -925,6 +1033,7 @@ impl Response {
 /// A downloaded file, streamed: read it, or copy it into a writer.
 pub struct Download {
     reader: Box<dyn Read + Send>,
+    status: u16,
     /// The file name from `Content-Disposition`, without directories.
     pub filename: Option<String>,
     /// The `Content-Type`.
@@ -950,20 +1059,27 @@ impl Read for Download {
 }
 
 impl Download {
-    /// Copies the whole file into `writer` with a 64 KiB buffer, returning the number of bytes.
-    pub fn copy_to(self, writer: &mut impl std::io::Write) -> Result<u64, Error<ErrorCode>> {
-        self.copy_with_progress(writer, None)
+    /// The HTTP status of the answer.
+    pub fn status(&self) -> u16 {
+        self.status
     }
 
-    /// Copies the whole file into `writer`, reporting progress.
-    pub fn copy_with_progress(
+    /// Copies the whole file into `writer` with a 64 KiB buffer, returning the number of bytes.
+    pub fn copy_to(self, writer: &mut (impl std::io::Write + ?Sized)) -> Result<u64, Error> {
+        self.copy_into(writer, None, None)
+    }
+
+    /// Copies the whole file into `writer`, reporting progress, until cancelled.
+    pub(crate) fn copy_into(
         mut self,
-        writer: &mut impl std::io::Write,
+        writer: &mut (impl std::io::Write + ?Sized),
         progress: Option<&crate::body::Progress>,
-    ) -> Result<u64, Error<ErrorCode>> {
+        cancel: Option<&crate::cancel::CancelToken>,
+    ) -> Result<u64, Error> {
         let mut buf = vec![0u8; 64 * 1024];
         let mut done = 0u64;
         loop {
+            crate::cancel::check(cancel, "download")?;
             let n = match self.reader.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,

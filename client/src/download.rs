@@ -1,60 +1,131 @@
 //! Downloading a flow: streamed into any writer, or into a file named from `Content-Disposition`,
-//! never held in memory.
+//! never held in memory, and never over an existing file unless asked.
 //!
 //! ```no_run
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use tableau_flows::DownloadOptions;
+//! # fn main() -> Result<(), tableau_flows::Error> {
 //! # let client = tableau_flows::Client::builder("https://tableau.example.com").build()?;
-//! let path = client.download_flow_into("d00700fe-28a0-4ece-a7af-5543ddf38a82", std::path::Path::new("."), None)?;
+//! let path = client.download_flow_into("d00700fe-28a0-4ece-a7af-5543ddf38a82", ".", DownloadOptions::new())?;
 //! println!("saved {}", path.display());
 //! # Ok(()) }
 //! ```
 
 use crate::body::Progress;
+use crate::cancel::CancelToken;
 use crate::error::Error;
-use crate::{Client, DownloadFlowError, FlowId};
+use crate::{Client, FlowId};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// How to save a download.
+#[derive(Clone, Default)]
+pub struct DownloadOptions {
+    file_name: Option<String>,
+    overwrite: bool,
+    progress: Option<Progress>,
+    cancel: Option<CancelToken>,
+}
+
+impl std::fmt::Debug for DownloadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadOptions")
+            .field("file_name", &self.file_name)
+            .field("overwrite", &self.overwrite)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DownloadOptions {
+    /// The server's file name, no overwriting, no progress.
+    pub fn new() -> Self {
+        DownloadOptions::default()
+    }
+
+    /// Saves under this name instead of the server's.
+    pub fn file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = Some(name.into());
+        self
+    }
+
+    /// Replaces a file of the same name (by default the download fails with
+    /// [`Error::FileExists`], before anything is downloaded).
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = overwrite;
+        self
+    }
+
+    /// Reports `(bytes, total when known)` as the file arrives.
+    pub fn progress(mut self, progress: Progress) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Stops the download when the token is raised; the partial file is removed.
+    pub fn cancel(mut self, token: CancelToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+}
+
 impl Client {
-    /// Downloads a flow into `writer`, reporting `(bytes, total when known)`; returns the number
+    /// Downloads a flow into `writer` (a file, standard output, memory) with the options'
+    /// progress and cancel token (its file name and overwrite do not apply); returns the number
     /// of bytes and the server's file name.
     pub fn download_flow_to(
         &self,
         flow_id: impl Into<FlowId>,
-        writer: &mut impl Write,
-        progress: Option<Progress>,
-    ) -> Result<(u64, Option<String>), Error<DownloadFlowError>> {
+        writer: &mut (impl Write + ?Sized),
+        options: DownloadOptions,
+    ) -> Result<(u64, Option<String>), Error> {
         let download = self.download_flow(flow_id).send()?;
         let filename = download.filename.clone();
-        let bytes = download
-            .copy_with_progress(writer, progress.as_ref())
-            .map_err(|e| e.map_kind(DownloadFlowError::Unhandled))?;
+        let bytes =
+            download.copy_into(writer, options.progress.as_ref(), options.cancel.as_ref())?;
         Ok((bytes, filename))
     }
 
     /// Downloads a flow into the folder `dir`, in a file named as the server's
-    /// `Content-Disposition` says (directories stripped; `<flow id>.tflx` when it says nothing).
-    /// The file appears only once complete: the download goes to a `.part` file first.
+    /// `Content-Disposition` says (directories stripped; `<flow id>.tflx` when it says nothing)
+    /// or as [`DownloadOptions::file_name`] says. An existing file is never replaced unless
+    /// [`DownloadOptions::overwrite`]; the file appears only once complete (the download goes to
+    /// `<name>.part` first, removed on failure or cancellation).
     pub fn download_flow_into(
         &self,
         flow_id: impl Into<FlowId>,
-        dir: &Path,
-        progress: Option<Progress>,
-    ) -> Result<PathBuf, Error<DownloadFlowError>> {
+        dir: impl AsRef<Path>,
+        options: DownloadOptions,
+    ) -> Result<PathBuf, Error> {
+        let dir = dir.as_ref();
         let flow_id = flow_id.into();
+        let exists = |target: &Path| Error::FileExists(target.to_path_buf());
+        if let Some(name) = &options.file_name
+            && !options.overwrite
+            && dir.join(name).exists()
+        {
+            return Err(exists(&dir.join(name)));
+        }
         let download = self.download_flow(flow_id.clone()).send()?;
-        let name = download
-            .filename
+        let name = options
+            .file_name
             .clone()
+            .or_else(|| download.filename.clone())
             .unwrap_or_else(|| format!("{}.tflx", flow_id.as_str().replace(['/', '\\'], "_")));
         let target = dir.join(&name);
+        if !options.overwrite && target.exists() {
+            return Err(exists(&target));
+        }
         let partial = dir.join(format!("{name}.part"));
         let result = (|| {
             let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
-            download
-                .copy_with_progress(&mut file, progress.as_ref())
-                .map_err(|e| e.map_kind(DownloadFlowError::Unhandled))?;
+            download.copy_into(
+                &mut file,
+                options.progress.as_ref(),
+                options.cancel.as_ref(),
+            )?;
             file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            if !options.overwrite && target.exists() {
+                return Err(exists(&target));
+            }
             std::fs::rename(&partial, &target)?;
             Ok(target)
         })();

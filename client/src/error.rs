@@ -1,13 +1,38 @@
-//! Errors. [`Error`] separates what went wrong: the service answered with an error ([`Error::Api`],
-//! typed per endpoint), the transport failed or timed out, the answer could not be decoded, or the
-//! call was refused before sending (version gating, a bad argument, no session).
+//! Errors.
+//!
+//! A call's `send()` fails with a [`CallError<E>`], `E` being the endpoint's own error enum
+//! (`QueryFlowError`, ...: exactly the codes of its error table, plus a fallback for codes it does
+//! not list), so a match on the service's answer is checked by the compiler. Every `CallError<E>`,
+//! and every workflow of the crate (publishing, running and waiting, downloading, finding things
+//! by name), converts into the one crate-wide [`Error`] with `?`; the endpoint's enum stays
+//! reachable from it with [`Error::kind`].
+//!
+//! Both separate what went wrong: the service answered with an error (`Service`), the transport
+//! failed or timed out, the answer could not be decoded, or the call was refused before sending
+//! (an endpoint, parameter or value newer than the API version, a bad argument, no session).
+//!
+//! ```no_run
+//! use tableau_flows::{Client, Error};
+//! use tableau_flows::flows::QueryFlowError;
+//!
+//! fn flow_name(client: &Client, id: &str) -> Result<Option<String>, Error> {
+//!     match client.query_flow(id).send() {
+//!         Ok(answer) => Ok(answer.flow.name),
+//!         Err(e) if e.kind() == Some(QueryFlowError::FlowNotFound) => Ok(None),
+//!         Err(e) => Err(e.into()),
+//!     }
+//! }
+//! ```
 
 use crate::version::VersionError;
-use crate::{ErrorCode, ErrorDetail};
+use crate::{ErrorCode, ErrorDetail, FlowRun, FlowRunId, RunStatus};
 use std::fmt;
+use std::time::Duration;
 
 /// An endpoint's error enum (generated: exactly the codes of its error table, plus `Unhandled`).
-pub trait EndpointError: Copy + fmt::Debug + fmt::Display {
+pub trait EndpointError: Copy + fmt::Debug + fmt::Display + Send + Sync + 'static {
+    /// The endpoint's title as Tableau's reference names it ("Query Flow").
+    const ENDPOINT: &'static str;
     /// The variant for a code (`Unhandled` when the table does not list it).
     fn from_code(code: ErrorCode) -> Self;
     /// The code of the variant.
@@ -15,6 +40,7 @@ pub trait EndpointError: Copy + fmt::Debug + fmt::Display {
 }
 
 impl EndpointError for ErrorCode {
+    const ENDPOINT: &'static str = "";
     fn from_code(code: ErrorCode) -> Self {
         code
     }
@@ -25,7 +51,10 @@ impl EndpointError for ErrorCode {
 
 /// An error answer of the service: a non-2xx status, or a 2xx whose body holds `<error>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError<E> {
+    /// The endpoint's title ("Query Flow"); empty where the call is not one of the spec's.
+    pub endpoint: &'static str,
     /// The HTTP status of the answer (a 2xx for an error body in a success answer, deviation S6).
     pub status: u16,
     /// The code, from the registry.
@@ -56,6 +85,9 @@ impl<E> ApiError<E> {
 
 impl<E> fmt::Display for ApiError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.endpoint.is_empty() {
+            write!(f, "{}: ", self.endpoint)?;
+        }
         write!(
             f,
             "HTTP {}, error {}: {}",
@@ -65,6 +97,8 @@ impl<E> fmt::Display for ApiError<E> {
         )
     }
 }
+
+impl<E: fmt::Debug> std::error::Error for ApiError<E> {}
 
 /// Why a response could not be decoded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -138,9 +172,14 @@ pub struct Missing {
 
 impl DecodeError {
     /// A required `what` is missing from the element `start` opened.
-    pub fn missing(start: &crate::xml::BytesStart<'_>, what: &str) -> DecodeError {
+    pub(crate) fn missing(start: &crate::xml::BytesStart<'_>, what: &str) -> DecodeError {
+        DecodeError::missing_in(start.local_name().as_ref(), what)
+    }
+
+    /// A required `what` missing from `element`.
+    pub(crate) fn missing_in(element: &str, what: &str) -> DecodeError {
         DecodeError::Missing(Box::new(Missing {
-            element: start.local_name().as_ref().to_owned(),
+            element: element.to_owned(),
             what: what.to_owned(),
         }))
     }
@@ -160,13 +199,14 @@ impl DecodeError {
     }
 }
 
-/// Everything that can go wrong with a call, `E` being the endpoint's error enum.
+/// Everything that can go wrong with one call, `E` being the endpoint's error enum. Converts into
+/// the crate-wide [`Error`] with `?`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error<E = ErrorCode> {
+pub enum CallError<E = ErrorCode> {
     /// The service answered with an error.
     #[error("{0}")]
-    Api(ApiError<E>),
+    Service(ApiError<E>),
     /// A non-2xx answer without an error document (e.g. an HTML page from a proxy).
     #[error("HTTP {status} without an error document: {body}")]
     UnexpectedStatus {
@@ -204,11 +244,11 @@ pub enum Error<E = ErrorCode> {
     Io(#[from] std::io::Error),
 }
 
-impl<E: EndpointError> Error<E> {
+impl<E: EndpointError> CallError<E> {
     /// The endpoint's error kind, for a service error.
     pub fn kind(&self) -> Option<E> {
         match self {
-            Error::Api(a) => Some(a.kind),
+            CallError::Service(a) => Some(a.kind),
             _ => None,
         }
     }
@@ -216,81 +256,272 @@ impl<E: EndpointError> Error<E> {
     /// The registry code, for a service error.
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            Error::Api(a) => Some(a.code),
+            CallError::Service(a) => Some(a.code),
+            _ => None,
+        }
+    }
+
+    /// The server's message (summary and detail), for a service error.
+    pub fn message(&self) -> Option<String> {
+        match self {
+            CallError::Service(a) => Some(a.message()),
             _ => None,
         }
     }
 
     /// The same error with the endpoint-independent [`ErrorCode`] as its kind.
-    pub fn into_generic(self) -> Error<ErrorCode> {
+    pub(crate) fn into_generic(self) -> CallError<ErrorCode> {
         self.map_kind(|kind| kind.code())
     }
 }
 
-impl<E> Error<E> {
+impl<E> CallError<E> {
     /// The same error with its service error's kind mapped by `f`.
-    pub fn map_kind<F>(self, f: impl FnOnce(E) -> F) -> Error<F> {
+    fn map_kind<F>(self, f: impl FnOnce(E) -> F) -> CallError<F> {
         match self {
-            Error::Api(a) => Error::Api(ApiError {
+            CallError::Service(a) => CallError::Service(ApiError {
+                endpoint: a.endpoint,
                 status: a.status,
                 code: a.code,
                 summary: a.summary,
                 detail: a.detail,
                 kind: f(a.kind),
             }),
-            Error::UnexpectedStatus { status, body } => Error::UnexpectedStatus { status, body },
-            Error::Transport(e) => Error::Transport(e),
-            Error::Timeout(t) => Error::Timeout(t),
-            Error::Decode(d) => Error::Decode(d),
-            Error::ResponseTooLarge { limit } => Error::ResponseTooLarge { limit },
-            Error::Unsupported(v) => Error::Unsupported(v),
-            Error::InvalidArgument(s) => Error::InvalidArgument(s),
-            Error::NotSignedIn => Error::NotSignedIn,
-            Error::Io(e) => Error::Io(e),
+            CallError::UnexpectedStatus { status, body } => {
+                CallError::UnexpectedStatus { status, body }
+            }
+            CallError::Transport(e) => CallError::Transport(e),
+            CallError::Timeout(t) => CallError::Timeout(t),
+            CallError::Decode(d) => CallError::Decode(d),
+            CallError::ResponseTooLarge { limit } => CallError::ResponseTooLarge { limit },
+            CallError::Unsupported(v) => CallError::Unsupported(v),
+            CallError::InvalidArgument(s) => CallError::InvalidArgument(s),
+            CallError::NotSignedIn => CallError::NotSignedIn,
+            CallError::Io(e) => CallError::Io(e),
         }
     }
 }
 
-impl<E: EndpointError> From<Failure> for Error<E> {
-    fn from(f: Failure) -> Self {
-        f.0.map_kind(E::from_code)
+/// A thing found by name, listed in [`Error::Ambiguous`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Its id.
+    pub id: String,
+    /// What tells it apart (a project's path, a user's display name...).
+    pub description: String,
+}
+
+/// The one error type of the crate: every call's [`CallError`] and every workflow's failure
+/// converts into it with `?`. `Send + Sync + 'static`, so it also boxes into
+/// `Box<dyn std::error::Error + Send + Sync>` and `anyhow::Error`. Its `Debug` is its message
+/// (and its causes), so that `fn main() -> Result<(), tableau_flows::Error>` ends with a sentence.
+#[derive(thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The service answered with an error; [`Error::kind`] gives the endpoint's own meaning.
+    #[error("{0}")]
+    Service(ApiError<ErrorCode>),
+    /// A non-2xx answer without an error document (e.g. an HTML page from a proxy).
+    #[error("HTTP {status} without an error document: {body}")]
+    UnexpectedStatus {
+        /// The status.
+        status: u16,
+        /// The start of the body (at most 200 characters).
+        body: String,
+    },
+    /// The connection failed (refused, reset, DNS, TLS...).
+    #[error("transport error: {0}")]
+    Transport(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A timeout expired.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The answer could not be decoded.
+    #[error("cannot decode the answer: {0}")]
+    Decode(#[from] DecodeError),
+    /// The answer is larger than the client's limit.
+    #[error("the answer is larger than the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The limit.
+        limit: u64,
+    },
+    /// The call needs a newer API version (nothing was sent).
+    #[error(transparent)]
+    Unsupported(#[from] VersionError),
+    /// An argument is invalid (nothing was sent).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The endpoint needs a session; sign in first (nothing was sent).
+    #[error("not signed in: this call needs a session")]
+    NotSignedIn,
+    /// Reading a file to send or writing a download failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// Nothing has this name (or id).
+    #[error("no {what} named {name:?}")]
+    NotFound {
+        /// What was looked for: "flow", "project", "user", "group", "schedule", "parameter".
+        what: &'static str,
+        /// The name given.
+        name: String,
+    },
+    /// Several things have this name; use one of their ids (or, for projects, a path).
+    #[error("{} {what}s are named {name:?}: {}", candidates.len(), candidates.iter().map(|c| format!("{} ({})", c.id, c.description)).collect::<Vec<_>>().join(", "))]
+    Ambiguous {
+        /// What was looked for.
+        what: &'static str,
+        /// The name given.
+        name: String,
+        /// Everything with that name.
+        candidates: Vec<Candidate>,
+    },
+    /// A flow run ended with status Failed; `reason` is the server's, where it gives one.
+    #[error("flow run {} failed{}", run.id, reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
+    RunFailed {
+        /// The run as it ended.
+        run: Box<FlowRun>,
+        /// Why, from the run or its job (see [`Client::flow_run_failure_reason`](crate::Client::flow_run_failure_reason)).
+        reason: Option<String>,
+    },
+    /// A flow run was cancelled.
+    #[error("flow run {} was cancelled", .0.id)]
+    RunCancelled(Box<FlowRun>),
+    /// A download would replace this file, and replacing was not allowed
+    /// ([`DownloadOptions::overwrite`](crate::DownloadOptions::overwrite)); nothing was written.
+    #[error("{} exists", .0.display())]
+    FileExists(std::path::PathBuf),
+    /// A [`CancelToken`](crate::CancelToken) stopped a workflow (a wait, a publish, a download)
+    /// before it finished; what it had started is cleaned up.
+    #[error("the {0} was cancelled")]
+    Cancelled(&'static str),
+    /// A flow run had not finished when the wait's timeout expired.
+    #[error("flow run {run_id} had not finished after {} s (last status: {})", waited.as_secs(), last.as_ref().map_or("unknown".to_owned(), |s| s.as_str().to_owned()))]
+    WaitTimedOut {
+        /// The run.
+        run_id: FlowRunId,
+        /// How long it was waited for.
+        waited: Duration,
+        /// Its last status.
+        last: Option<RunStatus>,
+    },
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            let more = cause.to_string();
+            // Most messages already quote their cause.
+            if !text.contains(&more) {
+                text.push_str(": ");
+                text.push_str(&more);
+            }
+            source = cause.source();
+        }
+        f.write_str(&text)
     }
 }
 
-/// The runtime's endpoint-independent error, converted into `Error<E>` by the generated code
+impl Error {
+    /// The endpoint's own error for a service error: `Some(QueryFlowError::FlowNotFound)` for a
+    /// 404027 of any call, `E` being the enum of the endpoint that answered.
+    pub fn kind<E: EndpointError>(&self) -> Option<E> {
+        self.code().map(E::from_code)
+    }
+
+    /// The registry code, for a service error.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Error::Service(a) => Some(a.code),
+            _ => None,
+        }
+    }
+
+    /// The service's answer, for a service error.
+    pub fn service(&self) -> Option<&ApiError<ErrorCode>> {
+        match self {
+            Error::Service(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+impl<E: EndpointError> From<CallError<E>> for Error {
+    fn from(e: CallError<E>) -> Self {
+        match e.map_kind(|kind| kind.code()) {
+            CallError::Service(a) => Error::Service(a),
+            CallError::UnexpectedStatus { status, body } => {
+                Error::UnexpectedStatus { status, body }
+            }
+            CallError::Transport(e) => Error::Transport(e),
+            CallError::Timeout(t) => Error::Timeout(t),
+            CallError::Decode(d) => Error::Decode(d),
+            CallError::ResponseTooLarge { limit } => Error::ResponseTooLarge { limit },
+            CallError::Unsupported(v) => Error::Unsupported(v),
+            CallError::InvalidArgument(s) => Error::InvalidArgument(s),
+            CallError::NotSignedIn => Error::NotSignedIn,
+            CallError::Io(e) => Error::Io(e),
+        }
+    }
+}
+
+impl<E: EndpointError> From<Failure> for CallError<E> {
+    fn from(f: Failure) -> Self {
+        f.0.map_kind(E::from_code).with_endpoint(E::ENDPOINT)
+    }
+}
+
+impl<E> CallError<E> {
+    fn with_endpoint(mut self, endpoint: &'static str) -> Self {
+        if let CallError::Service(a) = &mut self
+            && a.endpoint.is_empty()
+        {
+            a.endpoint = endpoint;
+        }
+        self
+    }
+}
+
+impl From<Failure> for Error {
+    fn from(f: Failure) -> Self {
+        f.0.into()
+    }
+}
+
+/// The runtime's endpoint-independent error, converted into `CallError<E>` by the generated code
 /// (a service error's kind is the endpoint's meaning of its code).
 #[derive(Debug)]
-#[doc(hidden)]
-pub struct Failure(pub Error<ErrorCode>);
+pub(crate) struct Failure(pub(crate) CallError<ErrorCode>);
 
-impl From<Error<ErrorCode>> for Failure {
-    fn from(e: Error<ErrorCode>) -> Self {
+impl From<CallError<ErrorCode>> for Failure {
+    fn from(e: CallError<ErrorCode>) -> Self {
         Failure(e)
     }
 }
 
 impl From<DecodeError> for Failure {
     fn from(e: DecodeError) -> Self {
-        Failure(Error::Decode(e))
+        Failure(CallError::Decode(e))
     }
 }
 
 impl From<VersionError> for Failure {
     fn from(e: VersionError) -> Self {
-        Failure(Error::Unsupported(e))
+        Failure(CallError::Unsupported(e))
     }
 }
 
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
-        Failure(Error::Io(e))
+        Failure(CallError::Io(e))
     }
 }
 
 impl Failure {
     pub(crate) fn service(status: u16, detail: &ErrorDetail) -> Failure {
         let code = ErrorCode::from_code(detail.code.trim().parse().unwrap_or(0));
-        Failure(Error::Api(ApiError {
+        Failure(CallError::Service(ApiError {
+            endpoint: "",
             status,
             code,
             summary: detail.summary.clone().unwrap_or_default(),
@@ -302,7 +533,49 @@ impl Failure {
     pub(crate) fn decode(status: u16, e: DecodeError) -> Failure {
         match e {
             DecodeError::Service(detail) => Failure::service(status, &detail),
-            other => Failure(Error::Decode(other)),
+            other => Failure(CallError::Decode(other)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync_static<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn error_is_send_sync_static_and_a_std_error() {
+        assert_send_sync_static::<Error>();
+        assert_send_sync_static::<CallError<crate::flows::QueryFlowError>>();
+        let boxed: Box<dyn std::error::Error + Send + Sync> =
+            Box::new(Error::InvalidArgument("x".into()));
+        assert_eq!(boxed.to_string(), "invalid argument: x");
+    }
+
+    #[test]
+    fn a_call_error_converts_and_keeps_the_endpoint_meaning() {
+        let detail = ErrorDetail {
+            code: "404027".into(),
+            summary: Some("Flow not found".into()),
+            detail: Some("no flow".into()),
+            ..Default::default()
+        };
+        let call: CallError<crate::flows::QueryFlowError> = Failure::service(404, &detail).into();
+        assert_eq!(
+            call.kind(),
+            Some(crate::flows::QueryFlowError::FlowNotFound)
+        );
+        assert_eq!(
+            call.to_string(),
+            "Query Flow: HTTP 404, error 404027: Flow not found: no flow"
+        );
+        fn helper(c: CallError<crate::flows::QueryFlowError>) -> Result<(), Error> {
+            Err(c)?
+        }
+        let err = helper(call).unwrap_err();
+        assert_eq!(err.kind(), Some(crate::flows::QueryFlowError::FlowNotFound));
+        assert_eq!(err.code(), Some(crate::ErrorCode::FlowNotFound));
+        assert!(err.to_string().starts_with("Query Flow: HTTP 404"));
     }
 }

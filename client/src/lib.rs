@@ -1,68 +1,108 @@
-//! A blocking client for the Tableau Server REST API "Flow Methods", generated from a spec.
+//! A blocking client for Tableau Server and Tableau Cloud's REST API "Flow Methods", generated
+//! from a spec.
 //!
-//! Every method of Tableau's Flow Methods reference (API 3.6 and 3.24 editions), plus Sign In,
-//! Sign Out, Server Info, Query Job and the file-upload endpoints, is a method of [`Client`]
-//! returning a request builder: required parameters are arguments, optional ones are builder
-//! methods, and `send()` performs the call.
-//!
-//! The models, the methods, their documentation, [`ErrorCode`] and each endpoint's error enum are
-//! generated at build time from `spec/*.tfspec` by `tableau-flows-codegen`; this crate's
-//! hand-written part is the runtime: transport, sessions and retries ([`client`], [`retry`]),
-//! errors ([`error`]), XML ([`xml`]), versions ([`version`]), and the workflows built on the
-//! endpoints: lazy pagination ([`pagination`]), filter and sort expressions ([`filter`]),
-//! publishing in one request or in chunks ([`upload`], [`body`]), streamed downloads
-//! ([`download`]), and running flows and waiting for their runs ([`run`]). With the `serde`
-//! feature every model serialises with the API's attribute and element names.
+//! Sign in, then call: every method of Tableau's Flow Methods reference (API 3.6 and 3.24
+//! editions), and the endpoints a flow tool needs around them (Sign In, Server Info, Query Job,
+//! file uploads, and Query Projects, Get Users on Site, Query Groups and List Server Schedules to
+//! find things by name), is a method of [`Client`] returning a request builder: required
+//! parameters are arguments, optional ones are builder methods, and `send()` performs the call.
+//! Workflows built on them publish a flow file, run a flow and wait for it, download a flow, and
+//! find a flow, project, user, group or schedule by its name.
 //!
 //! ```no_run
-//! use tableau_flows::{Client, Session, Secret, QueryFlowError};
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::builder("https://tableau.example.com").build()?;
-//! # client.set_session(Session { token: Secret::new("t"), site_id: "s".into(), user_id: None });
-//! match client.query_flow("d00700fe-28a0-4ece-a7af-5543ddf38a82").send() {
-//!     Ok(answer) => println!("{:?}", answer.flow.name),
-//!     Err(tableau_flows::Error::Api(e)) if e.kind == QueryFlowError::FlowNotFound => println!("no such flow"),
-//!     Err(e) => return Err(e.into()),
-//! }
-//! # Ok(()) }
+//! use tableau_flows::{Client, Credentials, Filter, RunOptions, WaitOptions};
+//!
+//! fn main() -> Result<(), tableau_flows::Error> {
+//!     let client = Client::builder("https://tableau.example.com").build()?;
+//!     client.sign_in_with(Credentials::personal_access_token("ci", "secret"), "marketing")?;
+//!
+//!     // The flows of a project, every page of them.
+//!     for flow in client.query_flows_for_site().filter(Filter::new().eq("projectName", "Sales")).all() {
+//!         let flow = flow?;
+//!         println!("{} {}", flow.id, flow.name.unwrap_or_default());
+//!     }
+//!
+//!     // Run a flow found by name, with a parameter given by name, and wait for the run.
+//!     let flow = client.find_flow("Sales Cleanup")?;
+//!     let started = client.run_flow(&flow.id, RunOptions::new().parameter("Region", "EMEA"))?;
+//!     let run = client.wait_for_flow_run(started.flow_run_id()?, WaitOptions::default())?;
+//!     println!("{} finished: {}", run.id, run.status.map(|s| s.to_string()).unwrap_or_default());
+//!     Ok(())
+//! } // the session is signed out when the client is dropped
 //! ```
 //!
-//! Errors separate the service's answer ([`Error::Api`], typed by endpoint) from transport
-//! failures, timeouts, undecodable answers and calls refused before sending (an endpoint, parameter
-//! or value newer than the client's API version: [`Error::Unsupported`]).
+//! # Errors
 //!
-//! Every response model decodes from bytes on its own (`QueryFlowsForSiteResponse::decode(bytes)`),
-//! for tools that process saved responses.
+//! A call's `send()` fails with a [`CallError<E>`], `E` being the endpoint's own error enum
+//! (`QueryFlowError`, ...), so a match on the service's answer is checked by the compiler. Every
+//! call error and every workflow error converts into the one crate-wide [`Error`] with `?`
+//! (`Send + Sync + 'static`); [`Error::kind`] still gives the endpoint's meaning. Both separate the
+//! service's answer from transport failures, timeouts, undecodable answers and calls refused before
+//! sending (an endpoint, parameter or value newer than the client's API version).
+//!
+//! # Layout
+//!
+//! The everyday types are at the crate root: the client and its options, the errors, the ids
+//! (`FlowId`, ...), the models most calls answer (`Flow`, `FlowRun`, `Job`, `Project`, ...), the
+//! builders ([`Filter`], [`Sort`], [`Grant`], [`CloudSchedule`], [`RunOptions`],
+//! [`PublishOptions`]). Each endpoint's request and response documents and its error enum are in
+//! the module of its resource group, as `spec/` groups them ([`flows`], [`flow_runs`],
+//! [`flow_tasks`], [`linked_tasks`], [`connections`], [`permissions`], [`projects`], [`users`],
+//! [`groups`], [`schedules`], [`jobs`], [`auth`], [`server`], [`uploads`]), with the types only
+//! they use: `tableau_flows::flows::QueryFlowError`,
+//! `tableau_flows::permissions::AddFlowPermissionsRequest`. The items the support groups' lists
+//! hold ([`Project`], [`User`], [`Group`]) are at the root too.
+//!
+//! Every response document decodes from bytes on its own
+//! ([`flows::QueryFlowResponse::decode`]), and [`AnyResponse::decode`] decodes a saved answer of
+//! any endpoint by the endpoint's id, for tools that process saved answers. With the `serde` feature every model serialises with the
+//! API's attribute and element names. The library logs each request (method, path, status, time;
+//! never a secret) through the [`log`](https://docs.rs/log) facade at `debug` level.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod body;
-pub mod client;
-pub mod download;
+mod body;
+mod builders;
+mod cancel;
+mod client;
+mod download;
 pub mod error;
 pub mod filter;
 pub mod meta;
 pub mod pagination;
-pub mod retry;
-pub mod run;
+mod raw;
+mod resolve;
+mod retry;
+mod run;
 mod secret;
 #[cfg(feature = "serde")]
-pub mod serde_support;
-pub mod upload;
-pub mod version;
-pub mod xml;
+mod serde_support;
+mod upload;
+mod version;
+mod xml;
 
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }
 
 pub use body::{FilePart, Progress};
-pub use client::{Call, Client, ClientBuilder, Credentials, Download, Session};
-pub use error::{ApiError, DecodeError, EndpointError, Error};
+pub use builders::{CloudSchedule, Grant};
+pub use cancel::CancelToken;
+pub use client::{
+    Client, ClientBuilder, Credentials, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_READ_TIMEOUT, Download, Session,
+};
+pub use download::DownloadOptions;
+pub use error::{ApiError, CallError, Candidate, DecodeError, EndpointError, Error};
 pub use filter::{Filter, Sort};
 pub use generated::*;
+pub use raw::{RawRequest, RawResponse};
+pub use resolve::is_luid;
 pub use retry::RetryPolicy;
+pub use run::{PollCallback, RunOptions, StartedRun, WaitOptions};
 pub use secret::Secret;
+pub use upload::PublishOptions;
 pub use version::{ApiVersion, VersionError};
 
 /// A date and time (UTC on the wire, RFC 3339).

@@ -27,6 +27,22 @@ pub struct EndpointMeta {
     pub errors: &'static [u32],
     /// Query parameters.
     pub query: &'static [ParamMeta],
+    /// What the request carries.
+    pub request: RequestKind,
+}
+
+/// What a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestKind {
+    /// No body.
+    None,
+    /// An empty `<tsRequest/>`.
+    Empty,
+    /// An XML `<tsRequest>` document.
+    Xml,
+    /// A `multipart/mixed` body: an XML document and a file.
+    Multipart,
 }
 
 /// What the spec says about one query parameter.
@@ -100,6 +116,18 @@ impl ValueKind {
 }
 
 impl EndpointMeta {
+    /// The endpoint with this id (`"query_flow"`).
+    pub fn by_id(id: &str) -> Option<&'static EndpointMeta> {
+        crate::endpoints::ALL.iter().copied().find(|e| e.id == id)
+    }
+
+    /// The path parameters (`{flow_id}`), in order; `site_id` is the session's.
+    pub fn path_params(&self) -> impl Iterator<Item = &'static str> {
+        self.path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+    }
+
     /// The query parameter with this wire name.
     pub fn param(&self, wire: &str) -> Option<&'static ParamMeta> {
         self.query.iter().find(|p| p.wire == wire)

@@ -20,7 +20,7 @@
 //! # Ok(()) }
 //! ```
 
-use crate::error::{EndpointError, Error};
+use crate::error::{CallError, EndpointError};
 use crate::{ErrorCode, Pagination};
 
 /// One page of a list.
@@ -39,7 +39,8 @@ pub trait Paged: Clone {
     /// The endpoint's error enum.
     type Error: EndpointError;
     /// Fetches one page.
-    fn fetch_page(self, number: u32, size: u32) -> Result<Page<Self::Item>, Error<Self::Error>>;
+    fn fetch_page(self, number: u32, size: u32)
+    -> Result<Page<Self::Item>, CallError<Self::Error>>;
     /// The page size the builder asks for, if set.
     fn requested_page_size(&self) -> Option<u32>;
     /// The server's default page size (from the spec), used when the builder sets none.
@@ -82,7 +83,7 @@ impl<B: Paged> Pages<B> {
 }
 
 impl<B: Paged> Iterator for Pages<B> {
-    type Item = Result<B::Item, Error<B::Error>>;
+    type Item = Result<B::Item, CallError<B::Error>>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {

@@ -6,8 +6,8 @@
 //! exponential backoff until it finishes, and tells Failed, Cancelled and a timeout apart.
 //!
 //! ```no_run
-//! use tableau_flows::run::{RunOptions, WaitOptions};
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use tableau_flows::{RunOptions, WaitOptions};
+//! # fn main() -> Result<(), tableau_flows::Error> {
 //! # let client = tableau_flows::Client::builder("https://tableau.example.com").build()?;
 //! let started = client.run_flow("d00700fe-28a0-4ece-a7af-5543ddf38a82", RunOptions::new().parameter("Region", "North"))?;
 //! let run = client.wait_for_flow_run(started.flow_run_id()?, WaitOptions::default())?;
@@ -15,11 +15,13 @@
 //! # Ok(()) }
 //! ```
 
+use crate::cancel::{CancelToken, check};
 use crate::error::Error;
+use crate::flows::RunFlowNowRequest;
 use crate::{
     Client, FlowId, FlowOutputStepId, FlowParameter, FlowParameterSpec, FlowRun, FlowRunId,
-    FlowRunMode, FlowRunSpec, GetFlowRunError, Job, ParameterDataType, ParameterDomainKind,
-    ParameterDomainType, QueryFlowError, RunFlowNowError, RunFlowNowRequest, RunStatus,
+    FlowRunMode, FlowRunSpec, Job, ParameterDataType, ParameterDomainKind, ParameterDomainType,
+    RunStatus,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -66,58 +68,32 @@ pub struct StartedRun {
 
 impl StartedRun {
     /// The flow run's id, to wait for it (the server sends it from API 3.10).
-    pub fn flow_run_id(&self) -> Result<FlowRunId, RunError> {
+    pub fn flow_run_id(&self) -> Result<FlowRunId, Error> {
         self.job
             .run_flow_job
             .as_ref()
             .and_then(|j| j.flow_run_id.clone())
-            .ok_or(RunError::NoFlowRunId)
+            .ok_or_else(|| {
+                Error::Decode(crate::DecodeError::missing_in(
+                    "runFlowJobType",
+                    "flowRunId (servers send it from API 3.10)",
+                ))
+            })
     }
-}
-
-/// Why a flow could not be started.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RunError {
-    /// A parameter given by name or id that the flow does not have.
-    #[error("the flow has no parameter named or with id {0:?}")]
-    UnknownParameter(String),
-    /// A value the parameter's type or domain does not accept.
-    #[error("parameter {name:?}: {reason}")]
-    InvalidParameterValue {
-        /// The parameter's name.
-        name: String,
-        /// Why the value is refused.
-        reason: String,
-    },
-    /// A required parameter without a value.
-    #[error("parameter {0:?} is required and has no value")]
-    MissingParameter(String),
-    /// Reading the flow's parameters failed.
-    #[error("reading the flow's parameters: {0}")]
-    QueryFlow(Error<QueryFlowError>),
-    /// Run Flow Now failed.
-    #[error("running the flow: {0}")]
-    Run(Error<RunFlowNowError>),
-    /// The answer names no flow run to wait for.
-    #[error("the server's answer names no flow run (flowRunId)")]
-    NoFlowRunId,
 }
 
 /// Called with the run after every poll.
 pub type PollCallback = Arc<dyn Fn(&FlowRun) + Send + Sync>;
 
-/// How to wait.
+/// How to wait for a run: polls with exponential backoff (1 s, growing by half each poll, at
+/// most 15 s apart by default) until the run ends or the timeout (1 hour by default) expires.
 #[derive(Clone)]
 pub struct WaitOptions {
-    /// The first wait between polls (default 1 s); it grows by half each poll.
-    pub initial_interval: Duration,
-    /// The longest wait between polls (default 15 s).
-    pub max_interval: Duration,
-    /// Give up after this long (default 1 hour).
-    pub timeout: Duration,
-    /// Called with the run after every poll.
-    pub on_poll: Option<PollCallback>,
+    initial_interval: Duration,
+    max_interval: Duration,
+    timeout: Duration,
+    on_poll: Option<PollCallback>,
+    cancel: Option<CancelToken>,
 }
 
 impl Default for WaitOptions {
@@ -127,6 +103,7 @@ impl Default for WaitOptions {
             max_interval: Duration::from_secs(15),
             timeout: Duration::from_secs(3600),
             on_poll: None,
+            cancel: None,
         }
     }
 }
@@ -141,33 +118,48 @@ impl std::fmt::Debug for WaitOptions {
     }
 }
 
-/// How a wait ended without success.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum WaitError {
-    /// The run finished with status Failed.
-    #[error("flow run {} failed", .0.id)]
-    Failed(Box<FlowRun>),
-    /// The run was cancelled.
-    #[error("flow run {} was cancelled", .0.id)]
-    Cancelled(Box<FlowRun>),
-    /// The run had not finished when the wait's timeout expired.
-    #[error("flow run {run_id} had not finished after {waited:?} (last status: {last:?})")]
-    TimedOut {
-        /// The run.
-        run_id: FlowRunId,
-        /// How long it was waited for.
-        waited: Duration,
-        /// Its last status.
-        last: Option<RunStatus>,
-    },
-    /// Polling failed.
-    #[error("polling the flow run: {0}")]
-    Poll(Error<GetFlowRunError>),
+impl WaitOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        WaitOptions::default()
+    }
+
+    /// Gives up after this long, with [`Error::WaitTimedOut`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The first wait between polls and the longest one.
+    pub fn interval(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_interval = initial;
+        self.max_interval = max.max(initial);
+        self
+    }
+
+    /// Called with the run after every poll (to show progress).
+    pub fn on_poll(mut self, callback: impl Fn(&FlowRun) + Send + Sync + 'static) -> Self {
+        self.on_poll = Some(Arc::new(callback));
+        self
+    }
+
+    /// Stops waiting, with [`Error::Cancelled`], when the token is raised (checked at least
+    /// every 100 ms). The run itself goes on.
+    pub fn cancel(mut self, token: CancelToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
 }
 
-/// Checks a value against a parameter's data type and domain.
-pub fn check_parameter_value(p: &FlowParameter, value: &str) -> Result<(), String> {
+impl FlowParameter {
+    /// Checks a value against the parameter's data type and domain (a list's values, a range's
+    /// bounds and step), as Run Flow Now will: `Err` says why it would be refused.
+    pub fn check_value(&self, value: &str) -> Result<(), String> {
+        check_parameter_value(self, value)
+    }
+}
+
+fn check_parameter_value(p: &FlowParameter, value: &str) -> Result<(), String> {
     match p.data_type.as_ref() {
         Some(ParameterDataType::Integer) if value.trim().parse::<i64>().is_err() => {
             return Err(format!("{value:?} is not an integer"));
@@ -224,25 +216,18 @@ pub fn check_parameter_value(p: &FlowParameter, value: &str) -> Result<(), Strin
     Ok(())
 }
 
-/// Resolves parameter values given by name or id against a flow's parameters.
-pub fn resolve_parameters(
-    parameters: &[FlowParameter],
+/// Resolves parameter values given by name or id against a flow's parameters, checking each.
+pub(crate) fn resolve_parameters(
+    flow: &crate::Flow,
     given: &[(String, String)],
-) -> Result<Vec<FlowParameterSpec>, RunError> {
+) -> Result<Vec<FlowParameterSpec>, Error> {
+    let parameters = &flow.parameters;
     let mut specs = Vec::new();
     for (key, value) in given {
-        let p = parameters
-            .iter()
-            .find(|p| p.id.as_str() == key)
-            .or_else(|| {
-                parameters
-                    .iter()
-                    .find(|p| p.name.as_deref() == Some(key.as_str()))
-            })
-            .ok_or_else(|| RunError::UnknownParameter(key.clone()))?;
+        let p = flow.find_parameter(key)?;
         let name = p.name.clone().unwrap_or_else(|| p.id.to_string());
         check_parameter_value(p, value)
-            .map_err(|reason| RunError::InvalidParameterValue { name, reason })?;
+            .map_err(|reason| Error::InvalidArgument(format!("parameter {name:?}: {reason}")))?;
         specs.push(FlowParameterSpec {
             parameter_id: p.id.clone(),
             override_value: value.clone(),
@@ -252,9 +237,10 @@ pub fn resolve_parameters(
         let given = specs.iter().any(|s| s.parameter_id == p.id);
         let has_default = p.value.as_deref().is_some_and(|v| !v.is_empty());
         if p.is_required == Some(true) && !given && !has_default {
-            return Err(RunError::MissingParameter(
-                p.name.clone().unwrap_or_else(|| p.id.to_string()),
-            ));
+            return Err(Error::InvalidArgument(format!(
+                "parameter {:?} is required and has no value",
+                p.name.clone().unwrap_or_else(|| p.id.to_string())
+            )));
         }
     }
     Ok(specs)
@@ -267,16 +253,23 @@ impl Client {
         &self,
         flow_id: impl Into<FlowId>,
         options: RunOptions,
-    ) -> Result<StartedRun, RunError> {
+    ) -> Result<StartedRun, Error> {
         let flow_id = flow_id.into();
         let parameter_specs = if options.parameters.is_empty() {
             Vec::new()
         } else {
-            let flow = self
-                .query_flow(flow_id.clone())
-                .send()
-                .map_err(RunError::QueryFlow)?;
-            resolve_parameters(&flow.flow.parameters, &options.parameters)?
+            // Parameter values go in a flowRunSpec, which servers take from API 3.24: say so
+            // before reading a flow that, at an older version, lists no parameters.
+            let version = self.negotiate_version()?;
+            if version < crate::ApiVersion::new(3, 24) {
+                return Err(Error::Unsupported(crate::VersionError {
+                    feature: "parameter values for Run Flow Now (flowRunSpec)".into(),
+                    required: crate::ApiVersion::new(3, 24),
+                    client: version,
+                }));
+            }
+            let flow = self.query_flow(flow_id.clone()).send()?;
+            resolve_parameters(&flow.flow, &options.parameters)?
         };
         let spec = (!parameter_specs.is_empty() || options.mode.is_some()).then(|| FlowRunSpec {
             flow_id: Some(flow_id.clone()),
@@ -296,44 +289,60 @@ impl Client {
         if let Some(mode) = options.mode {
             call = call.flow_run_mode(mode);
         }
-        let answer = call.send().map_err(RunError::Run)?;
+        let answer = call.send()?;
         Ok(StartedRun { job: answer.job })
     }
 
     /// Waits for a flow run to finish, polling Get Flow Run with exponential backoff (bounded
-    /// interval, overall timeout); returns the run when it succeeded.
+    /// interval, overall timeout); returns the run when it succeeded. A failed run is
+    /// [`Error::RunFailed`] with the server's reason where it gives one
+    /// ([`flow_run_failure_reason`](Self::flow_run_failure_reason)); a cancelled one
+    /// [`Error::RunCancelled`]; a run still going at the timeout [`Error::WaitTimedOut`].
     pub fn wait_for_flow_run(
         &self,
         run_id: impl Into<FlowRunId>,
         options: WaitOptions,
-    ) -> Result<FlowRun, WaitError> {
+    ) -> Result<FlowRun, Error> {
         let run_id = run_id.into();
         let started = Instant::now();
         let mut interval = options.initial_interval;
+        let cancel = options.cancel.as_ref();
         loop {
-            let run = self
-                .get_flow_run(run_id.clone())
-                .send()
-                .map_err(WaitError::Poll)?
-                .flow_run;
+            check(cancel, "wait")?;
+            let run = self.get_flow_run(run_id.clone()).send()?.flow_run;
             if let Some(f) = &options.on_poll {
                 f(&run);
             }
             let last = match &run.status {
                 Some(RunStatus::Success) => return Ok(run),
-                Some(RunStatus::Failed) => return Err(WaitError::Failed(Box::new(run))),
-                Some(RunStatus::Cancelled) => return Err(WaitError::Cancelled(Box::new(run))),
+                Some(RunStatus::Failed) => {
+                    // The reason is a courtesy: a failure to fetch it does not hide the failure.
+                    let reason = self.flow_run_failure_reason(&run).ok().flatten();
+                    return Err(Error::RunFailed {
+                        run: Box::new(run),
+                        reason,
+                    });
+                }
+                Some(RunStatus::Cancelled) => return Err(Error::RunCancelled(Box::new(run))),
                 other => other.clone(),
             };
             let waited = started.elapsed();
             if waited >= options.timeout {
-                return Err(WaitError::TimedOut {
+                return Err(Error::WaitTimedOut {
                     run_id,
                     waited,
                     last,
                 });
             }
-            std::thread::sleep(interval.min(options.timeout - waited));
+            // Sleep in short steps so that a cancellation is seen quickly.
+            let until = Instant::now() + interval.min(options.timeout - waited);
+            while let Some(left) = until.checked_duration_since(Instant::now()) {
+                if left.is_zero() {
+                    break;
+                }
+                check(cancel, "wait")?;
+                std::thread::sleep(left.min(Duration::from_millis(100)));
+            }
             interval = interval.mul_f64(1.5).min(options.max_interval);
         }
     }
@@ -341,10 +350,7 @@ impl Client {
     /// Why a flow run failed, when the server says: the run's own `failureReason` (API 3.30
     /// servers, deviation S7), otherwise the notes of its background job (Query Job: the job
     /// type's `<notes>`, then its status notes, deviation S17). `Ok(None)` when neither says.
-    pub fn flow_run_failure_reason(
-        &self,
-        run: &FlowRun,
-    ) -> Result<Option<String>, Error<crate::QueryJobError>> {
+    pub fn flow_run_failure_reason(&self, run: &FlowRun) -> Result<Option<String>, Error> {
         if let Some(reason) = run
             .failure_reason
             .as_deref()
@@ -356,13 +362,19 @@ impl Client {
             return Ok(None);
         };
         let job = self.query_job(job_id.clone()).send()?.job;
-        Ok(job_failure_reason(&job))
+        Ok(job.failure_reason())
     }
 }
 
-/// The reason a job's answer gives for its failure: the job type's `<notes>`, else its status
-/// notes' texts (deviation S17).
-pub fn job_failure_reason(job: &crate::Job) -> Option<String> {
+impl Job {
+    /// The reason the job's answer gives for its failure: the job type's `<notes>`, else its
+    /// status notes' texts (deviation S17).
+    pub fn failure_reason(&self) -> Option<String> {
+        job_failure_reason(self)
+    }
+}
+
+fn job_failure_reason(job: &crate::Job) -> Option<String> {
     let notes = [
         job.run_flow_job.as_ref().and_then(|j| j.notes.as_deref()),
         job.extract_refresh_job
@@ -436,8 +448,12 @@ mod tests {
             param("Region", ParameterDataType::String, Some(list), true),
             param("Count", ParameterDataType::Integer, Some(range), false),
         ];
+        let flow = crate::Flow {
+            parameters: params,
+            ..crate::Flow::default()
+        };
         let specs = resolve_parameters(
-            &params,
+            &flow,
             &[
                 ("Region".into(), "North".into()),
                 ("id-Count".into(), "7".into()),
@@ -451,31 +467,28 @@ mod tests {
                 .iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect();
-            resolve_parameters(&params, &given).unwrap_err().to_string()
+            resolve_parameters(&flow, &given).unwrap_err().to_string()
         };
         assert_eq!(
             err(&[("Region", "West")]),
-            "parameter \"Region\": \"West\" is not one of North, South"
+            "invalid argument: parameter \"Region\": \"West\" is not one of North, South"
         );
         assert_eq!(
             err(&[("Region", "North"), ("Count", "x")]),
-            "parameter \"Count\": \"x\" is not an integer"
+            "invalid argument: parameter \"Count\": \"x\" is not an integer"
         );
         assert_eq!(
             err(&[("Region", "North"), ("Count", "101")]),
-            "parameter \"Count\": 101 is above the maximum 100"
+            "invalid argument: parameter \"Count\": 101 is above the maximum 100"
         );
         assert_eq!(
             err(&[("Region", "North"), ("Count", "5")]),
-            "parameter \"Count\": 5 is not on a step of 3 from 1"
+            "invalid argument: parameter \"Count\": 5 is not on a step of 3 from 1"
         );
-        assert_eq!(
-            err(&[("Nope", "1")]),
-            "the flow has no parameter named or with id \"Nope\""
-        );
+        assert_eq!(err(&[("Nope", "1")]), "no parameter named \"Nope\"");
         assert_eq!(
             err(&[("Count", "4")]),
-            "parameter \"Region\" is required and has no value"
+            "invalid argument: parameter \"Region\" is required and has no value"
         );
     }
 }

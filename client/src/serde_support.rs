@@ -16,8 +16,3 @@ pub fn optional<T: XmlValue, S: Serializer>(v: &Option<T>, s: S) -> Result<S::Ok
         None => s.serialize_none(),
     }
 }
-
-/// Values as their XML texts.
-pub fn values<T: XmlValue, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(v.iter().map(|x| x.to_xml_value().into_owned()))
-}

@@ -6,24 +6,24 @@
 //! memory use does not grow with the file (a chunk is streamed too, never buffered).
 //!
 //! ```no_run
-//! use tableau_flows::upload::PublishOptions;
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use tableau_flows::PublishOptions;
+//! # fn main() -> Result<(), tableau_flows::Error> {
 //! # let client = tableau_flows::Client::builder("https://tableau.example.com").build()?;
+//! let finance = client.find_project("Finance")?;
 //! let published = client.publish_flow_file(
 //!     "Coffee Chain.tflx",
-//!     PublishOptions::new("6f8a2966-e173-11e8-ae74-ffd84c19d7f3").overwrite(true),
+//!     PublishOptions::new(finance.id).overwrite(true),
 //! )?;
 //! println!("published {}", published.flow.id);
 //! # Ok(()) }
 //! ```
 
 use crate::body::{FilePart, Progress};
+use crate::cancel::{CancelToken, check};
 use crate::error::Error;
-use crate::{
-    AppendFileUploadRequest, AppendToFileUploadError, Client, Connection, FlowFileType,
-    InitiateFileUploadError, ProjectRef, PublishFlow, PublishFlowError, PublishFlowRequest,
-    PublishFlowResponse,
-};
+use crate::flows::{PublishFlow, PublishFlowRequest, PublishFlowResponse};
+use crate::uploads::AppendFileUploadRequest;
+use crate::{Client, Connection, FlowFileType, ProjectRef};
 use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -44,6 +44,7 @@ pub struct PublishOptions {
     threshold: u64,
     chunk_size: u64,
     progress: Option<Progress>,
+    cancel: Option<CancelToken>,
 }
 
 impl std::fmt::Debug for PublishOptions {
@@ -71,6 +72,7 @@ impl PublishOptions {
             threshold: SINGLE_REQUEST_LIMIT,
             chunk_size: DEFAULT_CHUNK_SIZE,
             progress: None,
+            cancel: None,
         }
     }
 
@@ -115,53 +117,24 @@ impl PublishOptions {
         self.progress = Some(progress);
         self
     }
-}
 
-/// What went wrong publishing, by step.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum PublishError {
-    /// The file cannot be published (checked before anything is sent).
-    #[error("{0}")]
-    BadFile(String),
-    /// Reading the file failed.
-    #[error("reading the flow file: {0}")]
-    Io(#[from] std::io::Error),
-    /// Initiate File Upload failed.
-    #[error("initiating the upload: {0}")]
-    Initiate(Error<InitiateFileUploadError>),
-    /// Append to File Upload failed for a chunk (numbered from 1).
-    #[error("appending chunk {chunk}: {error}")]
-    Append {
-        /// The chunk.
-        chunk: u64,
-        /// The error.
-        error: Error<AppendToFileUploadError>,
-    },
-    /// Publish Flow failed.
-    #[error("publishing: {0}")]
-    Publish(Error<PublishFlowError>),
-}
-
-impl PublishError {
-    /// The Publish Flow error (e.g. 409041: a flow of that name exists), if that step failed.
-    pub fn publish_error(&self) -> Option<&Error<PublishFlowError>> {
-        match self {
-            PublishError::Publish(e) => Some(e),
-            _ => None,
-        }
+    /// Stops the upload when the token is raised: the request being sent fails, and no further
+    /// chunk is sent.
+    pub fn cancel(mut self, token: CancelToken) -> Self {
+        self.cancel = Some(token);
+        self
     }
 }
 
 /// The flow file type of a file name: `.tfl` or `.tflx` (any case); anything else is refused.
-pub fn flow_file_type(filename: &str) -> Result<FlowFileType, PublishError> {
+pub(crate) fn flow_file_type(filename: &str) -> Result<FlowFileType, Error> {
     let ext = Path::new(filename)
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     match ext.as_deref() {
         Some("tfl") => Ok(FlowFileType::Tfl),
         Some("tflx") => Ok(FlowFileType::Tflx),
-        _ => Err(PublishError::BadFile(format!(
+        _ => Err(Error::InvalidArgument(format!(
             "{filename:?} is not a flow file: the name must end in .tfl or .tflx"
         ))),
     }
@@ -187,12 +160,12 @@ impl Client {
         &self,
         path: impl AsRef<Path>,
         options: PublishOptions,
-    ) -> Result<PublishFlowResponse, PublishError> {
+    ) -> Result<PublishFlowResponse, Error> {
         let path = path.as_ref();
         let filename = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| PublishError::BadFile(format!("{} names no file", path.display())))?;
+            .ok_or_else(|| Error::InvalidArgument(format!("{} names no file", path.display())))?;
         flow_file_type(&filename)?;
         let size = std::fs::metadata(path)?.len();
         self.publish(&filename, size, Source::Path(path.to_owned()), options)
@@ -205,7 +178,7 @@ impl Client {
         reader: impl Read + Send + 'static,
         size: u64,
         options: PublishOptions,
-    ) -> Result<PublishFlowResponse, PublishError> {
+    ) -> Result<PublishFlowResponse, Error> {
         flow_file_type(filename)?;
         self.publish(
             filename,
@@ -221,9 +194,9 @@ impl Client {
         size: u64,
         source: Source,
         options: PublishOptions,
-    ) -> Result<PublishFlowResponse, PublishError> {
+    ) -> Result<PublishFlowResponse, Error> {
         if filename.contains(['"', '\r', '\n']) {
-            return Err(PublishError::BadFile(format!(
+            return Err(Error::InvalidArgument(format!(
                 "the file name {filename:?} cannot be sent"
             )));
         }
@@ -250,6 +223,10 @@ impl Client {
                 Source::Path(p) => FilePart::from_path_range(filename, p.clone(), offset, len),
                 Source::Reader(r) => FilePart::from_reader(filename, Shared(r.clone()), len),
             };
+            let part = match &options.cancel {
+                Some(c) => part.with_cancel(c.clone()),
+                None => part,
+            };
             match &options.progress {
                 Some(p) => {
                     let p = p.clone();
@@ -258,36 +235,40 @@ impl Client {
                 None => part,
             }
         };
+        let cancel = options.cancel.as_ref();
+        check(cancel, "publish")?;
+        // A request stopped mid-way by the token is the cancellation, not a transport failure.
+        let stopped = |e: Error| match cancel {
+            Some(c) if c.is_cancelled() => Error::Cancelled("publish"),
+            _ => e,
+        };
         if size <= options.threshold {
             return self
                 .publish_flow(payload)
                 .overwrite(options.overwrite)
                 .file(part(0, size, 0))
                 .send()
-                .map_err(PublishError::Publish);
+                .map_err(|e| stopped(e.into()));
         }
-        let session = self
-            .initiate_file_upload()
-            .send()
-            .map_err(PublishError::Initiate)?;
+        let session = self.initiate_file_upload().send()?;
         let upload_id = session.file_upload.upload_session_id;
         let mut offset = 0u64;
-        let mut chunk = 0u64;
         while offset < size {
-            chunk += 1;
+            check(cancel, "publish")?;
             let len = options.chunk_size.min(size - offset);
             self.append_to_file_upload(upload_id.clone(), AppendFileUploadRequest::default())
                 .file(part(offset, len, offset))
                 .send()
-                .map_err(|error| PublishError::Append { chunk, error })?;
+                .map_err(|e| stopped(e.into()))?;
             offset += len;
         }
-        self.publish_flow(payload)
+        check(cancel, "publish")?;
+        Ok(self
+            .publish_flow(payload)
             .overwrite(options.overwrite)
             .upload_session_id(upload_id)
             .flow_type(file_type)
-            .send()
-            .map_err(PublishError::Publish)
+            .send()?)
     }
 }
 
@@ -301,7 +282,7 @@ mod tests {
         assert_eq!(flow_file_type("dir/A.TFLX").unwrap(), FlowFileType::Tflx);
         for bad in ["a.twbx", "a", "a.tfl.zip", ".tflx.bak"] {
             assert!(
-                matches!(flow_file_type(bad), Err(PublishError::BadFile(_))),
+                matches!(flow_file_type(bad), Err(Error::InvalidArgument(_))),
                 "{bad}"
             );
         }

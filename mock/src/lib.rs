@@ -35,6 +35,16 @@
 pub mod interface;
 mod sim;
 
+/// Every model of the client, whatever its resource group, for the simulator's behaviour.
+mod tf {
+    pub use tableau_flows::*;
+    pub use tableau_flows::{
+        auth::*, connections::*, flow_runs::*, flow_tasks::*, flows::*, groups::*, jobs::*,
+        linked_tasks::*, permissions::*, projects::*, schedules::*, server::*, uploads::*,
+        users::*,
+    };
+}
+
 pub use sim::state::{Clock, Domain, Parameter, Role, Timing, demo};
 
 use sim::Simulator;

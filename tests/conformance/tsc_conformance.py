@@ -79,6 +79,12 @@ LINKED_TASK = "18d267af-4c40-4d06-8234-6a08c3dea67f"
 GROUP_ANALYSTS = "9de5cc1a-5bb8-4c8e-b2cd-b54e736a7b9f"
 USER_ADMIN = "711e59cf-d1c0-446e-be48-3673ae067f7b"
 USER_ANALYST = "5a39de9c-4eb0-47a7-88f7-2e78ddd58c6b"
+PROJECT_SALES = "9077e04c-ece4-11e8-aa58-df538c72f42f"
+PROJECT_ARCHIVE = "0c7d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
+PROJECT_SALES_ARCHIVE = "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8"
+GROUP_ALL_USERS = "2b5a8f3e-7c1d-4e9a-b6f0-3d8c2a1e5f47"
+EXTRACT_SCHEDULE = "a3c5e7f9-1b2d-4f6a-8c0e-2d4f6a8c0e1b"
+USER_ANALYST = "5a39de9c-4eb0-47a7-88f7-2e78ddd58c6b"
 PROJECT_DEFAULT = "6f8a2966-e173-11e8-ae74-ffd84c19d7f3"
 PROJECT_SALES = "9077e04c-ece4-11e8-aa58-df538c72f42f"
 SEEDED_NAMES = ["Broken Loom", "Coffee Chain", "Sales Cleanup"]
@@ -185,6 +191,12 @@ TSC_CALLS: dict[str, list[str]] = {
     "server.linked_tasks.get": ["linked_tasks_get"],
     "server.linked_tasks.get_by_id": ["linked_tasks_get_by_id"],
     "server.linked_tasks.run_now": ["linked_tasks_run_now"],
+    # The support endpoints a flow tool uses to find things by name.
+    "server.projects.get / TSC.Pager(server.projects)": ["projects_get", "projects_filter_name",
+                                                         "projects_pager"],
+    "server.users.get": ["users_get", "users_filter_site_role"],
+    "server.groups.get": ["groups_get", "groups_filter_name"],
+    "server.schedules.get": ["schedules_get"],
 }
 
 # --------------------------------------------------------------------------------------
@@ -200,8 +212,10 @@ OUT_OF_SCOPE: dict[str, str] = {
     "favorites.add_favorite_flow / delete_favorite_flow": "/sites/{site}/favorites/{user}: Favorites",
     "projects.populate_flow_default_permissions / update_flow_default_permissions":
         "/sites/{site}/projects/{id}/default-permissions/flows: Projects (not implemented)",
-    "schedules.get / get_by_id / create / update / delete / batch_update_state":
-        "/api/{v}/schedules[/{id}]: server schedules (Jobs, Tasks and Schedules methods)",
+    "schedules.get_by_id / create / update / delete / batch_update_state":
+        "/api/{v}/schedules/{id}, POST/PUT/DELETE: only List Server Schedules is documented",
+    "projects.create / update / delete, users.add / update / remove, groups.create / ...":
+        "only the list endpoints (Query Projects, Get Users on Site, Query Groups) are documented",
     "jobs.get (list) / jobs.filter / jobs.cancel":
         "GET /sites/{site}/jobs, PUT /sites/{site}/jobs/{id}: only Query Job is documented",
     "tasks.delete(id, TaskItem.Type.RunFlow)":
@@ -482,6 +496,86 @@ def _check_seeded_flows(e: Expect, flows, what):
         e.eq(f"{what}: Coffee Chain project_id", cc.project_id, PROJECT_DEFAULT)
     for f in flows:
         check_dates(e, f"{what}: {f.name}", created_at=f.created_at, updated_at=f.updated_at)
+
+
+@check("projects_get")
+def _(ctx):
+    projects, pagination = ctx.s.projects.get()
+    with Expect() as e:
+        by_id = {p.id: p for p in projects}
+        e.eq("project names", sorted(p.name for p in projects), ["Archive", "Archive", "Default", "Sales"])
+        e.eq("pagination.total_available", pagination.total_available, 4)
+        nested = by_id.get(PROJECT_SALES_ARCHIVE)
+        e.true("the nested Archive is listed", nested is not None)
+        if nested is not None:
+            e.eq("nested Archive parent_id", nested.parent_id, PROJECT_SALES)
+        top = by_id.get(PROJECT_ARCHIVE)
+        if top is not None:
+            e.eq("top-level Archive parent_id", top.parent_id, None)
+            e.true("content_permissions", bool(top.content_permissions), repr(top.content_permissions))
+
+
+@check("projects_filter_name")
+def _(ctx):
+    options = TSC.RequestOptions()
+    options.filter.add(TSC.Filter(TSC.RequestOptions.Field.Name, TSC.RequestOptions.Operator.Equals, "Archive"))
+    projects, _ = ctx.s.projects.get(options)
+    with Expect() as e:
+        e.eq("Archive ids", sorted(p.id for p in projects), sorted([PROJECT_ARCHIVE, PROJECT_SALES_ARCHIVE]))
+
+
+@check("projects_pager")
+def _(ctx):
+    names = [p.name for p in TSC.Pager(ctx.s.projects, TSC.RequestOptions(pagesize=1))]
+    with Expect() as e:
+        e.eq("every project, one per page", sorted(names), ["Archive", "Archive", "Default", "Sales"])
+
+
+@check("users_get")
+def _(ctx):
+    users, _ = ctx.s.users.get()
+    with Expect() as e:
+        e.eq("user names", sorted(u.name for u in users), ["admin", "analyst"])
+        roles = {u.id: u.site_role for u in users}
+        e.eq("admin site role", roles.get(USER_ADMIN), "ServerAdministrator")
+        e.eq("analyst site role", roles.get(USER_ANALYST), "Creator")
+
+
+@check("users_filter_site_role")
+def _(ctx):
+    options = TSC.RequestOptions()
+    options.filter.add(TSC.Filter(TSC.RequestOptions.Field.SiteRole, TSC.RequestOptions.Operator.Equals, "Creator"))
+    users, _ = ctx.s.users.get(options)
+    with Expect() as e:
+        e.eq("creators", [u.id for u in users], [USER_ANALYST])
+
+
+@check("groups_get")
+def _(ctx):
+    groups, _ = ctx.s.groups.get()
+    with Expect() as e:
+        e.eq("group ids", sorted(g.id for g in groups), sorted([GROUP_ALL_USERS, GROUP_ANALYSTS]))
+        e.eq("group names", sorted(g.name for g in groups), ["All Users", "Analysts"])
+        e.eq("domain", sorted({g.domain_name for g in groups}), ["local"])
+
+
+@check("groups_filter_name")
+def _(ctx):
+    options = TSC.RequestOptions()
+    options.filter.add(TSC.Filter(TSC.RequestOptions.Field.Name, TSC.RequestOptions.Operator.Equals, "Analysts"))
+    groups, _ = ctx.s.groups.get(options)
+    with Expect() as e:
+        e.eq("Analysts", [g.id for g in groups], [GROUP_ANALYSTS])
+
+
+@check("schedules_get")
+def _(ctx):
+    schedules, _ = ctx.s.schedules.get()
+    with Expect() as e:
+        e.eq("schedule ids", sorted(s.id for s in schedules), sorted([NIGHTLY, EXTRACT_SCHEDULE]))
+        types = {s.id: s.schedule_type for s in schedules}
+        e.eq("Nightly type", types.get(NIGHTLY), "Flow")
+        e.eq("Weekend extracts type", types.get(EXTRACT_SCHEDULE), "Extract")
 
 
 @check("flows_get")

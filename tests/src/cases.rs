@@ -1,7 +1,7 @@
 //! The fixed inputs of every endpoint, shared by the request snapshots and the schema check.
 
 use crate::Answer;
-use tableau_flows::*;
+use crate::tf::*;
 
 /// A fixed id.
 pub const FLOW: &str = "d00700fe-28a0-4ece-a7af-5543ddf38a82";
@@ -60,14 +60,14 @@ pub fn flow_run_spec() -> FlowRunSpec {
     }
 }
 
-pub fn capability(name: CapabilityName, mode: CapabilityMode) -> Capability {
-    Capability { name, mode }
+pub fn capability(name: Capability, mode: CapabilityMode) -> CapabilityRule {
+    CapabilityRule { name, mode }
 }
 
 /// Runs one endpoint with fixed inputs; returns the decoded answer's Debug text.
 pub fn call(client: &Client, id: &str) -> Result<String, String> {
     fn show<T: std::fmt::Debug, E: std::fmt::Display>(
-        r: Result<T, Error<E>>,
+        r: Result<T, CallError<E>>,
     ) -> Result<String, String> {
         r.map(|v| format!("{v:?}")).map_err(|e| e.to_string())
     }
@@ -296,8 +296,8 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                                     group: None,
                                     group_set: None,
                                     capabilities: vec![
-                                        capability(CapabilityName::Read, CapabilityMode::Allow),
-                                        capability(CapabilityName::Execute, CapabilityMode::Allow),
+                                        capability(Capability::Read, CapabilityMode::Allow),
+                                        capability(Capability::Execute, CapabilityMode::Allow),
                                     ],
                                 },
                                 GranteeCapabilities {
@@ -308,7 +308,7 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                                     }),
                                     group_set: None,
                                     capabilities: vec![capability(
-                                        CapabilityName::Delete,
+                                        Capability::Delete,
                                         CapabilityMode::Deny,
                                     )],
                                 },
@@ -324,7 +324,7 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                 .delete_flow_permission_for_group(
                     FLOW,
                     GROUP,
-                    CapabilityName::Write,
+                    Capability::Write,
                     CapabilityMode::Deny,
                 )
                 .send(),
@@ -334,7 +334,7 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                 .delete_flow_permission_for_user(
                     FLOW,
                     USER,
-                    CapabilityName::ExportXml,
+                    Capability::ExportXml,
                     CapabilityMode::Allow,
                 )
                 .send(),

@@ -2,6 +2,16 @@
 
 pub mod cases;
 
+/// Every model of the client, whatever its resource group (the tests reach them all).
+pub mod tf {
+    pub use tableau_flows::*;
+    pub use tableau_flows::{
+        auth::*, connections::*, flow_runs::*, flow_tasks::*, flows::*, groups::*, jobs::*,
+        linked_tasks::*, permissions::*, projects::*, schedules::*, server::*, uploads::*,
+        users::*,
+    };
+}
+
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -3,9 +3,8 @@
 //! client against the simulator: each test is named in that table.
 
 use std::time::Duration;
-use tableau_flows::run::{RunOptions, WaitOptions};
-use tableau_flows::*;
 use tableau_flows_mock::{MockServer, demo};
+use tableau_flows_tests::tf::*;
 
 fn signed_in() -> (MockServer, Client) {
     let server = MockServer::builder()
@@ -55,10 +54,7 @@ fn run_flow_task_now() {
     let run = client
         .wait_for_flow_run(
             run_id,
-            WaitOptions {
-                initial_interval: Duration::from_millis(20),
-                ..WaitOptions::default()
-            },
+            WaitOptions::new().interval(Duration::from_millis(20), Duration::from_secs(15)),
         )
         .unwrap();
     assert_eq!(run.status, Some(RunStatus::Success));
@@ -155,14 +151,11 @@ fn cancel_finished_flow_run_is_an_error() {
     client
         .wait_for_flow_run(
             run_id.clone(),
-            WaitOptions {
-                initial_interval: Duration::from_millis(20),
-                ..WaitOptions::default()
-            },
+            WaitOptions::new().interval(Duration::from_millis(20), Duration::from_secs(15)),
         )
         .unwrap();
     match client.cancel_flow_run(run_id).send() {
-        Err(Error::Api(e)) => {
+        Err(CallError::Service(e)) => {
             assert_eq!(e.status, 200, "the error comes with HTTP 200 (S6)");
             assert_eq!(e.kind, CancelFlowRunError::FlowRunAlreadyComplete);
         }

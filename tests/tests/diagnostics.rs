@@ -162,6 +162,13 @@ fn diagnostics() {
             ),
         ),
         (
+            "range that names no code to refuse a value outside it",
+            broken(
+                "    response:",
+                "    query { page_size: u32 as \"pageSize\" range 1..=1000 default \"100\" \"x\" },\n    response:",
+            ),
+        ),
+        (
             "filter that names no code to refuse a bad expression",
             broken(
                 "    response:",

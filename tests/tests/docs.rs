@@ -66,11 +66,7 @@ fn the_api_as_of_a_version() {
         perms.errors.iter().any(|r| r.code == 405000),
         "a row the 3.24 page dropped is there in 3.6"
     );
-    let cap = old
-        .types
-        .iter()
-        .find(|t| t.name() == "CapabilityName")
-        .unwrap();
+    let cap = old.types.iter().find(|t| t.name() == "Capability").unwrap();
     let json = serde_json::to_value(cap).unwrap();
     assert!(!json.to_string().contains("Execute"));
     let new = spec.as_of(v("3.24"));
@@ -277,7 +273,7 @@ fn what_the_api_gained_from_3_6_to_3_24() {
         "endpoint get_flow_runs (Get Flow Runs), since 3.10",
         "endpoint create_cloud_flow_task (Create Cloud Flow Task), since 3.22",
         "query parameter flowRunMode of run_flow_now, since 3.24",
-        "value Execute of CapabilityName, since 3.24",
+        "value Execute of Capability, since 3.24",
         "error code 403135 (FlowRunAlreadyComplete)",
     ] {
         assert!(

@@ -1,8 +1,8 @@
 //! Every endpoint against a local HTTP server: the exact request built from fixed inputs (a
 //! snapshot per endpoint), the decoding of the answer, and the error mapping.
 
-use tableau_flows::*;
 use tableau_flows_tests::cases::*;
+use tableau_flows_tests::tf::*;
 use tableau_flows_tests::{Answer, TestServer};
 
 #[test]
@@ -114,7 +114,7 @@ fn service_errors_are_typed_per_endpoint() {
         "No flow with id flow-9.",
     ));
     let err = client.query_flow("flow-9").send().unwrap_err();
-    let Error::Api(api) = &err else {
+    let CallError::Service(api) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(api.status, 404);
@@ -125,7 +125,7 @@ fn service_errors_are_typed_per_endpoint() {
     assert_eq!(api.detail, "No flow with id flow-9.");
     assert_eq!(
         err.to_string(),
-        "HTTP 404, error 404027: Flow not found: No flow with id flow-9."
+        "Query Flow: HTTP 404, error 404027: Flow not found: No flow with id flow-9."
     );
 
     // A code the endpoint's table does not list.
@@ -157,7 +157,9 @@ fn a_2xx_answer_holding_an_error_is_an_error() {
         "Run run-1 finished.",
     ));
     let err = client.cancel_flow_run("run-1").send().unwrap_err();
-    let Error::Api(api) = err else { panic!() };
+    let CallError::Service(api) = err else {
+        panic!()
+    };
     assert_eq!(api.status, 200);
     assert_eq!(api.kind, CancelFlowRunError::FlowRunAlreadyComplete);
     // Also when the success answer is a document.
@@ -174,7 +176,7 @@ fn answers_that_are_not_error_documents() {
     let client = server.client();
     server.push(Answer::xml(502, "<html><body>Bad gateway</body></html>"));
     match client.query_flow("f").send().unwrap_err() {
-        Error::UnexpectedStatus { status, body } => {
+        CallError::UnexpectedStatus { status, body } => {
             assert_eq!(status, 502);
             assert!(body.contains("Bad gateway"));
         }
@@ -183,7 +185,7 @@ fn answers_that_are_not_error_documents() {
     server.push(Answer::xml(200, "<tsResponse><flow id=\"f\"><project"));
     assert!(matches!(
         client.query_flow("f").send().unwrap_err(),
-        Error::Decode(_)
+        CallError::Decode(_)
     ));
     server.push(Answer::xml(
         200,
@@ -201,7 +203,7 @@ fn calls_newer_than_the_client_fail_before_sending() {
     let err = client.get_flow_runs().send().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "endpoint get_flow_runs needs API 3.10, but the client speaks API 3.6"
+        "Get Flow Runs needs API 3.10, but the client speaks API 3.6"
     );
     // A query parameter newer than 3.6.
     let err = client
@@ -211,7 +213,7 @@ fn calls_newer_than_the_client_fail_before_sending() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "query parameter `flowRunMode` of run_flow_now needs API 3.24, but the client speaks API 3.6"
+        "the query parameter `flowRunMode` of Run Flow Now needs API 3.24, but the client speaks API 3.6"
     );
     // A body field newer than 3.6.
     let err = client
@@ -224,34 +226,34 @@ fn calls_newer_than_the_client_fail_before_sending() {
         .send()
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Unsupported(v) if v.required == ApiVersion::new(3, 24)),
+        matches!(&err, CallError::Unsupported(v) if v.required == ApiVersion::new(3, 24)),
         "{err}"
     );
     // An enum value newer than 3.6, in a body and in a path.
     let err = call(&client, "add_flow_permissions").unwrap_err();
     assert_eq!(
         err,
-        "CapabilityName::Execute needs API 3.24, but the client speaks API 3.6"
+        "Capability::Execute needs API 3.24, but the client speaks API 3.6"
     );
     let err = client
         .delete_flow_permission_for_user(
             "f",
             "u",
-            CapabilityName::WebAuthoringForFlows,
+            Capability::WebAuthoringForFlows,
             CapabilityMode::Allow,
         )
         .send()
         .unwrap_err();
     assert!(
         err.to_string()
-            .starts_with("CapabilityName::WebAuthoringForFlows needs API 3.24"),
+            .starts_with("Capability::WebAuthoringForFlows needs API 3.24"),
         "{err}"
     );
     assert!(server.take_requests().is_empty(), "nothing may be sent");
     // What 3.6 had still works.
     server.push(Answer::empty(204));
     client
-        .delete_flow_permission_for_user("f", "u", CapabilityName::Read, CapabilityMode::Allow)
+        .delete_flow_permission_for_user("f", "u", Capability::Read, CapabilityMode::Allow)
         .send()
         .unwrap();
     assert_eq!(
@@ -278,11 +280,11 @@ fn bad_arguments_and_missing_sessions_fail_before_sending() {
         .page_size(1001)
         .send()
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(_)));
+    assert!(matches!(err, CallError::InvalidArgument(_)));
     client.clear_session();
     assert!(matches!(
         client.query_flow("f").send().unwrap_err(),
-        Error::NotSignedIn
+        CallError::NotSignedIn
     ));
     assert!(server.take_requests().is_empty());
     // Endpoints without auth need no session.
@@ -321,7 +323,7 @@ fn hostile_answers_are_typed_errors() {
     server.push(Answer::xml(200, deep));
     let err = client.query_flow("f").send().unwrap_err();
     assert!(
-        matches!(err, Error::Decode(DecodeError::TooDeep { .. })),
+        matches!(err, CallError::Decode(DecodeError::TooDeep { .. })),
         "{err:?}"
     );
     // An answer larger than the cap is refused, not read into memory.
@@ -335,20 +337,20 @@ fn hostile_answers_are_typed_errors() {
     ));
     let err = client.query_flow("f").send().unwrap_err();
     assert!(
-        matches!(err, Error::ResponseTooLarge { limit: 1024 }),
+        matches!(err, CallError::ResponseTooLarge { limit: 1024 }),
         "{err:?}"
     );
     // Not XML at all.
     server.push(Answer::xml(200, "this is not xml"));
     assert!(matches!(
         client.query_flow("f").send().unwrap_err(),
-        Error::Decode(DecodeError::NotXml)
+        CallError::Decode(DecodeError::NotXml)
     ));
     // The wrong root.
     server.push(Answer::xml(200, "<html><body/></html>"));
     assert!(matches!(
         client.query_flow("f").send().unwrap_err(),
-        Error::Decode(DecodeError::UnexpectedRoot { .. })
+        CallError::Decode(DecodeError::UnexpectedRoot { .. })
     ));
     // A required attribute missing.
     server.push(Answer::xml(200, doc("<flow name=\"no id\"/>")));

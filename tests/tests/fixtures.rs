@@ -2,7 +2,7 @@
 //! keeps every value. Each fixture is decoded, checked field by field where it matters, and
 //! encoded again: the re-encoded document must hold every attribute and text of the original.
 
-use tableau_flows::*;
+use tableau_flows_tests::tf::*;
 use tableau_flows_tests::xml_inventory;
 
 fn fixture(name: &str) -> String {
@@ -46,7 +46,7 @@ fn a_group_set_grantee_keeps_its_group_set() {
     assert_eq!(set.group_count, Some(3));
     assert!(grantees[1].user.is_none() && grantees[1].group.is_none());
     assert_eq!(grantees[1].capabilities.len(), 3);
-    assert_eq!(grantees[1].capabilities[2].name, CapabilityName::ExportXml);
+    assert_eq!(grantees[1].capabilities[2].name, Capability::ExportXml);
     assert_eq!(grantees[1].capabilities[2].mode, CapabilityMode::Deny);
     assert_eq!(
         grantees[0].group.as_ref().map(|g| g.id.as_str()),
@@ -87,10 +87,7 @@ fn a_failed_job_keeps_its_notes_status_notes_and_update_time() {
         run.flow_run_id.as_ref().map(FlowRunId::as_str),
         Some("9d8c7b6a-5555-4f6e-8d7c-6b5a4f3e2d1c")
     );
-    assert_eq!(
-        tableau_flows::run::job_failure_reason(job).as_deref(),
-        run.notes.as_deref()
-    );
+    assert_eq!(job.failure_reason().as_deref(), run.notes.as_deref());
 
     let AnyResponse::QueryJob(answer) =
         decode_whole("query_job", "query_job_failed_extract_refresh.xml")
@@ -107,7 +104,9 @@ fn a_failed_job_keeps_its_notes_status_notes_and_update_time() {
         Some("Orders Dashboard")
     );
     assert!(
-        tableau_flows::run::job_failure_reason(&answer.job)
+        answer
+            .job
+            .failure_reason()
             .is_some_and(|r| r.contains("Login failed for user 'etl'"))
     );
 }

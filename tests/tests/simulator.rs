@@ -3,10 +3,8 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use tableau_flows::run::{RunOptions, WaitError, WaitOptions};
-use tableau_flows::upload::PublishOptions;
-use tableau_flows::*;
 use tableau_flows_mock::{Clock, Domain, MockServer, Parameter, demo};
+use tableau_flows_tests::tf::*;
 
 fn fast() -> tableau_flows_mock::MockBuilder {
     MockServer::builder().run_timing(Duration::from_millis(20), Duration::from_millis(80))
@@ -29,18 +27,15 @@ fn analyst(server: &MockServer) -> Client {
 }
 
 fn quick_wait() -> WaitOptions {
-    WaitOptions {
-        initial_interval: Duration::from_millis(20),
-        max_interval: Duration::from_millis(50),
-        timeout: Duration::from_secs(10),
-        on_poll: None,
-    }
+    WaitOptions::new()
+        .interval(Duration::from_millis(20), Duration::from_millis(50))
+        .timeout(Duration::from_secs(10))
 }
 
 /// The service error code of a result, for asserting documented errors.
-fn code<T: std::fmt::Debug, E: EndpointError>(r: Result<T, Error<E>>) -> u32 {
-    match r {
-        Err(Error::Api(a)) => a.code.code(),
+fn code<T: std::fmt::Debug, E: Into<Error>>(r: Result<T, E>) -> u32 {
+    match r.map_err(Into::into) {
+        Err(Error::Service(a)) => a.code.code(),
         other => panic!("expected a service error, got {other:?}"),
     }
 }
@@ -102,25 +97,65 @@ fn a_flow_lifecycle() {
     assert_eq!(server.flow_bytes(chunked.flow.id.as_str()).unwrap(), big);
     let mut downloaded = Vec::new();
     let (n, name) = client
-        .download_flow_to(chunked.flow.id.clone(), &mut downloaded, None)
+        .download_flow_to(
+            chunked.flow.id.clone(),
+            &mut downloaded,
+            DownloadOptions::new(),
+        )
         .unwrap();
     assert_eq!(
         (n, downloaded == big, name.as_deref()),
         (big.len() as u64, true, Some("Big.tfl"))
     );
+    // Into a folder of its own: the published file, of the same name, is in `dir`.
+    let dir = dir.join("downloads");
+    std::fs::create_dir_all(&dir).unwrap();
     let path = client
-        .download_flow_into(one.flow.id.clone(), &dir, None)
+        .download_flow_into(&one.flow.id, &dir, DownloadOptions::new())
         .unwrap();
-    assert_eq!(std::fs::read(path).unwrap(), demo::flow_file_bytes());
+    assert_eq!(std::fs::read(&path).unwrap(), demo::flow_file_bytes());
+    // The file is there: a second download refuses to replace it, unless asked, and leaves no
+    // partial file behind.
+    let refused = client
+        .download_flow_into(&one.flow.id, &dir, DownloadOptions::new())
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::FileExists(p) if *p == path),
+        "{refused}"
+    );
+    client
+        .download_flow_into(&one.flow.id, &dir, DownloadOptions::new().overwrite(true))
+        .unwrap();
+    let named = client
+        .download_flow_into(
+            &one.flow.id,
+            &dir,
+            DownloadOptions::new().file_name("copy.tfl"),
+        )
+        .unwrap();
+    assert_eq!(named, dir.join("copy.tfl"));
+    // A raised cancel token stops the download and removes the partial file.
+    let token = CancelToken::new();
+    token.cancel();
+    let cancelled = client
+        .download_flow_into(
+            &one.flow.id,
+            &dir,
+            DownloadOptions::new()
+                .file_name("stopped.tfl")
+                .cancel(token),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(cancelled, Error::Cancelled("download")),
+        "{cancelled}"
+    );
+    assert!(!dir.join("stopped.tfl").exists() && !dir.join("stopped.tfl.part").exists());
     // Publishing the same name again needs overwrite.
     let again = client.publish_flow_file(&small, PublishOptions::new(demo::PROJECT_ID));
     assert_eq!(
-        again
-            .unwrap_err()
-            .publish_error()
-            .and_then(Error::code)
-            .map(|c| c.code()),
-        Some(409041)
+        again.unwrap_err().kind::<PublishFlowError>(),
+        Some(PublishFlowError::FlowNameConflict)
     );
     let replaced = client
         .publish_flow_file(
@@ -141,11 +176,9 @@ fn a_flow_lifecycle() {
     let run = client
         .wait_for_flow_run(
             started.flow_run_id().unwrap(),
-            WaitOptions {
-                on_poll: Some(Arc::new(move |r| s2.lock().unwrap().push(r.status.clone()))),
-                initial_interval: Duration::from_millis(10),
-                ..quick_wait()
-            },
+            quick_wait()
+                .interval(Duration::from_millis(10), Duration::from_millis(50))
+                .on_poll(move |r| s2.lock().unwrap().push(r.status.clone())),
         )
         .unwrap();
     assert_eq!(run.status, Some(RunStatus::Success));
@@ -181,7 +214,14 @@ fn runs_fail_and_cancel() {
     let err = client
         .wait_for_flow_run(started.flow_run_id().unwrap(), quick_wait())
         .unwrap_err();
-    assert!(matches!(err, WaitError::Failed(_)), "{err}");
+    match &err {
+        Error::RunFailed { run, reason } => {
+            assert_eq!(run.status, Some(RunStatus::Failed));
+            assert_eq!(reason.as_deref(), Some(demo::FAILURE_REASON));
+        }
+        other => panic!("expected a failed run, got {other}"),
+    }
+    assert!(err.to_string().ends_with(demo::FAILURE_REASON), "{err}");
     // Cancel while in progress; a finished run answers 403135.
     let slow = MockServer::builder()
         .run_timing(Duration::ZERO, Duration::from_secs(30))
@@ -198,12 +238,37 @@ fn runs_fail_and_cancel() {
         client
             .wait_for_flow_run(id.clone(), quick_wait())
             .unwrap_err(),
-        WaitError::Cancelled(_)
+        Error::RunCancelled(_)
     ));
+    // Waiting stops when its token is raised (the run goes on).
+    let token = CancelToken::new();
+    let raiser = token.clone();
+    let waiting = std::thread::spawn({
+        let slow_url = slow.url().to_owned();
+        move || {
+            let client = Client::builder(slow_url).build().unwrap();
+            client
+                .sign_in_with(
+                    Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+                    demo::SITE,
+                )
+                .unwrap();
+            let id = client
+                .run_flow(demo::COFFEE_FLOW_ID, RunOptions::new())
+                .unwrap()
+                .flow_run_id()
+                .unwrap();
+            client.wait_for_flow_run(id, quick_wait().cancel(token))
+        }
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    raiser.cancel();
+    let stopped = waiting.join().unwrap().unwrap_err();
+    assert!(matches!(stopped, Error::Cancelled("wait")), "{stopped}");
     let err = client.cancel_flow_run(id).send().unwrap_err();
     assert_eq!(err.kind(), Some(CancelFlowRunError::FlowRunAlreadyComplete));
     assert!(
-        matches!(&err, Error::Api(a) if a.status == 200),
+        matches!(&err, CallError::Service(a) if a.status == 200),
         "answered as real servers do (S6)"
     );
 }
@@ -316,7 +381,7 @@ fn documented_errors() {
             ..Default::default()
         }),
     };
-    let delete_user = |user: &str, name: CapabilityName, mode: CapabilityMode| {
+    let delete_user = |user: &str, name: Capability, mode: CapabilityMode| {
         code(
             client
                 .delete_flow_permission_for_user(demo::COFFEE_FLOW_ID, user, name, mode)
@@ -367,29 +432,25 @@ fn documented_errors() {
             400009,
             delete_user(
                 demo::ANALYST_ID,
-                CapabilityName::Unknown("Fly".into()),
+                Capability::Unknown("Fly".into()),
                 CapabilityMode::Allow,
             ),
         ),
         (
             404013,
-            delete_user(
-                demo::ANALYST_ID,
-                CapabilityName::Write,
-                CapabilityMode::Allow,
-            ),
+            delete_user(demo::ANALYST_ID, Capability::Write, CapabilityMode::Allow),
         ),
         (
             404013,
             delete_user(
                 demo::ANALYST_ID,
-                CapabilityName::Write,
+                Capability::Write,
                 CapabilityMode::Unknown("Maybe".into()),
             ),
         ),
         (
             404002,
-            delete_user("no-user", CapabilityName::Write, CapabilityMode::Allow),
+            delete_user("no-user", Capability::Write, CapabilityMode::Allow),
         ),
         (
             404012,
@@ -398,7 +459,7 @@ fn documented_errors() {
                     .delete_flow_permission_for_group(
                         demo::COFFEE_FLOW_ID,
                         "no-group",
-                        CapabilityName::Write,
+                        Capability::Write,
                         CapabilityMode::Allow,
                     )
                     .send(),
@@ -524,7 +585,11 @@ fn users_without_a_capability_get_the_endpoints_403() {
     // The analysts group may read and download Coffee Chain, nothing else.
     analyst.query_flow(demo::COFFEE_FLOW_ID).send().unwrap();
     analyst
-        .download_flow_to(demo::COFFEE_FLOW_ID, &mut std::io::sink(), None)
+        .download_flow_to(
+            demo::COFFEE_FLOW_ID,
+            &mut std::io::sink(),
+            DownloadOptions::new(),
+        )
         .unwrap();
     let listed = analyst.query_flows_for_site().send().unwrap().flows;
     assert_eq!(listed.len(), 1, "only readable flows are listed");
@@ -618,8 +683,8 @@ fn users_without_a_capability_get_the_endpoints_403() {
                         }),
                         group: None,
                         group_set: None,
-                        capabilities: vec![Capability {
-                            name: CapabilityName::Execute,
+                        capabilities: vec![CapabilityRule {
+                            name: Capability::Execute,
                             mode: CapabilityMode::Allow,
                         }],
                     }],
@@ -650,7 +715,7 @@ fn endpoints_newer_than_the_simulator_answer_404() {
         .build()
         .unwrap();
     // The URL names 3.24, which a 3.6 server does not speak.
-    assert!(matches!(client.server_info().send(), Err(Error::Api(a)) if a.status == 404));
+    assert!(matches!(client.server_info().send(), Err(CallError::Service(a)) if a.status == 404));
     // A 3.24 client talking to it at 3.6 is refused by the client itself before sending.
     let client = Client::builder(server.url()).build().unwrap();
     client
@@ -661,7 +726,7 @@ fn endpoints_newer_than_the_simulator_answer_404() {
         .unwrap();
     assert!(matches!(
         client.get_flow_runs().send(),
-        Err(Error::Unsupported(_))
+        Err(CallError::Unsupported(_))
     ));
     // Bypassing the client's gate, the simulator answers as a 3.6 server.
     let raw = std::net::TcpStream::connect(server.url().trim_start_matches("http://")).unwrap();
@@ -1129,11 +1194,246 @@ fn the_support_endpoints_list_projects_users_groups_and_schedules() {
             ("Weekend extracts", Some(&ScheduleType::Extract))
         ]
     );
-    // A page past the end is empty: the endpoint's table has no code for it.
-    let past = client
-        .list_server_schedules()
-        .page_number(9)
+    // A page past the end, or a page size out of range, is refused as the other lists refuse it.
+    assert_eq!(
+        code(client.list_server_schedules().page_number(9).send()),
+        400006
+    );
+    let raw = client
+        .raw("list_server_schedules")
+        .unwrap()
+        .query("pageSize", "1001")
+        .send();
+    assert!(
+        matches!(raw, Err(Error::InvalidArgument(_))),
+        "checked before sending"
+    );
+}
+
+#[test]
+fn things_are_found_by_name_and_an_ambiguous_name_lists_its_matches() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    let flow = client.find_flow("Sales Cleanup").unwrap();
+    assert_eq!(flow.id.as_str(), demo::SALES_FLOW_ID);
+    assert_eq!(
+        client
+            .find_flow(demo::COFFEE_FLOW_ID)
+            .unwrap()
+            .name
+            .as_deref(),
+        Some("Coffee Chain"),
+        "an id is an id"
+    );
+    let region = flow.find_parameter("Region").unwrap();
+    assert_eq!(region.id.as_str(), demo::REGION_PARAMETER_ID);
+    assert!(matches!(
+        flow.find_parameter("Colour"),
+        Err(Error::NotFound {
+            what: "parameter",
+            ..
+        })
+    ));
+    // Two projects are named Archive: the error lists both, with their paths.
+    let err = client.find_project("Archive").unwrap_err();
+    match &err {
+        Error::Ambiguous {
+            what: "project",
+            candidates,
+            ..
+        } => {
+            let found: Vec<(&str, &str)> = candidates
+                .iter()
+                .map(|c| (c.id.as_str(), c.description.as_str()))
+                .collect();
+            assert_eq!(
+                found,
+                [
+                    (demo::ARCHIVE_PROJECT_ID, "Archive"),
+                    (demo::SALES_ARCHIVE_PROJECT_ID, "Sales/Archive")
+                ]
+            );
+        }
+        other => panic!("expected an ambiguous name, got {other}"),
+    }
+    assert!(
+        err.to_string().contains(demo::SALES_ARCHIVE_PROJECT_ID),
+        "{err}"
+    );
+    // A path picks one.
+    assert_eq!(
+        client.find_project("Sales/Archive").unwrap().id.as_str(),
+        demo::SALES_ARCHIVE_PROJECT_ID
+    );
+    assert_eq!(
+        client.find_project("Sales").unwrap().id.as_str(),
+        demo::SALES_PROJECT_ID
+    );
+    assert!(matches!(
+        client.find_project("Sales/Nope"),
+        Err(Error::NotFound {
+            what: "project",
+            ..
+        })
+    ));
+    assert_eq!(
+        client.find_user("analyst").unwrap().id.as_str(),
+        demo::ANALYST_ID
+    );
+    assert_eq!(
+        client.find_user(demo::ADMIN_ID).unwrap().name.as_deref(),
+        Some(demo::ADMIN_USER)
+    );
+    assert_eq!(
+        client.find_group("Analysts").unwrap().id.as_str(),
+        demo::ANALYSTS_GROUP_ID
+    );
+    assert_eq!(
+        client
+            .find_schedule("Nightly")
+            .unwrap()
+            .id
+            .unwrap()
+            .as_str(),
+        demo::SCHEDULE_ID
+    );
+    match client.find_user("nobody") {
+        Err(Error::NotFound { what: "user", name }) => assert_eq!(name, "nobody"),
+        other => panic!("expected not found, got {other:?}"),
+    }
+    // A name the filter syntax cannot hold is still found, by listing.
+    assert!(matches!(
+        client.find_flow("a,b"),
+        Err(Error::NotFound { what: "flow", .. })
+    ));
+}
+
+#[test]
+fn any_endpoint_by_its_id_with_the_specs_checks() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    let answer = client
+        .raw("query_flow_connections")
+        .unwrap()
+        .path("flow_id", demo::COFFEE_FLOW_ID)
         .send()
         .unwrap();
-    assert!(past.schedules.is_empty());
+    assert_eq!(answer.status, 200);
+    let text = String::from_utf8(answer.body).unwrap();
+    assert!(text.contains(demo::CONNECTION_ID), "{text}");
+    let listed = client
+        .raw("query_projects")
+        .unwrap()
+        .query("filter", "name:eq:Sales")
+        .query("pageSize", "10")
+        .send()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&listed.body).contains(demo::SALES_PROJECT_ID));
+    let refused = |r: Result<RawResponse, Error>| match r {
+        Err(Error::InvalidArgument(m)) => m,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let m = refused(client.raw("query_flow").unwrap().send());
+    assert!(
+        m.contains("the path parameter \"flow_id\" is required"),
+        "{m}"
+    );
+    let m = refused(
+        client
+            .raw("query_projects")
+            .unwrap()
+            .query("tags", "x")
+            .send(),
+    );
+    assert!(
+        m.starts_with("Query Projects: no query parameter \"tags\""),
+        "{m}"
+    );
+    let m = refused(
+        client
+            .raw("query_projects")
+            .unwrap()
+            .query("filter", "tags:eq:x")
+            .send(),
+    );
+    assert!(m.contains("tags"), "{m}");
+    let m = refused(
+        client
+            .raw("query_projects")
+            .unwrap()
+            .query("pageSize", "0")
+            .send(),
+    );
+    assert!(m.contains("pageSize must be between 1 and 1000"), "{m}");
+    let m = refused(
+        client
+            .raw("update_flow")
+            .unwrap()
+            .path("flow_id", demo::SALES_FLOW_ID)
+            .body("<!DOCTYPE x><tsRequest/>")
+            .send(),
+    );
+    assert!(m.contains("the body"), "{m}");
+    assert!(matches!(
+        client.raw("no_such_endpoint"),
+        Err(Error::NotFound {
+            what: "endpoint",
+            ..
+        })
+    ));
+    // The service's own answer is the service error, typed by its code.
+    let err = client
+        .raw("query_flow")
+        .unwrap()
+        .path("flow_id", "3f2a1b0c-9d8e-4f7a-b6c5-d4e3f2a1b0c9")
+        .send()
+        .unwrap_err();
+    assert_eq!(
+        err.kind::<QueryFlowError>(),
+        Some(QueryFlowError::FlowNotFound)
+    );
+}
+
+#[test]
+fn a_raised_token_stops_a_publish() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    let token = CancelToken::new();
+    let raise = token.clone();
+    // The token is raised by the progress callback, half way through the single request.
+    let options = PublishOptions::new(demo::PROJECT_ID)
+        .progress(std::sync::Arc::new(move |sent, total| {
+            if sent * 2 >= total.unwrap_or(0) {
+                raise.cancel();
+            }
+        }))
+        .cancel(token);
+    let big: Vec<u8> = vec![7; 2 * 1024 * 1024];
+    let err = client
+        .publish_flow_reader(
+            "Stopped.tfl",
+            std::io::Cursor::new(big.clone()),
+            big.len() as u64,
+            options,
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled("publish")), "{err}");
+    assert!(
+        client.find_flow("Stopped").is_err(),
+        "nothing was published"
+    );
+    // Chunked: no chunk after the token.
+    let token = CancelToken::new();
+    token.cancel();
+    let err = client
+        .publish_flow_reader(
+            "Stopped.tfl",
+            std::io::Cursor::new(big.clone()),
+            big.len() as u64,
+            PublishOptions::new(demo::PROJECT_ID)
+                .chunk_threshold(1024)
+                .cancel(token),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled("publish")), "{err}");
 }

@@ -6,10 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tableau_flows::filter::Operator;
-use tableau_flows::run::{RunError, RunOptions, WaitError, WaitOptions};
-use tableau_flows::upload::{PublishError, PublishOptions};
-use tableau_flows::*;
 use tableau_flows_tests::cases::{FLOW, doc, example};
+use tableau_flows_tests::tf::*;
 use tableau_flows_tests::{Answer, Recorded, TestServer};
 
 fn sign_in_answer(token: &str) -> Answer {
@@ -101,9 +99,9 @@ fn sign_in_with_each_kind_of_credentials_and_sign_out() {
     assert!(client.session().is_none());
     assert!(matches!(
         client.query_flow(FLOW).send().unwrap_err(),
-        Error::NotSignedIn
+        CallError::NotSignedIn
     ));
-    let err = Error::<ErrorCode>::InvalidArgument("x".into());
+    let err = Error::InvalidArgument("x".into());
     assert!(!format!("{err}").contains("tok"));
 }
 
@@ -216,7 +214,7 @@ fn the_version_is_read_from_serverinfo_unless_pinned() {
         .flow_run_mode(FlowRunMode::Full)
         .send()
         .unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_)), "{err}");
+    assert!(matches!(err, CallError::Unsupported(_)), "{err}");
     // A newer server: the newest version of the spec.
     let client = Client::builder(server.url()).build().unwrap();
     server.push(info("3.30"));
@@ -279,7 +277,10 @@ fn an_idempotent_call_is_retried_on_503_honouring_retry_after() {
         server.push(Answer::error(429, 429000, "Too many requests", "slow down"));
     }
     let err = client.query_flow(FLOW).send().unwrap_err();
-    assert!(matches!(&err, Error::Api(a) if a.status == 429), "{err}");
+    assert!(
+        matches!(&err, CallError::Service(a) if a.status == 429),
+        "{err}"
+    );
     assert_eq!(server.take_requests().len(), 4);
 }
 
@@ -293,7 +294,10 @@ fn a_post_is_never_retried_once_it_may_have_reached_the_server() {
         .run_flow_now(FLOW, RunFlowNowRequest::default())
         .send()
         .unwrap_err();
-    assert!(matches!(&err, Error::Api(a) if a.status == 503), "{err}");
+    assert!(
+        matches!(&err, CallError::Service(a) if a.status == 503),
+        "{err}"
+    );
     assert_eq!(server.take_requests().len(), 1, "a POST was repeated");
 }
 
@@ -321,7 +325,7 @@ fn a_server_that_never_answers_times_out() {
         .unwrap();
     let started = Instant::now();
     let err = client.server_info().send().unwrap_err();
-    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(matches!(err, CallError::Timeout(_)), "{err:?}");
     let took = started.elapsed();
     assert!(
         took >= Duration::from_millis(550) && took < Duration::from_secs(5),
@@ -347,7 +351,7 @@ fn a_dead_server_is_a_transport_error() {
         .build()
         .unwrap();
     let err = client.server_info().send().unwrap_err();
-    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(matches!(err, CallError::Transport(_)), "{err:?}");
 }
 
 #[test]
@@ -363,7 +367,7 @@ fn an_answer_larger_than_the_cap_is_refused() {
     ));
     assert!(matches!(
         client.get_flow_runs().send().unwrap_err(),
-        Error::ResponseTooLarge { limit: 4096 }
+        CallError::ResponseTooLarge { limit: 4096 }
     ));
 }
 
@@ -471,7 +475,7 @@ fn pagination_follows_the_total_and_holds_one_page() {
     // The page size is checked (1..=1000) before sending.
     assert!(matches!(
         client.query_flows_for_site().page_size(1001).all().next(),
-        Some(Err(Error::InvalidArgument(_)))
+        Some(Err(CallError::InvalidArgument(_)))
     ));
 }
 
@@ -704,11 +708,11 @@ fn publish_refuses_bad_files_before_sending() {
     let err = client
         .publish_flow_reader("report.twbx", std::io::empty(), 0, PublishOptions::new("p"))
         .unwrap_err();
-    assert!(matches!(err, PublishError::BadFile(_)), "{err}");
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
     let err = client
         .publish_flow_file("/no/such/dir/x.tflx", PublishOptions::new("p"))
         .unwrap_err();
-    assert!(matches!(err, PublishError::Io(_)), "{err}");
+    assert!(matches!(err, Error::Io(_)), "{err}");
     assert!(server.take_requests().is_empty());
     // A name that exists, without overwrite: the server's 409041, typed.
     server.push(Answer::error(
@@ -726,7 +730,7 @@ fn publish_refuses_bad_files_before_sending() {
         )
         .unwrap_err();
     assert_eq!(
-        err.publish_error().and_then(Error::kind),
+        err.kind::<PublishFlowError>(),
         Some(PublishFlowError::FlowNameConflict)
     );
 }
@@ -758,7 +762,8 @@ fn downloads_stream_into_a_writer_or_a_named_file() {
         .download_flow_to(
             FLOW,
             &mut out,
-            Some(Arc::new(move |done, _| l2.store(done, Ordering::SeqCst))),
+            DownloadOptions::new()
+                .progress(Arc::new(move |done, _| l2.store(done, Ordering::SeqCst))),
         )
         .unwrap();
     assert_eq!((n, name.as_deref()), (200_000, Some("Coffee Chain.tflx")));
@@ -766,7 +771,9 @@ fn downloads_stream_into_a_writer_or_a_named_file() {
     assert_eq!(last.load(Ordering::SeqCst), 200_000);
     let dir = temp_dir("download");
     server.push(answer());
-    let path = client.download_flow_into(FLOW, &dir, None).unwrap();
+    let path = client
+        .download_flow_into(FLOW, &dir, DownloadOptions::new())
+        .unwrap();
     assert_eq!(
         path,
         dir.join("Coffee Chain.tflx"),
@@ -776,7 +783,9 @@ fn downloads_stream_into_a_writer_or_a_named_file() {
     assert!(!dir.join("Coffee Chain.tflx.part").exists());
     // An error answer leaves no file.
     server.push(Answer::error(404, 404027, "Flow not found", "gone"));
-    let err = client.download_flow_into("gone", &dir, None).unwrap_err();
+    let err = client
+        .download_flow_into("gone", &dir, DownloadOptions::new())
+        .unwrap_err();
     assert_eq!(err.kind(), Some(DownloadFlowError::FlowNotFound));
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     std::fs::remove_dir_all(dir).unwrap();
@@ -834,14 +843,12 @@ fn run_with_parameters_by_name_and_wait_for_success() {
     let run = client
         .wait_for_flow_run(
             run_id.clone(),
-            WaitOptions {
-                initial_interval: Duration::from_millis(10),
-                max_interval: Duration::from_millis(20),
-                timeout: Duration::from_secs(10),
-                on_poll: Some(Arc::new(move |_| {
+            WaitOptions::new()
+                .interval(Duration::from_millis(10), Duration::from_millis(20))
+                .timeout(Duration::from_secs(10))
+                .on_poll(move |_| {
                     p2.fetch_add(1, Ordering::SeqCst);
-                })),
-            },
+                }),
         )
         .unwrap();
     assert_eq!(run.status, Some(RunStatus::Success));
@@ -863,19 +870,19 @@ fn parameter_values_are_checked_before_running() {
             RunOptions::new()
                 .parameter("Region", "West")
                 .parameter("Count", "1"),
-            "parameter \"Region\": \"West\" is not one of North, South",
+            "invalid argument: parameter \"Region\": \"West\" is not one of North, South",
         ),
         (
             RunOptions::new().parameter("Count", "11"),
-            "parameter \"Count\": 11 is above the maximum 10",
+            "invalid argument: parameter \"Count\": 11 is above the maximum 10",
         ),
         (
             RunOptions::new().parameter("Region", "North"),
-            "parameter \"Count\" is required and has no value",
+            "invalid argument: parameter \"Count\" is required and has no value",
         ),
         (
             RunOptions::new().parameter("Colour", "red"),
-            "the flow has no parameter named or with id \"Colour\"",
+            "no parameter named \"Colour\"",
         ),
     ] {
         server.push(Answer::xml(200, doc(FLOW_WITH_PARAMETERS)));
@@ -889,7 +896,7 @@ fn parameter_values_are_checked_before_running() {
         client
             .run_flow("nope", RunOptions::new().parameter("a", "b"))
             .unwrap_err(),
-        RunError::QueryFlow(_)
+        Error::Service(a) if a.endpoint == "Query Flow" && a.code == ErrorCode::FlowNotFound
     ));
 }
 
@@ -897,38 +904,31 @@ fn parameter_values_are_checked_before_running() {
 fn waiting_tells_failed_cancelled_and_timeout_apart() {
     let server = TestServer::start();
     let client = server.client();
-    let quick = || WaitOptions {
-        initial_interval: Duration::from_millis(5),
-        max_interval: Duration::from_millis(10),
-        timeout: Duration::from_secs(5),
-        on_poll: None,
+    let quick = || {
+        WaitOptions::new()
+            .interval(Duration::from_millis(5), Duration::from_millis(10))
+            .timeout(Duration::from_secs(5))
     };
     server.push(run_answer("r1", "Failed", 100));
     assert!(
-        matches!(client.wait_for_flow_run("r1", quick()).unwrap_err(), WaitError::Failed(r) if r.id.as_str() == "r1")
+        matches!(client.wait_for_flow_run("r1", quick()).unwrap_err(), Error::RunFailed { run, reason: None } if run.id.as_str() == "r1")
     );
     server.push(run_answer("r2", "InProgress", 10));
     server.push(run_answer("r2", "Cancelled", 10));
     assert!(matches!(
         client.wait_for_flow_run("r2", quick()).unwrap_err(),
-        WaitError::Cancelled(_)
+        Error::RunCancelled(_)
     ));
     for _ in 0..50 {
         server.push(run_answer("r3", "InProgress", 10));
     }
     let err = client
-        .wait_for_flow_run(
-            "r3",
-            WaitOptions {
-                timeout: Duration::from_millis(60),
-                ..quick()
-            },
-        )
+        .wait_for_flow_run("r3", quick().timeout(Duration::from_millis(60)))
         .unwrap_err();
     assert!(
         matches!(
             err,
-            WaitError::TimedOut {
+            Error::WaitTimedOut {
                 last: Some(RunStatus::InProgress),
                 ..
             }
@@ -938,7 +938,7 @@ fn waiting_tells_failed_cancelled_and_timeout_apart() {
     server.push(Answer::error(404, 404036, "Flow run not found", "x"));
     let err = client.wait_for_flow_run("r4", quick()).unwrap_err();
     assert!(
-        matches!(&err, WaitError::Poll(e) if e.kind() == Some(GetFlowRunError::FlowRunNotFound)),
+        err.kind::<GetFlowRunError>() == Some(GetFlowRunError::FlowRunNotFound),
         "{err}"
     );
 }
@@ -957,4 +957,78 @@ fn flow_tasks_and_linked_tasks_run() {
         .unwrap()
         .linked_task_job;
     assert_eq!(job.status, Some(RunStatus::InProgress));
+}
+
+#[test]
+fn a_session_the_client_opened_is_signed_out_when_it_is_dropped() {
+    let server = TestServer::start();
+    let signed_in = |server: &TestServer| {
+        let client = tableau_flows::Client::builder(server.url())
+            .api_version(ApiVersion::new(3, 24))
+            .build()
+            .unwrap();
+        server.push(sign_in_answer("tok-7"));
+        client
+            .sign_in_with(Credentials::personal_access_token("n", "s"), "")
+            .unwrap();
+        server.take_requests();
+        client
+    };
+    // Dropped: signed out, with its token.
+    drop(signed_in(&server));
+    let requests = server.take_requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].url, "/api/3.24/auth/signout");
+    assert_eq!(requests[0].token.as_deref(), Some("tok-7"));
+    // Kept: the session outlives the client.
+    let client = signed_in(&server);
+    let kept = client.keep_session().unwrap();
+    drop(client);
+    assert!(server.take_requests().is_empty());
+    // A session given to a client is not the client's to end.
+    let other = server.client();
+    server.take_requests();
+    other.set_session(kept);
+    drop(other);
+    assert!(server.take_requests().is_empty());
+    // Signed out already: nothing more to do.
+    let client = signed_in(&server);
+    server.push(Answer::empty(204));
+    client.end_session().unwrap();
+    drop(client);
+    assert_eq!(server.take_requests().len(), 1);
+}
+
+#[test]
+fn a_private_certificate_authority_is_read_from_pem() {
+    let pem = std::fs::read(format!(
+        "{}/fixtures/tls/ca.pem",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    assert!(
+        tableau_flows::Client::builder("https://tableau.example.com")
+            .ca_certificates_pem(&pem)
+            .build()
+            .is_ok()
+    );
+    for (bad, why) in [
+        (&b"not a certificate"[..], "no PEM certificate"),
+        (
+            &b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n"
+                [..],
+            "no PEM certificate",
+        ),
+    ] {
+        let err = tableau_flows::Client::builder("https://tableau.example.com")
+            .ca_certificates_pem(&pem)
+            .ca_certificates_pem(bad)
+            .build()
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("certificate authority 2") && text.contains(why),
+            "{text}"
+        );
+    }
 }

@@ -7,8 +7,8 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use tableau_flows::*;
 use tableau_flows_tests::cases::{self, *};
+use tableau_flows_tests::tf::*;
 use tableau_flows_tests::{Recorded, TestServer};
 
 /// (what is replaced, by what, why).

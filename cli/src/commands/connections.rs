@@ -3,12 +3,15 @@
 use crate::args::{ConnectionChanges, ConnectionsCommand};
 use crate::error::CliError;
 use crate::output::{Output, Table, text};
-use tableau_flows::{Client, Connection, ConnectionUpdate, Secret, UpdateFlowConnectionRequest};
+use crate::resolve;
+use tableau_flows::connections::{ConnectionUpdate, UpdateFlowConnectionRequest};
+use tableau_flows::{Client, Connection, Secret};
 
 /// Runs a `connections` command.
 pub fn run(client: &Client, command: ConnectionsCommand, out: &mut Output) -> Result<(), CliError> {
     match command {
-        ConnectionsCommand::List { flow_id } => {
+        ConnectionsCommand::List { flow } => {
+            let flow_id = resolve::flow_id(client, &flow)?;
             let answer = client.query_flow_connections(flow_id.as_str()).send()?;
             if out.is_json() {
                 return out.json(&answer);
@@ -16,10 +19,11 @@ pub fn run(client: &Client, command: ConnectionsCommand, out: &mut Output) -> Re
             out.table(&connection_table(&answer.connections))
         }
         ConnectionsCommand::Update {
-            flow_id,
+            flow,
             connection_id,
             changes,
         } => {
+            let flow_id = resolve::flow_id(client, &flow)?;
             let body = UpdateFlowConnectionRequest {
                 connection: connection(changes),
             };
@@ -29,9 +33,7 @@ pub fn run(client: &Client, command: ConnectionsCommand, out: &mut Output) -> Re
             if out.is_json() {
                 return out.json(&answer);
             }
-            out.line(format!(
-                "updated connection {connection_id} of flow {flow_id}"
-            ))?;
+            out.line(format!("updated connection {connection_id} of flow {flow}"))?;
             out.table(&connection_table(std::slice::from_ref(&answer.connection)))
         }
     }

@@ -1,41 +1,43 @@
 //! `flows list|get|delete|download|publish|update|run`.
 
-use super::{run_rows, wait_for_run};
-use crate::args::{FlowChanges, FlowRunArgs, FlowsCommand, FlowsListArgs};
+use super::{FlowNames, flow_name, list, note_more_pages, resume_hint, run_rows, wait_for_run};
+use crate::args::{
+    DownloadArgs, FlowChanges, FlowRunArgs, FlowsCommand, FlowsListArgs, PublishArgs,
+};
 use crate::error::CliError;
+use crate::interrupt;
 use crate::output::{Details, Output, Table, bytes, date, named, text, value};
 use crate::progress;
+use crate::resolve::{self, looks_like_id};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tableau_flows::run::RunOptions;
-use tableau_flows::upload::PublishOptions;
+use tableau_flows::endpoints;
+use tableau_flows::flows::{FlowUpdate, QueryFlowsResponse, RunFlowNowResponse, UpdateFlowRequest};
 use tableau_flows::{
-    Client, Flow, FlowParameter, FlowUpdate, Pagination, ProjectRef, QueryFlowsResponse,
-    RunFlowNowResponse, UpdateFlowRequest, UserRef,
+    CancelToken, Client, DownloadOptions, Error, Flow, FlowParameter, ProjectRef, PublishOptions,
+    RunOptions, UserRef,
 };
 
-/// Runs a `flows` command.
-pub fn run(client: &Client, command: FlowsCommand, out: &mut Output) -> Result<(), CliError> {
+/// Runs a `flows` command; `cancel` stops a transfer or a wait (Ctrl-C).
+pub fn run(
+    client: &Client,
+    command: FlowsCommand,
+    out: &mut Output,
+    cancel: &CancelToken,
+) -> Result<(), CliError> {
     match command {
-        FlowsCommand::List(args) => list(client, args, out),
-        FlowsCommand::Get { flow_id } => get(client, &flow_id, out),
-        FlowsCommand::Delete { flow_id } => delete(client, &flow_id, out),
-        FlowsCommand::Download { flow_id, output } => {
-            download(client, &flow_id, output.as_deref(), out)
-        }
-        FlowsCommand::Publish {
-            file,
-            project,
-            name,
-            overwrite,
-        } => publish(client, &file, &project, name, overwrite, out),
-        FlowsCommand::Update { flow_id, changes } => update(client, &flow_id, changes, out),
-        FlowsCommand::Run(args) => run_flow(client, args, out),
+        FlowsCommand::List(args) => list_flows(client, args, out),
+        FlowsCommand::Get { flow } => get(client, &flow, out),
+        FlowsCommand::Delete { flow } => delete(client, &flow, out),
+        FlowsCommand::Download(args) => download(client, args, out, cancel),
+        FlowsCommand::Publish(args) => publish(client, args, out, cancel),
+        FlowsCommand::Update { flow, changes } => update(client, &flow, changes, out),
+        FlowsCommand::Run(args) => run_flow(client, args, out, cancel),
     }
 }
 
-/// The table of flows: ID, NAME, PROJECT, OWNER, TYPE, UPDATED.
+/// The table of flows: ID, NAME, PROJECT (its name), OWNER (their name), TYPE, UPDATED.
 pub fn flow_table(flows: &[Flow]) -> Table {
     let mut t = Table::new(&["ID", "NAME", "PROJECT", "OWNER", "TYPE", "UPDATED"]);
     for f in flows {
@@ -57,37 +59,21 @@ pub fn flow_table(flows: &[Flow]) -> Table {
     t
 }
 
-/// The first requested page, or (`all`) every page in one answer without `pagination`.
-fn one_page_or_all<B>(
-    call: B,
-    all: bool,
-    send: impl FnOnce(B) -> Result<QueryFlowsResponse, tableau_flows::Error<B::Error>>,
-) -> Result<QueryFlowsResponse, CliError>
-where
-    B: tableau_flows::pagination::Paged<Item = tableau_flows::Flow>,
-{
-    if all {
-        let flows = tableau_flows::pagination::Pages::new(call).collect::<Result<Vec<_>, _>>()?;
-        Ok(QueryFlowsResponse {
-            pagination: None,
-            flows,
-        })
-    } else {
-        Ok(send(call)?)
-    }
-}
-
-fn list(client: &Client, args: FlowsListArgs, out: &mut Output) -> Result<(), CliError> {
-    let answer = match &args.user {
+fn list_flows(client: &Client, args: FlowsListArgs, out: &mut Output) -> Result<(), CliError> {
+    let listing = match &args.user {
         Some(user) => {
-            let mut call = client.query_flows_for_user(user.as_str());
+            let user_id = resolve::user_id(client, user)?;
+            let mut call = client.query_flows_for_user(user_id.as_str());
             if args.owned {
                 call = call.owned_by(true);
             }
-            if let Some(n) = args.page_size {
+            if let Some(n) = args.pages.page_size {
                 call = call.page_size(n);
             }
-            one_page_or_all(call, args.all, |c| c.send())?
+            list(call, args.pages, |c| {
+                let a = c.send()?;
+                Ok((a.flows, a.pagination))
+            })?
         }
         None => {
             let mut call = client.query_flows_for_site();
@@ -97,40 +83,29 @@ fn list(client: &Client, args: FlowsListArgs, out: &mut Output) -> Result<(), Cl
             if let Some(s) = args.sort {
                 call = call.sort(s);
             }
-            if let Some(n) = args.page_size {
+            if let Some(n) = args.pages.page_size {
                 call = call.page_size(n);
             }
-            one_page_or_all(call, args.all, |c| c.send())?
+            list(call, args.pages, |c| {
+                let a = c.send()?;
+                Ok((a.flows, a.pagination))
+            })?
         }
     };
     if out.is_json() {
-        return out.json(&answer);
+        return out.json(&QueryFlowsResponse {
+            pagination: listing.pagination,
+            flows: listing.items,
+        });
     }
-    out.table(&flow_table(&answer.flows))?;
-    if let Some(note) = more_pages(answer.pagination.as_ref(), answer.flows.len()) {
-        out.flush()?;
-        eprintln!("{note}");
-    }
-    Ok(())
-}
-
-/// A note for stderr when a page does not hold every item: how many there are in all.
-fn more_pages(pagination: Option<&Pagination>, shown: usize) -> Option<String> {
-    let p = pagination?;
-    let total = p.total_available?;
-    let number = u64::from(p.page_number.unwrap_or(1));
-    let default = tableau_flows::endpoints::QUERY_FLOWS_FOR_SITE
-        .param("pageSize")
-        .and_then(|p| p.default)
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(1);
-    let size = u64::from(p.page_size.unwrap_or(default));
-    let before = number.saturating_sub(1) * size;
-    (before + (shown as u64) < total).then(|| {
-        format!(
-            "(page {number}: {shown} of {total} flows; --all lists every page, --page-size sets the page size)"
-        )
-    })
+    out.table(&flow_table(&listing.items))?;
+    note_more_pages(
+        out,
+        listing.pagination.as_ref(),
+        listing.items.len(),
+        "flows",
+        &endpoints::QUERY_FLOWS_FOR_SITE,
+    )
 }
 
 fn describe_domain(p: &FlowParameter) -> String {
@@ -233,100 +208,147 @@ fn show_flow(
     Ok(())
 }
 
-fn get(client: &Client, flow_id: &str, out: &mut Output) -> Result<(), CliError> {
-    let answer = client.query_flow(flow_id).send()?;
+fn get(client: &Client, flow: &str, out: &mut Output) -> Result<(), CliError> {
+    let flow_id = resolve::flow_id(client, flow)?;
+    let answer = client.query_flow(flow_id.as_str()).send()?;
     if out.is_json() {
         return out.json(&answer);
     }
     show_flow(&answer.flow, &answer.output_steps, out)
 }
 
-fn delete(client: &Client, flow_id: &str, out: &mut Output) -> Result<(), CliError> {
-    client.delete_flow(flow_id).send()?;
+/// `name (id)` when the argument was a name, the id otherwise.
+fn shown(arg: &str, id: &str) -> String {
+    if arg == id {
+        id.to_owned()
+    } else {
+        named(Some(arg), id)
+    }
+}
+
+fn delete(client: &Client, flow: &str, out: &mut Output) -> Result<(), CliError> {
+    let flow_id = resolve::flow_id(client, flow)?;
+    client.delete_flow(flow_id.as_str()).send()?;
     if out.is_json() {
         return out.json(&json!({ "flowId": flow_id, "deleted": true }));
     }
-    out.line(format!("deleted flow {flow_id}"))
+    out.line(format!("deleted flow {}", shown(flow, &flow_id)))
 }
 
-/// Downloads a flow into `target`: an existing directory gets the server's file name, anything
-/// else is the file to write (written beside it first and renamed once complete). Returns the
-/// path and the number of bytes.
+/// The message of an interrupted download.
+const DOWNLOAD_INTERRUPTED: &str =
+    "interrupted; the partial file was removed: run the same command again to download the flow";
+
+/// What a failed download says: an interruption how to resume, an existing file how to replace it.
+fn download_error(e: Error) -> CliError {
+    match e {
+        Error::Cancelled(_) => CliError::Interrupted(DOWNLOAD_INTERRUPTED.to_owned()),
+        Error::FileExists(path) => CliError::other(format!(
+            "{} exists: give --force to replace it",
+            path.display()
+        )),
+        other => CliError::from(other),
+    }
+}
+
+/// Downloads a flow into `target`: an existing directory gets the server's file name (the current
+/// directory without a target), anything else is the file to write. The file appears only once
+/// complete; an existing one is replaced only with `force`; `cancel` stops the download and
+/// removes the partial file. Returns the path and the number of bytes.
 pub fn download_to(
     client: &Client,
     flow_id: &str,
     target: Option<&Path>,
+    force: bool,
+    cancel: &CancelToken,
 ) -> Result<(PathBuf, u64), CliError> {
-    let bar = progress::transfer(&format!("downloading {flow_id}"));
-    let callback = Some(progress::transfer_callback(&bar));
-    let dir = match target {
-        None => Some(PathBuf::from(".")),
-        Some(p) if p.is_dir() => Some(p.to_owned()),
-        Some(_) => None,
-    };
-    let result = match dir {
-        Some(dir) => client
-            .download_flow_into(flow_id, &dir, callback)
-            .map_err(CliError::from)
-            .and_then(|path| {
-                let size = std::fs::metadata(&path)
-                    .map_err(|e| CliError::other(format!("{}: {e}", path.display())))?
-                    .len();
-                Ok((path, size))
-            }),
-        None => {
-            let path = target.map(Path::to_owned).unwrap_or_default();
-            download_file(client, flow_id, &path, callback).map(|n| (path, n))
+    let (dir, file_name) = match target {
+        None => (PathBuf::new(), None),
+        Some(p) if p.is_dir() => (p.to_owned(), None),
+        Some(p) => {
+            let text = p.as_os_str().to_string_lossy();
+            if text.ends_with(['/', '\\']) {
+                return Err(CliError::other(format!(
+                    "{}: no such directory",
+                    p.display()
+                )));
+            }
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .ok_or_else(|| CliError::other(format!("{} names no file", p.display())))?;
+            let parent = p.parent().map(Path::to_owned).unwrap_or_default();
+            if !parent.as_os_str().is_empty() && !parent.is_dir() {
+                return Err(CliError::other(format!(
+                    "{}: no such directory",
+                    parent.display()
+                )));
+            }
+            (parent, Some(name))
         }
     };
+    let bar = progress::transfer(&format!("downloading {flow_id}"));
+    let guard = interrupt::cancellable();
+    let mut options = DownloadOptions::new()
+        .overwrite(force)
+        .progress(progress::transfer_callback(&bar))
+        .cancel(cancel.clone());
+    if let Some(name) = file_name {
+        options = options.file_name(name);
+    }
+    let result = client.download_flow_into(flow_id, &dir, options);
     bar.finish_and_clear();
-    result
+    drop(guard);
+    let path = result.map_err(download_error)?;
+    let size = std::fs::metadata(&path)
+        .map_err(|e| CliError::other(format!("{}: {e}", path.display())))?
+        .len();
+    Ok((path, size))
 }
 
-/// Downloads into the file `path`, through `path.part` so that the file appears only complete.
-fn download_file(
+/// Downloads a flow to standard output, until `cancel` is raised.
+fn download_to_stdout(
     client: &Client,
     flow_id: &str,
-    path: &Path,
-    progress: Option<tableau_flows::Progress>,
-) -> Result<u64, CliError> {
-    if path.as_os_str().to_string_lossy().ends_with(['/', '\\']) {
-        return Err(CliError::other(format!(
-            "{}: no such directory",
-            path.display()
-        )));
+    out: &mut Output,
+    cancel: &CancelToken,
+) -> Result<(), CliError> {
+    let bar = progress::transfer(&format!("downloading {flow_id}"));
+    let guard = interrupt::cancellable();
+    let options = DownloadOptions::new()
+        .progress(progress::transfer_callback(&bar))
+        .cancel(cancel.clone());
+    let result = client.download_flow_to(flow_id, out.writer(), options);
+    bar.finish_and_clear();
+    drop(guard);
+    match result {
+        Ok(_) => out.flush(),
+        Err(_) if cancel.is_cancelled() => Err(CliError::Interrupted(
+            "interrupted; what was written to standard output is incomplete: run the same \
+             command again to download the flow"
+                .to_owned(),
+        )),
+        Err(e) => Err(CliError::from(e)),
     }
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".part");
-    let partial = PathBuf::from(partial);
-    let file = std::fs::File::create(&partial)
-        .map_err(|e| CliError::other(format!("{}: {e}", path.display())))?;
-    let mut writer = std::io::BufWriter::new(file);
-    let result = client
-        .download_flow_to(flow_id, &mut writer, progress)
-        .map_err(CliError::from)
-        .and_then(|(n, _)| {
-            let file = writer
-                .into_inner()
-                .map_err(|e| CliError::other(format!("{}: {}", path.display(), e.error())))?;
-            file.sync_all()
-                .and_then(|()| std::fs::rename(&partial, path))
-                .map_err(|e| CliError::other(format!("{}: {e}", path.display())))?;
-            Ok(n)
-        });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    result
 }
 
 fn download(
     client: &Client,
-    flow_id: &str,
-    target: Option<&Path>,
+    args: DownloadArgs,
     out: &mut Output,
+    cancel: &CancelToken,
 ) -> Result<(), CliError> {
-    let (path, size) = download_to(client, flow_id, target)?;
+    let to_stdout = args.output.as_deref() == Some(Path::new("-"));
+    if to_stdout && out.is_json() {
+        return Err(CliError::usage(
+            "-o - writes the flow file itself to standard output: it takes no --json",
+        ));
+    }
+    let flow_id = resolve::flow_id(client, &args.flow)?;
+    if to_stdout {
+        return download_to_stdout(client, &flow_id, out, cancel);
+    }
+    let (path, size) = download_to(client, &flow_id, args.output.as_deref(), args.force, cancel)?;
     if out.is_json() {
         return out.json(&json!({
             "flowId": flow_id,
@@ -335,7 +357,8 @@ fn download(
         }));
     }
     out.line(format!(
-        "downloaded flow {flow_id} to {} ({})",
+        "downloaded flow {} to {} ({})",
+        shown(&args.flow, &flow_id),
         path.display(),
         bytes(size)
     ))
@@ -343,29 +366,40 @@ fn download(
 
 fn publish(
     client: &Client,
-    file: &Path,
-    project: &str,
-    name: Option<String>,
-    overwrite: bool,
+    args: PublishArgs,
     out: &mut Output,
+    cancel: &CancelToken,
 ) -> Result<(), CliError> {
-    let bar = progress::transfer(&format!("publishing {}", file.display()));
-    let mut options = PublishOptions::new(project)
-        .overwrite(overwrite)
-        .progress(progress::transfer_callback(&bar));
-    if let Some(name) = name {
+    let project_id = resolve::project_id(client, &args.project)?;
+    let bar = progress::transfer(&format!("publishing {}", args.file.display()));
+    let guard = interrupt::cancellable();
+    let mut options = PublishOptions::new(project_id.as_str())
+        .overwrite(args.overwrite)
+        .progress(progress::transfer_callback(&bar))
+        .cancel(cancel.clone());
+    if let Some(name) = args.name {
         options = options.name(name);
     }
-    let result = client.publish_flow_file(file, options);
+    if let Some(description) = args.description {
+        options = options.description(description);
+    }
+    let result = client.publish_flow_file(&args.file, options);
     bar.finish_and_clear();
-    let answer = result?;
+    drop(guard);
+    let answer = result.map_err(|e| match e {
+        Error::Cancelled(_) => CliError::Interrupted(
+            "interrupted; nothing was published: run the same command again to publish the flow"
+                .to_owned(),
+        ),
+        other => CliError::from(other),
+    })?;
     if out.is_json() {
         return out.json(&answer);
     }
     let flow = &answer.flow;
     out.line(format!(
         "published {} as flow {} ({}){}",
-        file.display(),
+        args.file.display(),
         flow.id.as_str(),
         text(&flow.name),
         flow.project
@@ -381,31 +415,46 @@ fn publish(
 
 fn update(
     client: &Client,
-    flow_id: &str,
+    flow: &str,
     changes: FlowChanges,
     out: &mut Output,
 ) -> Result<(), CliError> {
+    let flow_id = resolve::flow_id(client, flow)?;
+    let project = match &changes.project {
+        Some(p) => Some(resolve::project_id(client, p)?),
+        None => None,
+    };
+    let owner = match &changes.owner {
+        Some(u) => Some(resolve::user_id(client, u)?),
+        None => None,
+    };
     let body = UpdateFlowRequest {
         flow: FlowUpdate {
-            project: changes.project.map(|id| ProjectRef {
+            project: project.map(|id| ProjectRef {
                 id: id.into(),
                 name: None,
             }),
-            owner: changes.owner.map(|id| UserRef {
+            owner: owner.map(|id| UserRef {
                 id: id.into(),
                 name: None,
             }),
         },
     };
-    let answer = client.update_flow(flow_id, body).send()?;
+    let answer = client.update_flow(flow_id.as_str(), body).send()?;
     if out.is_json() {
         return out.json(&answer);
     }
-    out.line(format!("updated flow {flow_id}"))?;
+    out.line(format!("updated flow {}", shown(flow, &flow_id)))?;
     out.table(&flow_table(std::slice::from_ref(&answer.flow)))
 }
 
-fn run_flow(client: &Client, args: FlowRunArgs, out: &mut Output) -> Result<(), CliError> {
+fn run_flow(
+    client: &Client,
+    args: FlowRunArgs,
+    out: &mut Output,
+    cancel: &CancelToken,
+) -> Result<(), CliError> {
+    let flow_id = resolve::flow_id(client, &args.flow)?;
     let mut options = RunOptions::new();
     for step in args.output_steps {
         options = options.output_step(step);
@@ -416,66 +465,48 @@ fn run_flow(client: &Client, args: FlowRunArgs, out: &mut Output) -> Result<(), 
     for (name, val) in args.params {
         options = options.parameter(name, val);
     }
-    let started = client.run_flow(args.flow_id.as_str(), options)?;
+    let started = client.run_flow(flow_id.as_str(), options)?;
     let run_id = started.flow_run_id().ok();
+    let flow_shown = shown(&args.flow, &flow_id);
     if !args.wait {
         if out.is_json() {
             return out.json(&RunFlowNowResponse { job: started.job });
         }
         return out.line(match &run_id {
             Some(id) => format!(
-                "started flow run {} of flow {} (job {})",
+                "started flow run {} of flow {flow_shown} (job {}); follow it with: {}",
                 id.as_str(),
-                args.flow_id,
-                started.job.id.as_str()
+                started.job.id.as_str(),
+                resume_hint(id.as_str())
             ),
             None => format!(
-                "started job {} for flow {} (the server named no flow run)",
+                "started job {} for flow {flow_shown} (the server named no flow run)",
                 started.job.id.as_str(),
-                args.flow_id
             ),
         });
     }
     let run_id = started.flow_run_id()?;
     if !out.is_json() {
         out.line(format!(
-            "started flow run {} of flow {} (job {})",
+            "started flow run {} of flow {flow_shown} (job {})",
             run_id.as_str(),
-            args.flow_id,
             started.job.id.as_str()
         ))?;
         out.flush()?;
     }
     let timeout = args.timeout.map(Duration::from_secs);
-    let (run, outcome) = wait_for_run(client, run_id.as_str(), timeout);
+    let (run, outcome) = wait_for_run(client, run_id.as_str(), timeout, cancel);
     if out.is_json() {
         if let Some(run) = &run {
             out.json(&json!({ "job": started.job, "flowRun": run }))?;
         }
     } else if let Some(run) = &run {
-        out.table(&run_rows(std::slice::from_ref(run)))?;
+        let names = if looks_like_id(&args.flow) {
+            flow_name(client, Some(flow_id.as_str()))
+        } else {
+            FlowNames::from([(flow_id.clone(), args.flow.clone())])
+        };
+        out.table(&run_rows(std::slice::from_ref(run), &names))?;
     }
     outcome
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn notes_only_when_pages_are_left() {
-        let p = |number, size, total| Pagination {
-            page_number: Some(number),
-            page_size: Some(size),
-            total_available: Some(total),
-        };
-        assert_eq!(more_pages(Some(&p(1, 100, 40)), 40), None);
-        assert_eq!(more_pages(Some(&p(2, 10, 20)), 10), None);
-        assert!(
-            more_pages(Some(&p(1, 10, 25)), 10)
-                .unwrap()
-                .contains("10 of 25")
-        );
-        assert_eq!(more_pages(None, 10), None);
-    }
 }

@@ -4,7 +4,8 @@ use super::tasks::{describe_schedule, schedule_name};
 use crate::args::LinkedCommand;
 use crate::error::CliError;
 use crate::output::{Details, Output, Table, date, named};
-use tableau_flows::{Client, GetLinkedTasksResponse, LinkedTask};
+use tableau_flows::linked_tasks::GetLinkedTasksResponse;
+use tableau_flows::{Client, LinkedTask};
 
 /// Runs a `linked` command.
 pub fn run(client: &Client, command: LinkedCommand, out: &mut Output) -> Result<(), CliError> {

@@ -1,6 +1,8 @@
 //! The commands that talk to a server, one module per group, and what they share.
 
+pub mod api;
 pub mod connections;
+pub mod directory;
 pub mod flows;
 pub mod linked;
 pub mod permissions;
@@ -8,40 +10,157 @@ pub mod runs;
 pub mod server;
 pub mod tasks;
 
-use crate::args::Command;
+use crate::args::{Command, PageArgs};
 use crate::error::CliError;
-use crate::output::{Output, Table, date, value};
+use crate::interrupt;
+use crate::output::{Output, Table, date, named, value};
 use crate::progress;
+use std::collections::HashMap;
 use std::time::Duration;
-use tableau_flows::run::{WaitError, WaitOptions};
-use tableau_flows::{Client, FlowRun};
+use tableau_flows::meta::EndpointMeta;
+use tableau_flows::pagination::{Paged, Pages};
+use tableau_flows::{CancelToken, Client, Error, FlowRun, Pagination, WaitOptions};
 
-/// Runs a command that needs a signed-in client (`server-info`, `mock` and `demo` do not).
-pub fn run(client: &Client, command: Command, out: &mut Output) -> Result<(), CliError> {
+/// Runs a command that needs a signed-in client (`server-info`, `mock`, `demo`, `completions`
+/// and `api --list` do not); `cancel` is raised by Ctrl-C during a wait or a transfer.
+pub fn run(
+    client: &Client,
+    command: Command,
+    out: &mut Output,
+    cancel: &CancelToken,
+) -> Result<(), CliError> {
     match command {
-        Command::Flows(c) => flows::run(client, c, out),
-        Command::Runs(c) => runs::run(client, c, out),
+        Command::Flows(c) => flows::run(client, c, out, cancel),
+        Command::Runs(c) => runs::run(client, c, out, cancel),
         Command::Tasks(c) => tasks::run(client, c, out),
         Command::Linked(c) => linked::run(client, c, out),
         Command::Connections(c) => connections::run(client, c, out),
         Command::Permissions(c) => permissions::run(client, c, out),
+        Command::Projects(c) => directory::projects(client, c, out),
+        Command::Users(c) => directory::users(client, c, out),
+        Command::Groups(c) => directory::groups(client, c, out),
+        Command::Schedules(c) => directory::schedules(client, c, out),
+        Command::Api(args) => api::call(client, &args, out),
         Command::ServerInfo => server::info(client, out),
-        Command::Mock(_) | Command::Demo => Err(CliError::other(
-            "mock and demo start their own simulator and take no server",
-        )),
+        Command::Mock(_) | Command::Demo | Command::Completions { .. } => {
+            Err(CliError::other("mock, demo and completions take no server"))
+        }
     }
 }
 
-/// The table of flow runs: ID, FLOW, STATUS, PROGRESS, STARTED, COMPLETED.
-pub fn run_rows(runs: &[FlowRun]) -> Table {
+/// One page of a list, or every page (`pagination` is then `None`).
+#[derive(Debug)]
+pub struct Listing<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Where the page stands, for one page.
+    pub pagination: Option<Pagination>,
+}
+
+/// The page `call` asks for (sent with `send`), or with `--all` every page.
+pub fn list<B: Paged>(
+    call: B,
+    pages: PageArgs,
+    send: impl FnOnce(B) -> Result<(Vec<B::Item>, Option<Pagination>), CliError>,
+) -> Result<Listing<B::Item>, CliError> {
+    if pages.all {
+        let items = Pages::new(call).collect::<Result<Vec<_>, _>>()?;
+        Ok(Listing {
+            items,
+            pagination: None,
+        })
+    } else {
+        let (items, pagination) = send(call)?;
+        Ok(Listing { items, pagination })
+    }
+}
+
+/// A note for stderr when a page does not hold every item: how many there are in all. `what` is
+/// the items' plural; `endpoint` gives the server's default page size.
+pub fn more_pages(
+    pagination: Option<&Pagination>,
+    shown: usize,
+    what: &str,
+    endpoint: &EndpointMeta,
+) -> Option<String> {
+    let p = pagination?;
+    let total = p.total_available?;
+    let number = u64::from(p.page_number.unwrap_or(1));
+    let default = endpoint
+        .param("pageSize")
+        .and_then(|p| p.default)
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(100);
+    let size = u64::from(p.page_size.unwrap_or(default));
+    let before = number.saturating_sub(1) * size;
+    (before + (shown as u64) < total).then(|| {
+        format!(
+            "(page {number}: {shown} of {total} {what}; --all lists every page, --page-size sets the page size)"
+        )
+    })
+}
+
+/// Prints the note of [`more_pages`], if any, on stderr after what was printed.
+pub fn note_more_pages(
+    out: &mut Output,
+    pagination: Option<&Pagination>,
+    shown: usize,
+    what: &str,
+    endpoint: &EndpointMeta,
+) -> Result<(), CliError> {
+    if let Some(note) = more_pages(pagination, shown, what, endpoint) {
+        out.flush()?;
+        eprintln!("{note}");
+    }
+    Ok(())
+}
+
+/// Flow names by id, as far as they are known (best effort: for tables only).
+pub type FlowNames = HashMap<String, String>;
+
+/// The names of the site's flows (one request of up to 1000; nothing if it fails).
+pub fn flow_names(client: &Client) -> FlowNames {
+    client
+        .query_flows_for_site()
+        .page_size(1000)
+        .send()
+        .map(|answer| {
+            answer
+                .flows
+                .into_iter()
+                .filter_map(|f| f.name.map(|n| (f.id.to_string(), n)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The name of one flow (nothing if it cannot be read).
+pub fn flow_name(client: &Client, flow_id: Option<&str>) -> FlowNames {
+    let Some(id) = flow_id else {
+        return FlowNames::new();
+    };
+    client
+        .query_flow(id)
+        .send()
+        .ok()
+        .and_then(|a| a.flow.name)
+        .map(|name| FlowNames::from([(id.to_owned(), name)]))
+        .unwrap_or_default()
+}
+
+/// The table of flow runs: ID, FLOW (its name beside its id when known), STATUS, PROGRESS,
+/// STARTED, COMPLETED.
+pub fn run_rows(runs: &[FlowRun], names: &FlowNames) -> Table {
     let mut t = Table::new(&["ID", "FLOW", "STATUS", "PROGRESS", "STARTED", "COMPLETED"]);
     for r in runs {
+        let flow = r
+            .flow_id
+            .as_ref()
+            .map(|f| named(names.get(f.as_str()).map(String::as_str), f.as_str()))
+            .unwrap_or_default();
         t.row([
             r.id.as_str().to_owned(),
-            r.flow_id
-                .as_ref()
-                .map(|f| f.to_string())
-                .unwrap_or_default(),
+            flow,
             value(r.status.as_ref()),
             r.progress.map(|p| format!("{p}%")).unwrap_or_default(),
             date(r.started_at.as_ref()),
@@ -54,40 +173,107 @@ pub fn run_rows(runs: &[FlowRun]) -> Table {
 /// The default wait for a flow run: one hour.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(3600);
 
-/// Waits for a flow run with a progress bar (on a terminal). Returns the run as last seen when it
-/// finished (`None` when the wait timed out or polling failed) and the outcome: success, or
-/// [`CliError::RunUnsuccessful`] for a run that failed, was cancelled or did not finish in time.
+/// What to run to go on waiting for a run.
+pub fn resume_hint(run_id: &str) -> String {
+    format!("tabflow runs wait {run_id}")
+}
+
+/// Waits for a flow run with a progress bar (on a terminal), until `cancel` is raised. Returns
+/// the run as last seen when it finished (`None` when the wait timed out, was interrupted or
+/// polling failed) and the outcome: success, [`CliError::RunUnsuccessful`] for a run that failed
+/// (with the server's reason), was cancelled or did not finish in time, or
+/// [`CliError::Interrupted`] saying how to go on waiting.
 pub fn wait_for_run(
     client: &Client,
     run_id: &str,
     timeout: Option<Duration>,
+    cancel: &CancelToken,
 ) -> (Option<FlowRun>, Result<(), CliError>) {
     let bar = progress::waiting(run_id);
-    let options = WaitOptions {
+    let guard = interrupt::cancellable();
+    let options = WaitOptions::new()
         // Simulated and short runs end within a second or two: start polling briskly.
-        initial_interval: Duration::from_millis(500),
-        timeout: timeout.unwrap_or(DEFAULT_WAIT),
-        on_poll: Some(progress::poll_callback(&bar)),
-        ..WaitOptions::default()
-    };
+        .interval(Duration::from_millis(500), Duration::from_secs(15))
+        .timeout(timeout.unwrap_or(DEFAULT_WAIT))
+        .on_poll(progress::poll_callback(&bar))
+        .cancel(cancel.clone());
     let result = client.wait_for_flow_run(run_id, options);
     bar.finish_and_clear();
+    drop(guard);
     match result {
         Ok(run) => (Some(run), Ok(())),
-        Err(WaitError::Failed(run)) => {
-            // The reason is a courtesy: a server that cannot say why still reports the failure.
-            let reason = client.flow_run_failure_reason(&run).ok().flatten();
+        Err(Error::RunFailed { run, reason }) => {
             let text = match reason {
                 Some(r) => format!("flow run {} failed: {r}", run.id.as_str()),
-                None => format!("flow run {} failed", run.id.as_str()),
+                None => format!(
+                    "flow run {} failed (the server gave no reason)",
+                    run.id.as_str()
+                ),
             };
             (Some(*run), Err(CliError::RunUnsuccessful(text)))
         }
-        Err(WaitError::Cancelled(run)) => {
+        Err(Error::RunCancelled(run)) => {
             let e =
                 CliError::RunUnsuccessful(format!("flow run {} was cancelled", run.id.as_str()));
             (Some(*run), Err(e))
         }
+        Err(Error::WaitTimedOut { waited, last, .. }) => {
+            let status = last.as_ref().map_or("unknown", |s| s.as_str());
+            let e = CliError::RunUnsuccessful(format!(
+                "flow run {run_id} had not finished after {} s (last status: {status}); it goes \
+                 on: {}",
+                waited.as_secs(),
+                resume_hint(run_id)
+            ));
+            (None, Err(e))
+        }
+        Err(Error::Cancelled(_)) => (
+            None,
+            Err(CliError::Interrupted(format!(
+                "interrupted; the run goes on: {}",
+                resume_hint(run_id)
+            ))),
+        ),
         Err(other) => (None, Err(CliError::from(other))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tableau_flows::endpoints;
+
+    #[test]
+    fn notes_only_when_pages_are_left() {
+        let p = |number, size, total| Pagination {
+            page_number: Some(number),
+            page_size: Some(size),
+            total_available: Some(total),
+        };
+        let e = &endpoints::QUERY_FLOWS_FOR_SITE;
+        assert_eq!(more_pages(Some(&p(1, 100, 40)), 40, "flows", e), None);
+        assert_eq!(more_pages(Some(&p(2, 10, 20)), 10, "flows", e), None);
+        assert_eq!(
+            more_pages(Some(&p(1, 10, 25)), 10, "projects", e).unwrap(),
+            "(page 1: 10 of 25 projects; --all lists every page, --page-size sets the page size)"
+        );
+        assert_eq!(more_pages(None, 10, "flows", e), None);
+    }
+
+    #[test]
+    fn run_tables_name_the_flow_when_known() {
+        let run = FlowRun {
+            id: "r1".into(),
+            flow_id: Some("f1".into()),
+            ..FlowRun::default()
+        };
+        let names = FlowNames::from([("f1".to_owned(), "Sales Cleanup".to_owned())]);
+        let text = run_rows(std::slice::from_ref(&run), &names).render();
+        assert!(text.contains("Sales Cleanup (f1)"), "{text}");
+        let text = run_rows(&[run], &FlowNames::new()).render();
+        assert!(
+            text.lines().nth(1).unwrap().starts_with("r1  f1  "),
+            "{text}"
+        );
     }
 }

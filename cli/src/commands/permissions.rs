@@ -1,114 +1,113 @@
-//! `permissions list|add|delete`.
+//! `permissions list|add|delete`: capabilities given the same way to both, `CAPABILITY:MODE`.
 
-use crate::args::{Grantee, PermissionsCommand};
+use crate::args::{Grantee, PermissionArgs, PermissionsCommand};
 use crate::error::CliError;
-use crate::output::{Output, Table};
+use crate::output::{Output, Table, named};
+use crate::resolve;
 use serde_json::json;
-use tableau_flows::{
-    AddFlowPermissionsRequest, Capability, Client, FlowRef, GranteeCapabilities, GroupRef,
-    NewPermissions, Permissions, UserRef,
-};
+use tableau_flows::{Client, Grant, Permissions};
+
+/// A grantee resolved to its id: `("user" | "group", id, as the command line named it)`.
+struct Who {
+    kind: &'static str,
+    id: String,
+    shown: String,
+}
+
+fn who(client: &Client, grantee: &Grantee) -> Result<Who, CliError> {
+    let (kind, arg, id) = match (&grantee.user, &grantee.group) {
+        (Some(user), _) => ("user", user, resolve::user_id(client, user)?),
+        (None, Some(group)) => ("group", group, resolve::group_id(client, group)?),
+        (None, None) => return Err(CliError::usage("give --user or --group")),
+    };
+    let shown = if *arg == id {
+        id.clone()
+    } else {
+        named(Some(arg), &id)
+    };
+    Ok(Who { kind, id, shown })
+}
 
 /// Runs a `permissions` command.
 pub fn run(client: &Client, command: PermissionsCommand, out: &mut Output) -> Result<(), CliError> {
     match command {
-        PermissionsCommand::List { flow_id } => {
+        PermissionsCommand::List { flow } => {
+            let flow_id = resolve::flow_id(client, &flow)?;
             let answer = client.list_flow_permissions(flow_id.as_str()).send()?;
             if out.is_json() {
                 return out.json(&answer);
             }
             out.table(&permission_table(&answer.permissions))
         }
-        PermissionsCommand::Add {
-            flow_id,
-            grantee,
-            capabilities,
-        } => {
-            let (user, group) = grantee_refs(&grantee);
-            let body = AddFlowPermissionsRequest {
-                permissions: NewPermissions {
-                    flow: Some(FlowRef {
-                        id: flow_id.as_str().into(),
-                    }),
-                    grantees: vec![GranteeCapabilities {
-                        user,
-                        group,
-                        group_set: None,
-                        capabilities: capabilities
-                            .into_iter()
-                            .map(|(name, mode)| Capability { name, mode })
-                            .collect(),
-                    }],
-                },
-            };
-            let answer = client.add_flow_permissions(flow_id.as_str(), body).send()?;
-            if out.is_json() {
-                return out.json(&answer);
-            }
-            out.table(&permission_table(&answer.permissions))
-        }
-        PermissionsCommand::Delete {
-            flow_id,
-            grantee,
-            capability,
-            mode,
-        } => {
-            let who = match (&grantee.user, &grantee.group) {
-                (Some(user), _) => {
-                    client
-                        .delete_flow_permission_for_user(
-                            flow_id.as_str(),
-                            user.as_str(),
-                            capability.clone(),
-                            mode.clone(),
-                        )
-                        .send()?;
-                    ("user", user)
-                }
-                (None, Some(group)) => {
-                    client
-                        .delete_flow_permission_for_group(
-                            flow_id.as_str(),
-                            group.as_str(),
-                            capability.clone(),
-                            mode.clone(),
-                        )
-                        .send()?;
-                    ("group", group)
-                }
-                (None, None) => return Err(CliError::usage("give --user or --group")),
-            };
-            if out.is_json() {
-                return out.json(&json!({
-                    "flowId": flow_id,
-                    who.0: who.1,
-                    "capability": capability,
-                    "mode": mode,
-                    "deleted": true,
-                }));
-            }
-            out.line(format!(
-                "removed {}:{} from {} {} on flow {flow_id}",
-                capability.as_str(),
-                mode.as_str(),
-                who.0,
-                who.1
-            ))
-        }
+        PermissionsCommand::Add(args) => add(client, args, out),
+        PermissionsCommand::Delete(args) => delete(client, args, out),
     }
 }
 
-fn grantee_refs(grantee: &Grantee) -> (Option<UserRef>, Option<GroupRef>) {
-    (
-        grantee.user.as_ref().map(|id| UserRef {
-            id: id.as_str().into(),
-            name: None,
-        }),
-        grantee.group.as_ref().map(|id| GroupRef {
-            id: id.as_str().into(),
-            name: None,
-        }),
-    )
+fn add(client: &Client, args: PermissionArgs, out: &mut Output) -> Result<(), CliError> {
+    let flow_id = resolve::flow_id(client, &args.flow)?;
+    let who = who(client, &args.grantee)?;
+    let mut grant = match who.kind {
+        "user" => Grant::user(who.id.as_str()),
+        _ => Grant::group(who.id.as_str()),
+    };
+    for (capability, mode) in args.capabilities {
+        grant = grant.capability(capability, mode);
+    }
+    let answer = client
+        .add_flow_permissions(flow_id.as_str(), grant)
+        .send()?;
+    if out.is_json() {
+        return out.json(&answer);
+    }
+    out.table(&permission_table(&answer.permissions))
+}
+
+fn delete(client: &Client, args: PermissionArgs, out: &mut Output) -> Result<(), CliError> {
+    let flow_id = resolve::flow_id(client, &args.flow)?;
+    let who = who(client, &args.grantee)?;
+    let mut removed = Vec::new();
+    for (capability, mode) in &args.capabilities {
+        if who.kind == "user" {
+            client
+                .delete_flow_permission_for_user(
+                    flow_id.as_str(),
+                    who.id.as_str(),
+                    capability.clone(),
+                    mode.clone(),
+                )
+                .send()?;
+        } else {
+            client
+                .delete_flow_permission_for_group(
+                    flow_id.as_str(),
+                    who.id.as_str(),
+                    capability.clone(),
+                    mode.clone(),
+                )
+                .send()?;
+        }
+        removed.push(format!("{capability}:{mode}"));
+    }
+    if out.is_json() {
+        return out.json(&json!({
+            "flowId": flow_id,
+            who.kind: who.id,
+            "capabilities": args
+                .capabilities
+                .iter()
+                .map(|(c, m)| json!({ "name": c, "mode": m }))
+                .collect::<Vec<_>>(),
+            "deleted": true,
+        }));
+    }
+    out.line(format!(
+        "removed {} from {} {} on flow {}",
+        removed.join(" "),
+        who.kind,
+        who.shown,
+        args.flow
+    ))
 }
 
 /// The table of permissions, one row per capability: GRANTEE, ID, NAME, CAPABILITY, MODE.

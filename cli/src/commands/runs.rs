@@ -1,15 +1,21 @@
 //! `runs list|get|cancel|wait`.
 
-use super::{run_rows, wait_for_run};
+use super::{FlowNames, flow_name, flow_names, run_rows, wait_for_run};
 use crate::args::RunsCommand;
 use crate::error::CliError;
-use crate::output::{Details, Output, Table, date, text, value};
+use crate::output::{Details, Output, Table, date, named, text, value};
 use serde_json::json;
 use std::time::Duration;
-use tableau_flows::{Client, FlowRun, GetFlowRunResponse, GetFlowRunsResponse};
+use tableau_flows::flow_runs::{GetFlowRunResponse, GetFlowRunsResponse};
+use tableau_flows::{CancelToken, Client, FlowRun};
 
-/// Runs a `runs` command.
-pub fn run(client: &Client, command: RunsCommand, out: &mut Output) -> Result<(), CliError> {
+/// Runs a `runs` command; `cancel` stops a wait (Ctrl-C).
+pub fn run(
+    client: &Client,
+    command: RunsCommand,
+    out: &mut Output,
+    cancel: &CancelToken,
+) -> Result<(), CliError> {
     match command {
         RunsCommand::List { filter } => {
             let mut call = client.get_flow_runs();
@@ -23,14 +29,20 @@ pub fn run(client: &Client, command: RunsCommand, out: &mut Output) -> Result<()
                     runs,
                 });
             }
-            out.table(&run_rows(&runs))
+            let names = if runs.is_empty() {
+                FlowNames::new()
+            } else {
+                flow_names(client)
+            };
+            out.table(&run_rows(&runs, &names))
         }
         RunsCommand::Get { run_id } => {
             let answer = client.get_flow_run(run_id.as_str()).send()?;
             if out.is_json() {
                 return out.json(&answer);
             }
-            show_run(&answer.flow_run, out)
+            let names = flow_name(client, answer.flow_run.flow_id.as_ref().map(|f| f.as_str()));
+            show_run(&answer.flow_run, &names, out)
         }
         RunsCommand::Cancel { run_id } => {
             client.cancel_flow_run(run_id.as_str()).send()?;
@@ -40,12 +52,14 @@ pub fn run(client: &Client, command: RunsCommand, out: &mut Output) -> Result<()
             out.line(format!("cancelled flow run {run_id}"))
         }
         RunsCommand::Wait { run_id, timeout } => {
-            let (run, outcome) = wait_for_run(client, &run_id, timeout.map(Duration::from_secs));
+            let (run, outcome) =
+                wait_for_run(client, &run_id, timeout.map(Duration::from_secs), cancel);
             if let Some(run) = run {
                 if out.is_json() {
                     out.json(&GetFlowRunResponse { flow_run: run })?;
                 } else {
-                    out.table(&run_rows(std::slice::from_ref(&run)))?;
+                    let names = flow_name(client, run.flow_id.as_ref().map(|f| f.as_str()));
+                    out.table(&run_rows(std::slice::from_ref(&run), &names))?;
                 }
             }
             outcome
@@ -53,15 +67,15 @@ pub fn run(client: &Client, command: RunsCommand, out: &mut Output) -> Result<()
     }
 }
 
-/// The fields of a flow run and its parameter values.
-pub fn show_run(run: &FlowRun, out: &mut Output) -> Result<(), CliError> {
+/// The fields of a flow run (its flow's name beside its id when known) and its parameter values.
+pub fn show_run(run: &FlowRun, names: &FlowNames, out: &mut Output) -> Result<(), CliError> {
     let mut d = Details::new();
     d.field("ID", run.id.as_str())
         .field(
             "Flow",
             run.flow_id
                 .as_ref()
-                .map(|f| f.to_string())
+                .map(|f| named(names.get(f.as_str()).map(String::as_str), f.as_str()))
                 .unwrap_or_default(),
         )
         .field("Status", value(run.status.as_ref()))

@@ -2,12 +2,13 @@
 
 use crate::args::{CreateCloudArgs, TasksCommand};
 use crate::error::CliError;
-use crate::output::{Details, Output, Table, date, named, text, value};
-use tableau_flows::{
-    AddFlowTaskToScheduleRequest, Client, CloudFlowTaskSchedule, CreateCloudFlowTaskRequest,
-    FlowParameterSpec, FlowRef, FlowRunSpec, FrequencyDetails, Interval, Job, NewFlowRun,
-    NewFlowTask, RunFlowTaskResponse, Schedule, Task,
+use crate::output::{Details, Output, Table, date, named, text, time, value};
+use crate::resolve;
+use tableau_flows::flow_tasks::{
+    AddFlowTaskToScheduleRequest, CloudFlowTaskSchedule, CreateCloudFlowTaskRequest,
+    RunFlowTaskResponse,
 };
+use tableau_flows::{Client, FlowParameterId, FrequencyDetails, Interval, Job, Schedule, Task};
 
 /// Runs a `tasks` command.
 pub fn run(client: &Client, command: TasksCommand, out: &mut Output) -> Result<(), CliError> {
@@ -28,24 +29,16 @@ pub fn run(client: &Client, command: TasksCommand, out: &mut Output) -> Result<(
         }
         TasksCommand::Run { task_id } => run_task(client, &task_id, out),
         TasksCommand::AddToSchedule {
-            schedule_id,
-            flow_id,
+            schedule,
+            flow,
             params,
         } => {
-            let spec = (!params.is_empty()).then(|| FlowRunSpec {
-                flow_id: Some(flow_id.as_str().into()),
-                parameter_specs: params
-                    .into_iter()
-                    .map(|(id, v)| FlowParameterSpec {
-                        parameter_id: id.into(),
-                        override_value: v,
-                    })
-                    .collect(),
-                ..FlowRunSpec::default()
-            });
-            let body = AddFlowTaskToScheduleRequest {
-                task: new_task(&flow_id, spec),
-            };
+            let schedule_id = resolve::schedule_id(client, &schedule)?;
+            let flow_id = resolve::flow_id(client, &flow)?;
+            let mut body = AddFlowTaskToScheduleRequest::new(flow_id.as_str());
+            for (id, v) in task_parameters(client, &flow_id, &params)? {
+                body = body.parameter(id, v);
+            }
             let answer = client
                 .add_flow_task_to_schedule(schedule_id.as_str(), body)
                 .send()?;
@@ -53,7 +46,9 @@ pub fn run(client: &Client, command: TasksCommand, out: &mut Output) -> Result<(
                 return out.json(&answer);
             }
             out.line(format!(
-                "added flow {flow_id} to schedule {schedule_id} as task {}",
+                "added flow {} to schedule {} as task {}",
+                shown(&flow, &flow_id),
+                shown(&schedule, &schedule_id),
                 task_id(&answer.task)
             ))?;
             show_task(&answer.task, out)
@@ -62,13 +57,27 @@ pub fn run(client: &Client, command: TasksCommand, out: &mut Output) -> Result<(
     }
 }
 
-fn new_task(flow_id: &str, spec: Option<FlowRunSpec>) -> NewFlowTask {
-    NewFlowTask {
-        flow_run: NewFlowRun {
-            flow: FlowRef { id: flow_id.into() },
-            flow_run_spec: spec,
-        },
+/// `name (id)` when the argument was a name, the id otherwise.
+fn shown(arg: &str, id: &str) -> String {
+    if arg == id {
+        id.to_owned()
+    } else {
+        named(Some(arg), id)
     }
+}
+
+/// Parameter values for a task's runs, given by name or id: resolved and checked against the
+/// flow's parameters (Query Flow; nothing is asked without parameters).
+fn task_parameters(
+    client: &Client,
+    flow_id: &str,
+    params: &[(String, String)],
+) -> Result<Vec<(FlowParameterId, String)>, CliError> {
+    if params.is_empty() {
+        return Ok(Vec::new());
+    }
+    let flow = client.query_flow(flow_id).send()?.flow;
+    resolve::parameters(&flow, params)
 }
 
 fn task_id(task: &Task) -> String {
@@ -119,10 +128,10 @@ pub fn describe_schedule(s: &Schedule) -> String {
 }
 
 fn details_text(d: &FrequencyDetails) -> String {
-    let mut text = value(Some(&d.start));
+    let mut text = time(&d.start);
     if let Some(end) = &d.end {
         text.push('-');
-        text.push_str(&value(Some(end)));
+        text.push_str(&time(end));
     }
     for i in &d.intervals {
         text.push(' ');
@@ -295,17 +304,19 @@ fn run_task(client: &Client, task_id: &str, out: &mut Output) -> Result<(), CliE
 }
 
 fn create_cloud(client: &Client, args: CreateCloudArgs, out: &mut Output) -> Result<(), CliError> {
-    let body = CreateCloudFlowTaskRequest {
-        task: new_task(&args.flow_id, None),
-        schedule: CloudFlowTaskSchedule {
-            frequency: args.frequency.into(),
-            frequency_details: FrequencyDetails {
-                start: args.start,
-                end: args.end,
-                intervals: args.intervals,
-            },
+    let flow_id = resolve::flow_id(client, &args.flow)?;
+    let schedule = CloudFlowTaskSchedule {
+        frequency: args.frequency.into(),
+        frequency_details: FrequencyDetails {
+            start: args.start,
+            end: args.end,
+            intervals: args.intervals,
         },
     };
+    let mut body = CreateCloudFlowTaskRequest::new(flow_id.as_str(), schedule);
+    for (id, v) in task_parameters(client, &flow_id, &args.params)? {
+        body = body.parameter(id, v);
+    }
     let answer = client.create_cloud_flow_task(body).send()?;
     if out.is_json() {
         return out.json(&answer);
@@ -313,7 +324,7 @@ fn create_cloud(client: &Client, args: CreateCloudArgs, out: &mut Output) -> Res
     out.line(format!(
         "created task {} for flow {}",
         task_id(&answer.task),
-        args.flow_id
+        shown(&args.flow, &flow_id)
     ))?;
     show_task(&answer.task, out)
 }

@@ -6,6 +6,7 @@ use crate::ir::*;
 use heck::{ToPascalCase, ToShoutySnakeCase};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
+use std::collections::BTreeMap;
 
 /// Generates the client source (formatted with prettyplease) from a validated spec.
 /// The output is deterministic: the same spec always gives the same text.
@@ -24,21 +25,79 @@ pub fn generate_client(spec: &Spec) -> String {
         /// The namespace older servers use.
         pub const LEGACY_XML_NAMESPACE: &str = #legacy;
     });
+    // Shared types (`types.tfspec`) at the root; a group's own types, error enums and request
+    // builders in the group's module.
+    let mut groups: BTreeMap<&str, Vec<TokenStream>> = BTreeMap::new();
+    for e in &spec.endpoints {
+        groups.entry(e.group.as_str()).or_default();
+    }
     for t in &spec.types {
-        items.push(match t {
+        let item = match t {
             TypeDef::Id(t) => g.id_type(t),
             TypeDef::Enum(t) => g.enum_type(t),
             TypeDef::Struct(t) => g.struct_type(t),
-        });
+        };
+        match spec.type_groups.get(t.name()) {
+            Some(group) => groups.entry(group.as_str()).or_default().push(item),
+            None => items.push(item),
+        }
     }
     items.push(g.error_code());
     for e in &spec.endpoints {
-        items.push(g.endpoint_error(e));
+        let group = groups.entry(e.group.as_str()).or_default();
+        group.push(g.endpoint_error(e));
+        group.push(g.endpoint(e));
     }
     items.push(g.metadata());
     items.push(g.any_response());
-    for e in &spec.endpoints {
-        items.push(g.endpoint(e));
+    let names: Vec<proc_macro2::Ident> = groups.keys().map(|k| format_ident!("{}", k)).collect();
+    items.push(quote! {
+        #[allow(unused_imports)]
+        use self::{#(#names::*),*};
+    });
+    for (group, body) in &groups {
+        let module = format_ident!("{}", group);
+        let others = names.iter().filter(|n| *n != group);
+        let titles: Vec<String> = spec
+            .endpoints
+            .iter()
+            .filter(|e| e.group == *group)
+            .map(|e| format!("[{}](crate::Client::{})", e.title, e.id))
+            .collect();
+        let d = doc(&format!(
+            "The `{group}` resource group (`spec/{group}.tfspec`): {}.\n\nIts request and response documents, the types only they use, each endpoint's error enum and request builder.",
+            titles.join(", ")
+        ));
+        items.push(quote! {
+            #d
+            pub mod #module {
+                #[allow(unused_imports)]
+                use super::*;
+                #[allow(unused_imports)]
+                use super::{#(#others::*),*};
+                #(#body)*
+            }
+        });
+    }
+    // The everyday models of a group (what its lists hold: Project, User, Group) at the root too.
+    let mut everyday = Vec::new();
+    for t in &spec.types {
+        let TypeDef::Struct(s) = t else { continue };
+        if !s.root {
+            continue;
+        }
+        for f in &s.fields {
+            if let (FieldKind::List | FieldKind::Many, TypeRef::Struct(item)) = (f.kind, &f.ty)
+                && let Some(group) = spec.type_groups.get(item)
+                && !everyday.contains(&(group.clone(), item.clone()))
+            {
+                everyday.push((group.clone(), item.clone()));
+            }
+        }
+    }
+    for (group, item) in everyday {
+        let (group, item) = (format_ident!("{}", group), format_ident!("{}", item));
+        items.push(quote! { pub use self::#group::#item; });
     }
     super::render(items)
 }
@@ -46,6 +105,7 @@ pub fn generate_client(spec: &Spec) -> String {
 impl Gen<'_> {
     pub(super) fn endpoint_error(&self, e: &Endpoint) -> TokenStream {
         let name = format_ident!("{}Error", e.id.to_pascal_case());
+        let title = &e.title;
         let codes = e.distinct_codes();
         let variants = codes.iter().map(|code| {
             let def = self.spec.code(*code).expect("validated");
@@ -139,6 +199,8 @@ impl Gen<'_> {
             }
 
             impl crate::error::EndpointError for #name {
+                const ENDPOINT: &'static str = #title;
+
                 fn from_code(code: crate::ErrorCode) -> Self {
                     #from_match
                 }
@@ -188,6 +250,12 @@ impl Gen<'_> {
                 quote! { crate::meta::ParamMeta { name: #n, wire: #w, since: #s, range: #range, fields: &[#(#fields),*], default: #default } }
             });
             let d = doc(&format!("{}: `{} /api/{{version}}{}`.", e.title, e.method, e.path));
+            let request = match &e.request {
+                Request::None => quote! { None },
+                Request::Empty => quote! { Empty },
+                Request::Xml { .. } => quote! { Xml },
+                Request::Multipart { .. } => quote! { Multipart },
+            };
             quote! {
                 #d
                 pub const #c: crate::meta::EndpointMeta = crate::meta::EndpointMeta {
@@ -202,6 +270,7 @@ impl Gen<'_> {
                     success_status: #status,
                     errors: &[#(#codes),*],
                     query: &[#(#params),*],
+                    request: crate::meta::RequestKind::#request,
                 };
             }
         });
@@ -244,8 +313,8 @@ impl Gen<'_> {
         };
         if let Some(bt) = &body_ty {
             fields.push(quote! { body: #bt });
-            args.push(quote! { body: #bt });
-            inits.push(quote! { body });
+            args.push(quote! { body: impl Into<#bt> });
+            inits.push(quote! { body: body.into() });
         }
         let multipart = matches!(e.request, Request::Multipart { .. });
         if multipart {
@@ -369,7 +438,7 @@ impl Gen<'_> {
             let wire = &q.wire;
             let mut inner = Vec::new();
             if let Some(v) = q.since {
-                let label = format!("query parameter `{}` of {}", q.wire, e.id);
+                let label = format!("the query parameter `{}` of {}", q.wire, e.title);
                 let sv = ver(v);
                 inner.push(quote! { call.gate(crate::version::Feature::new(#label, #sv))?; });
             }
@@ -466,14 +535,14 @@ impl Gen<'_> {
                 #(#setters)*
 
                 #prepare_doc
-                pub fn prepare(self) -> Result<crate::client::Call<'c>, crate::Error<#err>> {
+                pub(crate) fn prepare(self) -> Result<crate::client::Call<'c>, crate::CallError<#err>> {
                     let #mutable call = self.client.call(&endpoints::#meta)?;
                     #(#steps)*
                     Ok(call)
                 }
 
                 #send_doc
-                pub fn send(self) -> Result<#ret, crate::Error<#err>> {
+                pub fn send(self) -> Result<#ret, crate::CallError<#err>> {
                     let call = self.prepare()?;
                     #finish
                 }
@@ -539,7 +608,7 @@ impl Gen<'_> {
                 type Item = #item;
                 type Error = #err;
 
-                fn fetch_page(self, number: u32, size: u32) -> Result<crate::pagination::Page<#item>, crate::Error<#err>> {
+                fn fetch_page(self, number: u32, size: u32) -> Result<crate::pagination::Page<#item>, crate::CallError<#err>> {
                     let answer = self.#number_field(number).#size_field(size).send()?;
                     Ok(crate::pagination::Page { items: answer.#list_field, pagination: #pagination_expr })
                 }

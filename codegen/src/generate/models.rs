@@ -51,6 +51,12 @@ impl Gen<'_> {
                 }
             }
 
+            impl From<&String> for #name {
+                fn from(id: &String) -> Self {
+                    Self(id.clone())
+                }
+            }
+
             impl From<&#name> for #name {
                 fn from(id: &#name) -> Self {
                     id.clone()
@@ -274,8 +280,9 @@ impl Gen<'_> {
                     }
 
                     /// Decodes a request document as a server must read it: strictly
-                    /// well-formed, every prefix declared, no duplicate attribute, no DOCTYPE
-                    /// (see [`crate::xml::decode_request`]).
+                    /// well-formed, every prefix declared, no duplicate attribute, no DOCTYPE (no
+                    /// entity tricks), an empty number, date, flag or enum refused rather than
+                    /// read as absent; unknown elements skipped, as servers skip them.
                     pub fn decode_request(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
                         crate::xml::decode_request(bytes)
                     }

@@ -54,10 +54,19 @@ impl Gen<'_> {
                 Prim::DateTime => quote! { tableau_flows::DateTime },
                 Prim::Time => quote! { tableau_flows::Time },
             },
-            TypeRef::Id(n) | TypeRef::Enum(n) | TypeRef::Struct(n) => {
-                let i = format_ident!("{}", n);
-                quote! { tableau_flows::#i }
+            TypeRef::Id(n) | TypeRef::Enum(n) | TypeRef::Struct(n) => self.tf_path(n),
+        }
+    }
+
+    /// `tableau_flows::T`, or `tableau_flows::group::T` for a type of a group's own file.
+    fn tf_path(&self, name: &str) -> TokenStream {
+        let i = format_ident!("{}", name);
+        match self.spec.type_groups.get(name) {
+            Some(group) => {
+                let g = format_ident!("{}", group);
+                quote! { tableau_flows::#g::#i }
             }
+            None => quote! { tableau_flows::#i },
         }
     }
 
@@ -164,10 +173,10 @@ impl Gen<'_> {
         }
         match &e.request {
             Request::Xml { ty, .. } => {
-                let t = format_ident!("{}", ty);
+                let t = self.tf_path(ty);
                 fields.push(quote! {
                     /// The request body, decoded strictly.
-                    pub body: tableau_flows::#t
+                    pub body: #t
                 });
             }
             Request::Multipart {
@@ -175,10 +184,10 @@ impl Gen<'_> {
                 file_part,
                 file_required,
             } => {
-                let t = format_ident!("{}", ty);
+                let t = self.tf_path(ty);
                 fields.push(quote! {
                     /// The `request_payload` part of the `multipart/mixed` body, decoded strictly.
-                    pub payload: tableau_flows::#t
+                    pub payload: #t
                 });
                 if *file_required {
                     let d = doc(&format!(
@@ -213,8 +222,8 @@ impl Gen<'_> {
             ResponseBody::None => quote! { () },
             ResponseBody::Binary => quote! { super::FileAnswer },
             ResponseBody::Xml(t) => {
-                let t = format_ident!("{}", t);
-                quote! { tableau_flows::#t }
+                let t = self.tf_path(t);
+                quote! { #t }
             }
         }
     }
@@ -347,16 +356,16 @@ impl Gen<'_> {
         // Body.
         match &e.request {
             Request::Xml { ty, optional } => {
-                let t = format_ident!("{}", ty);
+                let t = self.tf_path(ty);
                 let decode = quote! {
-                    tableau_flows::#t::decode_request(request.body)
+                    #t::decode_request(request.body)
                         .map_err(|e| super::reject(#err::BadRequest, format!("the request body: {e}")))?
                 };
                 steps.push(if *optional {
                     // The body may be left out: then it is the type's default.
                     quote! {
                         let body = if request.body.trim_ascii().is_empty() {
-                            tableau_flows::#t::default()
+                            #t::default()
                         } else {
                             #decode
                         };
@@ -370,20 +379,20 @@ impl Gen<'_> {
                 file_part,
                 file_required,
             } => {
-                let t = format_ident!("{}", ty);
+                let t = self.tf_path(ty);
                 // A payload type without required content may come as an empty part (S12).
                 let decode = if self.defaultable[ty] {
                     quote! {
                         if payload.body.trim_ascii().is_empty() {
-                            tableau_flows::#t::default()
+                            #t::default()
                         } else {
-                            tableau_flows::#t::decode_request(payload.body)
+                            #t::decode_request(payload.body)
                                 .map_err(|e| super::reject(#err::BadRequest, format!("the request_payload part: {e}")))?
                         }
                     }
                 } else {
                     quote! {
-                        tableau_flows::#t::decode_request(payload.body)
+                        #t::decode_request(payload.body)
                             .map_err(|e| super::reject(#err::BadRequest, format!("the request_payload part: {e}")))?
                     }
                 };
@@ -512,10 +521,10 @@ impl Gen<'_> {
             }
             TypeRef::Id(_) => quote! { Ok::<_, super::Invalid>(raw.into()) },
             TypeRef::Enum(name) => {
-                let t = format_ident!("{}", name);
+                let t = self.tf_path(name);
                 quote! {
-                    match tableau_flows::#t::from(raw) {
-                        tableau_flows::#t::Unknown(_) => Err(super::Invalid::Unknown),
+                    match #t::from(raw) {
+                        #t::Unknown(_) => Err(super::Invalid::Unknown),
                         v => Ok(v),
                     }
                 }

@@ -63,6 +63,11 @@ pub struct Spec {
     /// Which types of the official schema the spec covers, and what it leaves out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<SchemaCoverage>,
+    /// The resource group (spec file) of each type declared in a group's file, by type name;
+    /// types of `types.tfspec` are shared and have none. Generated code puts a group's types in
+    /// the group's module.
+    #[serde(skip)]
+    pub type_groups: std::collections::BTreeMap<String, String>,
 }
 
 /// The official schema's types a flow client meets (`flowspec check-xsd` checks that the spec's

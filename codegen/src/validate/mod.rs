@@ -312,6 +312,7 @@ pub(crate) fn validate(
 
     // Pass 2: types and endpoints.
     let mut types = Vec::new();
+    let mut type_groups = std::collections::BTreeMap::new();
     let mut endpoints: Vec<Endpoint> = Vec::new();
     let mut endpoint_locs: HashMap<String, Loc> = HashMap::new();
     for pf in files {
@@ -327,6 +328,13 @@ pub(crate) fn validate(
             .trim_end_matches(".tfspec")
             .to_owned();
         for item in &pf.file.items {
+            if group != "types"
+                && let Item::Id(ast::IdDecl { name, .. })
+                | Item::Enum(ast::EnumDecl { name, .. })
+                | Item::Struct(ast::StructDecl { name, .. }) = item
+            {
+                type_groups.insert(name.to_string(), group.clone());
+            }
             match item {
                 Item::Id(d) => {
                     check_type_name(&mut cx, &d.name);
@@ -439,6 +447,7 @@ pub(crate) fn validate(
         types,
         endpoints,
         schema: schema.map(|(s, _)| s),
+        type_groups,
     })
 }
 

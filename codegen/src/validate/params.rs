@@ -107,6 +107,12 @@ pub(super) fn params(
             })
         };
         let invalid = code(cx, "invalid", &f.mods.invalid);
+        if f.mods.range.is_some() && f.mods.invalid.is_none() {
+            cx.err(
+                f.name.span(),
+                format!("{pwhat}: a parameter with a range names the code that refuses a value outside it (`invalid CODE`)"),
+            );
+        }
         if is_expr && f.mods.invalid.is_none() {
             // A server that ignored a bad expression would answer every item: a filter that
             // does not hold is refused with a code of the endpoint's table.

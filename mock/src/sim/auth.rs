@@ -4,7 +4,7 @@ use super::{Session, Simulator, state};
 use crate::interface::{
     AuthService, Context, Reject, SignInError, SignInInput, SignOutError, SignOutInput,
 };
-use tableau_flows as tf;
+use crate::tf;
 
 impl AuthService for Simulator {
     fn sign_in(

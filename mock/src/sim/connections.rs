@@ -3,8 +3,8 @@
 use super::models::connection_model;
 use super::{Session, Simulator};
 use crate::interface::*;
-use tableau_flows as tf;
-use tableau_flows::CapabilityName;
+use crate::tf;
+use tableau_flows::Capability;
 
 impl ConnectionsService for Simulator {
     fn query_flow_connections(
@@ -17,7 +17,7 @@ impl ConnectionsService for Simulator {
         let flow = state.flow_for(
             &cx.session,
             id,
-            &CapabilityName::Read,
+            &Capability::Read,
             QueryFlowConnectionsError::FlowNotFound,
             QueryFlowConnectionsError::ConnectionReadForbidden,
         )?;
@@ -37,7 +37,7 @@ impl ConnectionsService for Simulator {
         state.flow_for(
             &cx.session,
             &id,
-            &CapabilityName::Write,
+            &Capability::Write,
             E::FlowNotFound,
             E::FlowUpdateForbidden,
         )?;

@@ -4,8 +4,8 @@ use super::filter::{Value, passes};
 use super::state::{self, State};
 use super::{Session, Simulator, page};
 use crate::interface::*;
-use tableau_flows as tf;
-use tableau_flows::{CapabilityName, RunStatus};
+use crate::tf;
+use tableau_flows::{Capability, RunStatus};
 
 impl State {
     /// Whether the user may see a run: administrators, the user who started it, and readers of
@@ -16,7 +16,7 @@ impl State {
             || self
                 .flows
                 .get(&run.flow_id)
-                .is_some_and(|f| self.can(&session.user_id, f, &CapabilityName::Read))
+                .is_some_and(|f| self.can(&session.user_id, f, &Capability::Read))
     }
 
     /// A run's value of a filter field (deviation S14).

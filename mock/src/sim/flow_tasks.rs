@@ -4,8 +4,8 @@
 use super::state::{self, new_id};
 use super::{ParameterProblem, Session, Simulator};
 use crate::interface::*;
+use crate::tf;
 use std::time::Duration;
-use tableau_flows as tf;
 
 impl Simulator {
     /// A flow task of the session's site.

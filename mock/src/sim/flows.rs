@@ -5,10 +5,10 @@ use super::models::output_steps;
 use super::state::{self, State, new_id};
 use super::{ParameterProblem, Session, Simulator, page};
 use crate::interface::*;
+use crate::tf;
 use std::sync::Arc;
 use std::time::Duration;
-use tableau_flows as tf;
-use tableau_flows::{ApiVersion, CapabilityName};
+use tableau_flows::{ApiVersion, Capability};
 
 const V3_24: ApiVersion = ApiVersion::new(3, 24);
 
@@ -47,7 +47,7 @@ impl State {
             .filter(|f| f.site_id == session.site_id)
             .filter(|f| match owner {
                 Some(owner) => f.owner_id == owner,
-                None => self.can(&session.user_id, f, &CapabilityName::Read),
+                None => self.can(&session.user_id, f, &Capability::Read),
             })
             .filter(|f| passes(filter, |field| self.flow_field(f, field)))
             .collect();
@@ -162,7 +162,7 @@ impl FlowsService for Simulator {
         let flow = state.flow_for(
             &cx.session,
             input.flow_id.as_str(),
-            &CapabilityName::Read,
+            &Capability::Read,
             QueryFlowError::FlowNotFound,
             QueryFlowError::Forbidden,
         )?;
@@ -252,7 +252,7 @@ impl FlowsService for Simulator {
                 ));
             }
             Some(f) => {
-                if !state.can(&cx.session.user_id, &f, &CapabilityName::Write) {
+                if !state.can(&cx.session.user_id, &f, &Capability::Write) {
                     return Err(Reject::new(
                         E::PublishForbidden,
                         "overwriting needs Write on the flow",
@@ -352,7 +352,7 @@ impl FlowsService for Simulator {
                     format!("no project with id {}", project.id),
                 ));
             }
-            if !state.can(&cx.session.user_id, &flow, &CapabilityName::Write) {
+            if !state.can(&cx.session.user_id, &flow, &Capability::Write) {
                 return Err(Reject::new(
                     E::ProjectUpdateForbidden,
                     "no Write permission on the flow",
@@ -384,7 +384,7 @@ impl FlowsService for Simulator {
         state.flow_for(
             &cx.session,
             &id,
-            &CapabilityName::Delete,
+            &Capability::Delete,
             DeleteFlowError::FlowNotFound,
             DeleteFlowError::Forbidden,
         )?;
@@ -404,7 +404,7 @@ impl FlowsService for Simulator {
         let flow = state.flow_for(
             &cx.session,
             input.flow_id.as_str(),
-            &CapabilityName::ExportXml,
+            &Capability::ExportXml,
             DownloadFlowError::FlowNotFound,
             DownloadFlowError::DownloadForbidden,
         )?;
@@ -429,9 +429,9 @@ impl FlowsService for Simulator {
         // Running needs Execute from 3.24 (the capability appeared then), Read before. The table
         // has no permission code: a caller who may not run the flow gets the one that fits.
         let capability = if cx.version >= V3_24 {
-            CapabilityName::Execute
+            Capability::Execute
         } else {
-            CapabilityName::Read
+            Capability::Read
         };
         if !state.can(&cx.session.user_id, &flow, &capability) {
             return Err(Reject::new(

@@ -3,7 +3,7 @@
 use super::filter::{Value, order, passes};
 use super::{Session, Simulator, page, state};
 use crate::interface::{Context, GroupsService, QueryGroupsError, QueryGroupsInput, Reject};
-use tableau_flows as tf;
+use crate::tf;
 
 impl super::State {
     /// A group's value of a filter or sort field of Query Groups.

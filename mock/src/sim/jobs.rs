@@ -2,7 +2,7 @@
 
 use super::{Session, Simulator};
 use crate::interface::{Context, JobsService, QueryJobError, QueryJobInput, Reject};
-use tableau_flows as tf;
+use crate::tf;
 
 impl JobsService for Simulator {
     fn query_job(

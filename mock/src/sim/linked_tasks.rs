@@ -3,7 +3,7 @@
 use super::state::{self, new_id};
 use super::{Session, Simulator, page};
 use crate::interface::*;
-use tableau_flows as tf;
+use crate::tf;
 use tableau_flows::RunStatus;
 
 impl LinkedTasksService for Simulator {

@@ -23,7 +23,7 @@ mod users;
 use crate::interface::{AuthFailure, Authority};
 use state::{Grant, Role, State};
 use std::sync::{Mutex, MutexGuard};
-use tableau_flows::{ApiVersion, CapabilityMode, CapabilityName, SiteId};
+use tableau_flows::{ApiVersion, Capability, CapabilityMode, SiteId};
 
 /// The simulator: its state behind one lock, and the API version it speaks.
 pub(crate) struct Simulator {
@@ -108,7 +108,7 @@ impl State {
         &self,
         session: &Session,
         id: &str,
-        capability: &CapabilityName,
+        capability: &Capability,
         not_found: E,
         forbidden: E,
     ) -> Result<&state::Flow, crate::interface::Reject<E>> {
@@ -130,12 +130,7 @@ impl State {
 
     /// Whether the user holds `capability` on the flow: administrators and owners hold all;
     /// others need an Allow (for them or a group of theirs) and no Deny.
-    pub(crate) fn can(
-        &self,
-        user_id: &str,
-        flow: &state::Flow,
-        capability: &CapabilityName,
-    ) -> bool {
+    pub(crate) fn can(&self, user_id: &str, flow: &state::Flow, capability: &Capability) -> bool {
         if self.is_admin(user_id) || flow.owner_id == user_id {
             return true;
         }
@@ -213,7 +208,8 @@ impl State {
                 .ok_or_else(|| {
                     ParameterProblem::NotFound(format!("flow {} has no parameter {id}", flow.id))
                 })?;
-            tableau_flows::run::check_parameter_value(&models::parameter_model(p), value)
+            models::parameter_model(p)
+                .check_value(value)
                 .map_err(|reason| ParameterProblem::Invalid(format!("{}: {reason}", p.name)))?;
             out.push((p.id.clone(), p.name.clone(), value.clone()));
         }

@@ -1,8 +1,8 @@
 //! The state as the API's models: what the simulator answers.
 
 use super::state::{self, Domain, State};
+use crate::tf;
 use std::time::Duration;
-use tableau_flows as tf;
 use tableau_flows::{ApiVersion, RunStatus};
 
 const V3_10: ApiVersion = ApiVersion::new(3, 10);
@@ -202,7 +202,7 @@ impl State {
     pub(crate) fn permissions_model(&self, flow: &state::Flow) -> tf::Permissions {
         let mut grantees: Vec<tf::GranteeCapabilities> = Vec::new();
         for g in self.grants.iter().filter(|g| g.flow_id == flow.id) {
-            let cap = tf::Capability {
+            let cap = tf::CapabilityRule {
                 name: g.capability.clone(),
                 mode: g.mode.clone(),
             };

@@ -3,13 +3,13 @@
 use super::state::Grant;
 use super::{Session, Simulator};
 use crate::interface::*;
-use tableau_flows as tf;
-use tableau_flows::{ApiVersion, CapabilityMode, CapabilityName};
+use crate::tf;
+use tableau_flows::{ApiVersion, Capability, CapabilityMode};
 
 /// Whether a capability and mode exist (as of the request's version): `Err(true)` for an unknown
 /// capability (400009), `Err(false)` for a mode other than Allow or Deny (404013).
-fn known(name: &CapabilityName, mode: &CapabilityMode, version: ApiVersion) -> Result<(), bool> {
-    if matches!(name, CapabilityName::Unknown(_)) || name.since().is_some_and(|v| v > version) {
+fn known(name: &Capability, mode: &CapabilityMode, version: ApiVersion) -> Result<(), bool> {
+    if matches!(name, Capability::Unknown(_)) || name.since().is_some_and(|v| v > version) {
         return Err(true);
     }
     if matches!(mode, CapabilityMode::Unknown(_)) {
@@ -31,7 +31,7 @@ impl PermissionsService for Simulator {
             .flow_for(
                 &cx.session,
                 &id,
-                &CapabilityName::ChangePermissions,
+                &Capability::ChangePermissions,
                 E::FlowNotFound,
                 E::Forbidden,
             )?
@@ -190,7 +190,7 @@ struct Revoke<'a> {
     flow_id: &'a str,
     group: bool,
     grantee: &'a str,
-    name: &'a CapabilityName,
+    name: &'a Capability,
     mode: &'a CapabilityMode,
 }
 
@@ -209,7 +209,7 @@ impl Simulator {
             .flow_for(
                 &cx.session,
                 r.flow_id,
-                &CapabilityName::ChangePermissions,
+                &Capability::ChangePermissions,
                 no_flow,
                 forbidden,
             )?

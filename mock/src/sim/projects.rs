@@ -4,7 +4,7 @@
 use super::filter::{Value, order, passes};
 use super::{Session, Simulator, page, state};
 use crate::interface::{Context, ProjectsService, QueryProjectsError, QueryProjectsInput, Reject};
-use tableau_flows as tf;
+use crate::tf;
 
 impl super::State {
     /// A project's value of a filter or sort field of Query Projects.

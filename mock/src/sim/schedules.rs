@@ -1,12 +1,11 @@
 //! List Server Schedules (`spec/schedules.tfspec`): the server's schedules of every type, not the
-//! schedules that belong to single cloud flow tasks. The endpoint's table lists no code, so a page
-//! past the end is answered empty.
+//! schedules that belong to single cloud flow tasks.
 
 use super::{Session, Simulator, page};
 use crate::interface::{
     Context, ListServerSchedulesError, ListServerSchedulesInput, Reject, SchedulesService,
 };
-use tableau_flows as tf;
+use crate::tf;
 
 impl SchedulesService for Simulator {
     fn list_server_schedules(
@@ -21,7 +20,16 @@ impl SchedulesService for Simulator {
             .filter(|s| s.server)
             .map(|s| s.id.as_str())
             .collect();
-        let items = page(&ids, input.page_size, input.page_number).unwrap_or_default();
+        let items = page(&ids, input.page_size, input.page_number).ok_or_else(|| {
+            Reject::new(
+                ListServerSchedulesError::InvalidPageNumber,
+                format!(
+                    "page {} is past the last page of {} schedules",
+                    input.page_number,
+                    ids.len()
+                ),
+            )
+        })?;
         Ok(tf::ListServerSchedulesResponse {
             pagination: Some(super::pagination(
                 input.page_size,

@@ -2,7 +2,7 @@
 
 use super::Simulator;
 use crate::interface::{Context, Reject, ServerInfoError, ServerInfoInput, ServerService};
-use tableau_flows as tf;
+use crate::tf;
 
 impl ServerService for Simulator {
     fn server_info(

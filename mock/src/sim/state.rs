@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tableau_flows::{
-    CapabilityMode, CapabilityName, ParameterDataType, ParameterDomainKind, RunStatus,
+    Capability, CapabilityMode, ParameterDataType, ParameterDomainKind, RunStatus,
 };
 
 /// The simulator's clock: real time, or a manual clock that tests advance.
@@ -186,7 +186,7 @@ pub(crate) struct Grant {
     pub flow_id: String,
     pub group: bool,
     pub grantee: String,
-    pub capability: CapabilityName,
+    pub capability: Capability,
     pub mode: CapabilityMode,
 }
 
@@ -748,8 +748,8 @@ impl State {
             self.flows.insert(f.id.clone(), f);
         }
         for (capability, mode) in [
-            (CapabilityName::Read, CapabilityMode::Allow),
-            (CapabilityName::ExportXml, CapabilityMode::Allow),
+            (Capability::Read, CapabilityMode::Allow),
+            (Capability::ExportXml, CapabilityMode::Allow),
         ] {
             self.grants.push(Grant {
                 flow_id: COFFEE_FLOW_ID.into(),

@@ -5,7 +5,7 @@ use crate::interface::{
     AppendToFileUploadError, AppendToFileUploadInput, Context, InitiateFileUploadError,
     InitiateFileUploadInput, Reject, UploadsService,
 };
-use tableau_flows as tf;
+use crate::tf;
 
 impl UploadsService for Simulator {
     fn initiate_file_upload(

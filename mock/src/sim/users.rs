@@ -5,7 +5,7 @@
 use super::filter::{Value, order, passes};
 use super::{Session, Simulator, page, state};
 use crate::interface::{Context, GetUsersOnSiteError, GetUsersOnSiteInput, Reject, UsersService};
-use tableau_flows as tf;
+use crate::tf;
 
 impl super::State {
     fn site_role(&self, u: &state::User) -> &'static str {

@@ -1,0 +1,290 @@
+//! `projects list`, `users list`, `groups list`, `schedules list`: the names other commands take,
+//! with their ids.
+
+use super::tasks::describe_schedule;
+use super::{list, note_more_pages};
+use crate::args::{GroupsCommand, ProjectsCommand, SchedulesCommand, UsersCommand};
+use crate::error::CliError;
+use crate::output::{Output, Table, date, text, value};
+use tableau_flows::endpoints;
+use tableau_flows::groups::QueryGroupsResponse;
+use tableau_flows::projects::QueryProjectsResponse;
+use tableau_flows::schedules::ListServerSchedulesResponse;
+use tableau_flows::users::GetUsersOnSiteResponse;
+use tableau_flows::{Client, Group, Project, Schedule, User};
+
+/// Runs a `projects` command.
+pub fn projects(
+    client: &Client,
+    command: ProjectsCommand,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    let ProjectsCommand::List {
+        filter,
+        sort,
+        pages,
+    } = command;
+    let mut call = client.query_projects();
+    if let Some(f) = filter {
+        call = call.filter(f);
+    }
+    if let Some(s) = sort {
+        call = call.sort(s);
+    }
+    if let Some(n) = pages.page_size {
+        call = call.page_size(n);
+    }
+    let listing = list(call, pages, |c| {
+        let a = c.send()?;
+        Ok((a.projects, a.pagination))
+    })?;
+    if out.is_json() {
+        return out.json(&QueryProjectsResponse {
+            pagination: listing.pagination,
+            projects: listing.items,
+        });
+    }
+    out.table(&project_table(&listing.items))?;
+    note_more_pages(
+        out,
+        listing.pagination.as_ref(),
+        listing.items.len(),
+        "projects",
+        &endpoints::QUERY_PROJECTS,
+    )
+}
+
+/// A project's path of names from the top (`Sales/Archive`), as far as `all` holds its parents;
+/// an ancestor not in `all` is shown by its id.
+pub fn project_path(project: &Project, all: &[Project]) -> String {
+    let mut names = vec![project.name.clone().unwrap_or_default()];
+    let mut parent = project.parent_project_id.clone();
+    // Bounded by the number of projects, so that a cycle in an answer cannot loop forever.
+    for _ in 0..=all.len() {
+        let Some(id) = parent else { break };
+        match all.iter().find(|p| p.id == id) {
+            Some(p) => {
+                names.push(p.name.clone().unwrap_or_default());
+                parent = p.parent_project_id.clone();
+            }
+            None => {
+                names.push(id.to_string());
+                break;
+            }
+        }
+    }
+    names.reverse();
+    names.join("/")
+}
+
+/// The table of projects: ID, NAME, PATH (what `--project` takes for a nested one), OWNER,
+/// DESCRIPTION.
+pub fn project_table(projects: &[Project]) -> Table {
+    let mut t = Table::new(&["ID", "NAME", "PATH", "OWNER", "DESCRIPTION"]);
+    for p in projects {
+        t.row([
+            p.id.to_string(),
+            text(&p.name).to_owned(),
+            project_path(p, projects),
+            p.owner
+                .as_ref()
+                .map(|o| o.name.clone().unwrap_or_else(|| o.id.to_string()))
+                .unwrap_or_default(),
+            text(&p.description).to_owned(),
+        ]);
+    }
+    t
+}
+
+/// Runs a `users` command.
+pub fn users(client: &Client, command: UsersCommand, out: &mut Output) -> Result<(), CliError> {
+    let UsersCommand::List {
+        filter,
+        sort,
+        pages,
+    } = command;
+    // Every field: full names and emails come only with `_all_`.
+    let mut call = client.get_users_on_site().field_expression("_all_");
+    if let Some(f) = filter {
+        call = call.filter(f);
+    }
+    if let Some(s) = sort {
+        call = call.sort(s);
+    }
+    if let Some(n) = pages.page_size {
+        call = call.page_size(n);
+    }
+    let listing = list(call, pages, |c| {
+        let a = c.send()?;
+        Ok((a.users, a.pagination))
+    })?;
+    if out.is_json() {
+        return out.json(&GetUsersOnSiteResponse {
+            pagination: listing.pagination,
+            users: listing.items,
+        });
+    }
+    out.table(&user_table(&listing.items))?;
+    note_more_pages(
+        out,
+        listing.pagination.as_ref(),
+        listing.items.len(),
+        "users",
+        &endpoints::GET_USERS_ON_SITE,
+    )
+}
+
+/// The table of users: ID, NAME (the user name `--user` takes), FULL NAME, EMAIL, SITE ROLE,
+/// LAST LOGIN.
+pub fn user_table(users: &[User]) -> Table {
+    let mut t = Table::new(&[
+        "ID",
+        "NAME",
+        "FULL NAME",
+        "EMAIL",
+        "SITE ROLE",
+        "LAST LOGIN",
+    ]);
+    for u in users {
+        t.row([
+            u.id.to_string(),
+            text(&u.name).to_owned(),
+            text(&u.full_name).to_owned(),
+            text(&u.email).to_owned(),
+            text(&u.site_role).to_owned(),
+            date(u.last_login.as_ref()),
+        ]);
+    }
+    t
+}
+
+/// Runs a `groups` command.
+pub fn groups(client: &Client, command: GroupsCommand, out: &mut Output) -> Result<(), CliError> {
+    let GroupsCommand::List {
+        filter,
+        sort,
+        pages,
+    } = command;
+    let mut call = client.query_groups();
+    if let Some(f) = filter {
+        call = call.filter(f);
+    }
+    if let Some(s) = sort {
+        call = call.sort(s);
+    }
+    if let Some(n) = pages.page_size {
+        call = call.page_size(n);
+    }
+    let listing = list(call, pages, |c| {
+        let a = c.send()?;
+        Ok((a.groups, a.pagination))
+    })?;
+    if out.is_json() {
+        return out.json(&QueryGroupsResponse {
+            pagination: listing.pagination,
+            groups: listing.items,
+        });
+    }
+    out.table(&group_table(&listing.items))?;
+    note_more_pages(
+        out,
+        listing.pagination.as_ref(),
+        listing.items.len(),
+        "groups",
+        &endpoints::QUERY_GROUPS,
+    )
+}
+
+/// The table of groups: ID, NAME, DOMAIN, USERS, MINIMUM SITE ROLE.
+pub fn group_table(groups: &[Group]) -> Table {
+    let mut t = Table::new(&["ID", "NAME", "DOMAIN", "USERS", "MINIMUM SITE ROLE"]);
+    for g in groups {
+        t.row([
+            g.id.to_string(),
+            text(&g.name).to_owned(),
+            g.domain
+                .as_ref()
+                .map(|d| d.name.clone())
+                .unwrap_or_default(),
+            g.user_count.map(|n| n.to_string()).unwrap_or_default(),
+            text(&g.minimum_site_role).to_owned(),
+        ]);
+    }
+    t
+}
+
+/// Runs a `schedules` command.
+pub fn schedules(
+    client: &Client,
+    command: SchedulesCommand,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    let SchedulesCommand::List { pages } = command;
+    let mut call = client.list_server_schedules();
+    if let Some(n) = pages.page_size {
+        call = call.page_size(n);
+    }
+    let listing = list(call, pages, |c| {
+        let a = c.send()?;
+        Ok((a.schedules, a.pagination))
+    })?;
+    if out.is_json() {
+        return out.json(&ListServerSchedulesResponse {
+            pagination: listing.pagination,
+            schedules: listing.items,
+        });
+    }
+    out.table(&schedule_table(&listing.items))?;
+    note_more_pages(
+        out,
+        listing.pagination.as_ref(),
+        listing.items.len(),
+        "schedules",
+        &endpoints::LIST_SERVER_SCHEDULES,
+    )
+}
+
+/// The table of schedules: ID, NAME, TYPE (only Flow schedules take flow tasks), FREQUENCY,
+/// STATE, NEXT RUN.
+pub fn schedule_table(schedules: &[Schedule]) -> Table {
+    let mut t = Table::new(&["ID", "NAME", "TYPE", "FREQUENCY", "STATE", "NEXT RUN"]);
+    for s in schedules {
+        t.row([
+            s.id.as_ref().map(|i| i.to_string()).unwrap_or_default(),
+            text(&s.name).to_owned(),
+            value(s.schedule_type.as_ref()),
+            describe_schedule(s),
+            value(s.state.as_ref()),
+            date(s.next_run_at.as_ref()),
+        ]);
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_paths_follow_parents() {
+        let p = |id: &str, name: &str, parent: Option<&str>| Project {
+            id: id.into(),
+            name: Some(name.into()),
+            parent_project_id: parent.map(Into::into),
+            ..Project::default()
+        };
+        let all = vec![
+            p("a", "Sales", None),
+            p("b", "Archive", Some("a")),
+            p("c", "Old", Some("b")),
+            p("d", "Orphan", Some("zz")),
+        ];
+        assert_eq!(project_path(&all[0], &all), "Sales");
+        assert_eq!(project_path(&all[2], &all), "Sales/Archive/Old");
+        assert_eq!(project_path(&all[3], &all), "zz/Orphan");
+        let cycle = vec![p("x", "X", Some("y")), p("y", "Y", Some("x"))];
+        assert!(project_path(&cycle[0], &cycle).ends_with("Y/X"));
+        let text = project_table(&all).render();
+        assert!(text.contains("Sales/Archive/Old"), "{text}");
+    }
+}

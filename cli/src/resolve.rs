@@ -1,0 +1,139 @@
+//! Names or ids: every argument naming a flow, project, user, group, schedule or flow parameter
+//! takes either. An argument shaped like a LUID (`d00700fe-28a0-4ece-a7af-5543ddf38a82`) is used
+//! as the id without asking the server; anything else is looked up by name with the library's
+//! `find_*` methods, which fail with a name that matches nothing (naming it) or several things
+//! (listing each with its id).
+
+use crate::error::CliError;
+use tableau_flows::{Client, Flow, FlowParameterId};
+
+/// Whether `s` has the shape of a LUID (the library's [`tableau_flows::is_luid`]).
+pub use tableau_flows::is_luid as looks_like_id;
+
+/// The id of the flow named (or identified by) `arg`.
+pub fn flow_id(client: &Client, arg: &str) -> Result<String, CliError> {
+    if looks_like_id(arg) {
+        return Ok(arg.to_owned());
+    }
+    Ok(client.find_flow(arg)?.id.to_string())
+}
+
+/// The id of the project with this name, path (`Sales/Archive`) or id.
+pub fn project_id(client: &Client, arg: &str) -> Result<String, CliError> {
+    if looks_like_id(arg) {
+        return Ok(arg.to_owned());
+    }
+    Ok(client.find_project(arg)?.id.to_string())
+}
+
+/// The id of the user with this user name or id.
+pub fn user_id(client: &Client, arg: &str) -> Result<String, CliError> {
+    if looks_like_id(arg) {
+        return Ok(arg.to_owned());
+    }
+    Ok(client.find_user(arg)?.id.to_string())
+}
+
+/// The id of the group with this name or id.
+pub fn group_id(client: &Client, arg: &str) -> Result<String, CliError> {
+    if looks_like_id(arg) {
+        return Ok(arg.to_owned());
+    }
+    Ok(client.find_group(arg)?.id.to_string())
+}
+
+/// The id of the server schedule with this name or id.
+pub fn schedule_id(client: &Client, arg: &str) -> Result<String, CliError> {
+    if looks_like_id(arg) {
+        return Ok(arg.to_owned());
+    }
+    let schedule = client.find_schedule(arg)?;
+    schedule
+        .id
+        .map(|id| id.to_string())
+        .ok_or_else(|| CliError::other(format!("the schedule {arg:?} has no id in the answer")))
+}
+
+/// Parameter values given by name or id, as `(parameter id, value)`: each value is checked
+/// against the parameter's type and domain. `flow` is the flow as Query Flow answers it; a flow
+/// answered without parameters (servers before API 3.24) takes ids only, unchecked.
+pub fn parameters(
+    flow: &Flow,
+    given: &[(String, String)],
+) -> Result<Vec<(FlowParameterId, String)>, CliError> {
+    let mut resolved = Vec::new();
+    for (key, value) in given {
+        if flow.parameters.is_empty() && looks_like_id(key) {
+            resolved.push((FlowParameterId::from(key.as_str()), value.clone()));
+            continue;
+        }
+        let parameter = flow.find_parameter(key)?;
+        let name = parameter
+            .name
+            .clone()
+            .unwrap_or_else(|| parameter.id.to_string());
+        parameter
+            .check_value(value)
+            .map_err(|reason| CliError::other(format!("parameter {name:?}: {reason}")))?;
+        resolved.push((parameter.id.clone(), value.clone()));
+    }
+    Ok(resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tableau_flows::{
+        FlowParameter, FlowParameterDomain, ParameterDataType, ParameterDomainKind,
+    };
+
+    #[test]
+    fn ids_are_told_from_names() {
+        assert!(looks_like_id("d00700fe-28a0-4ece-a7af-5543ddf38a82"));
+        assert!(looks_like_id("6F8A2966-E173-11E8-AE74-FFD84C19D7F3"));
+        assert!(!looks_like_id("Sales Cleanup"));
+        assert!(!looks_like_id("d00700fe-28a0-4ece-a7af-5543ddf38a8z"));
+        assert!(!looks_like_id("d00700fe28a04ecea7af5543ddf38a82"));
+        assert!(!looks_like_id(""));
+    }
+
+    #[test]
+    fn parameters_by_name_or_id_are_checked() {
+        let flow = Flow {
+            parameters: vec![FlowParameter {
+                id: "p-region".into(),
+                data_type: Some(ParameterDataType::String),
+                name: Some("Region".into()),
+                description: None,
+                value: None,
+                is_required: Some(false),
+                domain: Some(FlowParameterDomain {
+                    kind: Some(ParameterDomainKind::List),
+                    values: vec!["North".into(), "South".into()],
+                    ..FlowParameterDomain::default()
+                }),
+            }],
+            ..Flow::default()
+        };
+        let given = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
+        let ok = parameters(&flow, &given("Region", "North")).unwrap();
+        assert_eq!(ok[0].0.as_str(), "p-region");
+        let ok = parameters(&flow, &given("p-region", "South")).unwrap();
+        assert_eq!(ok[0].1, "South");
+        let err = parameters(&flow, &given("Region", "Middle")).unwrap_err();
+        assert!(
+            err.to_string().contains("is not one of North, South"),
+            "{err}"
+        );
+        let err = parameters(&flow, &given("Colour", "Red")).unwrap_err();
+        assert!(err.to_string().contains("\"Colour\""), "{err}");
+        // Without parameters in the answer, an id is taken as it is.
+        let bare = Flow::default();
+        let id = "ebfad780-c19f-42a2-822a-406468269a02";
+        assert_eq!(
+            parameters(&bare, &given(id, "x")).unwrap()[0].0.as_str(),
+            id
+        );
+        assert!(parameters(&bare, &given("Region", "x")).is_err());
+    }
+}

@@ -1,0 +1,69 @@
+//! `-v`/`--verbose`: the requests the library logs through the `log` facade (at debug level:
+//! method, path and query, status, time; never a header, so never a token or a secret), printed on
+//! stderr as `tabflow: GET /api/3.24/sites/.../flows -> 200 in 12 ms`.
+
+use log::{Level, LevelFilter, Log, Metadata, Record};
+
+/// Prints the library's request log on stderr.
+#[derive(Debug)]
+struct RequestLog;
+
+/// Whether a record comes from the client library (not the simulator, nor anything else).
+fn from_the_library(target: &str) -> bool {
+    target == "tableau_flows" || target.starts_with("tableau_flows::")
+}
+
+/// The line printed for a record.
+pub fn line(record: &Record<'_>) -> String {
+    format!("tabflow: {}", record.args())
+}
+
+impl Log for RequestLog {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.level() <= Level::Debug && from_the_library(metadata.target())
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        if self.enabled(record.metadata()) {
+            let line = line(record);
+            crate::progress::suspend(|| eprintln!("{line}"));
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+/// Installs the request log (once per process; later calls do nothing).
+pub fn install() {
+    static LOGGER: RequestLog = RequestLog;
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(LevelFilter::Debug);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_library_s_debug_lines() {
+        let l = RequestLog;
+        let meta =
+            |target: &'static str, level| Metadata::builder().target(target).level(level).build();
+        assert!(l.enabled(&meta("tableau_flows::client", Level::Debug)));
+        assert!(l.enabled(&meta("tableau_flows", Level::Info)));
+        assert!(!l.enabled(&meta("tableau_flows::client", Level::Trace)));
+        assert!(!l.enabled(&meta("tableau_flows_mock::sim", Level::Debug)));
+        assert!(!l.enabled(&meta("ureq::unit", Level::Debug)));
+        let args = format_args!("GET /api/3.24/sites/s/flows -> 200 in 12 ms");
+        let record = Record::builder()
+            .target("tableau_flows::client")
+            .level(Level::Debug)
+            .args(args)
+            .build();
+        assert_eq!(
+            line(&record),
+            "tabflow: GET /api/3.24/sites/s/flows -> 200 in 12 ms"
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! The five everyday programs of README.md (`client/examples/`): each runs against the simulator,
+//! and README shows each one as it is, beside its equivalent with Tableau's official Python client,
+//! never longer than it.
+
+use std::process::Command;
+use std::time::Duration;
+use tableau_flows_mock::{MockServer, demo};
+
+const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+const PROGRAMS: [&str; 5] = ["list_flows", "publish", "run_and_wait", "download", "grant"];
+
+fn example(name: &str) -> String {
+    let path = format!(
+        "{}/../client/examples/{name}.rs",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// The program without its leading `//!` comment: what README shows.
+fn body(source: &str) -> String {
+    source
+        .lines()
+        .skip_while(|l| l.starts_with("//!"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The example `name`, run in `dir` against `server` as the demo's administrator.
+fn example_command(name: &str, server: &MockServer, dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO"));
+    command
+        .args(["run", "-q", "--manifest-path", MANIFEST])
+        .args(["-p", "tableau-flows", "--example", name])
+        .current_dir(dir)
+        .env("TABLEAU_SERVER", server.url())
+        .env("TABLEAU_SITE", demo::SITE)
+        .env("TABLEAU_PAT_NAME", demo::PAT_NAME)
+        .env("TABLEAU_PAT_SECRET", demo::PAT_SECRET);
+    command
+}
+
+fn run(name: &str, server: &MockServer, dir: &std::path::Path) -> String {
+    let out = example_command(name, server, dir).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_everyday_programs_work_against_the_simulator() {
+    let server = MockServer::builder()
+        .run_timing(Duration::from_millis(20), Duration::from_millis(80))
+        .start()
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("tableau-flows-everyday-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("sales.tflx"), demo::flow_file_bytes()).unwrap();
+
+    let listed = run("list_flows", &server, &dir);
+    assert!(
+        listed.contains(&format!("{} Sales Cleanup", demo::SALES_FLOW_ID)),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("Coffee Chain"),
+        "only the project Sales: {listed}"
+    );
+
+    let published = run("publish", &server, &dir);
+    assert!(published.starts_with("published "), "{published}");
+
+    let ran = run("run_and_wait", &server, &dir);
+    assert!(
+        ran.starts_with("run ") && ran.trim_end().ends_with(" succeeded"),
+        "{ran}"
+    );
+
+    let saved = run("download", &server, &dir);
+    assert!(saved.starts_with("saved "), "{saved}");
+    // A second download does not replace the file: the program fails.
+    let again = example_command("download", &server, &dir).output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+
+    let granted = run("grant", &server, &dir);
+    assert!(granted.starts_with("granted Read on "), "{granted}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn readme_shows_each_program_beside_a_longer_or_equal_official_client_one() {
+    let readme =
+        std::fs::read_to_string(format!("{}/../README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    for name in PROGRAMS {
+        let rust = body(&example(name));
+        assert!(
+            readme.contains(&rust),
+            "README.md does not show client/examples/{name}.rs as it is"
+        );
+        let python_path = format!(
+            "{}/conformance/everyday/{name}.py",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let python = std::fs::read_to_string(&python_path).unwrap();
+        let python_body = body_py(&python);
+        assert!(
+            readme.contains(&python_body),
+            "README.md does not show tests/conformance/everyday/{name}.py as it is"
+        );
+        // Blank lines and lines that only close a block (Python needs none) are not counted.
+        let lines = |text: &str| {
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.chars().all(|c| matches!(c, '}' | ')' | ']' | ';')))
+                .count()
+        };
+        assert!(
+            lines(&rust) <= lines(&python_body),
+            "{name}: {} lines of Rust, {} of Python",
+            lines(&rust),
+            lines(&python_body)
+        );
+    }
+}
+
+/// A Python program without its leading `#` comment lines.
+fn body_py(source: &str) -> String {
+    source
+        .lines()
+        .skip_while(|l| l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
