@@ -286,6 +286,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ids_come_from_str_string_and_string_references() {
+        let owned = String::from("u1");
+        let from_ref = crate::UserId::from(&owned);
+        let from_str = crate::UserId::from("u1");
+        let from_id = crate::UserId::from(&from_str);
+        assert_eq!((from_ref.as_str(), from_id.as_str()), ("u1", "u1"));
+        assert_eq!(Grant::user(&owned), Grant::user(owned.clone()));
+    }
+
+    #[test]
     fn a_grant_is_the_body_of_add_flow_permissions() {
         let body: AddFlowPermissionsRequest = vec![
             Grant::user("u1")
