@@ -258,13 +258,19 @@ impl Client {
         let parameter_specs = if options.parameters.is_empty() {
             Vec::new()
         } else {
-            // Parameter values go in a flowRunSpec, which servers take from API 3.24: say so
-            // before reading a flow that, at an older version, lists no parameters.
+            // Parameter values go in a flowRunSpec, a body field newer than Run Flow Now (the spec
+            // says since when): say so before reading a flow that, at an older version, lists no
+            // parameters to find the names in.
             let version = self.negotiate_version()?;
-            if version < crate::ApiVersion::new(3, 24) {
+            let probe = RunFlowNowRequest {
+                flow_run_spec: Some(FlowRunSpec::default()),
+            };
+            if let Some(needed) = crate::version::Versioned::required_version(&probe)
+                && needed.since > version
+            {
                 return Err(Error::Unsupported(crate::VersionError {
-                    feature: "parameter values for Run Flow Now (flowRunSpec)".into(),
-                    required: crate::ApiVersion::new(3, 24),
+                    feature: "parameter values of Run Flow Now (a flowRunSpec)".into(),
+                    required: needed.since,
                     client: version,
                 }));
             }

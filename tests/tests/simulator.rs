@@ -1437,3 +1437,28 @@ fn a_raised_token_stops_a_publish() {
         .unwrap_err();
     assert!(matches!(err, Error::Cancelled("publish")), "{err}");
 }
+
+#[test]
+fn parameter_values_before_api_3_24_are_refused_before_anything_is_read() {
+    let server = fast().api_version(ApiVersion::new(3, 20)).start().unwrap();
+    let client = admin(&server);
+    let err = client
+        .run_flow(
+            demo::SALES_FLOW_ID,
+            RunOptions::new().parameter(demo::REGION_PARAMETER, "North"),
+        )
+        .unwrap_err();
+    match &err {
+        Error::Unsupported(v) => {
+            assert_eq!(
+                (v.required, v.client),
+                (ApiVersion::new(3, 24), ApiVersion::new(3, 20))
+            );
+        }
+        other => panic!("expected a version refusal, got {other}"),
+    }
+    // Without parameters the run goes.
+    client
+        .run_flow(demo::SALES_FLOW_ID, RunOptions::new())
+        .unwrap();
+}
