@@ -1106,3 +1106,55 @@ impl Download {
         Ok(done)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_env_names_what_is_missing_and_prefers_a_token() {
+        let err = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            Client::from_vars(|name| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            })
+            .unwrap_err()
+            .to_string()
+        };
+        assert_eq!(err(&[]), "invalid argument: set TABLEAU_SERVER");
+        let server = ("TABLEAU_SERVER", "http://127.0.0.1:9");
+        assert!(
+            err(&[server])
+                .starts_with("invalid argument: set TABLEAU_PAT_NAME and TABLEAU_PAT_SECRET")
+        );
+        assert_eq!(
+            err(&[server, ("TABLEAU_PAT_NAME", "ci")]),
+            "invalid argument: set TABLEAU_PAT_SECRET"
+        );
+        assert_eq!(
+            err(&[server, ("TABLEAU_USERNAME", "admin")]),
+            "invalid argument: set TABLEAU_PASSWORD"
+        );
+        assert!(
+            err(&[
+                server,
+                ("TABLEAU_API_VERSION", "three"),
+                ("TABLEAU_JWT", "x")
+            ])
+            .starts_with("invalid argument: TABLEAU_API_VERSION:")
+        );
+        // Complete: the client signs in, here to a port nobody listens on.
+        let dead = err(&[
+            server,
+            ("TABLEAU_JWT", "x"),
+            ("TABLEAU_API_VERSION", "3.24"),
+        ]);
+        assert!(dead.starts_with("transport error"), "{dead}");
+    }
+}
