@@ -2,16 +2,17 @@
 //! with their ids.
 
 use super::tasks::describe_schedule;
-use super::{list, note_more_pages};
+use super::{Listing, list, note_more_pages};
 use crate::args::{GroupsCommand, ProjectsCommand, SchedulesCommand, UsersCommand};
 use crate::error::CliError;
 use crate::output::{Output, Table, date, text, value};
 use tableau_flows::endpoints;
 use tableau_flows::groups::QueryGroupsResponse;
+use tableau_flows::meta::EndpointMeta;
 use tableau_flows::projects::QueryProjectsResponse;
 use tableau_flows::schedules::ListServerSchedulesResponse;
 use tableau_flows::users::GetUsersOnSiteResponse;
-use tableau_flows::{Client, Group, Project, Schedule, User};
+use tableau_flows::{Client, Group, Pagination, Project, Schedule, User};
 
 /// Runs a `projects` command.
 pub fn projects(
@@ -38,19 +39,37 @@ pub fn projects(
         let a = c.send()?;
         Ok((a.projects, a.pagination))
     })?;
+    show(
+        out,
+        listing,
+        |pagination, projects| QueryProjectsResponse {
+            pagination,
+            projects,
+        },
+        project_table,
+        ("projects", &endpoints::QUERY_PROJECTS),
+    )
+}
+
+/// Prints a listing: as the answer's JSON document (`json` rebuilds it), or as a table followed,
+/// on stderr, by a note when the page does not hold every item of the `what` listed.
+fn show<T, J: serde::Serialize>(
+    out: &mut Output,
+    listing: Listing<T>,
+    json: impl FnOnce(Option<Pagination>, Vec<T>) -> J,
+    table: fn(&[T]) -> Table,
+    (what, endpoint): (&str, &EndpointMeta),
+) -> Result<(), CliError> {
     if out.is_json() {
-        return out.json(&QueryProjectsResponse {
-            pagination: listing.pagination,
-            projects: listing.items,
-        });
+        return out.json(&json(listing.pagination, listing.items));
     }
-    out.table(&project_table(&listing.items))?;
+    out.table(&table(&listing.items))?;
     note_more_pages(
         out,
         listing.pagination.as_ref(),
         listing.items.len(),
-        "projects",
-        &endpoints::QUERY_PROJECTS,
+        what,
+        endpoint,
     )
 }
 
@@ -118,19 +137,12 @@ pub fn users(client: &Client, command: UsersCommand, out: &mut Output) -> Result
         let a = c.send()?;
         Ok((a.users, a.pagination))
     })?;
-    if out.is_json() {
-        return out.json(&GetUsersOnSiteResponse {
-            pagination: listing.pagination,
-            users: listing.items,
-        });
-    }
-    out.table(&user_table(&listing.items))?;
-    note_more_pages(
+    show(
         out,
-        listing.pagination.as_ref(),
-        listing.items.len(),
-        "users",
-        &endpoints::GET_USERS_ON_SITE,
+        listing,
+        |pagination, users| GetUsersOnSiteResponse { pagination, users },
+        user_table,
+        ("users", &endpoints::GET_USERS_ON_SITE),
     )
 }
 
@@ -179,19 +191,12 @@ pub fn groups(client: &Client, command: GroupsCommand, out: &mut Output) -> Resu
         let a = c.send()?;
         Ok((a.groups, a.pagination))
     })?;
-    if out.is_json() {
-        return out.json(&QueryGroupsResponse {
-            pagination: listing.pagination,
-            groups: listing.items,
-        });
-    }
-    out.table(&group_table(&listing.items))?;
-    note_more_pages(
+    show(
         out,
-        listing.pagination.as_ref(),
-        listing.items.len(),
-        "groups",
-        &endpoints::QUERY_GROUPS,
+        listing,
+        |pagination, groups| QueryGroupsResponse { pagination, groups },
+        group_table,
+        ("groups", &endpoints::QUERY_GROUPS),
     )
 }
 
@@ -228,19 +233,15 @@ pub fn schedules(
         let a = c.send()?;
         Ok((a.schedules, a.pagination))
     })?;
-    if out.is_json() {
-        return out.json(&ListServerSchedulesResponse {
-            pagination: listing.pagination,
-            schedules: listing.items,
-        });
-    }
-    out.table(&schedule_table(&listing.items))?;
-    note_more_pages(
+    show(
         out,
-        listing.pagination.as_ref(),
-        listing.items.len(),
-        "schedules",
-        &endpoints::LIST_SERVER_SCHEDULES,
+        listing,
+        |pagination, schedules| ListServerSchedulesResponse {
+            pagination,
+            schedules,
+        },
+        schedule_table,
+        ("schedules", &endpoints::LIST_SERVER_SCHEDULES),
     )
 }
 

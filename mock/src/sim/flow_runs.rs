@@ -2,7 +2,7 @@
 
 use super::filter::{Value, passes};
 use super::state::{self, State};
-use super::{Session, Simulator, page};
+use super::{Session, Simulator, page_or};
 use crate::interface::*;
 use crate::tf;
 use tableau_flows::{Capability, RunStatus};
@@ -87,16 +87,13 @@ impl FlowRunsService for Simulator {
             .filter(|r| r.site_id == cx.session.site_id && state.sees_run(&cx.session, r))
             .filter(|r| passes(input.filter.as_ref(), |field| state.run_field(r, field)))
             .collect();
-        let items = page(&runs, input.page_size, input.page_number).ok_or_else(|| {
-            Reject::new(
-                GetFlowRunsError::InvalidPageNumber,
-                format!(
-                    "page {} is past the last page of {} runs",
-                    input.page_number,
-                    runs.len()
-                ),
-            )
-        })?;
+        let items = page_or(
+            &runs,
+            input.page_size,
+            input.page_number,
+            "runs",
+            GetFlowRunsError::InvalidPageNumber,
+        )?;
         Ok(tf::GetFlowRunsResponse {
             pagination: None,
             runs: items.iter().map(|r| state.run_model(r)).collect(),

@@ -3,7 +3,7 @@
 use super::filter::{Value, order, passes};
 use super::models::output_steps;
 use super::state::{self, State, new_id};
-use super::{ParameterProblem, Session, Simulator, page};
+use super::{ParameterProblem, Session, Simulator, page_or};
 use crate::interface::*;
 use crate::tf;
 use std::sync::Arc;
@@ -56,15 +56,15 @@ impl State {
     }
 }
 
-fn flows_page(
+fn flows_page<E>(
     state: &State,
     flows: &[&state::Flow],
-    size: u32,
-    number: u32,
+    (size, number): (u32, u32),
     version: ApiVersion,
-) -> Option<tf::QueryFlowsResponse> {
-    let items = page(flows, size, number)?;
-    Some(tf::QueryFlowsResponse {
+    past_end: E,
+) -> Result<tf::QueryFlowsResponse, Reject<E>> {
+    let items = page_or(flows, size, number, "flows", past_end)?;
+    Ok(tf::QueryFlowsResponse {
         pagination: Some(tf::Pagination {
             page_number: Some(number),
             page_size: Some(size),
@@ -93,20 +93,10 @@ impl FlowsService for Simulator {
         flows_page(
             &state,
             &flows,
-            input.page_size,
-            input.page_number,
+            (input.page_size, input.page_number),
             cx.version,
+            QueryFlowsForSiteError::InvalidPageNumber,
         )
-        .ok_or_else(|| {
-            Reject::new(
-                QueryFlowsForSiteError::InvalidPageNumber,
-                format!(
-                    "page {} is past the last page of {} flows",
-                    input.page_number,
-                    flows.len()
-                ),
-            )
-        })
     }
 
     fn query_flows_for_user(
@@ -137,20 +127,10 @@ impl FlowsService for Simulator {
         flows_page(
             &state,
             &flows,
-            input.page_size,
-            input.page_number,
+            (input.page_size, input.page_number),
             cx.version,
+            QueryFlowsForUserError::InvalidPageNumber,
         )
-        .ok_or_else(|| {
-            Reject::new(
-                QueryFlowsForUserError::InvalidPageNumber,
-                format!(
-                    "page {} is past the last page of {} flows",
-                    input.page_number,
-                    flows.len()
-                ),
-            )
-        })
     }
 
     fn query_flow(

@@ -1,7 +1,7 @@
 //! Query Groups (`spec/groups.tfspec`): the local groups of the session's site.
 
 use super::filter::{Value, order, passes};
-use super::{Session, Simulator, page, state};
+use super::{Session, Simulator, page_or, state};
 use crate::interface::{Context, GroupsService, QueryGroupsError, QueryGroupsInput, Reject};
 use crate::tf;
 
@@ -48,16 +48,13 @@ impl GroupsService for Simulator {
         order(&mut groups, input.sort.as_ref(), |g, f| {
             state.group_field(g, f)
         });
-        let items = page(&groups, input.page_size, input.page_number).ok_or_else(|| {
-            Reject::new(
-                QueryGroupsError::InvalidPageNumber,
-                format!(
-                    "page {} is past the last page of {} groups",
-                    input.page_number,
-                    groups.len()
-                ),
-            )
-        })?;
+        let items = page_or(
+            &groups,
+            input.page_size,
+            input.page_number,
+            "groups",
+            QueryGroupsError::InvalidPageNumber,
+        )?;
         Ok(tf::QueryGroupsResponse {
             pagination: Some(super::pagination(
                 input.page_size,

@@ -165,6 +165,27 @@ pub(crate) fn pagination(size: u32, number: u32, total: usize) -> tableau_flows:
     }
 }
 
+/// The page `number` of `size` items, or the endpoint's `past_end` error (its 400006, "greater
+/// than the final page number") for a page past the last of the `what` listed.
+pub(crate) fn page_or<'a, T, E>(
+    items: &'a [T],
+    size: u32,
+    number: u32,
+    what: &str,
+    past_end: E,
+) -> Result<&'a [T], crate::interface::Reject<E>> {
+    page(items, size, number).ok_or_else(|| {
+        crate::interface::Reject::new(
+            past_end,
+            format!(
+                "page {number} is past the last page of {} {what}",
+                items.len()
+            ),
+        )
+    })
+}
+
+/// The page `number` of `size` items; `None` for a page past the last (page 1 always exists).
 pub(crate) fn page<T>(items: &[T], size: u32, number: u32) -> Option<&[T]> {
     let (size, number) = (size as usize, number as usize);
     let start = number.saturating_sub(1).saturating_mul(size);

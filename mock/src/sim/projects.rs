@@ -2,7 +2,7 @@
 //! simulator keeps no project permissions).
 
 use super::filter::{Value, order, passes};
-use super::{Session, Simulator, page, state};
+use super::{Session, Simulator, page_or, state};
 use crate::interface::{Context, ProjectsService, QueryProjectsError, QueryProjectsInput, Reject};
 use crate::tf;
 
@@ -58,16 +58,13 @@ impl ProjectsService for Simulator {
         order(&mut projects, input.sort.as_ref(), |p, f| {
             state.project_field(p, f)
         });
-        let items = page(&projects, input.page_size, input.page_number).ok_or_else(|| {
-            Reject::new(
-                QueryProjectsError::InvalidPageNumber,
-                format!(
-                    "page {} is past the last page of {} projects",
-                    input.page_number,
-                    projects.len()
-                ),
-            )
-        })?;
+        let items = page_or(
+            &projects,
+            input.page_size,
+            input.page_number,
+            "projects",
+            QueryProjectsError::InvalidPageNumber,
+        )?;
         Ok(tf::QueryProjectsResponse {
             pagination: Some(super::pagination(
                 input.page_size,

@@ -1,7 +1,7 @@
 //! List Server Schedules (`spec/schedules.tfspec`): the server's schedules of every type, not the
 //! schedules that belong to single cloud flow tasks.
 
-use super::{Session, Simulator, page};
+use super::{Session, Simulator, page_or};
 use crate::interface::{
     Context, ListServerSchedulesError, ListServerSchedulesInput, Reject, SchedulesService,
 };
@@ -20,16 +20,13 @@ impl SchedulesService for Simulator {
             .filter(|s| s.server)
             .map(|s| s.id.as_str())
             .collect();
-        let items = page(&ids, input.page_size, input.page_number).ok_or_else(|| {
-            Reject::new(
-                ListServerSchedulesError::InvalidPageNumber,
-                format!(
-                    "page {} is past the last page of {} schedules",
-                    input.page_number,
-                    ids.len()
-                ),
-            )
-        })?;
+        let items = page_or(
+            &ids,
+            input.page_size,
+            input.page_number,
+            "schedules",
+            ListServerSchedulesError::InvalidPageNumber,
+        )?;
         Ok(tf::ListServerSchedulesResponse {
             pagination: Some(super::pagination(
                 input.page_size,

@@ -3,7 +3,7 @@
 //! since the endpoint's table has no code to refuse them with).
 
 use super::filter::{Value, order, passes};
-use super::{Session, Simulator, page, state};
+use super::{Session, Simulator, page_or, state};
 use crate::interface::{Context, GetUsersOnSiteError, GetUsersOnSiteInput, Reject, UsersService};
 use crate::tf;
 
@@ -71,16 +71,13 @@ impl UsersService for Simulator {
         order(&mut users, input.sort.as_ref(), |u, f| {
             state.user_field(u, f)
         });
-        let items = page(&users, input.page_size, input.page_number).ok_or_else(|| {
-            Reject::new(
-                GetUsersOnSiteError::InvalidPageNumber,
-                format!(
-                    "page {} is past the last page of {} users",
-                    input.page_number,
-                    users.len()
-                ),
-            )
-        })?;
+        let items = page_or(
+            &users,
+            input.page_size,
+            input.page_number,
+            "users",
+            GetUsersOnSiteError::InvalidPageNumber,
+        )?;
         let all = input
             .field_expression
             .as_deref()
