@@ -260,3 +260,57 @@ fn the_relaxations_are_needed() {
     };
     assert!(validate(&strict, "strict_run", &run.encode()).is_err());
 }
+
+/// The simulator's answers of the support endpoints (written for this project, from sources other
+/// than Tableau's pages) validate against the official schema as they are, unrelaxed.
+#[test]
+fn the_support_endpoints_answers_validate_against_the_official_schema() {
+    if !xmllint_available() {
+        return;
+    }
+    let schema = tableau_flows_tests::spec_dir().join("reference/ts-api_3_29.xsd");
+    let server = tableau_flows_mock::MockServer::builder().start().unwrap();
+    let client = Client::builder(server.url()).build().unwrap();
+    client
+        .sign_in_with(
+            Credentials::personal_access_token(
+                tableau_flows_mock::demo::PAT_NAME,
+                tableau_flows_mock::demo::PAT_SECRET,
+            ),
+            tableau_flows_mock::demo::SITE,
+        )
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("tableau-flows-answers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut failures = Vec::new();
+    for (id, query) in [
+        ("query_projects", None),
+        ("get_users_on_site", Some(("fields", "_all_"))),
+        ("get_users_on_site", None),
+        ("query_groups", None),
+        ("list_server_schedules", None),
+    ] {
+        let mut call = client.raw(id).unwrap();
+        if let Some((k, v)) = query {
+            call = call.query(k, v);
+        }
+        let body = call.send().unwrap().body;
+        let file = dir.join(format!("{id}.xml"));
+        std::fs::write(&file, &body).unwrap();
+        let out = Command::new("xmllint")
+            .args(["--noout", "--schema"])
+            .arg(&schema)
+            .arg(&file)
+            .output()
+            .expect("run xmllint");
+        if !out.status.success() {
+            failures.push(format!(
+                "{id}: {}\n{}",
+                String::from_utf8_lossy(&out.stderr),
+                String::from_utf8_lossy(&body)
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
