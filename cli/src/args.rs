@@ -182,6 +182,13 @@ pub struct GlobalArgs {
     /// public ones
     #[arg(long, env = "TABLEAU_CA_CERT", global = true, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
+    /// The deadline of each call to the server, in seconds, retries included (default 120);
+    /// transfers are bounded by --stall-timeout instead
+    #[arg(long, env = "TABLEAU_CALL_TIMEOUT", global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub call_timeout: Option<u64>,
+    /// How long a publish or download may move no byte before it fails, in seconds (default 60)
+    #[arg(long, env = "TABLEAU_STALL_TIMEOUT", global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub stall_timeout: Option<u64>,
     /// Print each request (method, path, status, time; never a secret) on stderr
     #[arg(short, long, global = true)]
     pub verbose: bool,

@@ -90,9 +90,13 @@ impl CliError {
     }
 }
 
-/// Collapses a message to one line: runs of whitespace (newlines included) become one space.
+/// Collapses a message to one line: runs of whitespace (newlines included) become one space,
+/// and terminal controls (escape sequences a server may have put in its message) go.
 pub fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::output::clean(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl fmt::Display for CliError {
@@ -168,6 +172,10 @@ impl From<Error> for CliError {
                 server: None,
                 message: format!("timed out ({t})"),
             },
+            e @ Error::DeadlineExceeded { .. } => {
+                CliError::Other(format!("{e} (--call-timeout sets it)"))
+            }
+            e @ Error::Stalled { .. } => CliError::Other(format!("{e} (--stall-timeout sets it)")),
             Error::InvalidArgument(message) => CliError::Other(message),
             Error::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => CliError::BrokenPipe,
             Error::Io(e) => CliError::Other(e.to_string()),
@@ -280,6 +288,25 @@ mod tests {
             "cannot reach https://tableau.example.com: timed out (read)"
         );
         assert_eq!(e.exit_status(), EXIT_ERROR);
+    }
+
+    #[test]
+    fn limits_name_the_option_that_sets_them() {
+        let e = CliError::from(Error::DeadlineExceeded {
+            limit: std::time::Duration::from_secs(120),
+        });
+        assert_eq!(
+            e.to_string(),
+            "the call did not finish within its deadline of 120 s (--call-timeout sets it)"
+        );
+        let e = CliError::from(Error::Stalled {
+            limit: std::time::Duration::from_secs(60),
+            transferred: 7,
+        });
+        assert_eq!(
+            e.to_string(),
+            "the transfer stalled: no byte moved for 60 s (after 7 bytes) (--stall-timeout sets it)"
+        );
     }
 
     #[test]

@@ -42,9 +42,9 @@ impl<'w> Output<'w> {
         &mut *self.out
     }
 
-    /// Prints a line of text.
+    /// Prints a line of text, [cleaned](clean) of terminal controls (it may quote the server).
     pub fn line(&mut self, text: impl Display) -> Result<(), CliError> {
-        writeln!(self.out, "{text}")?;
+        writeln!(self.out, "{}", clean(&text.to_string()))?;
         Ok(())
     }
 
@@ -67,13 +67,57 @@ impl<'w> Output<'w> {
     }
 }
 
-/// A cell as printed: control characters (newlines, tabs) become spaces so that rows stay on one
-/// line, and an empty value is shown as `-`.
+/// Whether printing `c` could act on the terminal rather than show a character: C0 and C1
+/// controls (ESC starts an escape sequence, U+009B one of eight-bit controls) and the Unicode
+/// controls that reorder text (bidi embeddings, overrides and isolates).
+pub fn is_terminal_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Text the server wrote, made safe to print on one line: tab, newline and carriage return
+/// become spaces and every other [terminal control](is_terminal_control) is removed, so that a
+/// hostile answer can neither move the cursor, recolour or retitle the terminal, nor forge
+/// lines.
+pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(is_terminal_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .filter_map(|c| match c {
+            '\t' | '\n' | '\r' => Some(' '),
+            c if is_terminal_control(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// A document the server wrote (an answer's XML), made safe to print: terminal controls go
+/// except tab, newline and carriage return, which XML uses (and no other control is legal in
+/// XML 1.0, so only a broken or hostile answer loses anything).
+pub fn clean_document(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let keep = |c: char| matches!(c, '\t' | '\n' | '\r') || !is_terminal_control(c);
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.chars().all(keep) => std::borrow::Cow::Borrowed(bytes),
+        Ok(text) => text
+            .chars()
+            .filter(|&c| keep(c))
+            .collect::<String>()
+            .into_bytes()
+            .into(),
+        Err(_) => bytes
+            .iter()
+            .copied()
+            .filter(|&b| matches!(b, b'\t' | b'\n' | b'\r') || !(b < 0x20 || b == 0x7f))
+            .collect::<Vec<u8>>()
+            .into(),
+    }
+}
+
+/// A cell as printed: control characters (newlines, tabs) become spaces or go (see [`clean`]) so
+/// that rows stay on one line, and an empty value is shown as `-`.
 fn cell(text: &str) -> String {
-    let text: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let text = clean(text);
     let text = text.trim();
     if text.is_empty() {
         "-".to_owned()
@@ -278,6 +322,21 @@ mod tests {
         let mut d = Details::new();
         d.field("ID", "abc").field("Description", "");
         assert_eq!(d.render(), "ID:           abc\nDescription:  -\n");
+    }
+
+    #[test]
+    fn terminal_controls_are_cleaned() {
+        assert_eq!(clean("plain"), "plain");
+        assert!(matches!(clean("plain"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            clean("a\u{1b}[31mred\u{7}\tb\nc\u{9b}2J\u{202e}d\u{7f}"),
+            "a[31mred b c2Jd"
+        );
+        assert_eq!(
+            &*clean_document(b"<a>\x1b]0;t\x07\n\tx\r\n</a>"),
+            b"<a>]0;t\n\tx\r\n</a>"
+        );
+        assert_eq!(&*clean_document(b"\xff\x1b[1m"), b"\xff[1m");
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub fn suspend<R>(f: impl FnOnce() -> R) -> R {
 pub fn transfer(message: &str) -> ProgressBar {
     let bar = bar(None);
     bar.set_style(style(UNSIZED));
-    bar.set_message(message.to_owned());
+    bar.set_message(crate::output::clean(message).into_owned());
     bar
 }
 
@@ -90,7 +90,7 @@ pub fn transfer_callback(bar: &ProgressBar) -> tableau_flows::Progress {
 pub fn waiting(run_id: &str) -> ProgressBar {
     let bar = bar(Some(100));
     bar.set_style(style(WAITING));
-    bar.set_message(format!("flow run {run_id}"));
+    bar.set_message(crate::output::clean(&format!("flow run {run_id}")).into_owned());
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
@@ -100,7 +100,9 @@ pub fn poll_callback(bar: &ProgressBar) -> impl Fn(&FlowRun) + Send + Sync + 'st
     let bar = bar.clone();
     move |run: &FlowRun| {
         let status = run.status.as_ref().map_or("unknown", |s| s.as_str());
-        bar.set_message(format!("flow run {} {status}", run.id.as_str()));
+        bar.set_message(
+            crate::output::clean(&format!("flow run {} {status}", run.id.as_str())).into_owned(),
+        );
         if run.status == Some(tableau_flows::RunStatus::Success) {
             bar.set_position(100);
         } else if let Some(p) = run.progress {

@@ -30,6 +30,12 @@ pub fn client(global: &GlobalArgs) -> Result<Client, CliError> {
     if let Some(version) = global.api_version {
         builder = builder.api_version(version);
     }
+    if let Some(secs) = global.call_timeout {
+        builder = builder.timeout(std::time::Duration::from_secs(secs));
+    }
+    if let Some(secs) = global.stall_timeout {
+        builder = builder.stall_timeout(std::time::Duration::from_secs(secs));
+    }
     if let Some(file) = &global.ca_cert {
         let name = file.display();
         let pem = std::fs::read(file)

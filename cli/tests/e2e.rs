@@ -10,7 +10,7 @@ use tableau_flows_mock::{MockServer, demo};
 
 /// Every environment variable tabflow reads: removed so that the caller's environment cannot leak
 /// into a test.
-const VARIABLES: [&str; 11] = [
+const VARIABLES: [&str; 13] = [
     "TABLEAU_SERVER",
     "TABLEAU_SITE",
     "TABLEAU_API_VERSION",
@@ -22,6 +22,8 @@ const VARIABLES: [&str; 11] = [
     "TABLEAU_USERNAME",
     "TABLEAU_PASSWORD",
     "TABLEAU_CA_CERT",
+    "TABLEAU_CALL_TIMEOUT",
+    "TABLEAU_STALL_TIMEOUT",
 ];
 
 /// A flow id no flow has.
@@ -2407,4 +2409,71 @@ fn ctrl_c_exits_130_when_the_command_does_not_stop_in_time() {
             .contains("interrupted (the command did not stop in time"),
         "{out:#?}"
     );
+}
+
+/// A server that answers every request with `status` and `body`, however hostile.
+fn hostile_server(status: u16, body: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                match stream.read(&mut byte) {
+                    Ok(1) => head.push(byte[0]),
+                    _ => break,
+                }
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn terminal_controls_the_server_wrote_are_never_printed() {
+    let controls = |text: &str| text.chars().any(|c| c.is_control() && c != '\n');
+    // In a detail listing, as raw characters and as character references.
+    let url = hostile_server(
+        200,
+        "<tsResponse xmlns=\"http://tableau.com/api\"><serverInfo><productVersion build=\"b\u{1b}]0;pwned\u{7}\">2024.2\u{1b}[2J&#27;[31m\u{9b}1m\u{202e}</productVersion><restApiVersion>3.24</restApiVersion></serverInfo></tsResponse>",
+    );
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", &url);
+    let out = run(c, &["--api-version", "3.24", "server-info"]);
+    assert_eq!(out.status, 0, "{out:#?}");
+    assert!(!controls(&out.stdout), "{:?}", out.stdout);
+    assert!(out.stdout.contains("2024.2[2J[31m1m"), "{:?}", out.stdout);
+    assert!(out.stdout.contains("b]0;pwned"), "{:?}", out.stdout);
+    // The raw answer of `tabflow api`.
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", &url);
+    let out = run(c, &["--api-version", "3.24", "api", "server_info"]);
+    assert_eq!(out.status, 0, "{out:#?}");
+    assert!(!controls(&out.stdout), "{:?}", out.stdout);
+    assert!(out.stdout.contains("<productVersion"), "{:?}", out.stdout);
+
+    // In an error's summary and detail, which could also forge a second line.
+    let url = hostile_server(
+        500,
+        "<tsResponse xmlns=\"http://tableau.com/api\"><error code=\"500000\"><summary>Bad\u{1b}[31m</summary><detail>x&#27;]0;title&#7;y&#10;tabflow: all good</detail></error></tsResponse>",
+    );
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", &url);
+    let out = run(c, &["--api-version", "3.24", "server-info"]);
+    let line = out.fails(1);
+    assert!(!controls(&out.stderr), "{:?}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{:?}", out.stderr);
+    assert!(
+        line.starts_with("tabflow: error 500000 (Bad[31m)"),
+        "{line}"
+    );
+    assert!(line.ends_with("x]0;titley tabflow: all good"), "{line}");
 }

@@ -305,7 +305,7 @@ mod tests {
         ]
         .into();
         assert_eq!(
-            body.encode(),
+            body.encode().unwrap(),
             "<tsRequest><permissions><granteeCapabilities><user id=\"u1\"/><capabilities><capability name=\"Read\" mode=\"Allow\"/><capability name=\"Delete\" mode=\"Deny\"/></capabilities></granteeCapabilities><granteeCapabilities><group id=\"g1\"/><capabilities><capability name=\"Execute\" mode=\"Allow\"/></capabilities></granteeCapabilities></permissions></tsRequest>"
         );
     }
@@ -322,7 +322,7 @@ mod tests {
         )
         .parameter("p1", "EMEA");
         assert_eq!(
-            body.encode(),
+            body.encode().unwrap(),
             "<tsRequest><task><flowRun><flow id=\"f1\"/><flowRunSpec flowId=\"f1\"><flowParameterSpecs><flowParameterSpec parameterId=\"p1\" overrideValue=\"EMEA\"/></flowParameterSpecs></flowRunSpec></flowRun></task><schedule frequency=\"Daily\"><frequencyDetails start=\"06:30:00\" end=\"22:30:00\"><intervals><interval hours=\"4\"/><interval weekDay=\"Monday\"/></intervals></frequencyDetails></schedule></tsRequest>"
         );
         let hourly: CloudFlowTaskSchedule = CloudSchedule::hourly(1, t(0, 0), t(23, 0)).into();

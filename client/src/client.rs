@@ -29,6 +29,14 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// The default limit on a response body decoded in memory (16 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+/// The default overall deadline of a call, retries included (2 minutes); transfers have none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// The default stall time of a transfer: how long an upload or a download may move no byte
+/// (60 s).
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// The default bound on a download the server content-encoded although asked not to, once
+/// inflated (256 MiB).
+pub const DEFAULT_MAX_INFLATED_DOWNLOAD_BYTES: u64 = 256 * 1024 * 1024;
 
 /// A signed-in session: the token for `X-Tableau-Auth` and the site id used in paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +101,10 @@ pub struct ClientBuilder {
     api_version: Option<ApiVersion>,
     connect_timeout: Duration,
     read_timeout: Duration,
+    timeout: Duration,
+    stall_timeout: Duration,
     max_response_bytes: u64,
+    max_inflated_download_bytes: u64,
     allow_plain_http: bool,
     retry: RetryPolicy,
     ca_certificates: Vec<Vec<u8>>,
@@ -117,6 +128,34 @@ impl ClientBuilder {
     /// How long to wait for the answer to start, and for each later read (default 60 s).
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
+        self
+    }
+
+    /// The overall deadline of a call (default 2 minutes): connecting, sending, waiting and
+    /// reading the whole answer, retries and their waits included. A call still going when it
+    /// expires fails with [`Error::DeadlineExceeded`] naming it, however steadily a slow server
+    /// trickles its answer. Transfers (publishing a file, appending a chunk, downloading) have
+    /// no overall deadline, so long healthy transfers go on: the
+    /// [`stall_timeout`](Self::stall_timeout) bounds them instead.
+    pub fn timeout(mut self, deadline: Duration) -> Self {
+        self.timeout = deadline;
+        self
+    }
+
+    /// How long a transfer (publishing a file, appending a chunk, downloading) may move no byte
+    /// before it fails with [`Error::Stalled`] (default 60 s); it also bounds the wait for the
+    /// answer to a transfer.
+    pub fn stall_timeout(mut self, stall: Duration) -> Self {
+        self.stall_timeout = stall;
+        self
+    }
+
+    /// The bound on a download that the server content-encoded (gzip) although the client asks
+    /// for none, once inflated (default 256 MiB): a larger file fails with
+    /// [`Error::ResponseTooLarge`] rather than filling the disk. Downloads sent as they are
+    /// have no bound.
+    pub fn max_inflated_download_bytes(mut self, limit: u64) -> Self {
+        self.max_inflated_download_bytes = limit;
         self
     }
 
@@ -225,6 +264,9 @@ impl ClientBuilder {
             pinned: self.api_version.is_some(),
             version: Mutex::new(self.api_version),
             max_response_bytes: self.max_response_bytes,
+            max_inflated_download_bytes: self.max_inflated_download_bytes,
+            timeout: self.timeout,
+            stall_timeout: self.stall_timeout,
             retry: self.retry,
             session: RwLock::new(None),
             sign_in: Mutex::new(None),
@@ -260,6 +302,9 @@ pub struct Client {
     pinned: bool,
     version: Mutex<Option<ApiVersion>>,
     max_response_bytes: u64,
+    max_inflated_download_bytes: u64,
+    timeout: Duration,
+    stall_timeout: Duration,
     retry: RetryPolicy,
     session: RwLock<Option<Session>>,
     /// What to sign in again with when the token expires.
@@ -288,7 +333,10 @@ impl Client {
             api_version: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_inflated_download_bytes: DEFAULT_MAX_INFLATED_DOWNLOAD_BYTES,
             allow_plain_http: false,
             retry: RetryPolicy::default(),
             ca_certificates: Vec::new(),
@@ -378,6 +426,11 @@ impl Client {
         let chosen = server.min(crate::NEWEST_API_VERSION);
         *self.version.lock().unwrap_or_else(|p| p.into_inner()) = Some(chosen);
         Ok(chosen)
+    }
+
+    /// The client's retry policy (for the workflows that repeat a whole transfer).
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
     }
 
     /// Whether the version was pinned by the builder.
@@ -521,6 +574,8 @@ impl Client {
             path: Vec::new(),
             query: Vec::new(),
             body: Body::None,
+            download: false,
+            sent: Default::default(),
         };
         call.gate(Feature::new(meta.title, meta.since))?;
         if meta.auth && self.session().is_none() {
@@ -557,6 +612,10 @@ pub(crate) struct Call<'c> {
     path: Vec<PathPart>,
     query: Vec<(&'static str, String)>,
     body: Body,
+    /// The answer is a file (no content encoding; bounded by the stall time).
+    download: bool,
+    /// The bytes of the request body handed to the transport in the current attempt.
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Call<'_> {
@@ -566,6 +625,20 @@ impl std::fmt::Debug for Call<'_> {
             .field("path_and_query", &self.path_and_query())
             .finish_non_exhaustive()
     }
+}
+
+/// Refuses a path parameter that would not name one resource: empty, `.` or `..`.
+pub(crate) fn check_segment(name: &str, value: &str) -> Result<(), CallError> {
+    let why = match value.trim() {
+        "" => "is empty",
+        _ if value == "." || value == ".." => {
+            "is a dot segment, which servers and proxies remove from paths"
+        }
+        _ => return Ok(()),
+    };
+    Err(CallError::InvalidArgument(format!(
+        "the path parameter {name} {why} ({value:?}); nothing was sent"
+    )))
 }
 
 fn encode(s: &str) -> String {
@@ -623,8 +696,13 @@ impl<'c> Call<'c> {
         self.path.push(PathPart::Literal(literal.to_owned()));
     }
 
-    pub(crate) fn push_segment(&mut self, value: &str) {
+    /// Adds the path parameter `name`; an empty value, `.` or `..` is refused (a server or
+    /// proxy removes dot segments, so `flows/..` would reach another resource, and an empty id
+    /// the list route).
+    pub(crate) fn push_segment(&mut self, name: &str, value: &str) -> Result<(), Failure> {
+        check_segment(name, value)?;
         self.path.push(PathPart::Segment(value.to_owned()));
+        Ok(())
     }
 
     pub(crate) fn push_site(&mut self) -> Result<(), Failure> {
@@ -705,8 +783,9 @@ impl<'c> Call<'c> {
         self.body = Body::Xml("<tsRequest/>".to_owned());
     }
 
-    pub(crate) fn xml_body<T: Document>(&mut self, doc: &T) {
-        self.body = Body::Xml(crate::xml::encode_document(doc, "tsRequest"));
+    pub(crate) fn xml_body<T: Document>(&mut self, doc: &T) -> Result<(), Failure> {
+        self.body = Body::Xml(crate::xml::encode_document(doc, "tsRequest")?);
+        Ok(())
     }
 
     pub(crate) fn multipart_body<T: Document>(
@@ -716,7 +795,7 @@ impl<'c> Call<'c> {
         file: Option<FilePart>,
     ) -> Result<(), Failure> {
         let boundary = boundary();
-        let xml = crate::xml::encode_document(doc, "tsRequest");
+        let xml = crate::xml::encode_document(doc, "tsRequest")?;
         let mut head = format!(
             "--{boundary}\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n{xml}\r\n"
         );
@@ -748,10 +827,12 @@ impl<'c> Call<'c> {
     }
 
     /// One attempt: a local failure (the body's file cannot be read) is the outer error; what
-    /// the transport says is the inner result, classified by the caller.
+    /// the transport says is the inner result, classified by the caller. A call gets what is left
+    /// of its deadline; a transfer gets the stall time for each read and write instead.
     #[allow(clippy::type_complexity)]
     fn attempt(
         &mut self,
+        remaining: Option<Duration>,
     ) -> Result<Result<ureq::http::Response<ureq::Body>, ureq::Error>, Failure> {
         let url = format!("{}{}", self.client.base, self.path_and_query());
         let content_type = self.content_type();
@@ -759,6 +840,12 @@ impl<'c> Call<'c> {
             .method(self.meta.method)
             .uri(&url)
             .header("Accept", "application/xml");
+        // A file is saved as it is (no content encoding to inflate without bound); any other
+        // answer may come compressed, and is inflated within the client's limit.
+        builder = builder.header(
+            "Accept-Encoding",
+            if self.download { "identity" } else { "gzip" },
+        );
         if self.meta.auth {
             let session = self.client.session().ok_or(CallError::NotSignedIn)?;
             builder = builder.header("X-Tableau-Auth", session.token.expose());
@@ -766,13 +853,25 @@ impl<'c> Call<'c> {
         if let Some(ct) = &content_type {
             builder = builder.header("Content-Type", ct);
         }
+        let stall = Some(self.client.stall_timeout);
+        let transfer = self.is_transfer();
+        let agent = &self.client.agent;
         let invalid = |e: ureq::http::Error| Failure(CallError::InvalidArgument(e.to_string()));
         let result = match &mut self.body {
-            Body::None => self.client.agent.run(builder.body(()).map_err(invalid)?),
-            Body::Xml(xml) => self
-                .client
-                .agent
-                .run(builder.body(xml.as_str()).map_err(invalid)?),
+            Body::None => run_limited(
+                builder.body(()).map_err(invalid)?,
+                agent,
+                transfer,
+                stall,
+                remaining,
+            ),
+            Body::Xml(xml) => run_limited(
+                builder.body(xml.as_str()).map_err(invalid)?,
+                agent,
+                transfer,
+                stall,
+                remaining,
+            ),
             Body::Multipart {
                 head, file, tail, ..
             } => {
@@ -787,18 +886,75 @@ impl<'c> Call<'c> {
                     ),
                     None => Box::new(Cursor::new(head.clone()).chain(Cursor::new(tail.clone()))),
                 };
+                self.sent.store(0, Ordering::Relaxed);
+                let reader = Counted {
+                    inner: reader,
+                    count: self.sent.clone(),
+                };
                 let req = builder
                     .body(ureq::SendBody::from_owned_reader(reader))
                     .map_err(invalid)?;
-                self.client.agent.run(req)
+                run_limited(req, agent, transfer, stall, remaining)
             }
         };
         Ok(result)
     }
 
+    /// Whether the call moves a file (a download, or a request with a file part): it is bounded
+    /// by the stall time instead of the overall deadline.
+    fn is_transfer(&self) -> bool {
+        self.download || matches!(self.body, Body::Multipart { file: Some(_), .. })
+    }
+
+    /// What is left of the call's deadline (`None`: no deadline, for a transfer), or the
+    /// deadline's error when nothing is.
+    fn remaining(&self, started: Instant) -> Result<Option<Duration>, Failure> {
+        if self.is_transfer() {
+            return Ok(None);
+        }
+        let limit = self.client.timeout;
+        match limit.checked_sub(started.elapsed()) {
+            Some(left) if !left.is_zero() => Ok(Some(left)),
+            _ => Err(CallError::DeadlineExceeded { limit }.into()),
+        }
+    }
+
+    /// The typed error of a transport failure: the deadline, a stalled transfer, another
+    /// timeout, a too large answer, or the transport's own error.
+    fn transport(&self, e: ureq::Error) -> Failure {
+        let stalled = || {
+            CallError::Stalled {
+                limit: self.client.stall_timeout,
+                transferred: self.sent.load(Ordering::Relaxed),
+            }
+            .into()
+        };
+        match e {
+            ureq::Error::Timeout(ureq::Timeout::Global) => CallError::DeadlineExceeded {
+                limit: self.client.timeout,
+            }
+            .into(),
+            ureq::Error::Timeout(
+                ureq::Timeout::PerRead
+                | ureq::Timeout::PerWrite
+                | ureq::Timeout::RecvResponse
+                | ureq::Timeout::SendBody
+                | ureq::Timeout::RecvBody,
+            ) if self.is_transfer() => stalled(),
+            ureq::Error::Io(io)
+                if io.kind() == std::io::ErrorKind::TimedOut && self.is_transfer() =>
+            {
+                stalled()
+            }
+            other => transport(other),
+        }
+    }
+
     /// Sends the call, retrying transient failures and signing in again on an expired token as
-    /// the client's policy allows; returns the answer once its status is settled.
-    fn send(mut self) -> Result<(u16, ureq::http::Response<ureq::Body>), Failure> {
+    /// the client's policy allows; returns the answer once its status is settled, with its body
+    /// read in memory (at most the client's limit) unless `stream`. An idempotent call whose
+    /// answer breaks off mid-body is sent again, within the policy.
+    fn send(mut self, stream: bool) -> Result<(u16, Answer), Failure> {
         let policy = self.client.retry.clone();
         let started = Instant::now();
         let mut attempt = 0u32;
@@ -806,7 +962,8 @@ impl<'c> Call<'c> {
         loop {
             attempt += 1;
             let sent = Instant::now();
-            let outcome = self.attempt()?;
+            let remaining = self.remaining(started)?;
+            let outcome = self.attempt(remaining)?;
             // Method, path and query (never a header: the token is in one), status, time.
             match &outcome {
                 Ok(resp) => log::debug!(
@@ -843,14 +1000,50 @@ impl<'c> Call<'c> {
                 Err(e) if never_connected(e) => Next::Retry(None),
                 Err(_) => Next::Stop,
             };
+            // Whether another attempt may start after `delay`.
+            let may_retry = |this: &Self, delay: Duration| {
+                let elapsed = started.elapsed() + delay;
+                attempt < policy.max_attempts
+                    && elapsed <= policy.max_elapsed
+                    && (this.is_transfer() || elapsed < this.client.timeout)
+                    && this.replayable()
+            };
             match next {
                 Next::Stop => {
-                    let resp = outcome.map_err(transport)?;
-                    return Ok((resp.status().as_u16(), resp));
+                    let resp = outcome.map_err(|e| self.transport(e))?;
+                    let status = resp.status().as_u16();
+                    let (parts, body) = resp.into_parts();
+                    let ok = (200..300).contains(&status);
+                    if stream && ok {
+                        return Ok((status, Answer::Stream(parts, body)));
+                    }
+                    match self.read_body(&parts, body) {
+                        Ok(bytes) => return Ok((status, Answer::Read(parts, bytes))),
+                        Err(Broken::Failed(f)) => return Err(f),
+                        Err(Broken::After { received, source }) => {
+                            let delay = policy.delay(attempt, None);
+                            log::debug!(
+                                "{} {} -> the answer broke off after {received} bytes: {source}",
+                                self.meta.method,
+                                self.path_and_query()
+                            );
+                            if !self.meta.idempotent || !may_retry(&self, delay) {
+                                return Err(CallError::Interrupted { received, source }.into());
+                            }
+                            std::thread::sleep(delay);
+                        }
+                    }
                 }
                 Next::SignInAgain => {
-                    let resp = outcome.map_err(transport)?;
-                    let body = read_limited(resp.into_body(), self.client.max_response_bytes)?;
+                    let resp = outcome.map_err(|e| self.transport(e))?;
+                    let (parts, body) = resp.into_parts();
+                    let body = match self.read_body(&parts, body) {
+                        Ok(body) => body,
+                        Err(Broken::Failed(f)) => return Err(f),
+                        Err(Broken::After { received, source }) => {
+                            return Err(CallError::Interrupted { received, source }.into());
+                        }
+                    };
                     let expired = matches!(
                         crate::xml::find_service_error(&body),
                         Ok(Some(d)) if d.code.trim() == "401002"
@@ -862,10 +1055,17 @@ impl<'c> Call<'c> {
                 }
                 Next::Retry(after) => {
                     let delay = policy.delay(attempt, after);
-                    let out_of_time = started.elapsed() + delay > policy.max_elapsed;
-                    if attempt >= policy.max_attempts || out_of_time || !self.replayable() {
-                        let resp = outcome.map_err(transport)?;
-                        return Ok((resp.status().as_u16(), resp));
+                    if !may_retry(&self, delay) {
+                        let resp = outcome.map_err(|e| self.transport(e))?;
+                        let status = resp.status().as_u16();
+                        let (parts, body) = resp.into_parts();
+                        return match self.read_body(&parts, body) {
+                            Ok(bytes) => Ok((status, Answer::Read(parts, bytes))),
+                            Err(Broken::Failed(f)) => Err(f),
+                            Err(Broken::After { received, source }) => {
+                                Err(CallError::Interrupted { received, source }.into())
+                            }
+                        };
                     }
                     drop(outcome);
                     std::thread::sleep(delay);
@@ -874,11 +1074,53 @@ impl<'c> Call<'c> {
         }
     }
 
+    /// Reads a body in memory, at most the client's limit, counting what arrived so that a
+    /// connection breaking off mid-answer says after how many bytes.
+    fn read_body(
+        &self,
+        parts: &ureq::http::response::Parts,
+        body: ureq::Body,
+    ) -> Result<Vec<u8>, Broken> {
+        let limit = self.client.max_response_bytes;
+        let mut reader = decoded(parts, body, limit).map_err(Broken::Failed)?;
+        let mut out = Vec::new();
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return Ok(out),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if TooLarge::is(&e) => {
+                    return Err(Broken::Failed(CallError::ResponseTooLarge { limit }.into()));
+                }
+                Err(e) => {
+                    let e = ureq::Error::from(e);
+                    return Err(match e {
+                        ureq::Error::Io(source) if broken(&source) => Broken::After {
+                            received: out.len() as u64,
+                            source,
+                        },
+                        ureq::Error::Protocol(p) => Broken::After {
+                            received: out.len() as u64,
+                            source: std::io::Error::new(
+                                std::io::ErrorKind::InvalidData,
+                                p.to_string(),
+                            ),
+                        },
+                        other => Broken::Failed(self.transport(other)),
+                    });
+                }
+            }
+        }
+    }
+
     /// Sends the call and checks the status; a non-2xx answer becomes the service error it carries.
     pub(crate) fn execute(self) -> Result<Response, Failure> {
-        let limit = self.client.max_response_bytes;
-        let (status, resp) = self.send()?;
-        let body = read_limited(resp.into_body(), limit)?;
+        let (status, answer) = self.send(false)?;
+        let body = match answer {
+            Answer::Read(_, body) => body,
+            Answer::Stream(..) => unreachable!("send(false) reads the body"),
+        };
         if !(200..300).contains(&status) {
             return Err(error_answer(status, &body));
         }
@@ -886,44 +1128,200 @@ impl<'c> Call<'c> {
     }
 
     /// Sends the call and returns the body as a stream (for downloads).
-    pub(crate) fn execute_download(self) -> Result<Download, Failure> {
+    pub(crate) fn execute_download(mut self) -> Result<Download, Failure> {
+        self.download = true;
+        let stall = self.client.stall_timeout;
+        let inflated_limit = self.client.max_inflated_download_bytes;
         let limit = self.client.max_response_bytes;
-        let (status, resp) = self.send()?;
+        let (status, answer) = self.send(true)?;
+        let (parts, body) = match answer {
+            Answer::Read(parts, body) => {
+                if !(200..300).contains(&status) {
+                    return Err(error_answer(status, &body));
+                }
+                (parts, Err(body))
+            }
+            Answer::Stream(parts, body) => (parts, Ok(body)),
+        };
         let header = |name: &str| {
-            resp.headers()
+            parts
+                .headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
         let content_type = header("content-type");
         let disposition = header("content-disposition");
-        let content_length = header("content-length").and_then(|v| v.parse().ok());
-        if !(200..300).contains(&status) {
-            let body = read_limited(resp.into_body(), limit)?;
-            return Err(error_answer(status, &body));
-        }
+        let encoded = header("content-encoding").is_some_and(|e| {
+            let e = e.trim();
+            !e.is_empty() && !e.eq_ignore_ascii_case("identity")
+        });
+        // Once inflated, the length on the wire says nothing of the file's.
+        let content_length = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .filter(|_| !encoded);
         let filename = disposition.as_deref().and_then(filename_from_disposition);
+        let download = |reader: Box<dyn Read + Send>| Download {
+            reader,
+            status,
+            filename: filename.clone(),
+            content_type: content_type.clone(),
+            content_length,
+            stall,
+        };
+        let body = match body {
+            Ok(body) => body,
+            Err(bytes) => return Ok(download(Box::new(Cursor::new(bytes)))),
+        };
         if content_type.as_deref().is_some_and(|c| c.contains("xml")) {
             // A download answered with XML may be an error document (deviation S6).
-            let body = read_limited(resp.into_body(), limit)?;
-            if let Ok(Some(detail)) = crate::xml::find_service_error(&body) {
+            let bytes = read_limited(&parts, body, limit)?;
+            if let Ok(Some(detail)) = crate::xml::find_service_error(&bytes) {
                 return Err(Failure::service(status, &detail));
             }
-            return Ok(Download {
-                reader: Box::new(Cursor::new(body)),
-                status,
-                filename,
-                content_type,
-                content_length,
-            });
+            return Ok(download(Box::new(Cursor::new(bytes))));
         }
-        Ok(Download {
-            reader: Box::new(resp.into_body().into_reader()),
-            status,
-            filename,
-            content_type,
-            content_length,
-        })
+        // The server encoded the file though asked not to: it is inflated, but never beyond
+        // the client's bound (a small answer may inflate to gigabytes).
+        Ok(download(decoded(&parts, body, inflated_limit)?))
+    }
+}
+
+/// The body of an answer as its `Content-Encoding` says to read it (gzip and deflate inflated),
+/// failing with [`TooLarge`] beyond `limit` bytes once inflated. An encoding the client cannot
+/// read is refused.
+fn decoded(
+    parts: &ureq::http::response::Parts,
+    body: ureq::Body,
+    limit: u64,
+) -> Result<Box<dyn Read + Send>, Failure> {
+    let raw = body.into_with_config().limit(u64::MAX).reader();
+    let encoding = parts
+        .headers
+        .get("content-encoding")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let inner: Box<dyn Read + Send> = match encoding.as_str() {
+        "" | "identity" => Box::new(raw),
+        "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(raw)),
+        "deflate" => Box::new(flate2::read::ZlibDecoder::new(raw)),
+        other => {
+            return Err(CallError::Transport(
+                format!("the answer's content encoding {other:?} is not one the client reads")
+                    .into(),
+            )
+            .into());
+        }
+    };
+    Ok(Box::new(Bounded {
+        inner,
+        left: limit,
+        limit,
+    }))
+}
+
+/// A reader failing with [`TooLarge`] once more than `limit` bytes came through.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::other(TooLarge(self.limit)));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// The error of a [`Bounded`] reader: the limit it reached.
+#[derive(Debug)]
+struct TooLarge(u64);
+
+impl TooLarge {
+    fn is(e: &std::io::Error) -> bool {
+        Self::limit(e).is_some()
+    }
+
+    fn limit(e: &std::io::Error) -> Option<u64> {
+        e.get_ref()?.downcast_ref::<TooLarge>().map(|t| t.0)
+    }
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the answer is larger than the limit of {} bytes", self.0)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// Runs a request with its limits: the stall time on each read and write of a transfer, what is
+/// left of the deadline for any other call.
+fn run_limited<S: ureq::AsSendBody>(
+    req: ureq::http::Request<S>,
+    agent: &ureq::Agent,
+    transfer: bool,
+    stall: Option<Duration>,
+    remaining: Option<Duration>,
+) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+    use ureq::RequestExt;
+    let req = req.with_agent(agent).configure();
+    if transfer {
+        req.timeout_per_read(stall)
+            .timeout_per_write(stall)
+            .timeout_recv_response(stall)
+            .run()
+    } else {
+        req.timeout_global(remaining).run()
+    }
+}
+
+/// An answer whose status is settled: its body read, or (a download's success) to stream.
+enum Answer {
+    Read(ureq::http::response::Parts, Vec<u8>),
+    Stream(ureq::http::response::Parts, ureq::Body),
+}
+
+/// Why reading an answer's body failed.
+enum Broken {
+    /// The connection broke off after `received` bytes (worth another attempt when idempotent).
+    After {
+        received: u64,
+        source: std::io::Error,
+    },
+    /// Anything else (a timeout, a too large answer).
+    Failed(Failure),
+}
+
+/// Whether an I/O error while reading an answer means the connection broke (reset, closed
+/// early), as opposed to a timeout.
+fn broken(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof | NotConnected
+    )
+}
+
+/// A reader counting the bytes read from it (the bytes of a request body handed to the
+/// transport), for saying how far a stalled upload got.
+struct Counted<R> {
+    inner: R,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
     }
 }
 
@@ -972,11 +1370,19 @@ fn transport(e: ureq::Error) -> Failure {
     }
 }
 
-fn read_limited(body: ureq::Body, limit: u64) -> Result<Vec<u8>, Failure> {
-    body.into_with_config()
-        .limit(limit)
-        .read_to_vec()
-        .map_err(transport)
+fn read_limited(
+    parts: &ureq::http::response::Parts,
+    body: ureq::Body,
+    limit: u64,
+) -> Result<Vec<u8>, Failure> {
+    let mut out = Vec::new();
+    decoded(parts, body, limit)?
+        .read_to_end(&mut out)
+        .map_err(|e| match TooLarge::limit(&e) {
+            Some(limit) => CallError::ResponseTooLarge { limit }.into(),
+            None => transport(ureq::Error::from(e)),
+        })?;
+    Ok(out)
 }
 
 fn error_answer(status: u16, body: &[u8]) -> Failure {
@@ -990,8 +1396,9 @@ fn error_answer(status: u16, body: &[u8]) -> Failure {
     }
 }
 
-/// The file name of a `Content-Disposition` header (`filename="..."`), without any directory and
-/// never `.` or `..`: safe to join to a folder.
+/// The file name of a `Content-Disposition` header (`filename="..."`), without any directory,
+/// control characters or leading dots (so never `.`, `..` or a hidden file): safe to join to a
+/// folder.
 pub fn filename_from_disposition(value: &str) -> Option<String> {
     let idx = value.find("filename=")?;
     let rest = &value[idx + "filename=".len()..];
@@ -1000,8 +1407,15 @@ pub fn filename_from_disposition(value: &str) -> Option<String> {
     } else {
         rest.split(';').next()?.trim()
     };
-    let base = name.rsplit(['/', '\\']).next()?.trim();
-    if base.is_empty() || base == "." || base == ".." || base.contains('\0') {
+    let base: String = name
+        .rsplit(['/', '\\'])
+        .next()?
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    // No hidden file (nor `.` or `..`): leading dots go.
+    let base = base.trim().trim_start_matches('.').trim();
+    if base.is_empty() {
         None
     } else {
         Some(base.to_owned())
@@ -1040,6 +1454,8 @@ pub struct Download {
     pub content_type: Option<String>,
     /// The `Content-Length`, when sent.
     pub content_length: Option<u64>,
+    /// The client's stall time, named when the download stalls.
+    stall: Duration,
 }
 
 impl std::fmt::Debug for Download {
@@ -1084,10 +1500,7 @@ impl Download {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                    return Err(Error::Timeout(e.to_string()));
-                }
-                Err(e) => return Err(Error::Transport(Box::new(e))),
+                Err(e) => return Err(self.failure(e, done)),
             };
             writer.write_all(&buf[..n])?;
             done += n as u64;
@@ -1098,12 +1511,41 @@ impl Download {
         if let Some(expected) = self.content_length
             && expected != done
         {
-            return Err(Error::Transport(
-                format!("the download ended after {done} of {expected} bytes").into(),
-            ));
+            return Err(Error::Interrupted {
+                received: done,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("the download ended after {done} of {expected} bytes"),
+                ),
+            });
         }
         writer.flush()?;
         Ok(done)
+    }
+
+    /// The typed error of a read of the file failing after `done` bytes.
+    fn failure(&self, e: std::io::Error, done: u64) -> Error {
+        if let Some(limit) = TooLarge::limit(&e) {
+            return Error::ResponseTooLarge { limit };
+        }
+        let stalled = Error::Stalled {
+            limit: self.stall,
+            transferred: done,
+        };
+        match ureq::Error::from(e) {
+            ureq::Error::Timeout(_) => stalled,
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => stalled,
+            ureq::Error::Io(io) if broken(&io) => Error::Interrupted {
+                received: done,
+                source: io,
+            },
+            ureq::Error::Protocol(p) => Error::Interrupted {
+                received: done,
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, p.to_string()),
+            },
+            ureq::Error::BodyExceedsLimit(limit) => Error::ResponseTooLarge { limit },
+            other => Error::Transport(Box::new(other)),
+        }
     }
 }
 

@@ -85,10 +85,13 @@ impl Client {
     }
 
     /// Downloads a flow into the folder `dir`, in a file named as the server's
-    /// `Content-Disposition` says (directories stripped; `<flow id>.tflx` when it says nothing)
-    /// or as [`DownloadOptions::file_name`] says. An existing file is never replaced unless
-    /// [`DownloadOptions::overwrite`]; the file appears only once complete (the download goes to
-    /// `<name>.part` first, removed on failure or cancellation).
+    /// `Content-Disposition` says (directories, control characters and leading dots stripped;
+    /// `<flow id>.tflx` when it says nothing usable) or as [`DownloadOptions::file_name`] says.
+    /// An existing file is never replaced unless [`DownloadOptions::overwrite`], even one that
+    /// appears while the download runs; the file appears only once complete (the download goes
+    /// to a hidden `.<name>.<random>.part` file first, removed on failure or cancellation). A
+    /// download whose connection breaks off is started again from the beginning, as the client's
+    /// [`RetryPolicy`](crate::RetryPolicy) allows.
     pub fn download_flow_into(
         &self,
         flow_id: impl Into<FlowId>,
@@ -97,13 +100,43 @@ impl Client {
     ) -> Result<PathBuf, Error> {
         let dir = dir.as_ref();
         let flow_id = flow_id.into();
-        let exists = |target: &Path| Error::FileExists(target.to_path_buf());
         if let Some(name) = &options.file_name
             && !options.overwrite
             && dir.join(name).exists()
         {
-            return Err(exists(&dir.join(name)));
+            return Err(Error::FileExists(dir.join(name)));
         }
+        let policy = self.retry_policy();
+        let started = std::time::Instant::now();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.download_once(&flow_id, dir, &options) {
+                Err(Error::Interrupted { received, source })
+                    if attempt < policy.max_attempts
+                        && started.elapsed() < policy.max_elapsed
+                        && !options
+                            .cancel
+                            .as_ref()
+                            .is_some_and(CancelToken::is_cancelled) =>
+                {
+                    log::debug!(
+                        "download of flow {} broke off after {received} bytes ({source}); starting again",
+                        flow_id.as_str()
+                    );
+                    std::thread::sleep(policy.delay(attempt, None));
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn download_once(
+        &self,
+        flow_id: &FlowId,
+        dir: &Path,
+        options: &DownloadOptions,
+    ) -> Result<PathBuf, Error> {
         let download = self.download_flow(flow_id.clone()).send()?;
         let name = options
             .file_name
@@ -112,26 +145,60 @@ impl Client {
             .unwrap_or_else(|| format!("{}.tflx", flow_id.as_str().replace(['/', '\\'], "_")));
         let target = dir.join(&name);
         if !options.overwrite && target.exists() {
-            return Err(exists(&target));
+            return Err(Error::FileExists(target));
         }
-        let partial = dir.join(format!("{name}.part"));
+        let (partial, file) = create_partial(dir, &name)?;
         let result = (|| {
-            let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+            let mut file = std::io::BufWriter::new(file);
             download.copy_into(
                 &mut file,
                 options.progress.as_ref(),
                 options.cancel.as_ref(),
             )?;
             file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            if !options.overwrite && target.exists() {
-                return Err(exists(&target));
-            }
-            std::fs::rename(&partial, &target)?;
+            settle(&partial, &target, options.overwrite)?;
             Ok(target)
         })();
         if result.is_err() {
             let _ = std::fs::remove_file(&partial);
         }
         result
+    }
+}
+
+/// Creates a new hidden partial file beside the target (never an existing file).
+fn create_partial(dir: &Path, name: &str) -> Result<(PathBuf, std::fs::File), Error> {
+    loop {
+        let partial = dir.join(format!(".{name}.{:08x}.part", fastrand::u32(..)));
+        match std::fs::File::create_new(&partial) {
+            Ok(file) => return Ok((partial, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Moves the complete partial file to `target`. Without `overwrite`, a file that appeared at
+/// `target` meanwhile is kept: the partial file is linked to the target name, which fails if the
+/// name exists (atomic on the file systems that have hard links), then removed; elsewhere the
+/// name is checked just before the rename.
+fn settle(partial: &Path, target: &Path, overwrite: bool) -> Result<(), Error> {
+    if overwrite {
+        std::fs::rename(partial, target)?;
+        return Ok(());
+    }
+    match std::fs::hard_link(partial, target) {
+        Ok(()) => {
+            std::fs::remove_file(partial)?;
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(Error::FileExists(target.to_path_buf()))
+        }
+        Err(_) if target.exists() => Err(Error::FileExists(target.to_path_buf())),
+        Err(_) => {
+            std::fs::rename(partial, target)?;
+            Ok(())
+        }
     }
 }

@@ -170,6 +170,39 @@ pub struct Missing {
     pub what: String,
 }
 
+/// A request value that XML 1.0 cannot hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The value holds a character outside XML 1.0's `Char` production (a control character
+    /// other than tab, newline and carriage return, or U+FFFE, U+FFFF): no parser would read it.
+    #[error("{field} holds the character U+{:04X}, which XML 1.0 cannot hold", u32::from(*character))]
+    NotXmlChar {
+        /// The element and attribute (`flow/@name`) or element (`description`) holding it.
+        field: String,
+        /// The character.
+        character: char,
+    },
+}
+
+impl EncodeError {
+    /// The field that holds the offending value.
+    pub fn field(&self) -> &str {
+        match self {
+            EncodeError::NotXmlChar { field, .. } => field,
+        }
+    }
+}
+
+/// A duration as people write it: `90 s`, `250 ms`.
+fn fmt_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
 impl DecodeError {
     /// A required `what` is missing from the element `start` opened.
     pub(crate) fn missing(start: &crate::xml::BytesStart<'_>, what: &str) -> DecodeError {
@@ -221,6 +254,35 @@ pub enum CallError<E = ErrorCode> {
     /// A timeout expired.
     #[error("timed out: {0}")]
     Timeout(String),
+    /// The call did not finish within the client's overall deadline
+    /// ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)), retries included.
+    #[error("the call did not finish within its deadline of {}", fmt_duration(*limit))]
+    DeadlineExceeded {
+        /// The deadline.
+        limit: Duration,
+    },
+    /// A transfer (an upload or a download) moved no byte for the client's stall time
+    /// ([`ClientBuilder::stall_timeout`](crate::ClientBuilder::stall_timeout)).
+    #[error("the transfer stalled: no byte moved for {} (after {transferred} bytes)", fmt_duration(*limit))]
+    Stalled {
+        /// The stall time.
+        limit: Duration,
+        /// The bytes moved before it stalled.
+        transferred: u64,
+    },
+    /// The connection broke in the middle of the answer (after the last try, for a call that is
+    /// retried).
+    #[error("the connection broke after {received} bytes of the answer: {source}")]
+    Interrupted {
+        /// The bytes of the body received before it broke.
+        received: u64,
+        /// What broke it (a reset, an early end).
+        #[source]
+        source: std::io::Error,
+    },
+    /// A value of the request cannot be written as XML 1.0 (nothing was sent).
+    #[error("cannot encode the request: {0}")]
+    Encode(#[from] EncodeError),
     /// The answer could not be decoded.
     #[error("cannot decode the answer: {0}")]
     Decode(#[from] DecodeError),
@@ -292,6 +354,12 @@ impl<E> CallError<E> {
             }
             CallError::Transport(e) => CallError::Transport(e),
             CallError::Timeout(t) => CallError::Timeout(t),
+            CallError::DeadlineExceeded { limit } => CallError::DeadlineExceeded { limit },
+            CallError::Stalled { limit, transferred } => CallError::Stalled { limit, transferred },
+            CallError::Interrupted { received, source } => {
+                CallError::Interrupted { received, source }
+            }
+            CallError::Encode(e) => CallError::Encode(e),
             CallError::Decode(d) => CallError::Decode(d),
             CallError::ResponseTooLarge { limit } => CallError::ResponseTooLarge { limit },
             CallError::Unsupported(v) => CallError::Unsupported(v),
@@ -335,6 +403,35 @@ pub enum Error {
     /// A timeout expired.
     #[error("timed out: {0}")]
     Timeout(String),
+    /// The call did not finish within the client's overall deadline
+    /// ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)), retries included.
+    #[error("the call did not finish within its deadline of {}", fmt_duration(*limit))]
+    DeadlineExceeded {
+        /// The deadline.
+        limit: Duration,
+    },
+    /// A transfer (an upload or a download) moved no byte for the client's stall time
+    /// ([`ClientBuilder::stall_timeout`](crate::ClientBuilder::stall_timeout)).
+    #[error("the transfer stalled: no byte moved for {} (after {transferred} bytes)", fmt_duration(*limit))]
+    Stalled {
+        /// The stall time.
+        limit: Duration,
+        /// The bytes moved before it stalled.
+        transferred: u64,
+    },
+    /// The connection broke in the middle of the answer (after the last try, for a call that is
+    /// retried).
+    #[error("the connection broke after {received} bytes of the answer: {source}")]
+    Interrupted {
+        /// The bytes of the body received before it broke.
+        received: u64,
+        /// What broke it (a reset, an early end).
+        #[source]
+        source: std::io::Error,
+    },
+    /// A value of the request cannot be written as XML 1.0 (nothing was sent).
+    #[error("cannot encode the request: {0}")]
+    Encode(#[from] EncodeError),
     /// The answer could not be decoded.
     #[error("cannot decode the answer: {0}")]
     Decode(#[from] DecodeError),
@@ -455,6 +552,10 @@ impl<E: EndpointError> From<CallError<E>> for Error {
             }
             CallError::Transport(e) => Error::Transport(e),
             CallError::Timeout(t) => Error::Timeout(t),
+            CallError::DeadlineExceeded { limit } => Error::DeadlineExceeded { limit },
+            CallError::Stalled { limit, transferred } => Error::Stalled { limit, transferred },
+            CallError::Interrupted { received, source } => Error::Interrupted { received, source },
+            CallError::Encode(e) => Error::Encode(e),
             CallError::Decode(d) => Error::Decode(d),
             CallError::ResponseTooLarge { limit } => Error::ResponseTooLarge { limit },
             CallError::Unsupported(v) => Error::Unsupported(v),
@@ -496,6 +597,12 @@ pub(crate) struct Failure(pub(crate) CallError<ErrorCode>);
 impl From<CallError<ErrorCode>> for Failure {
     fn from(e: CallError<ErrorCode>) -> Self {
         Failure(e)
+    }
+}
+
+impl From<EncodeError> for Failure {
+    fn from(e: EncodeError) -> Self {
+        Failure(CallError::Encode(e))
     }
 }
 

@@ -94,7 +94,7 @@ pub use client::{
     DEFAULT_READ_TIMEOUT, Download, Session,
 };
 pub use download::DownloadOptions;
-pub use error::{ApiError, CallError, Candidate, DecodeError, EndpointError, Error};
+pub use error::{ApiError, CallError, Candidate, DecodeError, EncodeError, EndpointError, Error};
 pub use filter::{Filter, Sort};
 pub use generated::*;
 pub use raw::{RawRequest, RawResponse};
@@ -104,6 +104,7 @@ pub use run::{PollCallback, RunOptions, StartedRun, WaitOptions};
 pub use secret::Secret;
 pub use upload::PublishOptions;
 pub use version::{ApiVersion, VersionError};
+pub use xml::is_xml_char;
 
 /// A date and time (UTC on the wire, RFC 3339).
 pub type DateTime = time::OffsetDateTime;

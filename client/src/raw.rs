@@ -124,10 +124,7 @@ impl<'c> RawRequest<'c> {
                         .ok_or_else(|| {
                             self.invalid(format!("the path parameter {name:?} is required"))
                         })?;
-                    if value.is_empty() {
-                        return Err(self.invalid(format!("the path parameter {name:?} is empty")));
-                    }
-                    call.push_segment(value);
+                    call.push_segment(name, value).map_err(Error::from)?;
                     if segment.ends_with('/') {
                         call.push_path("/");
                     }

@@ -6,7 +6,7 @@
 //! would lose data: malformed XML, a value that does not parse, or a missing required attribute is
 //! a [`DecodeError`] naming the element and attribute.
 
-use crate::error::DecodeError;
+use crate::error::{DecodeError, EncodeError};
 use quick_xml::XmlVersion;
 use quick_xml::events::Event;
 use quick_xml::events::attributes::Attribute;
@@ -399,6 +399,12 @@ pub fn decode_request<T: Document>(bytes: &[u8]) -> Result<T, DecodeError> {
 /// The strict checks of [`decode_request`], on their own.
 pub fn check_request(bytes: &[u8]) -> Result<(), DecodeError> {
     use quick_xml::name::ResolveResult;
+    if let Some((position, c)) = first_non_xml_char(bytes) {
+        return Err(DecodeError::Syntax {
+            position,
+            message: not_xml_char(c),
+        });
+    }
     let mut reader = quick_xml::NsReader::from_reader(bytes);
     reader.config_mut().check_end_names = true;
     let mut depth = 0usize;
@@ -424,6 +430,11 @@ pub fn check_request(bytes: &[u8]) -> Result<(), DecodeError> {
                     "a DOCTYPE is not allowed in a request".to_owned(),
                 ));
             }
+            Event::GeneralRef(r) => match r.resolve_char_ref() {
+                Ok(Some(c)) if !is_xml_char(c) => return Err(syntax(&reader, not_xml_char(c))),
+                Ok(_) => continue,
+                Err(e) => return Err(syntax(&reader, e.to_string())),
+            },
             Event::Eof => return Ok(()),
             _ => continue,
         };
@@ -456,10 +467,37 @@ pub fn check_request(bytes: &[u8]) -> Result<(), DecodeError> {
                     ),
                 ));
             }
-            attr.normalized_value(XmlVersion::Implicit1_0)
+            let value = attr
+                .normalized_value(XmlVersion::Implicit1_0)
                 .map_err(|e| syntax(&reader, format!("in <{name}>: {e}")))?;
+            if let Some(c) = value.chars().find(|&c| !is_xml_char(c)) {
+                return Err(syntax(&reader, format!("in <{name}>: {}", not_xml_char(c))));
+            }
         }
     }
+}
+
+fn not_xml_char(c: char) -> String {
+    format!("U+{:04X} is not a character XML 1.0 can hold", u32::from(c))
+}
+
+/// The first character of `bytes` (as raw text, before references are resolved) that XML 1.0
+/// cannot hold, with its byte offset: a C0 control other than tab, newline and carriage return,
+/// or U+FFFE, U+FFFF.
+fn first_non_xml_char(bytes: &[u8]) -> Option<(u64, char)> {
+    bytes.iter().enumerate().find_map(|(i, &b)| match b {
+        b'\t' | b'\n' | b'\r' => None,
+        0..0x20 => Some((i as u64, char::from(b))),
+        0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => {
+            let c = if bytes[i + 2] == 0xBE {
+                '\u{FFFE}'
+            } else {
+                '\u{FFFF}'
+            };
+            Some((i as u64, c))
+        }
+        _ => None,
+    })
 }
 
 /// Looks for an `<error>` child of the root of `bytes`, for responses whose success body is empty
@@ -480,17 +518,18 @@ pub fn find_service_error(bytes: &[u8]) -> Result<Option<crate::ErrorDetail>, De
 }
 
 /// Encodes a whole document as a `<tsResponse>` in the Tableau namespace.
-pub fn encode_response<T: Document>(doc: &T) -> String {
-    let body = encode_document(doc, "tsResponse");
+pub fn encode_response<T: Document>(doc: &T) -> Result<String, EncodeError> {
+    let body = encode_document(doc, "tsResponse")?;
     let rest = body.strip_prefix("<tsResponse").unwrap_or(&body);
-    format!(
+    Ok(format!(
         "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"{}\"{rest}",
         crate::XML_NAMESPACE
-    )
+    ))
 }
 
-/// Encodes a whole document with the given root name.
-pub fn encode_document<T: Document>(doc: &T, root: &str) -> String {
+/// Encodes a whole document with the given root name; a value holding a character XML 1.0
+/// cannot hold is refused, naming its field.
+pub fn encode_document<T: Document>(doc: &T, root: &str) -> Result<String, EncodeError> {
     let mut w = XmlWriter::new();
     doc.to_xml(&mut w, root);
     w.finish()
@@ -499,9 +538,17 @@ pub fn encode_document<T: Document>(doc: &T, root: &str) -> String {
 /// The namespace of `xsi:type` (XML Schema instance).
 pub const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
-/// A small XML writer: attributes are escaped, an element without children is self-closed, and
-/// the `xsi` prefix is declared on the root when an `xsi:` attribute is written, so every
-/// document is namespace-well-formed.
+/// Whether XML 1.0 can hold `c` (its `Char` production: tab, newline, carriage return,
+/// U+0020 to U+D7FF, U+E000 to U+FFFD and U+10000 up; Rust's `char` holds no surrogate).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// A small XML writer: values are escaped (tab, newline and carriage return in attributes, and
+/// carriage return in text, as character references, so a parser gives them back unchanged), an
+/// element without children is self-closed, and the `xsi` prefix is declared on the root when an
+/// `xsi:` attribute is written, so every document is namespace-well-formed. A value holding a
+/// character XML 1.0 cannot hold is not written: [`finish`](Self::finish) reports the first.
 #[derive(Debug, Default)]
 pub struct XmlWriter {
     out: String,
@@ -509,6 +556,9 @@ pub struct XmlWriter {
     /// The end of the root element's name, where namespace declarations go.
     root_name_end: Option<usize>,
     uses_xsi: bool,
+    /// Where the names of the open elements are in `out`, for naming a field in an error.
+    stack: Vec<(usize, usize)>,
+    error: Option<EncodeError>,
 }
 
 impl XmlWriter {
@@ -528,11 +578,58 @@ impl XmlWriter {
     pub fn start(&mut self, name: &str) {
         self.close_open();
         self.out.push('<');
+        let at = self.out.len();
         self.out.push_str(name);
+        self.stack.push((at, self.out.len()));
         if self.root_name_end.is_none() {
             self.root_name_end = Some(self.out.len());
         }
         self.open = true;
+    }
+
+    /// The path of the open element (`tsRequest/flow`), with `attribute` when given.
+    fn field(&self, attribute: Option<&str>) -> String {
+        let mut path: Vec<&str> = self.stack.iter().map(|&(a, b)| &self.out[a..b]).collect();
+        let attr;
+        if let Some(name) = attribute {
+            attr = format!("@{name}");
+            path.push(&attr);
+        }
+        path.join("/")
+    }
+
+    /// Appends `value` escaped; `attribute` is the attribute's name, `None` for text.
+    fn escaped(&mut self, value: &str, attribute: Option<&str>) {
+        let special = |c: char| {
+            matches!(c, '&' | '<' | '>' | '"' | '\'' | '\r')
+                || (attribute.is_some() && matches!(c, '\t' | '\n'))
+                || !is_xml_char(c)
+        };
+        if !value.contains(special) {
+            self.out.push_str(value);
+            return;
+        }
+        for c in value.chars() {
+            match c {
+                '&' => self.out.push_str("&amp;"),
+                '<' => self.out.push_str("&lt;"),
+                '>' => self.out.push_str("&gt;"),
+                '"' => self.out.push_str("&quot;"),
+                '\'' => self.out.push_str("&apos;"),
+                '\r' => self.out.push_str("&#13;"),
+                '\t' if attribute.is_some() => self.out.push_str("&#9;"),
+                '\n' if attribute.is_some() => self.out.push_str("&#10;"),
+                c if !is_xml_char(c) => {
+                    if self.error.is_none() {
+                        self.error = Some(EncodeError::NotXmlChar {
+                            field: self.field(attribute),
+                            character: c,
+                        });
+                    }
+                }
+                c => self.out.push(c),
+            }
+        }
     }
 
     /// Adds an attribute to the element just opened.
@@ -544,16 +641,14 @@ impl XmlWriter {
         self.out.push(' ');
         self.out.push_str(name);
         self.out.push_str("=\"");
-        self.out
-            .push_str(&quick_xml::escape::escape(value.to_xml_value()));
+        self.escaped(&value.to_xml_value(), Some(name));
         self.out.push('"');
     }
 
     /// Writes text content.
     pub fn text<T: XmlValue>(&mut self, value: &T) {
         self.close_open();
-        self.out
-            .push_str(&quick_xml::escape::escape(value.to_xml_value()));
+        self.escaped(&value.to_xml_value(), None);
     }
 
     /// Writes `<name>text</name>`.
@@ -565,6 +660,7 @@ impl XmlWriter {
 
     /// Closes an element.
     pub fn end(&mut self, name: &str) {
+        self.stack.pop();
         if self.open {
             self.out.push_str("/>");
             self.open = false;
@@ -575,15 +671,18 @@ impl XmlWriter {
         }
     }
 
-    /// The written text.
-    pub fn finish(mut self) -> String {
+    /// The written text, or the first value XML 1.0 could not hold.
+    pub fn finish(mut self) -> Result<String, EncodeError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
         if self.uses_xsi
             && let Some(at) = self.root_name_end
         {
             self.out
                 .insert_str(at, &format!(" xmlns:xsi=\"{XSI_NAMESPACE}\""));
         }
-        self.out
+        Ok(self.out)
     }
 }
 

@@ -189,12 +189,18 @@ fn extra_bodies() -> Vec<(&'static str, String)> {
         },
     };
     vec![
-        ("sign_in_password", pw.encode()),
-        ("sign_in_jwt", jwt.encode()),
-        ("run_flow_now_empty", run_empty.encode()),
-        ("run_flow_now_parameters_only", run_params_only.encode()),
-        ("create_cloud_flow_task_monthly", hourly.encode()),
-        ("update_flow_empty", UpdateFlowRequest::default().encode()),
+        ("sign_in_password", pw.encode().unwrap()),
+        ("sign_in_jwt", jwt.encode().unwrap()),
+        ("run_flow_now_empty", run_empty.encode().unwrap()),
+        (
+            "run_flow_now_parameters_only",
+            run_params_only.encode().unwrap(),
+        ),
+        ("create_cloud_flow_task_monthly", hourly.encode().unwrap()),
+        (
+            "update_flow_empty",
+            UpdateFlowRequest::default().encode().unwrap(),
+        ),
     ]
 }
 
@@ -258,7 +264,7 @@ fn the_relaxations_are_needed() {
             ..cases::flow_run_spec()
         }),
     };
-    assert!(validate(&strict, "strict_run", &run.encode()).is_err());
+    assert!(validate(&strict, "strict_run", &run.encode().unwrap()).is_err());
 }
 
 /// The simulator's answers of the support endpoints (written for this project, from sources other

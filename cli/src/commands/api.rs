@@ -72,7 +72,8 @@ fn read_body(path: &Path) -> Result<Vec<u8>, CliError> {
     Ok(body)
 }
 
-/// Calls the endpoint and prints the answer's body (XML) as it came, with a final newline.
+/// Calls the endpoint and prints the answer's body (XML) as it came, with a final newline,
+/// [cleaned](crate::output::clean_document) of terminal controls.
 pub fn call(client: &Client, args: &ApiArgs, out: &mut Output) -> Result<(), CliError> {
     let Some(id) = args.endpoint.as_deref() else {
         return list(out);
@@ -88,7 +89,7 @@ pub fn call(client: &Client, args: &ApiArgs, out: &mut Output) -> Result<(), Cli
         request = request.body(read_body(path)?);
     }
     let answer = request.send()?;
-    out.write_raw(&answer.body)?;
+    out.write_raw(&crate::output::clean_document(&answer.body))?;
     if !answer.body.is_empty() && !answer.body.ends_with(b"\n") {
         out.write_raw(b"\n")?;
     }

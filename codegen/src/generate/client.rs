@@ -426,7 +426,8 @@ impl Gen<'_> {
                 if self.type_versioned(&p.ty) {
                     steps.push(quote! { call.gate_value(&self.#n)?; });
                 }
-                steps.push(quote! { call.push_segment(self.#n.as_str()); });
+                let wire = name;
+                steps.push(quote! { call.push_segment(#wire, self.#n.as_str())?; });
             }
             rest = &rest[close + 1..];
         }
@@ -473,7 +474,7 @@ impl Gen<'_> {
                 if self.versioned[ty] {
                     steps.push(quote! { call.gate_value(&self.body)?; });
                 }
-                steps.push(quote! { call.xml_body(&self.body); });
+                steps.push(quote! { call.xml_body(&self.body)?; });
             }
             Request::Multipart { ty, file_part, .. } => {
                 if self.versioned[ty] {

@@ -287,14 +287,16 @@ impl Gen<'_> {
                         crate::xml::decode_request(bytes)
                     }
 
-                    /// Encodes the document as a `<tsRequest>`.
-                    pub fn encode(&self) -> String {
+                    /// Encodes the document as a `<tsRequest>`; a value holding a character
+                    /// XML 1.0 cannot hold is refused, naming its field.
+                    pub fn encode(&self) -> Result<String, crate::EncodeError> {
                         crate::xml::encode_document(self, "tsRequest")
                     }
 
                     /// Encodes the document as a `<tsResponse>` in the Tableau namespace, as a
-                    /// server answers it (for simulators and tests).
-                    pub fn encode_response(&self) -> String {
+                    /// server answers it (for simulators and tests); a value holding a character
+                    /// XML 1.0 cannot hold is refused, naming its field.
+                    pub fn encode_response(&self) -> Result<String, crate::EncodeError> {
                         crate::xml::encode_response(self)
                     }
                 }
@@ -488,8 +490,9 @@ impl Gen<'_> {
                 }
 
                 /// Encodes the answer again as a server writes it (a `<tsResponse>` in the
-                /// Tableau namespace): nothing decoded is lost.
-                pub fn encode_response(&self) -> String {
+                /// Tableau namespace): nothing decoded is lost. A value holding a character XML
+                /// 1.0 cannot hold (which a lenient decode may have read) is refused.
+                pub fn encode_response(&self) -> Result<String, crate::EncodeError> {
                     match self {
                         #(#encode_arms,)*
                     }

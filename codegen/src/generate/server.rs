@@ -443,7 +443,7 @@ impl Gen<'_> {
             ResponseBody::None => quote! { super::Answer::empty(#status) },
             ResponseBody::Binary => quote! { super::Answer::file(output) },
             ResponseBody::Xml(_) => {
-                quote! { super::Answer::xml(#status, output.encode_response()) }
+                quote! { super::Answer::document(#status, output.encode_response()) }
             }
         };
         let unused_output = matches!(e.response.body, ResponseBody::None);

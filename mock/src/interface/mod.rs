@@ -177,6 +177,20 @@ impl Answer {
         }
     }
 
+    /// An encoded document, or 500 when it holds a value XML 1.0 cannot hold (the simulator's
+    /// strict request decoding keeps such values out, so this is a fault of the simulator).
+    pub fn document(status: u16, xml: Result<String, tableau_flows::EncodeError>) -> Answer {
+        match xml {
+            Ok(xml) => Answer::xml(status, xml),
+            Err(e) => Answer::error(
+                500,
+                500000,
+                "Internal Server Error",
+                &format!("cannot encode the answer: {e}"),
+            ),
+        }
+    }
+
     /// A file, named in `Content-Disposition`.
     pub fn file(file: FileAnswer) -> Answer {
         let name: String = file
@@ -196,16 +210,32 @@ impl Answer {
 
     /// An error document, `<tsResponse><error code=..><summary/><detail/></error></tsResponse>`
     /// (deviation S10), with the status of the error.
+    /// Characters XML 1.0 cannot hold (from a request echoed in `detail`) become U+FFFD.
     pub fn error(status: u16, code: u32, summary: &str, detail: &str) -> Answer {
+        let clean = |s: &str| -> String {
+            s.chars()
+                .map(|c| {
+                    if tableau_flows::is_xml_char(c) {
+                        c
+                    } else {
+                        char::REPLACEMENT_CHARACTER
+                    }
+                })
+                .collect()
+        };
         let document = tableau_flows::ErrorDocument {
             error: tableau_flows::ErrorDetail {
                 code: code.to_string(),
-                summary: Some(summary.to_owned()),
-                detail: Some(detail.to_owned()),
+                summary: Some(clean(summary)),
+                detail: Some(clean(detail)),
                 callstack: None,
             },
         };
-        Answer::xml(status, document.encode_response())
+        match document.encode_response() {
+            Ok(xml) => Answer::xml(status, xml),
+            // Unreachable: every character was checked above.
+            Err(_) => Answer::empty(status),
+        }
     }
 
     /// The answer of a behaviour's refusal.
