@@ -8,8 +8,12 @@
 //! reachable from it with [`Error::kind`].
 //!
 //! Both separate what went wrong: the service answered with an error (`Service`), the transport
-//! failed or timed out, the answer could not be decoded, or the call was refused before sending
-//! (an endpoint, parameter or value newer than the API version, a bad argument, no session).
+//! failed or timed out (`Transport`, `Timeout`; `DeadlineExceeded` when the call's overall deadline
+//! passed, `Stalled` when a transfer moved no byte for the stall time, `Interrupted` when the
+//! connection broke off mid-answer, saying after how many bytes), the answer could not be decoded
+//! or was too large, or the call was refused before sending (an endpoint, parameter or value newer
+//! than the API version, a bad argument such as an empty or dot-segment path parameter, a value XML
+//! 1.0 cannot hold (`Encode`), no session).
 //!
 //! ```no_run
 //! use tableau_flows::{Client, Error};
