@@ -408,15 +408,32 @@ pub fn check_request(bytes: &[u8]) -> Result<(), DecodeError> {
     let mut reader = quick_xml::NsReader::from_reader(bytes);
     reader.config_mut().check_end_names = true;
     let mut depth = 0usize;
+    let mut rooted = false;
     let syntax = |reader: &quick_xml::NsReader<&[u8]>, message: String| DecodeError::Syntax {
         position: reader.buffer_position(),
         message,
+    };
+    let outside = |reader: &quick_xml::NsReader<&[u8]>| {
+        syntax(reader, "content outside the root element".to_owned())
     };
     loop {
         let event = match reader.read_event() {
             Ok(event) => event,
             Err(e) => return Err(syntax(&reader, e.to_string())),
         };
+        match &event {
+            Event::Start(_) | Event::Empty(_) if depth == 0 && rooted => {
+                return Err(outside(&reader));
+            }
+            Event::Start(_) | Event::Empty(_) if depth == 0 => rooted = true,
+            Event::Text(t) if depth == 0 && !t.as_ref().trim().is_empty() => {
+                return Err(outside(&reader));
+            }
+            Event::CData(_) | Event::GeneralRef(_) if depth == 0 => {
+                return Err(outside(&reader));
+            }
+            _ => {}
+        }
         let (start, empty) = match event {
             Event::Start(e) => (e, false),
             Event::Empty(e) => (e, true),

@@ -19,6 +19,35 @@
 //! - publishing in one request and in chunks, downloading the bytes published, pagination, filters
 //!   and sorts on the documented fields, and the documented error codes.
 //!
+//! Upload sessions (Initiate File Upload, Append to File Upload) keep their bytes on disk, in a
+//! folder of the server's own ([`MockServer::upload_dir`], under [`MockBuilder::temp_dir`], made
+//! when first needed), not in memory: an appended chunk goes from the request to the session's
+//! file without being held in memory whole. A session ends, and its file is removed, when it is
+//! published, or when it has been idle for [`MockBuilder::upload_session_lifetime`] (default 1
+//! hour; checked whenever an upload endpoint is called); the folder is removed when the server is
+//! dropped. (A published flow's bytes are in memory, as every flow's are.)
+//!
+//! A body that an endpoint taking none would ignore must still be well-formed,
+//! namespace-well-formed XML without a DOCTYPE (or empty), or the request is answered 400
+//! (400000); endpoints that read a body refuse a malformed one with their table's code.
+//!
+//! The simulator serves HTTP/1.1 itself (std only), made to stay up under slow, idle and hostile
+//! clients:
+//!
+//! - each connection is served on a thread of its own, up to [`MockBuilder::max_connections`]
+//!   (default 256; a connection beyond them is answered 503 with `Retry-After`), so a client that
+//!   sends its body slowly, or holds an idle keep-alive connection, keeps nobody else waiting;
+//!   [`MockBuilder::threads`] only bounds how many requests are decided at once;
+//! - a request's head must arrive, and each read of its body make progress, within
+//!   [`MockBuilder::read_timeout`] (default 5 s), or it is answered 408 and the connection
+//!   closed; an idle connection is closed after [`MockBuilder::idle_timeout`] (default 2 min);
+//! - a body whose `Content-Length` is over [`MockBuilder::max_request_bytes`] (default
+//!   [`MAX_REQUEST_BYTES`]) is answered 413 before a byte of it is read; a chunked body is read
+//!   up to the limit, then answered 413;
+//! - dropping the [`MockServer`] closes its listener and every connection it accepted: a client's
+//!   pooled keep-alive connection fails at once (reset, then connection refused) rather than
+//!   waiting for an answer that never comes.
+//!
 //! ```no_run
 //! let server = tableau_flows_mock::MockServer::builder().start()?;
 //! let client = tableau_flows::Client::builder(server.url()).build()?;
@@ -32,6 +61,7 @@
 
 #![warn(missing_docs)]
 
+mod http;
 pub mod interface;
 mod sim;
 
@@ -49,13 +79,16 @@ pub use sim::state::{Clock, Domain, Parameter, Role, Timing, demo};
 
 use sim::Simulator;
 use sim::state::State;
-use std::io::Read;
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use sim::uploads::{Staged, UploadStore, with_staged};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use tableau_flows::ApiVersion;
+use tableau_flows::meta::RequestKind;
 
-/// The largest request body the simulator reads (a chunk or a single-request publish).
+/// The largest request body the simulator reads by default (a chunk or a single-request
+/// publish); [`MockBuilder::max_request_bytes`] changes it.
 pub const MAX_REQUEST_BYTES: u64 = 128 * 1024 * 1024;
 
 /// Builds a [`MockServer`].
@@ -68,6 +101,12 @@ pub struct MockBuilder {
     clock: Clock,
     demo: bool,
     threads: usize,
+    max_connections: usize,
+    max_request_bytes: u64,
+    read_timeout: Duration,
+    idle_timeout: Duration,
+    upload_lifetime: Duration,
+    temp_dir: Option<PathBuf>,
     users: Vec<(String, String, Role)>,
     pats: Vec<(String, String, String)>,
     jwts: Vec<(String, String)>,
@@ -99,7 +138,8 @@ impl MockBuilder {
         self
     }
 
-    /// The clock runs and tokens follow (default: real time; [`Clock::manual`] for tests).
+    /// The clock runs, tokens and upload sessions follow (default: real time; [`Clock::manual`]
+    /// for tests).
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
@@ -111,9 +151,59 @@ impl MockBuilder {
         self
     }
 
-    /// How many requests are served at once (default 4).
+    /// How many requests are decided at once (default 4). Reading a request and writing its
+    /// answer do not hold one of them: a slow client never keeps another waiting.
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
+        self
+    }
+
+    /// How many connections are served at once, each on a thread of its own (default 256). A
+    /// connection beyond them is answered 503 with `Retry-After` and closed.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
+        self
+    }
+
+    /// The largest request body read (default [`MAX_REQUEST_BYTES`]). A body whose
+    /// `Content-Length` is larger is answered 413 before a byte of it is read; a chunked body is
+    /// read up to the limit, then answered 413.
+    pub fn max_request_bytes(mut self, limit: u64) -> Self {
+        self.max_request_bytes = limit;
+        self
+    }
+
+    /// How long a request's head may take to arrive, and how long each read of its body may
+    /// wait for more of it (default 5 s): past it the request is answered 408 and its connection
+    /// closed. Writing an answer may wait as long (at least 1 s) for the client to take more of
+    /// it before the connection is closed.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long a keep-alive connection may wait for its next request before the simulator
+    /// closes it (default 2 minutes).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long an upload session (Initiate File Upload) may stay idle, neither appended to nor
+    /// published, before it expires and its bytes are removed (default 1 hour, on the
+    /// simulator's [`clock`](MockBuilder::clock)). Expiry is checked whenever an upload endpoint
+    /// is called.
+    pub fn upload_session_lifetime(mut self, lifetime: Duration) -> Self {
+        self.upload_lifetime = lifetime;
+        self
+    }
+
+    /// The folder in which the simulator makes a folder of its own for the bytes of upload
+    /// sessions and of the Append to File Upload requests it is reading (default: the system's
+    /// temporary folder). Its folder ([`MockServer::upload_dir`]) is made when first needed and
+    /// removed when the server is dropped.
+    pub fn temp_dir(mut self, parent: impl Into<PathBuf>) -> Self {
+        self.temp_dir = Some(parent.into());
         self
     }
 
@@ -137,20 +227,11 @@ impl MockBuilder {
 
     /// Starts serving on loopback.
     pub fn start(self) -> std::io::Result<MockServer> {
-        // Accepted sockets inherit TCP_NODELAY from the listener (Linux): without it, an answer
-        // larger than tiny_http's write buffer waits for the client's delayed ACK (~40 ms).
         let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))?;
-        socket2::SockRef::from(&listener).set_tcp_nodelay(true)?;
-        let server =
-            tiny_http::Server::from_listener(listener, None).map_err(std::io::Error::other)?;
-        let server = Arc::new(server);
-        let port = server
-            .server_addr()
-            .to_ip()
-            .map(|a| a.port())
-            .unwrap_or(self.port);
+        let port = listener.local_addr()?.port();
         let mut state = State::new(self.clock.clone(), self.timing, self.token_lifetime);
         state.base_url = format!("http://127.0.0.1:{port}");
+        state.upload_lifetime = self.upload_lifetime;
         if self.demo {
             state.seed_demo();
         } else {
@@ -168,34 +249,40 @@ impl MockBuilder {
                 state.jwts.push((jwt.clone(), u.id.clone()));
             }
         }
+        let parent = self.temp_dir.unwrap_or_else(std::env::temp_dir);
         let shared = Arc::new(Simulator {
             state: Mutex::new(state),
             version: self.api_version,
+            uploads: UploadStore::new(&parent),
         });
-        let threads = (0..self.threads)
-            .map(|_| {
-                let (server, shared) = (server.clone(), shared.clone());
-                std::thread::spawn(move || {
-                    for request in server.incoming_requests() {
-                        serve(&shared, request);
-                    }
-                })
-            })
-            .collect();
+        let handler = Arc::new(HttpHandler {
+            simulator: shared.clone(),
+            gate: Gate {
+                free: Mutex::new(self.threads),
+                freed: Condvar::new(),
+            },
+        });
+        let limits = http::Limits {
+            max_request_bytes: self.max_request_bytes,
+            read_timeout: self.read_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+        };
+        let http = http::Server::start(listener, handler, limits)?;
         Ok(MockServer {
             url: format!("http://127.0.0.1:{port}"),
-            server,
-            threads,
+            http,
             shared,
         })
     }
 }
 
-/// A running simulator. Dropping it (or [`MockServer::stop`]) shuts it down.
+/// A running simulator. Dropping it (or [`MockServer::stop`]) shuts it down: it stops
+/// listening, closes every connection (a client's pooled connection fails at once rather than
+/// waiting for an answer) and removes its upload folder.
 pub struct MockServer {
     url: String,
-    server: Arc<tiny_http::Server>,
-    threads: Vec<JoinHandle<()>>,
+    http: http::Server,
     shared: Arc<Simulator>,
 }
 
@@ -221,6 +308,12 @@ impl MockServer {
             clock: Clock::system(),
             demo: true,
             threads: 4,
+            max_connections: 256,
+            max_request_bytes: MAX_REQUEST_BYTES,
+            read_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(120),
+            upload_lifetime: Duration::from_secs(60 * 60),
+            temp_dir: None,
             users: Vec::new(),
             pats: Vec::new(),
             jwts: Vec::new(),
@@ -240,7 +333,7 @@ impl MockServer {
     /// Answers a request in-process, without HTTP: exactly what the simulator answers on its port
     /// (for tests and fuzzing of the request handling).
     pub fn answer(&self, request: &interface::Request<'_>) -> interface::Answer {
-        interface::handle(self.shared.as_ref(), self.shared.version, request)
+        decide(self.shared.as_ref(), request)
     }
 
     /// The ids of every flow, for tests that check the state.
@@ -259,6 +352,19 @@ impl MockServer {
             .flows
             .get(flow_id)
             .map(|f| f.bytes.as_ref().clone())
+    }
+
+    /// The folder the bytes of upload sessions (one file each) and of the Append to File Upload
+    /// requests being read are kept in: made when first needed, removed when the server is
+    /// dropped.
+    pub fn upload_dir(&self) -> &Path {
+        self.shared.uploads.dir()
+    }
+
+    /// The number of open upload sessions (initiated, neither published nor expired), for
+    /// tests that check the state. It does not check for expiry.
+    pub fn upload_session_count(&self) -> usize {
+        self.lock().uploads.len()
     }
 
     /// Makes runs of a flow end Failed (or succeed again).
@@ -281,88 +387,294 @@ impl MockServer {
 
     /// Blocks until the process ends (for `tabflow mock`).
     pub fn wait(mut self) {
-        // The workers run until the server is unblocked, which only dropping it does.
-        for t in std::mem::take(&mut self.threads) {
-            let _ = t.join();
-        }
+        self.http.wait();
     }
 
-    /// Stops serving and waits for the workers.
+    /// Stops serving: closes the listener and every connection, and waits for their threads.
     pub fn stop(self) {}
 }
 
 impl Drop for MockServer {
     fn drop(&mut self) {
-        for _ in 0..self.threads.len() {
-            self.server.unblock();
+        self.http.stop();
+        self.shared.uploads.remove();
+    }
+}
+
+/// Decides a request: what [`MockServer::answer`] answers, and what is answered on the port.
+fn decide(simulator: &Simulator, request: &interface::Request<'_>) -> interface::Answer {
+    if let Some(refusal) = ignored_body(simulator, request) {
+        return refusal;
+    }
+    interface::handle(simulator, simulator.version, request)
+}
+
+/// Whether a path (after `/api/{version}/`) is one of an endpoint's (`sites/{site_id}/flows`);
+/// the `site_id` it names, if any.
+fn path_matches<'p>(pattern: &str, path: &'p str) -> Option<Option<&'p str>> {
+    let pattern: Vec<&str> = pattern.trim_start_matches('/').split('/').collect();
+    let path: Vec<&'p str> = path.split('/').collect();
+    if pattern.len() != path.len() {
+        return None;
+    }
+    let mut site = None;
+    for (p, s) in pattern.iter().zip(&path) {
+        if p.starts_with('{') {
+            if s.is_empty() {
+                return None;
+            }
+            if *p == "{site_id}" {
+                site = Some(*s);
+            }
+        } else if p != s {
+            return None;
         }
-        for t in self.threads.drain(..) {
-            let _ = t.join();
+    }
+    Some(site)
+}
+
+/// The refusal of a body that an endpoint taking no body (or an empty `<tsRequest/>`) would
+/// ignore but that is not well-formed, namespace-well-formed XML without a DOCTYPE, as the
+/// shared request decoder checks it: 400 with code 400000. An empty body is fine, and so is any
+/// well-formed one. A request that reaches no endpoint, or fails sign-in, gets the answer it
+/// gets anyway; endpoints that read a body refuse a malformed one themselves.
+fn ignored_body(
+    simulator: &Simulator,
+    request: &interface::Request<'_>,
+) -> Option<interface::Answer> {
+    use interface::Authority;
+    use tableau_flows::DecodeError;
+    if request.body.trim_ascii().is_empty() {
+        return None;
+    }
+    let (version, rest) = interface::split_api_path(request.path)?;
+    if version > simulator.version {
+        return None;
+    }
+    // Every endpoint's path, and the other spellings the spec records (`also_path`).
+    let also = [(&tableau_flows::endpoints::SERVER_INFO, "/serverInfo")];
+    let paths = tableau_flows::endpoints::ALL
+        .iter()
+        .map(|m| (*m, m.path))
+        .chain(also.iter().map(|(m, p)| (*m, *p)));
+    let (meta, site) = paths
+        .filter(|(m, _)| m.method == request.method)
+        .find_map(|(m, p)| path_matches(p, rest).map(|site| (m, site)))?;
+    if version < meta.since || matches!(meta.request, RequestKind::Xml | RequestKind::Multipart) {
+        return None;
+    }
+    if meta.auth {
+        let site = site.map(|s| tableau_flows::SiteId::from(interface::path_segment(s).as_str()));
+        simulator.authenticate(request.token, site.as_ref()).ok()?;
+    }
+    match tableau_flows::ErrorDocument::decode_request(request.body) {
+        // Well-formed, whatever it holds: ignored.
+        Ok(_)
+        | Err(
+            DecodeError::UnexpectedRoot { .. }
+            | DecodeError::Missing(_)
+            | DecodeError::InvalidValue(_)
+            | DecodeError::Service(_)
+            | DecodeError::Empty,
+        ) => None,
+        Err(e) => {
+            let code = tableau_flows::ErrorCode::BadRequest;
+            Some(interface::Answer::error(
+                400,
+                code.code(),
+                code.summary(),
+                &format!("the request body: {e}"),
+            ))
         }
     }
 }
 
-fn header(request: &tiny_http::Request, name: &'static str) -> Option<String> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv(name))
-        .map(|h| h.value.as_str().to_owned())
+/// A counting semaphore: how many requests are decided at once.
+struct Gate {
+    free: Mutex<usize>,
+    freed: Condvar,
 }
 
-/// Serves one request: reads it (refusing a body over [`MAX_REQUEST_BYTES`]), lets the generated
-/// interface answer it, and writes the answer.
-fn serve(simulator: &Simulator, mut request: tiny_http::Request) {
-    let method = request.method().as_str().to_owned();
-    let url = request.url().to_owned();
-    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-    let token = header(&request, "x-tableau-auth");
-    let content_type = header(&request, "content-type");
-    let mut body = Vec::new();
-    let read = request
-        .as_reader()
-        .take(MAX_REQUEST_BYTES + 1)
-        .read_to_end(&mut body);
-    let answer = if read.is_err() {
-        interface::Answer::error(
-            400,
-            400000,
-            "Bad request",
-            "the request body could not be read",
-        )
-    } else if body.len() as u64 > MAX_REQUEST_BYTES {
-        interface::Answer::error(
-            413,
-            413000,
-            "Request too large",
-            &format!("bodies over {MAX_REQUEST_BYTES} bytes are refused"),
-        )
-    } else {
-        let req = interface::Request {
-            method: &method,
+impl Gate {
+    fn pass<T>(&self, decide: impl FnOnce() -> T) -> T {
+        {
+            let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+            while *free == 0 {
+                free = self.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+            }
+            *free -= 1;
+        }
+        struct Release<'g>(&'g Gate);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                *self.0.free.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+                self.0.freed.notify_one();
+            }
+        }
+        let _release = Release(self);
+        decide()
+    }
+}
+
+/// Answers the HTTP server's requests.
+struct HttpHandler {
+    simulator: Arc<Simulator>,
+    gate: Gate,
+}
+
+/// Removes a file when dropped.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Whether a request is an Append to File Upload (`PUT .../sites/{id}/fileUploads/{id}`).
+fn is_append(method: &str, path: &str) -> bool {
+    method == "PUT"
+        && interface::split_api_path(path).is_some_and(|(_, rest)| {
+            matches!(
+                rest.split('/').collect::<Vec<_>>().as_slice(),
+                ["sites", _, "fileUploads", _]
+            )
+        })
+}
+
+impl HttpHandler {
+    fn decide(&self, request: &interface::Request<'_>) -> interface::Answer {
+        self.gate.pass(|| decide(&self.simulator, request))
+    }
+
+    /// An Append to File Upload: its body is spooled to a file, and the chunk (the
+    /// `tableau_file` part) goes from there to the session's file, never into memory. A body
+    /// that is not multipart as the interface reads it is read into memory and decided as any
+    /// other.
+    fn append(
+        &self,
+        request: interface::Request<'_>,
+        body: &mut http::Body<'_>,
+    ) -> Result<interface::Answer, http::BodyError> {
+        use http::BodyError;
+        let (path, mut file) = self
+            .simulator
+            .uploads
+            .new_file("request")
+            .map_err(BodyError::Storage)?;
+        let _remove = RemoveOnDrop(path);
+        body.copy_to(&mut file)?;
+        if let Ok(layout) = interface::layout_file(request.content_type, &mut file)
+            && let Some(i) = layout.parts.iter().position(|p| p.name == "tableau_file")
+        {
+            let without = layout.without(&mut file, i).map_err(BodyError::Storage)?;
+            let staged = Staged {
+                file,
+                range: layout.parts[i].content.clone(),
+            };
+            let request = interface::Request {
+                body: &without,
+                ..request
+            };
+            return Ok(with_staged(staged, || self.decide(&request)));
+        }
+        let mut bytes = Vec::new();
+        file.seek(SeekFrom::Start(0))
+            .and_then(|_| file.read_to_end(&mut bytes))
+            .map_err(BodyError::Storage)?;
+        Ok(self.decide(&interface::Request {
+            body: &bytes,
+            ..request
+        }))
+    }
+}
+
+impl http::Handler for HttpHandler {
+    fn handle(
+        &self,
+        head: &http::Head,
+        body: &mut http::Body<'_>,
+    ) -> Result<http::Reply, http::BodyError> {
+        let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
+        let content_type = head.header("content-type");
+        let request = interface::Request {
+            method: &head.method,
             path,
             query,
-            token: token.as_deref(),
-            content_type: content_type.as_deref(),
-            body: &body,
+            token: head.header("x-tableau-auth"),
+            content_type,
+            body: &[],
         };
-        interface::handle(simulator, simulator.version, &req)
-    };
-    let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k, v).expect("valid header");
-    let mut response = match answer.body {
-        interface::AnswerBody::Empty => tiny_http::Response::from_data(Vec::new()),
-        interface::AnswerBody::Xml(xml) => tiny_http::Response::from_data(xml.into_bytes())
-            .with_header(header("Content-Type", "application/xml;charset=utf-8")),
-        interface::AnswerBody::File(bytes) => {
-            tiny_http::Response::from_data(bytes.as_ref().clone())
-                .with_header(header("Content-Type", "application/octet-stream"))
+        let multipart = content_type.is_some_and(|c| {
+            c.trim_start()
+                .get(..10)
+                .is_some_and(|t| t.eq_ignore_ascii_case("multipart/"))
+        });
+        let answer = if multipart && is_append(&head.method, path) {
+            self.append(request, body)?
+        } else {
+            let bytes = body.read_to_vec()?;
+            self.decide(&interface::Request {
+                body: &bytes,
+                ..request
+            })
+        };
+        Ok(reply(answer))
+    }
+
+    fn refusal(&self, status: u16, detail: &str) -> http::Reply {
+        let summary = match status {
+            400 => "Bad Request",
+            408 => "Request Timeout",
+            413 => "Request too large",
+            417 => "Expectation Failed",
+            431 => "Request Header Fields Too Large",
+            501 => "Not Implemented",
+            503 => "Service Unavailable",
+            505 => "HTTP Version Not Supported",
+            _ => "Internal Server Error",
+        };
+        reply(interface::Answer::error(
+            status,
+            u32::from(status) * 1000,
+            summary,
+            detail,
+        ))
+    }
+}
+
+/// An answer as the HTTP server writes it.
+fn reply(answer: interface::Answer) -> http::Reply {
+    let mut headers = Vec::new();
+    let body = match answer.body {
+        interface::AnswerBody::Empty => http::ReplyBody::Owned(Vec::new()),
+        interface::AnswerBody::Xml(xml) => {
+            headers.push((
+                "Content-Type".to_owned(),
+                "application/xml;charset=utf-8".to_owned(),
+            ));
+            http::ReplyBody::Owned(xml.into_bytes())
         }
+        interface::AnswerBody::File(bytes) => {
+            headers.push((
+                "Content-Type".to_owned(),
+                "application/octet-stream".to_owned(),
+            ));
+            http::ReplyBody::Shared(bytes)
+        }
+    };
+    headers.extend(
+        answer
+            .headers
+            .into_iter()
+            .filter(|(_, v)| !v.contains(['\r', '\n']))
+            .map(|(k, v)| (k.to_owned(), v)),
+    );
+    http::Reply {
+        status: answer.status,
+        headers,
+        body,
     }
-    .with_status_code(answer.status);
-    for (k, v) in &answer.headers {
-        response.add_header(header(k, v));
-    }
-    let _ = request.respond(response);
 }
 
 /// The generated server interface this crate compiles (the snapshot tests compare it with the

@@ -552,3 +552,25 @@ fn a_request_holding_a_character_xml_cannot_hold_is_malformed() {
         );
     }
 }
+
+#[test]
+fn content_outside_the_root_element_is_malformed() {
+    for body in [
+        "<tsRequest/>junk",
+        "<tsRequest/><tsRequest/>",
+        "junk<tsRequest/>",
+        "<tsRequest/>&#65;",
+        "<tsRequest/><![CDATA[x]]>",
+    ] {
+        let err = UpdateFlowConnectionRequest::decode_request(body.as_bytes()).unwrap_err();
+        assert!(
+            err.to_string().contains("content outside the root element"),
+            "{body:?}: {err}"
+        );
+    }
+    // Whitespace, comments and a declaration are fine.
+    UpdateFlowConnectionRequest::decode_request(
+        b"<?xml version='1.0'?>\n<!-- c --><tsRequest><connection serverPort=\"1\"/></tsRequest>\n",
+    )
+    .unwrap();
+}

@@ -34,6 +34,7 @@
 mod multipart;
 mod query;
 
+pub(crate) use multipart::layout_file;
 pub use multipart::{Part, multipart};
 pub use query::Query;
 

@@ -184,14 +184,26 @@ impl FlowsService for Simulator {
                         ));
                     }
                 };
-                let upload = state
+                state.expire_uploads();
+                if state
                     .uploads
-                    .remove(session.as_str())
-                    .filter(|u| u.site_id == cx.session.site_id)
-                    .ok_or_else(|| {
-                        Reject::new(E::BadRequest, format!("no upload session {session}"))
-                    })?;
-                (upload.bytes, file_type)
+                    .get(session.as_str())
+                    .is_none_or(|u| u.site_id != cx.session.site_id)
+                {
+                    return Err(Reject::new(
+                        E::BadRequest,
+                        format!("no upload session {session}"),
+                    ));
+                }
+                // Publishing commits the session: it ends, and its file is removed.
+                let upload = state.uploads.remove(session.as_str()).expect("found above");
+                let bytes = upload.take_bytes().map_err(|e| {
+                    Reject::new(
+                        E::BadRequest,
+                        format!("the upload session {session} cannot be read: {e}"),
+                    )
+                })?;
+                (bytes, file_type)
             }
             None => {
                 let file = input.file.ok_or_else(|| {

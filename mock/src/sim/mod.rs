@@ -17,7 +17,7 @@ mod projects;
 mod schedules;
 mod server;
 pub(crate) mod state;
-mod uploads;
+pub(crate) mod uploads;
 mod users;
 
 use crate::interface::{AuthFailure, Authority};
@@ -25,10 +25,12 @@ use state::{Grant, Role, State};
 use std::sync::{Mutex, MutexGuard};
 use tableau_flows::{ApiVersion, Capability, CapabilityMode, SiteId};
 
-/// The simulator: its state behind one lock, and the API version it speaks.
+/// The simulator: its state behind one lock, the API version it speaks, and the folder upload
+/// sessions keep their bytes in.
 pub(crate) struct Simulator {
     pub state: Mutex<State>,
     pub version: ApiVersion,
+    pub uploads: uploads::UploadStore,
 }
 
 /// The caller of an endpoint that needs sign-in.

@@ -1,5 +1,6 @@
 //! The simulator's state: sites, users, groups, projects, flows, permissions, schedules, tasks,
-//! runs, jobs, upload sessions and sessions, all in memory.
+//! runs, jobs, upload sessions and sessions, all in memory (but the bytes of upload sessions, which
+//! are on disk).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -250,10 +251,18 @@ pub(crate) struct Job {
     pub site_id: String,
 }
 
-#[derive(Debug, Clone, Default)]
+/// An upload session: its bytes are in a file of the server's upload folder, not in memory.
+#[derive(Debug, Clone)]
 pub(crate) struct Upload {
-    pub bytes: Vec<u8>,
     pub site_id: String,
+    /// The file its chunks are appended to.
+    pub path: std::path::PathBuf,
+    /// Its size so far.
+    pub size: u64,
+    /// When it was initiated or last appended to: it expires once idle for `upload_lifetime`.
+    pub last_used: Duration,
+    /// Appends to it, publishing and discarding it, one at a time.
+    pub lock: Arc<Mutex<()>>,
 }
 
 #[derive(Debug, Clone)]
@@ -295,6 +304,8 @@ pub(crate) struct State {
     pub runs: Vec<FlowRun>,
     pub jobs: Vec<Job>,
     pub uploads: BTreeMap<String, Upload>,
+    /// How long an upload session may stay idle before it expires.
+    pub upload_lifetime: Duration,
     pub tokens: BTreeMap<String, Token>,
     pub upload_counter: u64,
 }
@@ -512,6 +523,7 @@ impl State {
             runs: Vec::new(),
             jobs: Vec::new(),
             uploads: BTreeMap::new(),
+            upload_lifetime: Duration::from_secs(60 * 60),
             tokens: BTreeMap::new(),
             upload_counter: 0,
         }

@@ -1,0 +1,982 @@
+//! The simulator under faulty and hostile clients: slow and idle connections, bodies over the
+//! limit, large chunked uploads (its memory measured in a child process), malformed bodies on
+//! endpoints that take none, multipart parameters in any order, a server dropped under a client's
+//! pooled connection, and characters XML 1.0 cannot hold.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+use tableau_flows_mock::interface::{Answer, AnswerBody, Request};
+use tableau_flows_mock::{Clock, MockServer, demo};
+use tableau_flows_tests::tf::*;
+
+const SITE: &str = demo::SITE_ID;
+const BOUNDARY: &str = "faults-7b1d0c";
+const MIB: usize = 1024 * 1024;
+
+/// Runs `f` on a thread of its own: its result, or `None` if it takes longer than `limit` (the
+/// thread is left behind).
+fn try_within<T: Send + 'static>(
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit).ok()
+}
+
+/// Runs `f` on a thread of its own and fails the test if it takes longer than `limit` (the thread
+/// is left behind): a server that hangs fails the test instead of hanging it.
+fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(v) => v,
+        Err(_) => panic!("{what}: no result within {limit:?}"),
+    }
+}
+
+fn addr(url: &str) -> String {
+    url.trim_start_matches("http://").to_owned()
+}
+
+fn connect(url: &str) -> TcpStream {
+    let stream = TcpStream::connect(addr(url)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream
+}
+
+/// An answer read off the wire.
+#[derive(Debug)]
+struct Wire {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Wire {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `code` of an error answer.
+    fn code(&self) -> String {
+        attribute(&self.body, "code")
+    }
+}
+
+/// The first value of an attribute in an XML text.
+fn attribute(xml: &str, name: &str) -> String {
+    let key = format!(" {name}=\"");
+    let start = xml
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in {xml}"))
+        + key.len();
+    xml[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Reads one answer (head, and a body of its Content-Length).
+fn read_answer(stream: &mut BufReader<TcpStream>) -> Wire {
+    let mut line = String::new();
+    stream.read_line(&mut line).unwrap();
+    let status = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not a status line: {line:?}"));
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        stream.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (k, v) = line.split_once(':').unwrap();
+        headers.push((k.trim().to_owned(), v.trim().to_owned()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).unwrap();
+    Wire {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// Sends a request on a new connection and reads its answer.
+fn exchange(
+    url: &str,
+    method: &str,
+    target: &str,
+    token: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Wire {
+    let mut stream = connect(url);
+    let mut head = format!(
+        "{method} {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(t) = token {
+        head.push_str(&format!("X-Tableau-Auth: {t}\r\n"));
+    }
+    if let Some(ct) = content_type {
+        head.push_str(&format!("Content-Type: {ct}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    read_answer(&mut BufReader::new(stream))
+}
+
+/// Signs in over HTTP with the demo's personal access token.
+fn sign_in(url: &str) -> String {
+    let body = format!(
+        r#"<tsRequest><credentials personalAccessTokenName="{}" personalAccessTokenSecret="{}"><site contentUrl="{}"/></credentials></tsRequest>"#,
+        demo::PAT_NAME,
+        demo::PAT_SECRET,
+        demo::SITE
+    );
+    let answer = exchange(
+        url,
+        "POST",
+        "/api/3.24/auth/signin",
+        None,
+        Some("application/xml"),
+        body.as_bytes(),
+    );
+    assert_eq!(answer.status, 200, "{answer:?}");
+    attribute(&answer.body, "token")
+}
+
+fn initiate(url: &str, token: &str) -> String {
+    let answer = exchange(
+        url,
+        "POST",
+        &format!("/api/3.24/sites/{SITE}/fileUploads"),
+        Some(token),
+        None,
+        b"",
+    );
+    assert_eq!(answer.status, 201, "{answer:?}");
+    attribute(&answer.body, "uploadSessionId")
+}
+
+/// Appends `chunk` to an upload session over HTTP, a multipart body written as it goes.
+fn append(url: &str, token: &str, session: &str, chunk: &[u8]) -> Wire {
+    let prefix = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n\r\n--{BOUNDARY}\r\nContent-Disposition: name=\"tableau_file\"; filename=\"file\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    );
+    let suffix = format!("\r\n--{BOUNDARY}--\r\n");
+    let mut stream = connect(url);
+    let head = format!(
+        "PUT /api/3.24/sites/{SITE}/fileUploads/{session} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Tableau-Auth: {token}\r\nContent-Type: multipart/mixed; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\r\n",
+        prefix.len() + chunk.len() + suffix.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(prefix.as_bytes()).unwrap();
+    stream.write_all(chunk).unwrap();
+    stream.write_all(suffix.as_bytes()).unwrap();
+    read_answer(&mut BufReader::new(stream))
+}
+
+/// Publishes an upload session as a `.tflx` named `name`.
+fn publish_session(url: &str, token: &str, session: &str, name: &str) -> Wire {
+    let body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n<tsRequest><flow name=\"{name}\"><project id=\"{}\"/></flow></tsRequest>\r\n--{BOUNDARY}--\r\n",
+        demo::PROJECT_ID
+    );
+    exchange(
+        url,
+        "POST",
+        &format!("/api/3.24/sites/{SITE}/flows?uploadSessionId={session}&flowType=tflx"),
+        Some(token),
+        Some(&format!("multipart/mixed; boundary={BOUNDARY}")),
+        body.as_bytes(),
+    )
+}
+
+/// The files in a folder (none if it does not exist), with their sizes.
+fn files_in(dir: &Path) -> Vec<(String, u64)> {
+    let mut files: Vec<(String, u64)> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| {
+                    let len = e.metadata().map(|m| m.len()).unwrap_or(0);
+                    (e.file_name().to_string_lossy().into_owned(), len)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// A folder for this test's temporary files, under the target folder.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("simulator-faults-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn admin(server: &MockServer) -> Client {
+    let client = Client::builder(server.url())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    client
+        .sign_in_with(
+            Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+            demo::SITE,
+        )
+        .unwrap();
+    client
+}
+
+// 1. Slow and idle clients.
+
+#[test]
+fn slow_and_idle_clients_do_not_keep_others_waiting() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    // Eight clients announce a body and send it a byte every 100 ms; eight more connect and
+    // send nothing. With four workers each tied to one body, nobody else would be served.
+    let mut slow: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut s = connect(&url);
+            write!(
+                s,
+                "PUT /api/3.24/sites/{SITE}/flows/{} HTTP/1.1\r\nHost: x\r\nX-Tableau-Auth: {token}\r\nContent-Type: application/xml\r\nContent-Length: 100000\r\n\r\n<tsRequest>",
+                demo::COFFEE_FLOW_ID
+            )
+            .unwrap();
+            s
+        })
+        .collect();
+    let idle: Vec<TcpStream> = (0..8).map(|_| connect(&url)).collect();
+    let trickling = Arc::new(AtomicBool::new(true));
+    let trickler = {
+        let trickling = trickling.clone();
+        std::thread::spawn(move || {
+            while trickling.load(Ordering::Relaxed) {
+                for s in &mut slow {
+                    let _ = s.write_all(b" ");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            slow
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let began = Instant::now();
+    let flows = try_within(Duration::from_secs(10), {
+        let url = url.clone();
+        move || {
+            let client = Client::builder(&url)
+                .retry_policy(RetryPolicy::none())
+                .build()
+                .unwrap();
+            client
+                .sign_in_with(
+                    Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+                    demo::SITE,
+                )
+                .unwrap();
+            client.query_flows_for_site().send().unwrap().flows.len()
+        }
+    });
+    let took = began.elapsed();
+    // The slow and idle clients go before anything is asserted, so that a server they block
+    // can still be dropped.
+    trickling.store(false, Ordering::Relaxed);
+    drop(trickler.join().unwrap());
+    drop(idle);
+    eprintln!("a client beside 8 slow and 8 idle connections: served in {took:?}");
+    assert_eq!(flows, Some(3), "not served within 10 s");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn a_stalled_body_or_head_is_answered_408() {
+    let server = MockServer::builder()
+        .read_timeout(Duration::from_millis(300))
+        .start()
+        .unwrap();
+    let url = server.url().to_owned();
+    let began = Instant::now();
+    let (body, head) = within(Duration::from_secs(10), "408", move || {
+        let mut s = connect(&url);
+        s.write_all(
+            b"POST /api/3.24/auth/signin HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n<tsRequest>",
+        )
+        .unwrap();
+        let body = read_answer(&mut BufReader::new(s));
+        let mut s = connect(&url);
+        s.write_all(b"GET /api/3.24/serverinfo HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        let head = read_answer(&mut BufReader::new(s));
+        (body, head)
+    });
+    let took = began.elapsed();
+    eprintln!("a stalled body and a stalled head answered 408 in {took:?} (read timeout 300 ms)");
+    assert_eq!(
+        (body.status, body.code().as_str()),
+        (408, "408000"),
+        "{body:?}"
+    );
+    assert_eq!(body.header("connection"), Some("close"));
+    assert_eq!(head.status, 408, "{head:?}");
+}
+
+#[test]
+fn connections_beyond_the_cap_are_answered_503() {
+    let server = MockServer::builder().max_connections(2).start().unwrap();
+    let url = server.url().to_owned();
+    let idle: Vec<TcpStream> = (0..2).map(|_| connect(&url)).collect();
+    let busy = exchange(&url, "GET", "/api/3.24/serverinfo", None, None, b"");
+    assert_eq!(busy.status, 503, "{busy:?}");
+    assert_eq!(busy.header("retry-after"), Some("1"));
+    drop(idle);
+    // Once the idle connections are gone, the next one is served.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let answer = exchange(&url, "GET", "/api/3.24/serverinfo", None, None, b"");
+        if answer.status == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still refused: {answer:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
+    let server = MockServer::builder()
+        .idle_timeout(Duration::from_millis(200))
+        .start()
+        .unwrap();
+    let mut s = connect(server.url());
+    s.write_all(b"GET /api/3.24/serverinfo HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut reader = BufReader::new(s);
+    assert_eq!(read_answer(&mut reader).status, 200);
+    let began = Instant::now();
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    assert!(began.elapsed() < Duration::from_secs(5));
+}
+
+// 2. Bodies over the limit.
+
+#[test]
+fn a_body_over_the_limit_is_refused_from_its_content_length() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    let began = Instant::now();
+    let answers = within(Duration::from_secs(10), "413", move || {
+        let mut answers = Vec::new();
+        for (length, expect) in [
+            ("1000000000000", ""),
+            ("99999999999999999999999999", ""),
+            ("1000000000000", "Expect: 100-continue\r\n"),
+        ] {
+            let mut s = connect(&url);
+            // A huge Content-Length and no body: the answer must not wait for it.
+            write!(
+                s,
+                "POST /api/3.24/sites/{SITE}/flows HTTP/1.1\r\nHost: x\r\n{expect}Content-Type: multipart/mixed; boundary=B\r\nContent-Length: {length}\r\n\r\n"
+            )
+            .unwrap();
+            answers.push(read_answer(&mut BufReader::new(s)));
+        }
+        answers
+    });
+    let took = began.elapsed();
+    eprintln!("three bodies of a huge Content-Length refused in {took:?}");
+    for answer in &answers {
+        // Not `100 Continue` first: the refusal itself.
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (413, "413000"),
+            "{answer:?}"
+        );
+        assert_eq!(answer.header("connection"), Some("close"));
+    }
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn a_chunked_body_is_read_up_to_the_limit_then_refused() {
+    let server = MockServer::builder()
+        .max_request_bytes(1024)
+        .start()
+        .unwrap();
+    let url = server.url().to_owned();
+    let chunked = |chunks: &[usize]| {
+        let mut s = connect(&url);
+        s.write_all(b"POST /api/3.24/auth/signin HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap();
+        for &n in chunks {
+            write!(s, "{n:x}\r\n").unwrap();
+            s.write_all(&vec![b' '; n]).unwrap();
+            s.write_all(b"\r\n").unwrap();
+        }
+        s.write_all(b"0\r\n\r\n").unwrap();
+        read_answer(&mut BufReader::new(s))
+    };
+    // At the limit it is read (and refused for what it holds); one byte over it is not.
+    let at = chunked(&[512, 512]);
+    assert_eq!(at.status, 400, "{at:?}");
+    let over = chunked(&[512, 513]);
+    assert_eq!(
+        (over.status, over.code().as_str()),
+        (413, "413000"),
+        "{over:?}"
+    );
+    // The limit holds for a Content-Length too.
+    let over = exchange(
+        &url,
+        "POST",
+        "/api/3.24/auth/signin",
+        None,
+        None,
+        &[b' '; 1025],
+    );
+    assert_eq!(over.status, 413);
+    // And the server still serves.
+    let token = sign_in(&url);
+    assert!(!token.is_empty());
+}
+
+// 3. Upload sessions on disk.
+
+#[test]
+fn upload_sessions_keep_their_bytes_on_disk_until_published() {
+    let parent = scratch("sessions");
+    let server = MockServer::builder().temp_dir(&parent).start().unwrap();
+    let url = server.url().to_owned();
+    let dir = server.upload_dir().to_owned();
+    assert!(dir.starts_with(&parent));
+    let token = sign_in(&url);
+    assert!(!dir.exists(), "made when first needed");
+    let session = initiate(&url, &token);
+    // Chunks full of near-boundaries and CRLFs, as a binary file may hold.
+    let mut expected = Vec::new();
+    for i in 0..3u8 {
+        let mut chunk = Vec::new();
+        while chunk.len() < MIB {
+            chunk.extend_from_slice(b"--faults-7b1d0\r\n\r\n--");
+            chunk.push(i);
+        }
+        let answer = append(&url, &token, &session, &chunk);
+        assert_eq!(answer.status, 200, "{answer:?}");
+        expected.extend_from_slice(&chunk);
+    }
+    // A chunked request appends as well.
+    let mut s = connect(&url);
+    let part = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: name=\"request_payload\"\r\n\r\n\r\n--{BOUNDARY}\r\nContent-Disposition: name=\"tableau_file\"; filename=\"file\"\r\n\r\nchunked\r\n--{BOUNDARY}--\r\n"
+    );
+    write!(
+        s,
+        "PUT /api/3.24/sites/{SITE}/fileUploads/{session} HTTP/1.1\r\nHost: x\r\nX-Tableau-Auth: {token}\r\nContent-Type: multipart/mixed; boundary={BOUNDARY}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    for piece in part.as_bytes().chunks(50) {
+        write!(s, "{:x}\r\n", piece.len()).unwrap();
+        s.write_all(piece).unwrap();
+        s.write_all(b"\r\n").unwrap();
+    }
+    s.write_all(b"0\r\n\r\n").unwrap();
+    let answer = read_answer(&mut BufReader::new(s));
+    assert_eq!(answer.status, 200, "{answer:?}");
+    expected.extend_from_slice(b"chunked");
+    // One file, of the session, holding every chunk; nothing of the requests left.
+    let files = files_in(&dir);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].1, expected.len() as u64);
+    assert_eq!(server.upload_session_count(), 1);
+    let published = publish_session(&url, &token, &session, "From chunks");
+    assert_eq!(published.status, 201, "{published:?}");
+    let id = attribute(
+        &published.body[published.body.find("<flow ").unwrap()..],
+        "id",
+    );
+    assert_eq!(server.flow_bytes(&id).unwrap(), expected);
+    // Publishing ends the session: its file is gone, and it cannot be published again.
+    assert_eq!(files_in(&dir), vec![]);
+    assert_eq!(server.upload_session_count(), 0);
+    let again = publish_session(&url, &token, &session, "Again");
+    assert_eq!(again.status, 400, "{again:?}");
+    // Dropping the server removes its folder.
+    drop(server);
+    assert!(!dir.exists());
+    let _ = std::fs::remove_dir_all(parent);
+}
+
+#[test]
+fn upload_sessions_expire_when_idle() {
+    let parent = scratch("expiry");
+    let clock = Clock::manual();
+    let server = MockServer::builder()
+        .clock(clock.clone())
+        .upload_session_lifetime(Duration::from_secs(600))
+        .temp_dir(&parent)
+        .start()
+        .unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    let old = initiate(&url, &token);
+    assert_eq!(append(&url, &token, &old, &[7; 1000]).status, 200);
+    clock.advance(Duration::from_secs(599));
+    // Appending keeps it alive.
+    assert_eq!(append(&url, &token, &old, &[7; 1000]).status, 200);
+    clock.advance(Duration::from_secs(599));
+    let kept = initiate(&url, &token);
+    assert_eq!(server.upload_session_count(), 2);
+    clock.advance(Duration::from_secs(1));
+    // Idle for its lifetime: the next upload call ends it and removes its file.
+    let newer = initiate(&url, &token);
+    assert_eq!(server.upload_session_count(), 2, "the old session expired");
+    assert_eq!(
+        files_in(server.upload_dir())
+            .iter()
+            .map(|f| f.1)
+            .sum::<u64>(),
+        0,
+        "only the two new, empty sessions are left"
+    );
+    let gone = append(&url, &token, &old, &[7; 10]);
+    assert_eq!(
+        (gone.status, gone.code().as_str()),
+        (400, "400000"),
+        "{gone:?}"
+    );
+    assert!(gone.body.contains("no upload session"), "{gone:?}");
+    assert_eq!(append(&url, &token, &kept, &[1; 10]).status, 200);
+    assert_eq!(append(&url, &token, &newer, &[1; 10]).status, 200);
+    drop(server);
+    let _ = std::fs::remove_dir_all(parent);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn folders_left_by_dead_simulators_are_swept() {
+    let parent = scratch("sweep");
+    let folder = |name: &str, age: Duration| {
+        let dir = parent.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("session-0"), b"left behind").unwrap();
+        let then = std::time::SystemTime::now() - age;
+        std::fs::File::open(&dir)
+            .unwrap()
+            .set_modified(then)
+            .unwrap();
+        dir
+    };
+    let hours = Duration::from_secs(2 * 60 * 60);
+    // No process has this id (above Linux's largest).
+    let dead_old = folder("tableau-flows-mock-999999999-0-1", hours);
+    let dead_recent = folder("tableau-flows-mock-999999999-1-1", Duration::ZERO);
+    let alive_old = folder(
+        &format!("tableau-flows-mock-{}-999-1", std::process::id()),
+        hours,
+    );
+    let other = folder("tableau-flows-mock-notes", hours);
+    let server = MockServer::builder().temp_dir(&parent).start().unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    // Nothing happens until the server makes its folder.
+    assert!(dead_old.exists());
+    initiate(&url, &token);
+    assert!(
+        !dead_old.exists(),
+        "an idle folder of a dead process is removed"
+    );
+    assert!(dead_recent.exists(), "a recent one is kept");
+    assert!(alive_old.exists(), "one of a running process is kept");
+    assert!(other.exists(), "a folder of another name is kept");
+    drop(server);
+    let _ = std::fs::remove_dir_all(parent);
+}
+
+/// The child side of [`appending_chunks_keeps_the_simulators_memory_bounded`]: a simulator in a
+/// process of its own, whose memory the parent measures. It does nothing in a normal run.
+#[test]
+fn memory_child_simulator() {
+    let Some(parent) = std::env::var_os("SIMULATOR_FAULTS_CHILD") else {
+        return;
+    };
+    let server = MockServer::builder().temp_dir(parent).start().unwrap();
+    println!("\nSIMULATOR_URL={}", server.url());
+    println!("SIMULATOR_DIR={}", server.upload_dir().display());
+    std::io::stdout().flush().unwrap();
+    // Serve until the parent closes stdin.
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+}
+
+/// `VmHWM` (peak resident memory) and `VmRSS` of a process, in bytes.
+#[cfg(target_os = "linux")]
+fn memory_of(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| -> u64 {
+        let line = status.lines().find(|l| l.starts_with(name)).unwrap();
+        let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        kb * 1024
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn appending_chunks_keeps_the_simulators_memory_bounded() {
+    use std::process::{Command, Stdio};
+    /// Kills the child if the test fails before it ends.
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            if !matches!(self.0.try_wait(), Ok(Some(_))) {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
+    }
+    let parent = scratch("memory");
+    let mut child = Reap(
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "memory_child_simulator",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("SIMULATOR_FAULTS_CHILD", &parent)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = child.0.id();
+    // The harness prints around the child's lines (`test memory_child_simulator ... `).
+    let stdout = child.0.stdout.take().unwrap();
+    let (url, dir) = within(Duration::from_secs(60), "the child's URL", move || {
+        let mut out = BufReader::new(stdout);
+        let (mut url, mut dir) = (String::new(), PathBuf::new());
+        while url.is_empty() || dir.as_os_str().is_empty() {
+            let mut line = String::new();
+            assert!(out.read_line(&mut line).unwrap() > 0, "the child ended");
+            if let Some((_, u)) = line.trim().split_once("SIMULATOR_URL=") {
+                url = u.to_owned();
+            }
+            if let Some((_, d)) = line.trim().split_once("SIMULATOR_DIR=") {
+                dir = PathBuf::from(d);
+            }
+        }
+        // Keep reading, so that the child never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        (url, dir)
+    });
+    // Warm up every path the chunks take, then measure.
+    let token = sign_in(&url);
+    let session = initiate(&url, &token);
+    let warm = vec![b'w'; MIB];
+    assert_eq!(append(&url, &token, &session, &warm).status, 200);
+    let (baseline, _) = memory_of(pid);
+    let chunk = vec![b'x'; 64 * MIB];
+    let began = Instant::now();
+    for _ in 0..8 {
+        let answer = append(&url, &token, &session, &chunk);
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
+    let took = began.elapsed();
+    let (peak, resident) = memory_of(pid);
+    let grown = peak.saturating_sub(baseline);
+    eprintln!(
+        "8 chunks of 64 MiB appended in {took:?}; simulator peak resident memory {} MiB before, {} MiB after (+{} KiB), resident now {} MiB",
+        baseline / MIB as u64,
+        peak / MIB as u64,
+        grown / 1024,
+        resident / MIB as u64
+    );
+    assert!(
+        grown < 64 * MIB as u64,
+        "the peak grew by {} MiB",
+        grown / MIB as u64
+    );
+    // The bytes are on disk, in the session's file.
+    let files = files_in(&dir);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].1, (8 * 64 + 1) as u64 * MIB as u64);
+    // Published, the session's file is removed.
+    let published = publish_session(&url, &token, &session, "Big");
+    assert_eq!(published.status, 201, "{published:?}");
+    assert_eq!(files_in(&dir), vec![]);
+    drop(child.0.stdin.take());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the child did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success());
+    // The child's server removed its folder when it was dropped.
+    assert!(!dir.exists());
+    let _ = std::fs::remove_dir_all(parent);
+}
+
+// 4. Malformed bodies on every endpoint.
+
+fn in_process(
+    server: &MockServer,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> Answer {
+    server.answer(&Request {
+        method,
+        path,
+        query: "",
+        token,
+        content_type: Some("application/xml"),
+        body: body.as_bytes(),
+    })
+}
+
+fn code_of(answer: &Answer) -> String {
+    match &answer.body {
+        AnswerBody::Xml(xml) => attribute(xml, "code"),
+        other => panic!("not an error document: {other:?}"),
+    }
+}
+
+#[test]
+fn run_flow_now_refuses_a_doctype_or_a_duplicate_attribute_and_starts_no_run() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    let run = format!("/api/3.24/sites/{SITE}/flows/{}/run", demo::SALES_FLOW_ID);
+    for body in [r#"<!DOCTYPE x><tsRequest/>"#, r#"<tsRequest a="1" a="2"/>"#] {
+        let answer = exchange(
+            &url,
+            "POST",
+            &run,
+            Some(&token),
+            Some("application/xml"),
+            body.as_bytes(),
+        );
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (400, "400000"),
+            "{body}: {answer:?}"
+        );
+        let answer = in_process(&server, "POST", &run, Some(&token), body);
+        assert_eq!(
+            (answer.status, code_of(&answer).as_str()),
+            (400, "400000"),
+            "{body}"
+        );
+    }
+    assert_eq!(server.run_count(), 0, "no run was started");
+    // An empty body stays allowed (it is optional).
+    let answer = exchange(&url, "POST", &run, Some(&token), None, b"");
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(server.run_count(), 1);
+}
+
+#[test]
+fn endpoints_that_take_no_body_refuse_a_malformed_one() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    let flows = format!("/api/3.24/sites/{SITE}/flows");
+    let coffee = format!("{flows}/{}", demo::COFFEE_FLOW_ID);
+    let uploads = format!("/api/3.24/sites/{SITE}/fileUploads");
+    let malformed = [
+        "<!DOCTYPE x><tsRequest/>",
+        r#"<tsRequest a="1" a="2"/>"#,
+        "<tsRequest><x:y/></tsRequest>",
+        "<tsRequest>",
+        "not xml",
+    ];
+    for body in malformed {
+        for (method, path) in [
+            ("GET", flows.as_str()),
+            ("GET", coffee.as_str()),
+            ("DELETE", coffee.as_str()),
+            ("POST", uploads.as_str()),
+            ("POST", "/api/3.24/auth/signout"),
+            ("GET", "/api/3.24/schedules"),
+            ("GET", "/api/3.24/serverinfo"),
+            ("GET", "/api/3.24/serverInfo"),
+        ] {
+            let answer = in_process(&server, method, path, Some(&token), body);
+            assert_eq!(
+                (answer.status, code_of(&answer).as_str()),
+                (400, "400000"),
+                "{method} {path} {body:?}"
+            );
+        }
+    }
+    // Nothing happened: the flow is there, no upload session began, the token still works.
+    assert!(server.flow_ids().contains(&demo::COFFEE_FLOW_ID.to_owned()));
+    assert_eq!(server.upload_session_count(), 0);
+    // Over HTTP too.
+    let answer = exchange(
+        &url,
+        "DELETE",
+        &coffee,
+        Some(&token),
+        Some("application/xml"),
+        b"<!DOCTYPE x><tsRequest/>",
+    );
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "400000"),
+        "{answer:?}"
+    );
+    assert!(server.flow_ids().contains(&demo::COFFEE_FLOW_ID.to_owned()));
+    // An empty body, or a well-formed one, is ignored as before.
+    for body in [
+        "",
+        "  \r\n",
+        "<tsRequest/>",
+        "<anything xmlns:x=\"u\"><x:y/></anything>",
+    ] {
+        let answer = in_process(&server, "GET", &flows, Some(&token), body);
+        assert_eq!(answer.status, 200, "{body:?}: {answer:?}");
+    }
+    // A request that fails sign-in gets its 401 whatever its body holds; one that reaches no
+    // endpoint its 404.
+    let answer = in_process(&server, "GET", &flows, None, "<tsRequest>");
+    assert_eq!(answer.status, 401);
+    let answer = in_process(
+        &server,
+        "GET",
+        "/api/3.24/nowhere",
+        Some(&token),
+        "<tsRequest>",
+    );
+    assert_eq!(answer.status, 404);
+}
+
+// 5. Multipart disposition parameters in any order.
+
+#[test]
+fn a_multipart_publish_with_filename_before_name_is_read() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    let bytes = b"PK\x03\x04 flow; name=not-this\r\n";
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n<tsRequest><flow name=\"Quoted\"><project id=\"{}\"/></flow></tsRequest>\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; filename=\"a;b.tflx\"; name=\"tableau_flow\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+        demo::PROJECT_ID
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let answer = exchange(
+        &url,
+        "POST",
+        &format!("/api/3.24/sites/{SITE}/flows"),
+        Some(&token),
+        Some(&format!("multipart/mixed; boundary=\"{BOUNDARY}\"")),
+        &body,
+    );
+    assert_eq!(answer.status, 201, "{answer:?}");
+    let id = attribute(&answer.body[answer.body.find("<flow ").unwrap()..], "id");
+    assert_eq!(server.flow_bytes(&id).unwrap(), bytes);
+}
+
+// 6. A dropped server and a client's pooled connection.
+
+#[test]
+fn a_pooled_connection_fails_promptly_after_the_server_is_dropped() {
+    let server = MockServer::builder().start().unwrap();
+    let client = admin(&server);
+    assert_eq!(client.query_flows_for_site().send().unwrap().flows.len(), 3);
+    let began = Instant::now();
+    drop(server);
+    let dropped = began.elapsed();
+    let began = Instant::now();
+    let result = within(
+        Duration::from_secs(20),
+        "a call after the drop",
+        move || client.query_flows_for_site().send().map(|_| ()),
+    );
+    let took = began.elapsed();
+    eprintln!("server dropped in {dropped:?}; the next call failed in {took:?}: {result:?}");
+    assert!(result.is_err());
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    assert!(
+        dropped < Duration::from_secs(2),
+        "the drop took {dropped:?}"
+    );
+}
+
+// 7. Characters XML 1.0 cannot hold.
+
+#[test]
+fn characters_xml_cannot_hold_are_refused() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    let update = format!("/api/3.24/sites/{SITE}/flows/{}", demo::COFFEE_FLOW_ID);
+    for name in [
+        "a&#1;b",
+        "a&#0;b",
+        "a&#xFFFE;b",
+        "a&#x1F;b",
+        "a\u{1}b",
+        "a\u{FFFF}b",
+    ] {
+        let body = format!(r#"<tsRequest><flow name="{name}"/></tsRequest>"#);
+        let answer = exchange(
+            &url,
+            "PUT",
+            &update,
+            Some(&token),
+            Some("application/xml"),
+            body.as_bytes(),
+        );
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (400, "400000"),
+            "{name:?}: {answer:?}"
+        );
+    }
+    // The flow kept its name.
+    let answer = exchange(&url, "GET", &update, Some(&token), None, b"");
+    assert_eq!(
+        attribute(&answer.body[answer.body.find("<flow ").unwrap()..], "name"),
+        "Coffee Chain"
+    );
+}
