@@ -11,7 +11,7 @@ use crate::{Secret, SiteId, UserId};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::io::{Cursor, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved.
@@ -259,18 +259,20 @@ impl ClientBuilder {
             .build()
             .into();
         Ok(Client {
-            agent,
-            base,
-            pinned: self.api_version.is_some(),
-            version: Mutex::new(self.api_version),
-            max_response_bytes: self.max_response_bytes,
-            max_inflated_download_bytes: self.max_inflated_download_bytes,
-            timeout: self.timeout,
-            stall_timeout: self.stall_timeout,
-            retry: self.retry,
-            session: RwLock::new(None),
-            sign_in: Mutex::new(None),
-            owns_session: AtomicBool::new(false),
+            inner: Arc::new(ClientInner {
+                agent,
+                base,
+                pinned: self.api_version.is_some(),
+                version: Mutex::new(self.api_version),
+                max_response_bytes: self.max_response_bytes,
+                max_inflated_download_bytes: self.max_inflated_download_bytes,
+                timeout: self.timeout,
+                stall_timeout: self.stall_timeout,
+                retry: self.retry,
+                session: RwLock::new(None),
+                sign_in: Mutex::new(None),
+                owns_session: AtomicBool::new(false),
+            }),
         })
     }
 }
@@ -297,6 +299,13 @@ impl ClientBuilder {
 /// dropped. It is `Send + Sync`: share it between threads behind an `Arc`.
 #[derive(Debug)]
 pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+/// What a [`Client`] and its internal handles (a list fetching its next page on another thread)
+/// share.
+#[derive(Debug)]
+pub(crate) struct ClientInner {
     agent: ureq::Agent,
     base: String,
     pinned: bool,
@@ -313,14 +322,76 @@ pub struct Client {
     owns_session: AtomicBool,
 }
 
-impl Drop for Client {
+impl Drop for ClientInner {
     /// Signs out of a session the client signed in to ([`Client::sign_in_with`]), so that no
-    /// token outlives the program; best effort, within the client's timeouts, errors ignored.
-    /// A session given with [`Client::set_session`], or kept with [`Client::keep_session`], is
-    /// left alone.
+    /// token outlives the program, once the client and every handle of it are gone; best effort,
+    /// within the client's timeouts, errors ignored. A session given with
+    /// [`Client::set_session`], or kept with [`Client::keep_session`], is left alone.
     fn drop(&mut self) {
-        if self.owns_session.load(Ordering::SeqCst) && self.session().is_some() {
-            let _ = self.sign_out().send();
+        let session = self
+            .session
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if !self.owns_session.load(Ordering::SeqCst) || session.is_none() {
+            return;
+        }
+        let version = *self.version.get_mut().unwrap_or_else(|p| p.into_inner());
+        // A client of its own for the one call, owning no session (so it signs nothing out).
+        let last = Client {
+            inner: Arc::new(ClientInner {
+                agent: self.agent.clone(),
+                base: std::mem::take(&mut self.base),
+                pinned: self.pinned,
+                version: Mutex::new(version),
+                max_response_bytes: self.max_response_bytes,
+                max_inflated_download_bytes: self.max_inflated_download_bytes,
+                timeout: self.timeout,
+                stall_timeout: self.stall_timeout,
+                retry: self.retry.clone(),
+                session: RwLock::new(session),
+                sign_in: Mutex::new(None),
+                owns_session: AtomicBool::new(false),
+            }),
+        };
+        let _ = last.sign_out().send();
+    }
+}
+
+/// The client a request builder calls: borrowed from the caller, or a handle of it that a
+/// builder owns to be sent from another thread (see [`Paged::detach`](crate::pagination::Paged::detach)).
+#[derive(Debug)]
+pub(crate) enum ClientRef<'c> {
+    Borrowed(&'c Client),
+    Owned(Client),
+}
+
+impl ClientRef<'_> {
+    /// A handle of the same client that does not borrow.
+    pub(crate) fn detach(&self) -> ClientRef<'static> {
+        ClientRef::Owned(Client {
+            inner: Arc::clone(&self.inner),
+        })
+    }
+}
+
+impl Clone for ClientRef<'_> {
+    fn clone(&self) -> Self {
+        match self {
+            ClientRef::Borrowed(c) => ClientRef::Borrowed(c),
+            ClientRef::Owned(c) => ClientRef::Owned(Client {
+                inner: Arc::clone(&c.inner),
+            }),
+        }
+    }
+}
+
+impl std::ops::Deref for ClientRef<'_> {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        match self {
+            ClientRef::Borrowed(c) => c,
+            ClientRef::Owned(c) => c,
         }
     }
 }
@@ -398,7 +469,7 @@ impl Client {
 
     /// The API version the client speaks: the pinned one, or the negotiated one once known.
     pub fn api_version(&self) -> Option<ApiVersion> {
-        *self.version.lock().unwrap_or_else(|p| p.into_inner())
+        *self.inner.version.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The API version the client speaks, asking the server first if it is not yet known.
@@ -424,53 +495,62 @@ impl Client {
             .parse()
             .map_err(|e| CallError::InvalidArgument(format!("the server's restApiVersion: {e}")))?;
         let chosen = server.min(crate::NEWEST_API_VERSION);
-        *self.version.lock().unwrap_or_else(|p| p.into_inner()) = Some(chosen);
+        *self.inner.version.lock().unwrap_or_else(|p| p.into_inner()) = Some(chosen);
         Ok(chosen)
     }
 
     /// The client's retry policy (for the workflows that repeat a whole transfer).
     pub(crate) fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry
+        &self.inner.retry
     }
 
     /// Whether the version was pinned by the builder.
     pub fn is_version_pinned(&self) -> bool {
-        self.pinned
+        self.inner.pinned
     }
 
     /// The server's base URL.
     pub fn base_url(&self) -> &str {
-        &self.base
+        &self.inner.base
     }
 
     /// Uses a session (from Sign In, perhaps saved by another program) for later calls; the
     /// client does not sign it out when dropped.
     pub fn set_session(&self, session: Session) {
-        self.owns_session.store(false, Ordering::SeqCst);
+        self.inner.owns_session.store(false, Ordering::SeqCst);
         self.store_session(session);
     }
 
     fn store_session(&self, session: Session) {
-        *self.session.write().unwrap_or_else(|p| p.into_inner()) = Some(session);
+        *self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(session);
     }
 
     /// Keeps the session alive after the client is dropped (it is not signed out), and returns
     /// it, to save its token for another program.
     pub fn keep_session(&self) -> Option<Session> {
-        self.owns_session.store(false, Ordering::SeqCst);
+        self.inner.owns_session.store(false, Ordering::SeqCst);
         self.session()
     }
 
     /// Forgets the session and the credentials kept for signing in again (without signing out).
     pub fn clear_session(&self) {
-        self.owns_session.store(false, Ordering::SeqCst);
-        *self.session.write().unwrap_or_else(|p| p.into_inner()) = None;
-        *self.sign_in.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.inner.owns_session.store(false, Ordering::SeqCst);
+        *self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+        *self.inner.sign_in.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// The current session.
     pub fn session(&self) -> Option<Session> {
-        self.session
+        self.inner
+            .session
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
@@ -486,9 +566,9 @@ impl Client {
         site: &str,
     ) -> Result<Session, CallError<crate::auth::SignInError>> {
         let session = self.sign_in_once(&credentials, site)?;
-        *self.sign_in.lock().unwrap_or_else(|p| p.into_inner()) =
+        *self.inner.sign_in.lock().unwrap_or_else(|p| p.into_inner()) =
             Some((credentials, site.to_owned()));
-        self.owns_session.store(true, Ordering::SeqCst);
+        self.inner.owns_session.store(true, Ordering::SeqCst);
         Ok(session)
     }
 
@@ -544,6 +624,7 @@ impl Client {
     /// Signs in again with the kept credentials; `false` when there are none.
     fn reauthenticate(&self) -> Result<bool, Failure> {
         let kept = self
+            .inner
             .sign_in
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -560,6 +641,13 @@ impl Client {
 
     /// Starts a call of an endpoint: settles the API version and checks the endpoint's.
     pub(crate) fn call(&self, meta: &'static EndpointMeta) -> Result<Call<'_>, Failure> {
+        ClientRef::Borrowed(self).call(meta)
+    }
+}
+
+impl<'c> ClientRef<'c> {
+    /// Starts a call of an endpoint: settles the API version and checks the endpoint's.
+    pub(crate) fn call(&self, meta: &'static EndpointMeta) -> Result<Call<'c>, Failure> {
         let version = if meta.id == crate::endpoints::SERVER_INFO.id && self.api_version().is_none()
         {
             // Server Info is how the version is learnt: ask it at the oldest version.
@@ -568,7 +656,7 @@ impl Client {
             self.resolve_version()?
         };
         let call = Call {
-            client: self,
+            client: self.clone(),
             meta,
             version,
             path: Vec::new(),
@@ -606,7 +694,7 @@ enum Body {
 /// `prepare`, sent by their `send`. It can be sent again (a retry, or after signing in again)
 /// unless its body is a one-shot stream.
 pub(crate) struct Call<'c> {
-    client: &'c Client,
+    client: ClientRef<'c>,
     meta: &'static EndpointMeta,
     version: ApiVersion,
     path: Vec<PathPart>,
@@ -834,7 +922,7 @@ impl<'c> Call<'c> {
         &mut self,
         remaining: Option<Duration>,
     ) -> Result<Result<ureq::http::Response<ureq::Body>, ureq::Error>, Failure> {
-        let url = format!("{}{}", self.client.base, self.path_and_query());
+        let url = format!("{}{}", self.client.inner.base, self.path_and_query());
         let content_type = self.content_type();
         let mut builder = ureq::http::Request::builder()
             .method(self.meta.method)
@@ -853,9 +941,9 @@ impl<'c> Call<'c> {
         if let Some(ct) = &content_type {
             builder = builder.header("Content-Type", ct);
         }
-        let stall = Some(self.client.stall_timeout);
+        let stall = Some(self.client.inner.stall_timeout);
         let transfer = self.is_transfer();
-        let agent = &self.client.agent;
+        let agent = &self.client.inner.agent;
         let invalid = |e: ureq::http::Error| Failure(CallError::InvalidArgument(e.to_string()));
         let result = match &mut self.body {
             Body::None => run_limited(
@@ -912,7 +1000,7 @@ impl<'c> Call<'c> {
         if self.is_transfer() {
             return Ok(None);
         }
-        let limit = self.client.timeout;
+        let limit = self.client.inner.timeout;
         match limit.checked_sub(started.elapsed()) {
             Some(left) if !left.is_zero() => Ok(Some(left)),
             _ => Err(CallError::DeadlineExceeded { limit }.into()),
@@ -924,14 +1012,14 @@ impl<'c> Call<'c> {
     fn transport(&self, e: ureq::Error) -> Failure {
         let stalled = || {
             CallError::Stalled {
-                limit: self.client.stall_timeout,
+                limit: self.client.inner.stall_timeout,
                 transferred: self.sent.load(Ordering::Relaxed),
             }
             .into()
         };
         match e {
             ureq::Error::Timeout(ureq::Timeout::Global) => CallError::DeadlineExceeded {
-                limit: self.client.timeout,
+                limit: self.client.inner.timeout,
             }
             .into(),
             ureq::Error::Timeout(
@@ -955,7 +1043,7 @@ impl<'c> Call<'c> {
     /// read in memory (at most the client's limit) unless `stream`. An idempotent call whose
     /// answer breaks off mid-body is sent again, within the policy.
     fn send(mut self, stream: bool) -> Result<(u16, Answer), Failure> {
-        let policy = self.client.retry.clone();
+        let policy = self.client.inner.retry.clone();
         let started = Instant::now();
         let mut attempt = 0u32;
         let mut signed_in_again = false;
@@ -1005,7 +1093,7 @@ impl<'c> Call<'c> {
                 let elapsed = started.elapsed() + delay;
                 attempt < policy.max_attempts
                     && elapsed <= policy.max_elapsed
-                    && (this.is_transfer() || elapsed < this.client.timeout)
+                    && (this.is_transfer() || elapsed < this.client.inner.timeout)
                     && this.replayable()
             };
             match next {
@@ -1081,7 +1169,7 @@ impl<'c> Call<'c> {
         parts: &ureq::http::response::Parts,
         body: ureq::Body,
     ) -> Result<Vec<u8>, Broken> {
-        let limit = self.client.max_response_bytes;
+        let limit = self.client.inner.max_response_bytes;
         let mut reader = decoded(parts, body, limit).map_err(Broken::Failed)?;
         let mut out = Vec::new();
         let mut buf = [0u8; 16 * 1024];
@@ -1130,9 +1218,9 @@ impl<'c> Call<'c> {
     /// Sends the call and returns the body as a stream (for downloads).
     pub(crate) fn execute_download(mut self) -> Result<Download, Failure> {
         self.download = true;
-        let stall = self.client.stall_timeout;
-        let inflated_limit = self.client.max_inflated_download_bytes;
-        let limit = self.client.max_response_bytes;
+        let stall = self.client.inner.stall_timeout;
+        let inflated_limit = self.client.inner.max_inflated_download_bytes;
+        let limit = self.client.inner.max_response_bytes;
         let (status, answer) = self.send(true)?;
         let (parts, body) = match answer {
             Answer::Read(parts, body) => {
@@ -1151,7 +1239,12 @@ impl<'c> Call<'c> {
                 .map(str::to_owned)
         };
         let content_type = header("content-type");
-        let disposition = header("content-disposition");
+        // Servers send a name that is not ASCII as raw UTF-8 (which `to_str` refuses) or as
+        // RFC 6266's `filename*`.
+        let disposition = parts
+            .headers
+            .get("content-disposition")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let encoded = header("content-encoding").is_some_and(|e| {
             let e = e.trim();
             !e.is_empty() && !e.eq_ignore_ascii_case("identity")
@@ -1396,17 +1489,22 @@ fn error_answer(status: u16, body: &[u8]) -> Failure {
     }
 }
 
-/// The file name of a `Content-Disposition` header (`filename="..."`), without any directory,
-/// control characters or leading dots (so never `.`, `..` or a hidden file): safe to join to a
-/// folder.
+/// The file name of a `Content-Disposition` header (RFC 6266's `filename*=UTF-8''...` when
+/// present, else `filename="..."`), without any directory, control characters or leading dots
+/// (so never `.`, `..` or a hidden file): safe to join to a folder.
 pub fn filename_from_disposition(value: &str) -> Option<String> {
-    let idx = value.find("filename=")?;
-    let rest = &value[idx + "filename=".len()..];
-    let name = if let Some(r) = rest.strip_prefix('"') {
-        r.split('"').next()?
-    } else {
-        rest.split(';').next()?.trim()
-    };
+    let extended = disposition_param(value, "filename*").and_then(|v| {
+        let (charset, rest) = v.split_once('\'')?;
+        let (_language, encoded) = rest.split_once('\'')?;
+        let bytes: Vec<u8> = percent_encoding::percent_decode_str(encoded).collect();
+        if charset.eq_ignore_ascii_case("utf-8") {
+            String::from_utf8(bytes).ok()
+        } else {
+            // ISO-8859-1, the only other charset RFC 8187 names.
+            Some(bytes.iter().map(|&b| char::from(b)).collect())
+        }
+    });
+    let name = extended.or_else(|| disposition_param(value, "filename"))?;
     let base: String = name
         .rsplit(['/', '\\'])
         .next()?
@@ -1419,6 +1517,50 @@ pub fn filename_from_disposition(value: &str) -> Option<String> {
         None
     } else {
         Some(base.to_owned())
+    }
+}
+
+/// The value of the parameter `key` of a `Content-Disposition` value (quoted or not; `\"` in
+/// quotes is a quote).
+fn disposition_param(value: &str, key: &str) -> Option<String> {
+    let mut rest = value.split_once(';').map_or(value, |(_, r)| r);
+    loop {
+        let (name, after) = rest.split_once('=')?;
+        let name = name.trim();
+        let after = after.trim_start();
+        let (param, next) = if let Some(quoted) = after.strip_prefix('"') {
+            let mut out = String::new();
+            let mut chars = quoted.char_indices();
+            let mut end = quoted.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        if let Some((_, escaped)) = chars.next() {
+                            out.push(escaped);
+                        }
+                    }
+                    '"' => {
+                        end = i + 1;
+                        break;
+                    }
+                    c => out.push(c),
+                }
+            }
+            let next = quoted[end..].split_once(';').map_or("", |(_, n)| n);
+            (out, next)
+        } else {
+            match after.split_once(';') {
+                Some((v, n)) => (v.trim().to_owned(), n),
+                None => (after.trim().to_owned(), ""),
+            }
+        };
+        if name.eq_ignore_ascii_case(key) {
+            return Some(param);
+        }
+        if next.is_empty() {
+            return None;
+        }
+        rest = next;
     }
 }
 
@@ -1552,6 +1694,49 @@ impl Download {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_from_content_disposition() {
+        let name = |v: &str| filename_from_disposition(v);
+        assert_eq!(
+            name("attachment; filename=\"a.tflx\"").as_deref(),
+            Some("a.tflx")
+        );
+        assert_eq!(name("attachment; filename=a.tfl").as_deref(), Some("a.tfl"));
+        assert_eq!(
+            name("attachment;filename=\"a;b.tfl\"; size=3").as_deref(),
+            Some("a;b.tfl")
+        );
+        assert_eq!(
+            name("attachment; filename=\"Caf\u{e9}.tfl\"").as_deref(),
+            Some("Caf\u{e9}.tfl")
+        );
+        assert_eq!(
+            name("attachment; filename=\"Cafe.tfl\"; filename*=UTF-8''Caf%C3%A9%20Cleanup.tfl")
+                .as_deref(),
+            Some("Caf\u{e9} Cleanup.tfl")
+        );
+        assert_eq!(
+            name("attachment; filename*=iso-8859-1'en'Caf%E9.tfl").as_deref(),
+            Some("Caf\u{e9}.tfl")
+        );
+        assert_eq!(
+            name("attachment; filename=\"a\\\"b.tfl\"").as_deref(),
+            Some("a\"b.tfl")
+        );
+        // Folders, hidden names, dot segments and controls never make a path.
+        assert_eq!(
+            name("attachment; filename=\"../../etc/.profile\"").as_deref(),
+            Some("profile")
+        );
+        assert_eq!(name("attachment; filename=\"..\""), None);
+        assert_eq!(
+            name("attachment; filename=\"a\u{1b}[31m.tfl\"").as_deref(),
+            Some("a[31m.tfl")
+        );
+        assert_eq!(name("attachment"), None);
+        assert_eq!(name("inline; size=3"), None);
+    }
 
     #[test]
     fn from_env_names_what_is_missing_and_prefers_a_token() {

@@ -2,7 +2,10 @@
 //!
 //! Each paginated endpoint's builder (Query Flows for a Site, Query Flows for User, Get Flow Runs,
 //! Get Linked Tasks) has an `all()` method returning [`Pages`]: an iterator over the items of every
-//! page, fetching one page at a time and holding only that page in memory.
+//! page. It overlaps fetching and consuming: as soon as a page arrives, the next one is asked for
+//! on another thread while the caller works through this one, so a list of many pages costs about
+//! one round trip per page less than fetching them strictly one after another. It holds at most
+//! two pages: the one being consumed and the one on its way.
 //!
 //! It ends on the first empty page; when the server sends `<pagination>`, also once the pages seen
 //! cover `totalAvailable` (read afresh from every page, so a total that changes mid-way is
@@ -35,9 +38,14 @@ pub struct Page<T> {
 /// A request builder of a paginated list (generated for every paginated endpoint).
 pub trait Paged: Clone {
     /// The listed item.
-    type Item;
+    type Item: Send + 'static;
     /// The endpoint's error enum.
     type Error: EndpointError;
+    /// The same request, holding a handle of the client instead of borrowing it, so that a page
+    /// can be fetched on another thread.
+    type Detached: Paged<Item = Self::Item, Error = Self::Error> + Send + 'static;
+    /// The same request as a [`Detached`](Paged::Detached) one.
+    fn detach(&self) -> Self::Detached;
     /// Fetches one page.
     fn fetch_page(self, number: u32, size: u32)
     -> Result<Page<Self::Item>, CallError<Self::Error>>;
@@ -49,7 +57,11 @@ pub trait Paged: Clone {
     fn requested_page_number(&self) -> Option<u32>;
 }
 
-/// An iterator over every item of a paginated list, one page in memory at a time.
+/// A page being fetched on another thread: its number and the thread.
+type Ahead<T, E> = (u32, std::thread::JoinHandle<Result<Page<T>, CallError<E>>>);
+
+/// An iterator over every item of a paginated list, fetching the next page while the current one
+/// is consumed (at most two pages in memory).
 #[derive(Debug)]
 pub struct Pages<B: Paged> {
     builder: B,
@@ -59,6 +71,12 @@ pub struct Pages<B: Paged> {
     done: bool,
     /// Pages fetched so far.
     pages_fetched: u32,
+    /// The next pages, on their way, in order.
+    ahead: std::collections::VecDeque<Ahead<B::Item, B::Error>>,
+    /// How many pages may be on their way at once.
+    in_flight: u32,
+    /// The last page, once a `<pagination>` total said.
+    last_page: Option<u64>,
 }
 
 impl<B: Paged> Pages<B> {
@@ -73,12 +91,70 @@ impl<B: Paged> Pages<B> {
             page: Vec::new().into_iter(),
             done: false,
             pages_fetched: 0,
+            ahead: Default::default(),
+            in_flight: 1,
+            last_page: None,
         }
     }
 
-    /// How many pages were fetched so far.
+    /// How many pages may be on their way while the caller works through the current one
+    /// (default 1: the next). More than one are asked for only once the server's
+    /// `<pagination>` says how many pages there are, and each holds memory until it is
+    /// consumed; 0 fetches strictly one page after another.
+    pub fn in_flight(mut self, pages: u32) -> Self {
+        self.in_flight = pages;
+        self
+    }
+
+    /// How many pages were fetched so far (the one on its way not counted).
     pub fn pages_fetched(&self) -> u32 {
         self.pages_fetched
+    }
+
+    /// Asks for the pages after the current one, up to the allowed number in flight (and to
+    /// the last page, when known; only the next one when not).
+    fn fetch_ahead(&mut self) {
+        let wanted = match self.last_page {
+            Some(_) => self.in_flight,
+            None => self.in_flight.min(1),
+        };
+        while (self.ahead.len() as u32) < wanted {
+            let number = match self.ahead.back() {
+                Some((n, _)) => match n.checked_add(1) {
+                    Some(n) => n,
+                    None => return,
+                },
+                None => self.next_page,
+            };
+            if self.last_page.is_some_and(|last| u64::from(number) > last) {
+                return;
+            }
+            let request = self.builder.detach();
+            let size = self.size;
+            let spawned = std::thread::Builder::new()
+                .name("tableau-flows-page".into())
+                .spawn(move || request.fetch_page(number, size));
+            match spawned {
+                Ok(handle) => self.ahead.push_back((number, handle)),
+                // Without a thread, the page is fetched when it is needed.
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Page `number`: the one on its way, or fetched now.
+    fn fetch(&mut self, number: u32) -> Result<Page<B::Item>, CallError<B::Error>> {
+        match self.ahead.pop_front() {
+            Some((ahead, handle)) if ahead == number => {
+                if let Ok(result) = handle.join() {
+                    return result;
+                }
+            }
+            // Out of step (never expected): what is on its way is dropped.
+            Some(_) => self.ahead.clear(),
+            None => {}
+        }
+        self.builder.clone().fetch_page(number, self.size)
     }
 }
 
@@ -94,7 +170,7 @@ impl<B: Paged> Iterator for Pages<B> {
                 return None;
             }
             let number = self.next_page;
-            match self.builder.clone().fetch_page(number, self.size) {
+            match self.fetch(number) {
                 Ok(Page { items, pagination }) => {
                     self.pages_fetched += 1;
                     if items.is_empty() {
@@ -104,15 +180,23 @@ impl<B: Paged> Iterator for Pages<B> {
                     if let Some(p) = pagination {
                         let size = u64::from(p.page_size.unwrap_or(self.size).max(1));
                         let page = u64::from(p.page_number.unwrap_or(number));
-                        if let Some(total) = p.total_available
-                            && page * size >= total
-                        {
-                            self.done = true;
+                        if let Some(total) = p.total_available {
+                            // Read afresh from every page: a total that changes is followed.
+                            self.last_page = Some(total.div_ceil(size));
+                            if page * size >= total {
+                                self.done = true;
+                            }
                         }
                     }
                     match number.checked_add(1) {
                         Some(n) => self.next_page = n,
                         None => self.done = true,
+                    }
+                    if self.done {
+                        self.ahead.clear();
+                    } else {
+                        // The next page travels while the caller works through this one.
+                        self.fetch_ahead();
                     }
                     self.page = items.into_iter();
                 }

@@ -574,3 +574,35 @@ fn content_outside_the_root_element_is_malformed() {
     )
     .unwrap();
 }
+
+#[test]
+fn a_flow_named_beyond_ascii_downloads_under_its_name() {
+    use tableau_flows_mock::{MockServer, demo};
+    let server = MockServer::builder().start().unwrap();
+    let client = Client::builder(server.url()).build().unwrap();
+    client
+        .sign_in_with(
+            Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+            demo::SITE,
+        )
+        .unwrap();
+    let bytes = demo::flow_file_bytes();
+    let published = client
+        .publish_flow_reader(
+            "Café Cleanup.tfl",
+            std::io::Cursor::new(bytes.clone()),
+            bytes.len() as u64,
+            PublishOptions::new(demo::PROJECT_ID).name("Café Cleanup"),
+        )
+        .unwrap();
+    let dir = scratch("non-ascii");
+    let path = client
+        .download_flow_into(published.flow.id.clone(), &dir, DownloadOptions::new())
+        .unwrap();
+    assert_eq!(path, dir.join("Café Cleanup.tfl"));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    let (_, name) = client
+        .download_flow_to(published.flow.id, &mut Vec::new(), DownloadOptions::new())
+        .unwrap();
+    assert_eq!(name.as_deref(), Some("Café Cleanup.tfl"));
+}

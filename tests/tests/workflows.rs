@@ -1032,3 +1032,85 @@ fn a_private_certificate_authority_is_read_from_pem() {
         );
     }
 }
+
+#[test]
+fn the_next_page_is_asked_for_while_the_current_one_is_consumed() {
+    let server = TestServer::start();
+    let client = server.client();
+    server.push(flows_page(1, 2, 6, &[1, 2]));
+    server.push(flows_page(2, 2, 6, &[3, 4]));
+    server.push(flows_page(3, 2, 6, &[5, 6]));
+    let mut pages = client.query_flows_for_site().page_size(2).all();
+    assert_eq!(pages.next().unwrap().unwrap().id.as_str(), "flow-1");
+    // The caller holds the first item of page 1: page 2 is asked for all the same.
+    let mut urls = Vec::new();
+    let until = Instant::now() + Duration::from_secs(10);
+    while urls.len() < 2 && Instant::now() < until {
+        urls.extend(server.take_requests().into_iter().map(|r| r.url));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(
+        urls,
+        [
+            "/api/3.24/sites/site-1/flows?pageSize=2&pageNumber=1",
+            "/api/3.24/sites/site-1/flows?pageSize=2&pageNumber=2",
+        ]
+    );
+    let rest: Vec<String> = pages.map(|f| f.unwrap().id.to_string()).collect();
+    assert_eq!(rest, ["flow-2", "flow-3", "flow-4", "flow-5", "flow-6"]);
+    // Page 3 was the last by the total: nothing was asked past it.
+    let urls: Vec<String> = server.take_requests().into_iter().map(|r| r.url).collect();
+    assert_eq!(
+        urls,
+        ["/api/3.24/sites/site-1/flows?pageSize=2&pageNumber=3"]
+    );
+}
+
+#[test]
+fn strictly_sequential_pages_wait_for_the_caller() {
+    let server = TestServer::start();
+    let client = server.client();
+    server.push(flows_page(1, 2, 4, &[1, 2]));
+    server.push(flows_page(2, 2, 4, &[3, 4]));
+    let mut pages = client
+        .query_flows_for_site()
+        .page_size(2)
+        .all()
+        .in_flight(0);
+    assert_eq!(pages.next().unwrap().unwrap().id.as_str(), "flow-1");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        server.take_requests().len(),
+        1,
+        "page 2 waits for the caller"
+    );
+    assert_eq!(pages.count(), 3);
+}
+
+#[test]
+fn several_pages_in_flight_give_the_same_list_from_the_simulator() {
+    use tableau_flows_mock::{MockServer, demo};
+    let server = MockServer::builder().start().unwrap();
+    let client = Client::builder(server.url()).build().unwrap();
+    client
+        .sign_in_with(
+            Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+            demo::SITE,
+        )
+        .unwrap();
+    let ids = |in_flight: u32| -> Vec<String> {
+        client
+            .query_flows_for_site()
+            .page_size(1)
+            .sort(Sort::new().asc("name"))
+            .all()
+            .in_flight(in_flight)
+            .map(|f| f.unwrap().id.to_string())
+            .collect()
+    };
+    let sequential = ids(0);
+    assert!(sequential.len() >= 3, "{sequential:?}");
+    assert_eq!(ids(1), sequential);
+    assert_eq!(ids(4), sequential);
+    assert_eq!(ids(100), sequential);
+}

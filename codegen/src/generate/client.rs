@@ -296,11 +296,13 @@ impl Gen<'_> {
         let method = format_ident!("{}", e.id);
         let meta = format_ident!("{}", e.id.to_shouty_snake_case());
         let mut fields = Vec::new();
+        let mut field_names = Vec::new();
         let mut args = Vec::new();
         let mut inits = Vec::new();
         for p in e.path_params.iter().filter(|p| !p.session) {
             let n = format_ident!("{}", p.name);
             let ty = self.rust_ty(&p.ty);
+            field_names.push(n.clone());
             fields.push(quote! { #n: #ty });
             args.push(quote! { #n: impl Into<#ty> });
             inits.push(quote! { #n: #n.into() });
@@ -312,6 +314,7 @@ impl Gen<'_> {
             _ => None,
         };
         if let Some(bt) = &body_ty {
+            field_names.push(format_ident!("body"));
             fields.push(quote! { body: #bt });
             args.push(quote! { body: impl Into<#bt> });
             inits.push(quote! { body: body.into() });
@@ -330,6 +333,7 @@ impl Gen<'_> {
             } else {
                 ty.clone()
             };
+            field_names.push(n.clone());
             fields.push(quote! { #n: Option<#fty> });
             inits.push(quote! { #n: None });
             let mut text = md(&q.doc);
@@ -510,7 +514,7 @@ impl Gen<'_> {
         } else {
             quote! { #[derive(Debug, Clone)] }
         };
-        let paged = self.paged_impl(e, &builder, &err);
+        let paged = self.paged_impl(e, &builder, &err, &field_names);
         let mutable = if steps.is_empty() {
             TokenStream::new()
         } else {
@@ -521,14 +525,14 @@ impl Gen<'_> {
             #derives
             #[must_use = "a request does nothing until `send` is called"]
             pub struct #builder<'c> {
-                client: &'c crate::Client,
+                client: crate::client::ClientRef<'c>,
                 #(#fields,)*
             }
 
             impl crate::Client {
                 #method_doc
                 pub fn #method(&self, #(#args),*) -> #builder<'_> {
-                    #builder { client: self, #(#inits,)* }
+                    #builder { client: crate::client::ClientRef::Borrowed(self), #(#inits,)* }
                 }
             }
 
@@ -560,6 +564,7 @@ impl Gen<'_> {
         e: &Endpoint,
         builder: &proc_macro2::Ident,
         err: &proc_macro2::Ident,
+        field_names: &[proc_macro2::Ident],
     ) -> TokenStream {
         let size = e.query.iter().find(|q| q.wire == "pageSize");
         let number = e.query.iter().find(|q| q.wire == "pageNumber");
@@ -602,12 +607,18 @@ impl Gen<'_> {
             .unwrap_or(1);
         let default_literal = Literal::u32_unsuffixed(default_size);
         let all_doc = doc(&format!(
-            "Every item of every page, fetched lazily one page at a time (see [`Pages`](crate::pagination::Pages)).\nPages have the builder's page size (default {default_size}, the server's), starting from its page number (default 1).",
+            "Every item of every page, fetched lazily, the next page while the current one is consumed (see [`Pages`](crate::pagination::Pages)).\nPages have the builder's page size (default {default_size}, the server's), starting from its page number (default 1).",
         ));
         quote! {
             impl<'c> crate::pagination::Paged for #builder<'c> {
                 type Item = #item;
                 type Error = #err;
+                type Detached = #builder<'static>;
+
+                fn detach(&self) -> #builder<'static> {
+                    let this = self.clone();
+                    #builder { client: this.client.detach(), #(#field_names: this.#field_names,)* }
+                }
 
                 fn fetch_page(self, number: u32, size: u32) -> Result<crate::pagination::Page<#item>, crate::CallError<#err>> {
                     let answer = self.#number_field(number).#size_field(size).send()?;

@@ -199,12 +199,22 @@ impl Answer {
             .chars()
             .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
             .collect();
+        // A name that is not ASCII goes in RFC 6266's `filename*` (UTF-8, percent-encoded),
+        // with an ASCII stand-in in `filename` for clients that read only that.
+        let disposition = if name.is_ascii() {
+            format!("attachment; filename=\"{name}\"")
+        } else {
+            let ascii: String = name
+                .chars()
+                .map(|c| if c.is_ascii() { c } else { '_' })
+                .collect();
+            let encoded =
+                percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC);
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+        };
         Answer {
             status: 200,
-            headers: vec![(
-                "Content-Disposition",
-                format!("attachment; filename=\"{name}\""),
-            )],
+            headers: vec![("Content-Disposition", disposition)],
             body: AnswerBody::File(file.bytes),
         }
     }
