@@ -338,7 +338,7 @@ impl MockServer {
 
     /// The ids of every flow, for tests that check the state.
     pub fn flow_ids(&self) -> Vec<String> {
-        self.lock().flows.keys().cloned().collect()
+        self.lock().flows.keys().map(str::to_owned).collect()
     }
 
     /// The number of flow runs, for tests that check the state.
@@ -367,18 +367,52 @@ impl MockServer {
         self.lock().uploads.len()
     }
 
+    /// Adds `count` flows to the default site's Default project at once, owned by the
+    /// administrator, created now, without publishing each (for benchmarks and load tests that
+    /// need many flows). Their names are `{prefix}{n:08x}` for a scrambled `n`, so name order is
+    /// neither id nor creation order; the same prefix twice makes names that repeat. Returns their
+    /// ids.
+    #[doc(hidden)]
+    pub fn seed_flows(&self, count: usize, prefix: &str) -> Vec<String> {
+        let mut state = self.lock();
+        let now = state.now();
+        let mut ids = Vec::with_capacity(count);
+        for i in 0..count {
+            // A bijection of u32 (odd multiplier), so the names of one call are distinct.
+            let n = (i as u32).wrapping_mul(0x9E37_79B1) ^ 0x5A5A_5A5A;
+            let f = sim::state::Flow {
+                id: sim::state::new_id(),
+                name: format!("{prefix}{n:08x}"),
+                description: String::new(),
+                project_id: demo::PROJECT_ID.into(),
+                owner_id: demo::ADMIN_ID.into(),
+                file_type: "tflx".into(),
+                bytes: Arc::new(Vec::new()),
+                created_at: now,
+                updated_at: now,
+                tags: Vec::new(),
+                output_steps: Vec::new(),
+                parameters: Vec::new(),
+                connections: Vec::new(),
+                fails: false,
+                site_id: demo::SITE_ID.into(),
+            };
+            ids.push(f.id.clone());
+            state.flows.insert(f);
+        }
+        ids
+    }
+
     /// Makes runs of a flow end Failed (or succeed again).
     pub fn set_flow_fails(&self, flow_id: &str, fails: bool) {
-        if let Some(f) = self.lock().flows.get_mut(flow_id) {
-            f.fails = fails;
-        }
+        self.lock().flows.update(flow_id, |f| f.fails = fails);
     }
 
     /// Adds a flow parameter (for tests of parameter handling).
     pub fn add_parameter(&self, flow_id: &str, parameter: Parameter) {
-        if let Some(f) = self.lock().flows.get_mut(flow_id) {
-            f.parameters.push(parameter);
-        }
+        self.lock()
+            .flows
+            .update(flow_id, |f| f.parameters.push(parameter));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

@@ -44,32 +44,37 @@ impl ConnectionsService for Simulator {
         // At least one change: the spec's `any_of`, checked when the body was decoded.
         let c = input.body.connection;
         let conn_id = input.connection_id.to_string();
-        let f = state.flows.get_mut(&id).expect("checked above");
-        // The table has no code for an unknown connection: it is a malformed request for this flow.
-        let conn = f
-            .connections
-            .iter_mut()
-            .find(|x| x.id == conn_id)
-            .ok_or_else(|| {
-                Reject::new(
-                    E::BadRequest,
-                    format!("flow {id} has no connection {conn_id}"),
-                )
-            })?;
-        if let Some(a) = c.server_address {
-            conn.server_address = a;
-        }
-        if let Some(p) = c.server_port {
-            conn.server_port = Some(p);
-        }
-        if let Some(u) = c.user_name {
-            conn.user_name = u;
-        }
-        if let Some(e) = c.embed_password {
-            conn.embed_password = e;
-        }
-        Ok(tf::UpdateFlowConnectionResponse {
-            connection: connection_model(conn),
-        })
+        state
+            .flows
+            .update(&id, |f| {
+                // The table has no code for an unknown connection: it is a malformed request for
+                // this flow.
+                let conn = f
+                    .connections
+                    .iter_mut()
+                    .find(|x| x.id == conn_id)
+                    .ok_or_else(|| {
+                        Reject::new(
+                            E::BadRequest,
+                            format!("flow {id} has no connection {conn_id}"),
+                        )
+                    })?;
+                if let Some(a) = c.server_address {
+                    conn.server_address = a;
+                }
+                if let Some(p) = c.server_port {
+                    conn.server_port = Some(p);
+                }
+                if let Some(u) = c.user_name {
+                    conn.user_name = u;
+                }
+                if let Some(e) = c.embed_password {
+                    conn.embed_password = e;
+                }
+                Ok(tf::UpdateFlowConnectionResponse {
+                    connection: connection_model(conn),
+                })
+            })
+            .expect("checked above")
     }
 }

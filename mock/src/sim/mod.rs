@@ -9,6 +9,7 @@ mod flow_runs;
 mod flow_tasks;
 mod flows;
 mod groups;
+mod index;
 mod jobs;
 mod linked_tasks;
 mod models;
@@ -189,13 +190,19 @@ pub(crate) fn page_or<'a, T, E>(
 
 /// The page `number` of `size` items; `None` for a page past the last (page 1 always exists).
 pub(crate) fn page<T>(items: &[T], size: u32, number: u32) -> Option<&[T]> {
+    page_range(items.len(), size, number).map(|r| &items[r])
+}
+
+/// The ranks of the items on page `number` of `size` items of `total`; `None` for a page past the
+/// last (page 1 always exists).
+pub(crate) fn page_range(total: usize, size: u32, number: u32) -> Option<std::ops::Range<usize>> {
     let (size, number) = (size as usize, number as usize);
     let start = number.saturating_sub(1).saturating_mul(size);
-    if start >= items.len() && number > 1 {
+    if start >= total && number > 1 {
         return None;
     }
-    let start = start.min(items.len());
-    Some(&items[start..start.saturating_add(size).min(items.len())])
+    let start = start.min(total);
+    Some(start..start.saturating_add(size).min(total))
 }
 
 /// Why run-time parameter values were refused (each endpoint answers it with its own codes).

@@ -296,7 +296,8 @@ pub(crate) struct State {
     pub jwts: Vec<(String, String)>,
     pub groups: Vec<Group>,
     pub projects: Vec<Project>,
-    pub flows: BTreeMap<String, Flow>,
+    /// Every flow, with the indexes listing and publishing use.
+    pub flows: super::index::Flows,
     pub grants: Vec<Grant>,
     pub schedules: Vec<Schedule>,
     pub tasks: Vec<FlowTask>,
@@ -515,7 +516,7 @@ impl State {
             jwts: Vec::new(),
             groups: Vec::new(),
             projects: Vec::new(),
-            flows: BTreeMap::new(),
+            flows: super::index::Flows::default(),
             grants: Vec::new(),
             schedules: Vec::new(),
             tasks: Vec::new(),
@@ -757,7 +758,7 @@ impl State {
         }];
         let failing = flow(FAILING_FLOW_ID, "Broken Loom", PROJECT_ID, "tflx", true);
         for f in [sales, coffee, failing] {
-            self.flows.insert(f.id.clone(), f);
+            self.flows.insert(f);
         }
         for (capability, mode) in [
             (Capability::Read, CapabilityMode::Allow),
