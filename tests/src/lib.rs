@@ -12,6 +12,21 @@ pub mod tf {
     };
 }
 
+/// A client of `server` signed in as the demo administrator (a personal access token).
+pub fn demo_admin(server: &tableau_flows_mock::MockServer) -> tableau_flows::Client {
+    use tableau_flows_mock::demo;
+    let client = tableau_flows::Client::builder(server.url())
+        .build()
+        .expect("client");
+    client
+        .sign_in_with(
+            tableau_flows::Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+            demo::SITE,
+        )
+        .expect("sign in as the demo administrator");
+    client
+}
+
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -11,13 +11,7 @@ fn signed_in() -> (MockServer, Client) {
         .run_timing(Duration::from_millis(20), Duration::from_millis(60))
         .start()
         .unwrap();
-    let client = Client::builder(server.url()).build().unwrap();
-    client
-        .sign_in_with(
-            Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
-            demo::SITE,
-        )
-        .unwrap();
+    let client = tableau_flows_tests::demo_admin(&server);
     (server, client)
 }
 

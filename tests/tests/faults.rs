@@ -579,13 +579,7 @@ fn content_outside_the_root_element_is_malformed() {
 fn a_flow_named_beyond_ascii_downloads_under_its_name() {
     use tableau_flows_mock::{MockServer, demo};
     let server = MockServer::builder().start().unwrap();
-    let client = Client::builder(server.url()).build().unwrap();
-    client
-        .sign_in_with(
-            Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
-            demo::SITE,
-        )
-        .unwrap();
+    let client = tableau_flows_tests::demo_admin(&server);
     let bytes = demo::flow_file_bytes();
     let published = client
         .publish_flow_reader(

@@ -1089,15 +1089,8 @@ fn strictly_sequential_pages_wait_for_the_caller() {
 
 #[test]
 fn several_pages_in_flight_give_the_same_list_from_the_simulator() {
-    use tableau_flows_mock::{MockServer, demo};
-    let server = MockServer::builder().start().unwrap();
-    let client = Client::builder(server.url()).build().unwrap();
-    client
-        .sign_in_with(
-            Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
-            demo::SITE,
-        )
-        .unwrap();
+    let server = tableau_flows_mock::MockServer::builder().start().unwrap();
+    let client = tableau_flows_tests::demo_admin(&server);
     let ids = |in_flight: u32| -> Vec<String> {
         client
             .query_flows_for_site()
