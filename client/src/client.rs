@@ -1275,8 +1275,10 @@ impl<'c> Call<'c> {
             return Ok(download(Box::new(Cursor::new(bytes))));
         }
         // The server encoded the file though asked not to: it is inflated, but never beyond
-        // the client's bound (a small answer may inflate to gigabytes).
-        Ok(download(decoded(&parts, body, inflated_limit)?))
+        // the client's bound (a small answer may inflate to gigabytes). A file sent as it is
+        // has no bound (as `max_inflated_download_bytes` says): its size is the server's.
+        let bound = if encoded { inflated_limit } else { u64::MAX };
+        Ok(download(decoded(&parts, body, bound)?))
     }
 }
 

@@ -69,6 +69,7 @@ mod client;
 mod download;
 pub mod error;
 pub mod filter;
+mod id;
 pub mod meta;
 pub mod pagination;
 mod raw;

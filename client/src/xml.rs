@@ -116,6 +116,64 @@ impl<'x> Decoder<'x> {
         Ok(())
     }
 
+    /// The attributes of `start`, for a decoder that tells duplicates apart itself: each known
+    /// attribute is recorded in a bit of a mask ([`Decoder::known_attr`]), and an element with an
+    /// attribute it does not know is checked whole ([`Decoder::unknown_attr`]). quick-xml's own
+    /// check keeps a vector of the names it has seen, one allocation per element.
+    pub fn attributes<'s>(
+        &self,
+        start: &'s BytesStart<'_>,
+    ) -> quick_xml::events::attributes::Attributes<'s> {
+        let mut attributes = start.attributes();
+        attributes.with_checks(false);
+        attributes
+    }
+
+    /// Parses the value of the known attribute number `bit` of its element (as
+    /// [`Decoder::attr_value`]), after checking that it is not given twice.
+    pub fn known_attr<T: XmlValue>(
+        &self,
+        seen: &mut u64,
+        bit: u32,
+        start: &BytesStart<'x>,
+        attr: &Attribute<'x>,
+    ) -> Result<Option<T>, DecodeError> {
+        let mask = 1u64 << bit;
+        if *seen & mask != 0 {
+            return Err(self.duplicate(start, attr));
+        }
+        *seen |= mask;
+        self.attr_value(start, attr)
+    }
+
+    /// An attribute the model does not know: skipped, once the element's attributes are checked
+    /// for duplicates (by quick-xml, once per element however many unknown attributes it has).
+    pub fn unknown_attr(
+        &self,
+        checked: &mut bool,
+        start: &BytesStart<'x>,
+    ) -> Result<(), DecodeError> {
+        if !*checked {
+            *checked = true;
+            for attr in start.attributes() {
+                self.attribute(start, attr)?;
+            }
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn duplicate(&self, start: &BytesStart<'x>, attr: &Attribute<'x>) -> DecodeError {
+        DecodeError::Syntax {
+            position: self.position(),
+            message: format!(
+                "in <{}>: the attribute `{}` is given twice",
+                element_name(start),
+                attr.key.as_ref()
+            ),
+        }
+    }
+
     /// Checks an attribute of `start` for well-formedness.
     pub fn attribute(
         &self,

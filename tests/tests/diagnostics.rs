@@ -206,6 +206,16 @@ fn diagnostics() {
                 "{GOOD_ENDPOINT}\nstruct Two \"x\" {{ text value: String, elem flow: Flow }}"
             )),
         ),
+        (
+            "more attributes than the decoder tracks",
+            check(&format!(
+                "{GOOD_ENDPOINT}\nstruct Wide \"x\" {{ {} }}",
+                (0..65)
+                    .map(|i| format!("attr a{i}: String \"x\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        ),
     ];
     let mut out = String::new();
     for (name, diags) in &cases {

@@ -360,3 +360,29 @@ fn hostile_answers_are_typed_errors() {
         "cannot decode the answer: <flow> has no attribute `id`"
     );
 }
+
+#[test]
+fn an_attribute_given_twice_is_a_syntax_error() {
+    use tableau_flows::flows::QueryFlowResponse;
+    // A known attribute twice: told by the decoder's own bookkeeping, not quick-xml's.
+    let err =
+        QueryFlowResponse::decode(doc(r#"<flow id="a" name="x" id="b"/>"#).as_bytes()).unwrap_err();
+    assert!(matches!(err, DecodeError::Syntax { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("in <flow>: the attribute `id` is given twice"),
+        "{err}"
+    );
+    // An attribute the model does not know, twice: the element is checked whole.
+    let err = QueryFlowResponse::decode(
+        doc(r#"<flow id="a" colour="1" name="x" colour="2"/>"#).as_bytes(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, DecodeError::Syntax { .. }), "{err:?}");
+    // Unknown attributes once each are skipped.
+    let ok = QueryFlowResponse::decode(
+        doc(r#"<flow id="a" colour="1" shade="2" name="x"/>"#).as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(ok.flow.name.as_deref(), Some("x"));
+}

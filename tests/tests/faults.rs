@@ -364,6 +364,24 @@ fn a_gzip_bomb_download_is_bounded_and_leaves_nothing() {
     );
 }
 
+#[test]
+fn a_download_sent_as_it_is_has_no_inflation_bound() {
+    // `max_inflated_download_bytes` bounds what an encoded answer inflates to; a file sent as it
+    // is may be larger (a download over the default 256 MiB was refused before).
+    let file: Vec<u8> = (0..2 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let server = Scripted::start(vec![file_answer("big.tflx", &file)]);
+    let client = server.client(|b| b.max_inflated_download_bytes(1024 * 1024));
+    let dir = scratch("unbounded");
+    let path = client
+        .download_flow_into("f1", &dir, DownloadOptions::new())
+        .unwrap();
+    assert_eq!(path, dir.join("big.tflx"));
+    assert!(
+        std::fs::read(&path).unwrap() == file,
+        "the file arrives whole"
+    );
+}
+
 fn file_answer(name: &str, body: &[u8]) -> Step {
     whole(
         body.to_vec(),

@@ -16,44 +16,44 @@ impl Gen<'_> {
             #d
             #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
             #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(transparent))]
-            pub struct #name(String);
+            pub struct #name(crate::id::IdText);
 
             impl #name {
                 #[doc = #new_doc]
                 pub fn new(id: impl Into<String>) -> Self {
-                    Self(id.into())
+                    Self(crate::id::IdText::from_string(id.into()))
                 }
                 /// The id as text.
                 pub fn as_str(&self) -> &str {
-                    &self.0
+                    self.0.as_str()
                 }
                 /// The id as an owned string.
                 pub fn into_string(self) -> String {
-                    self.0
+                    self.0.into_string()
                 }
             }
 
             impl std::fmt::Display for #name {
                 fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str(&self.0)
+                    f.write_str(self.as_str())
                 }
             }
 
             impl From<&str> for #name {
                 fn from(id: &str) -> Self {
-                    Self(id.to_owned())
+                    Self(crate::id::IdText::from_str(id))
                 }
             }
 
             impl From<String> for #name {
                 fn from(id: String) -> Self {
-                    Self(id)
+                    Self(crate::id::IdText::from_string(id))
                 }
             }
 
             impl From<&String> for #name {
                 fn from(id: &String) -> Self {
-                    Self(id.clone())
+                    Self(crate::id::IdText::from_str(id))
                 }
             }
 
@@ -65,20 +65,20 @@ impl Gen<'_> {
 
             impl AsRef<str> for #name {
                 fn as_ref(&self) -> &str {
-                    &self.0
+                    self.as_str()
                 }
             }
 
             impl crate::xml::XmlValue for #name {
                 const EMPTY_IS_ABSENT: bool = false;
                 fn parse_xml(text: &str) -> Result<Self, String> {
-                    Ok(Self(text.to_owned()))
+                    Ok(Self(crate::id::IdText::from_str(text)))
                 }
                 fn from_text(text: std::borrow::Cow<'_, str>) -> Result<Self, std::borrow::Cow<'_, str>> {
-                    Ok(Self(text.into_owned()))
+                    Ok(Self(crate::id::IdText::from_cow(text)))
                 }
                 fn to_xml_value(&self) -> std::borrow::Cow<'_, str> {
-                    std::borrow::Cow::Borrowed(&self.0)
+                    std::borrow::Cow::Borrowed(self.as_str())
                 }
             }
         }

@@ -20,16 +20,20 @@ impl Gen<'_> {
                     _ => quote! { let mut #v = None; },
                 }
             });
+        // Each known attribute has a bit in `seen`, so that one given twice is an error without
+        // quick-xml's per-element list of names (see `Decoder::attributes`).
         let attr_arms = t
             .fields
             .iter()
             .filter(|f| f.kind == FieldKind::Attr)
-            .map(|f| {
+            .enumerate()
+            .map(|(bit, f)| {
                 let v = format_ident!("f_{}", f.name);
                 let keys = std::iter::once(&f.wire)
                     .chain(&f.aliases)
                     .map(|k| Literal::string(k));
-                quote! { #(#keys)|* => #v = d.attr_value(start, &attr)?, }
+                let bit = Literal::usize_unsuffixed(bit);
+                quote! { #(#keys)|* => #v = d.known_attr(&mut seen, #bit, start, &attr)?, }
             });
         let child_arms: Vec<TokenStream> = t
             .fields
@@ -93,32 +97,19 @@ impl Gen<'_> {
             .iter()
             .filter(|f| f.kind == FieldKind::Attr)
             .collect();
-        let attrs = if let [f] = attr_fields.as_slice() {
-            // One attribute: an `if`, as clippy prefers to a one-armed match.
-            let v = format_ident!("f_{}", f.name);
-            let keys = std::iter::once(&f.wire)
-                .chain(&f.aliases)
-                .map(|k| Literal::string(k));
+        let attrs = if attr_fields.is_empty() {
+            TokenStream::new()
+        } else {
             quote! {
-                for attr in start.attributes() {
-                    let attr = d.attribute(start, attr)?;
-                    if matches!(attr.key.as_ref(), #(#keys)|*) {
-                        #v = d.attr_value(start, &attr)?;
-                    }
-                }
-            }
-        } else if !attr_fields.is_empty() {
-            quote! {
-                for attr in start.attributes() {
+                let (mut seen, mut checked) = (0u64, false);
+                for attr in d.attributes(start) {
                     let attr = d.attribute(start, attr)?;
                     match attr.key.as_ref() {
                         #(#attr_arms)*
-                        _ => {}
+                        _ => d.unknown_attr(&mut checked, start)?,
                     }
                 }
             }
-        } else {
-            TokenStream::new()
         };
         let inits = t.fields.iter().map(|f| {
             let n = format_ident!("{}", f.name);

@@ -54,6 +54,9 @@ pub(super) fn enum_decl(cx: &mut Cx, names: &Names, d: &ast::EnumDecl) -> Option
     })
 }
 
+/// The most attributes a struct may have (the generated decoder keeps one bit for each).
+const MAX_ATTRIBUTES: usize = 64;
+
 pub(super) fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Option<StructType> {
     check_type_name(cx, &d.name);
     let mut fields: Vec<Field> = Vec::new();
@@ -201,6 +204,21 @@ pub(super) fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Op
             format!(
                 "`{}` has a `text` field, so it cannot also have child elements (`{}`)",
                 d.name, f.name
+            ),
+        );
+    }
+    // The decoder tells a repeated attribute by a bit of a `u64` per known attribute.
+    if let Some(f) = d
+        .fields
+        .iter()
+        .filter(|f| f.kind == AstKind::Attr)
+        .nth(MAX_ATTRIBUTES)
+    {
+        cx.err(
+            f.name.span(),
+            format!(
+                "`{}` has more than {MAX_ATTRIBUTES} attributes, more than its decoder can track",
+                d.name
             ),
         );
     }

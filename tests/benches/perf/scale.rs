@@ -1,6 +1,6 @@
 //! How the simulator scales with the number of flows: prints figures, asserts nothing.
 //!
-//! Run with `cargo bench -p tableau-flows-mock --bench scale`. Everything goes through the real
+//! Run with `cargo bench -p tableau-flows-tests --bench perf -- scale`. Everything goes through the real
 //! HTTP client against a simulator on loopback; the flows listed are seeded in bulk
 //! (`MockServer::seed_flows`), the flows published are published one request each.
 //!
@@ -15,6 +15,7 @@
 //! paging sample at 10,000 flows is the mean of ten passes in a row, as long as one at 100,000).
 //! `SCALE_ONLY=paging` or `SCALE_ONLY=publishing` measures only one of the two.
 
+use crate::report::{Report, Target, env_or};
 use std::time::{Duration, Instant};
 use tableau_flows::flows::{PublishFlow, PublishFlowRequest};
 use tableau_flows::{Client, Credentials, FilePart, ProjectRef};
@@ -110,27 +111,17 @@ fn best(reps: usize, mut measure: impl FnMut() -> Duration) -> Duration {
     (0..reps).map(|_| measure()).min().unwrap_or_default()
 }
 
-fn verdict(ratio: f64, target: f64) -> &'static str {
-    if ratio <= target { "ok" } else { "OVER TARGET" }
-}
-
-fn main() {
-    let reps: usize = std::env::var("SCALE_REPS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5)
-        .max(1);
-    let started = Instant::now();
+/// Paging and publishing, each at the two sizes.
+pub fn run(report: &mut Report) {
+    let reps: usize = env_or("SCALE_REPS", 5usize).max(1);
     println!("simulator scale (best of {reps}; HTTP client on loopback)");
-
     let only = std::env::var("SCALE_ONLY").unwrap_or_default();
     if only != "publishing" {
-        paging(reps);
+        paging(report, reps);
     }
     if only != "paging" {
-        publishing(reps);
+        publishing(report, reps);
     }
-    println!("\n(total {:.1} s)", started.elapsed().as_secs_f64());
 }
 
 /// Pages through every flow in-process (`MockServer::answer`, no HTTP, no client): the
@@ -182,7 +173,7 @@ fn best_pair(
     (s, l)
 }
 
-fn paging(reps: usize) {
+fn paging(report: &mut Report, reps: usize) {
     println!("\n1. paging through every flow, pageSize 1000 (target ratio <= 12)");
     let small = server_with(10_000);
     let large = server_with(100_000);
@@ -201,19 +192,25 @@ fn paging(reps: usize) {
         );
         let ratio = t100.as_secs_f64() / t10.as_secs_f64();
         println!(
-            "   {label:<22} 10k: {:>8.1} ms   100k: {:>8.1} ms   ratio {ratio:>6.2}  {:<11}  \
+            "   {label:<22} 10k: {:>8.1} ms   100k: {:>8.1} ms   ratio {ratio:>6.2}  \
              (simulator alone: {:>6.1} / {:>7.1} ms, ratio {:>6.2})",
             t10.as_secs_f64() * 1e3,
             t100.as_secs_f64() * 1e3,
-            verdict(ratio, 12.0),
             a10.as_secs_f64() * 1e3,
             a100.as_secs_f64() * 1e3,
             a100.as_secs_f64() / a10.as_secs_f64(),
         );
+        report.check(
+            "scale",
+            format!("all flows at 100k, {label}"),
+            ratio,
+            "at 10k",
+            Target::AtMost(12.0),
+        );
     }
 }
 
-fn publishing(reps: usize) {
+fn publishing(report: &mut Report, reps: usize) {
     println!("\n2. publishing 1,000 flows (target ratio <= 2)");
     let empty = best(reps, || {
         let (_server, client) = server_with(0);
@@ -227,11 +224,17 @@ fn publishing(reps: usize) {
     });
     let ratio = full.as_secs_f64() / empty.as_secs_f64();
     println!(
-        "   into an empty site: {:>8.1} ms ({:>6.0}/s)   into 50k flows: {:>8.1} ms ({:>6.0}/s)   ratio {ratio:>6.2}  {}",
+        "   into an empty site: {:>8.1} ms ({:>6.0}/s)   into 50k flows: {:>8.1} ms ({:>6.0}/s)   ratio {ratio:>6.2}",
         empty.as_secs_f64() * 1e3,
         1000.0 / empty.as_secs_f64(),
         full.as_secs_f64() * 1e3,
         1000.0 / full.as_secs_f64(),
-        verdict(ratio, 2.0),
+    );
+    report.check(
+        "scale",
+        "publish 1,000 into 50k flows",
+        ratio,
+        "into an empty site",
+        Target::AtMost(2.0),
     );
 }

@@ -1,0 +1,298 @@
+//! Decoding: a 1000-flow Query Flows for a Site page (1.05 MB; every flow with project, owner,
+//! two tags and two parameters with domains) decoded by the generated code, against
+//!
+//! - a bare quick-xml event loop over the same bytes that unescapes every attribute and text
+//!   (wall time, interleaved; and instructions under callgrind, which do not vary between runs,
+//!   when valgrind is installed: target at most 1.2 times);
+//! - the official Python client's `FlowItem.from_response` on the same page, when python3 can
+//!   import `tableauserverclient` (target: at least 20 times faster; it parses no parameters);
+//! - the allocations per flow, counted by the bench's global allocator, against the 38 per flow
+//!   the decoder made before it sized vectors from `<pagination>` and stopped quick-xml keeping a
+//!   vector of attribute names per element.
+//!
+//! Run: `cargo bench -p tableau-flows-tests --bench perf -- decode`. `DECODE_ROUNDS` (default
+//! 101) sets the timed rounds. For profilers: `DECODE_BENCH_PROFILE=N` only decodes the page N
+//! times, keeping what it decodes (what callgrind counts); `DECODE_BENCH_DROP=N` decodes and drops
+//! it N times, as a program going through pages does; `DECODE_BENCH_PROFILE_BARE=N` only walks it.
+
+use crate::alloc_count;
+use crate::report::{Report, Target, env_or};
+use quick_xml::XmlVersion;
+use quick_xml::events::Event;
+use std::hint::black_box;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use tableau_flows::flows::QueryFlowsResponse;
+
+/// The flows on the page.
+const FLOWS: usize = 1000;
+
+/// The allocations per flow the decoder made before issue 11 (counted the same way).
+const ALLOCATIONS_BEFORE: f64 = 38.0;
+
+/// A realistic page: 1000 flows, each with project, owner, two tags and two parameters.
+pub fn page(flows: usize) -> String {
+    let mut s = String::with_capacity(flows * 1400);
+    s.push_str(r#"<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns="http://tableau.com/api" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://tableau.com/api https://help.tableau.com/samples/en-us/rest_api/ts-api_3_24.xsd">"#);
+    s.push_str(&format!(
+        r#"<pagination pageNumber="1" pageSize="{flows}" totalAvailable="{}"/><flows>"#,
+        flows * 3
+    ));
+    for i in 0..flows {
+        s.push_str(&format!(
+            r#"<flow id="d00700fe-28a0-4ece-a7af-{i:012}" name="Sales &amp; Marketing flow {i}" description="Cleans &quot;raw&quot; sales data" webpageUrl="https://tableau.example.com/#/site/marketing/flows/{i}" fileType="tflx" createdAt="2024-03-12T18:09:02Z" updatedAt="2024-04-09T18:54:12Z">"#
+        ));
+        s.push_str(r#"<project id="6f8a2966-e173-11e8-ae74-ffd84c19d7f3" name="Default"/><owner id="711e59cf-d1c0-446e-be48-3673ae067f7b"/>"#);
+        s.push_str(
+            r#"<tags><tag label="sales"/><tag label="daily &lt;prod&gt;"/></tags><parameters>"#,
+        );
+        s.push_str(r#"<parameter id="ebfad780-c19f-42a2-822a-406468269a02" type="string" name="Region" description="The sales region" value="North" isRequired="false"><domain xsi:type="flowParameterListDomainType" domainType="list"><values><value>North</value><value>South</value></values></domain></parameter>"#);
+        s.push_str(r#"<parameter id="4f22c514-5b56-4400-a48a-f69d9be217a9" type="integer" name="output_count" description="Rows to keep" value="2" isRequired="true"><domain xsi:type="flowParameterRangeDomainType" domainType="range" minValue="1" maxValue="100" stepSize="1"/></parameter>"#);
+        s.push_str("</parameters></flow>");
+    }
+    s.push_str("</flows></tsResponse>");
+    s
+}
+
+/// The baseline: every event read, every attribute and text unescaped, nothing kept.
+fn bare_walk(bytes: &[u8]) -> usize {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut total = 0usize;
+    loop {
+        match reader.read_event().expect("well-formed") {
+            Event::Start(e) | Event::Empty(e) => {
+                total += e.local_name().as_ref().len();
+                for a in e.attributes() {
+                    let a = a.expect("attribute");
+                    total += a
+                        .normalized_value(XmlVersion::Implicit1_0)
+                        .expect("value")
+                        .len();
+                }
+            }
+            Event::Text(t) => total += t.xml_content(XmlVersion::Implicit1_0).len(),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    total
+}
+
+/// Times `a` and `b` alternately, `rounds` times each, so both see the same machine conditions;
+/// returns (min, median) of each. What a call returns is kept until the next call of the same
+/// closure has returned, and dropped outside the timing: `all()` holds a page while it decodes
+/// the next, and glibc, left with no page at all between two decodes, may hand the heap back
+/// to the system and fault it in again on every round (about 590 page faults a page here).
+fn interleaved<A, B>(
+    mut a: impl FnMut() -> A,
+    mut b: impl FnMut() -> B,
+    rounds: usize,
+) -> [(Duration, Duration); 2] {
+    for _ in 0..3 {
+        drop(a());
+        drop(b());
+    }
+    let (mut ta, mut tb) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    let (mut kept_a, mut kept_b) = (a(), b());
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let out = a();
+        ta.push(t.elapsed());
+        drop(std::mem::replace(&mut kept_a, black_box(out)));
+        let t = Instant::now();
+        let out = b();
+        tb.push(t.elapsed());
+        drop(std::mem::replace(&mut kept_b, black_box(out)));
+    }
+    ta.sort();
+    tb.sort();
+    [(ta[0], ta[rounds / 2]), (tb[0], tb[rounds / 2])]
+}
+
+/// The decode figures against their anchors.
+pub fn run(report: &mut Report) {
+    let xml = page(FLOWS);
+    let bytes = xml.as_bytes();
+    let decoded = QueryFlowsResponse::decode(bytes).expect("decodes");
+    assert_eq!(decoded.flows.len(), FLOWS);
+    assert_eq!(decoded.flows[FLOWS - 1].parameters.len(), 2);
+    assert_eq!(decoded.flows[0].tags[1].label, "daily <prod>");
+    drop(decoded);
+    if let Some(n) = profile_count("DECODE_BENCH_PROFILE_BARE") {
+        let total: usize = (0..n).map(|_| bare_walk(black_box(bytes))).sum();
+        std::process::exit(i32::from(black_box(total) == 0));
+    }
+    if let Some(n) = profile_count("DECODE_BENCH_DROP") {
+        for _ in 0..n {
+            drop(black_box(
+                QueryFlowsResponse::decode(black_box(bytes)).expect("decodes"),
+            ));
+        }
+        std::process::exit(0);
+    }
+    if let Some(n) = profile_count("DECODE_BENCH_PROFILE") {
+        // Everything decoded is kept, so that dropping it is not counted.
+        let keep: Vec<_> = (0..n)
+            .map(|_| QueryFlowsResponse::decode(black_box(bytes)).expect("decodes"))
+            .collect();
+        std::process::exit(i32::from(black_box(keep.len()) != n));
+    }
+
+    let rounds = env_or("DECODE_ROUNDS", 101usize).max(1);
+    let [bare, typed] = interleaved(
+        || bare_walk(black_box(bytes)),
+        || QueryFlowsResponse::decode(black_box(bytes)).expect("decodes"),
+        rounds,
+    );
+    let mb = bytes.len() as f64 / 1e6;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!("{FLOWS} flows with tags and parameters, {mb:.2} MB; {rounds} interleaved rounds");
+    println!("                                      min        median");
+    for (label, (min, median)) in [
+        ("bare quick-xml walk (unescape all):", bare),
+        ("typed decode (generated):          ", typed),
+    ] {
+        println!(
+            "{label} {:>7.3} ms  {:>7.3} ms  ({:.0} MB/s at min)",
+            ms(min),
+            ms(median),
+            mb / min.as_secs_f64()
+        );
+    }
+    println!(
+        "wall time typed/bare: {:.2} at min, {:.2} at median (varies with the machine's load)",
+        typed.0.as_secs_f64() / bare.0.as_secs_f64(),
+        typed.1.as_secs_f64() / bare.1.as_secs_f64()
+    );
+
+    match instructions(bytes.len()) {
+        Ok((bare_ir, typed_ir)) => {
+            println!(
+                "instructions per page (callgrind): bare walk {:.1} M, typed decode {:.1} M",
+                bare_ir / 1e6,
+                typed_ir / 1e6
+            );
+            report.check(
+                "decode",
+                "instructions, typed decode",
+                typed_ir / bare_ir,
+                "bare quick-xml walk",
+                Target::AtMost(1.2),
+            );
+        }
+        Err(why) => report.skip("decode", format!("instructions: {why}")),
+    }
+
+    match python_client(&xml) {
+        Ok(python) => {
+            println!(
+                "tableauserverclient FlowItem.from_response: {:.1} ms (best of its rounds)",
+                ms(python)
+            );
+            report.check(
+                "decode",
+                "speed, typed decode (min)",
+                python.as_secs_f64() / typed.0.as_secs_f64(),
+                "FlowItem.from_response",
+                Target::AtLeast(20.0),
+            );
+        }
+        Err(why) => report.skip("decode", format!("Python client: {why}")),
+    }
+
+    let (typed_allocs, decoded) =
+        alloc_count::count(|| QueryFlowsResponse::decode(bytes).expect("decodes"));
+    drop(decoded);
+    let (bare_allocs, _) = alloc_count::count(|| bare_walk(bytes));
+    let per_flow = typed_allocs as f64 / FLOWS as f64;
+    println!(
+        "allocations: typed decode {typed_allocs} ({per_flow:.1} per flow), bare walk {bare_allocs} ({:.1} per flow)",
+        bare_allocs as f64 / FLOWS as f64
+    );
+    report.check(
+        "decode",
+        "allocations per flow",
+        per_flow,
+        "before issue 11",
+        Target::AtMost(ALLOCATIONS_BEFORE - 1.0),
+    );
+}
+
+/// `Some(n)` when the profiling variable `name` is set (`n` defaults to 200).
+fn profile_count(name: &str) -> Option<usize> {
+    let value = std::env::var(name).ok()?;
+    Some(value.parse().unwrap_or(200))
+}
+
+/// Instructions per page of the bare walk and of the typed decode: this binary run under
+/// callgrind in its profiling modes, 0 and `PASSES` times each, so that building the page and
+/// starting the process cancel out.
+fn instructions(page_len: usize) -> Result<(f64, f64), String> {
+    const PASSES: usize = 10;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let run = |mode: &str, passes: usize| -> Result<f64, String> {
+        let out = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(&exe)
+            .env("PERF_ONLY", "decode")
+            .env(mode, passes.to_string())
+            .output()
+            .map_err(|e| format!("valgrind could not be run ({e}); install valgrind"))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        stderr
+            .lines()
+            .find_map(|l| l.split("Collected :").nth(1))
+            .and_then(|n| n.trim().parse::<f64>().ok())
+            .ok_or_else(|| format!("no instruction count from valgrind: {}", stderr.trim()))
+    };
+    let per_page = |mode: &str| -> Result<f64, String> {
+        Ok((run(mode, PASSES)? - run(mode, 0)?) / PASSES as f64)
+    };
+    let bare = per_page("DECODE_BENCH_PROFILE_BARE")?;
+    let typed = per_page("DECODE_BENCH_PROFILE")?;
+    if bare <= 0.0 || typed <= 0.0 {
+        return Err(format!("implausible counts for a {page_len}-byte page"));
+    }
+    Ok((bare, typed))
+}
+
+/// The best time of the official Python client's `FlowItem.from_response` on `xml`.
+fn python_client(xml: &str) -> Result<Duration, String> {
+    const SCRIPT: &str = r#"
+import sys, time
+from tableauserverclient.models import FlowItem
+data = open(sys.argv[1], "rb").read()
+ns = {"t": "http://tableau.com/api"}
+assert len(FlowItem.from_response(data, ns)) == int(sys.argv[2])
+best = min(
+    (lambda t: (FlowItem.from_response(data, ns), time.perf_counter() - t)[1])(time.perf_counter())
+    for _ in range(int(sys.argv[3]))
+)
+print(best)
+"#;
+    let dir = std::env::temp_dir().join(format!("tableau-flows-perf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let file = dir.join("page.xml");
+    std::fs::write(&file, xml).map_err(|e| e.to_string())?;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(&file)
+        .arg(FLOWS.to_string())
+        .arg("21")
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out.map_err(|e| format!("python3 could not be run: {e}"))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last = stderr.lines().last().unwrap_or("").trim();
+        return Err(format!(
+            "python3 failed ({last}); `pip install tableauserverclient` to compare"
+        ));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse::<f64>()
+        .map(Duration::from_secs_f64)
+        .map_err(|e| format!("unexpected output from python3: {e}"))
+}
