@@ -334,7 +334,10 @@ impl<'x> Decoder<'x> {
                 _ => {}
             }
         }
+        // A text is kept as it is, whitespace at either end included (it is data, and the
+        // writer wrote it so); a number, date, flag or enumeration may be padded by whitespace.
         let text = match text {
+            text if !T::EMPTY_IS_ABSENT => text,
             Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
             Cow::Owned(t) if t.trim().len() == t.len() => Cow::Owned(t),
             Cow::Owned(t) => Cow::Owned(t.trim().to_owned()),

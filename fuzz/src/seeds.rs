@@ -136,7 +136,7 @@ fn roundtrip_models() -> Vec<Seed> {
     // Inputs of `arbitrary`: any bytes make a model; these few give libFuzzer a start with
     // each model kind, short and long strings, and control characters.
     let mut out = Vec::new();
-    // Known issue K5: an ErrorDocument whose summary is four tabs reads back as "".
+    // Known issue K5 (fixed): an ErrorDocument whose summary is four tabs read back as "".
     out.push((
         "seed-known-K5-text-trimmed".to_owned(),
         b"\x0a\x00\xf5\xff\x93\x5b".to_vec(),

@@ -386,3 +386,24 @@ fn an_attribute_given_twice_is_a_syntax_error() {
     .unwrap();
     assert_eq!(ok.flow.name.as_deref(), Some("x"));
 }
+
+#[test]
+fn a_text_reads_back_as_written_whitespace_included() {
+    // As the official client reads `.text` (fuzzing found the decoder trimmed it: K5).
+    let xml = r#"<tsResponse xmlns="http://tableau.com/api"><error code="400000"><summary>	Bad request </summary><detail>
+two lines
+</detail></error></tsResponse>"#;
+    let error = tableau_flows::ErrorDocument::decode(xml.as_bytes())
+        .unwrap()
+        .error;
+    assert_eq!(error.summary.as_deref(), Some("\tBad request "));
+    assert_eq!(error.detail.as_deref(), Some("\ntwo lines\n"));
+    let xml = doc(
+        r#"<flow id="f"><parameters><parameter id="p" type="string"><domain domainType="list"><values><value> North</value><value>South </value></values></domain></parameter></parameters></flow>"#,
+    );
+    let flow = tableau_flows::flows::QueryFlowResponse::decode(xml.as_bytes())
+        .unwrap()
+        .flow;
+    let values = &flow.parameters[0].domain.as_ref().unwrap().values;
+    assert_eq!(values, &[" North", "South "]);
+}
