@@ -3,8 +3,10 @@
 //! Decoding is tolerant the way real servers need (KNOWN-DEVIATIONS S7, S8): elements are matched
 //! by local name in any namespace, unknown elements and attributes are skipped, and an empty value
 //! of a non-text type (such as `completedAt=""`, S5) reads as absent. It is strict where silence
-//! would lose data: malformed XML, a value that does not parse, or a missing required attribute is
-//! a [`DecodeError`] naming the element and attribute.
+//! would lose data: malformed XML, a value that does not parse, a repeated attribute, or a
+//! missing required attribute is a [`DecodeError`] naming the element and attribute. A text is
+//! kept as written, whitespace at either end included; a number, date, flag or enumeration in an
+//! element may be padded with whitespace.
 
 use crate::error::{DecodeError, EncodeError};
 use quick_xml::XmlVersion;
@@ -277,7 +279,8 @@ impl<'x> Decoder<'x> {
         }
     }
 
-    /// The text of the element `start` opened (child elements are skipped), parsed as `T`.
+    /// The text of the element `start` opened (child elements are skipped), parsed as `T`: as
+    /// written for a text type, without the whitespace at either end for any other.
     pub fn text_value<T: XmlValue>(
         &mut self,
         start: &BytesStart<'x>,

@@ -7,8 +7,8 @@
 //! - the official Python client's `FlowItem.from_response` on the same page, when python3 can
 //!   import `tableauserverclient` (target: at least 20 times faster; it parses no parameters);
 //! - the allocations per flow, counted by the bench's global allocator, against the 38 per flow
-//!   the decoder made before it sized vectors from `<pagination>` and stopped quick-xml keeping a
-//!   vector of attribute names per element.
+//!   the decoder made before it kept ids inline and stopped quick-xml keeping a vector of
+//!   attribute names per element.
 //!
 //! Run: `cargo bench -p tableau-flows-tests --bench perf -- decode`. `DECODE_ROUNDS` (default
 //! 101) sets the timed rounds. For profilers: `DECODE_BENCH_PROFILE=N` only decodes the page N

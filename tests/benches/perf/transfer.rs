@@ -36,7 +36,8 @@
 //! must stay well below the transfer's time; a warning says when either fails.
 //!
 //! Run: `cargo bench -p tableau-flows-tests --bench perf -- transfer` (file size in MiB:
-//! `TRANSFER_MB`, default 1024; rounds: `TRANSFER_REPS`, default 3).
+//! `TRANSFER_MB`, default 1024; rounds: `TRANSFER_REPS`, default 3; the curl run: `CURL`, default
+//! `curl` on the PATH).
 
 use crate::report::{Report, Target, env_or, peak_memory_kib};
 use std::fs::File;
