@@ -5,20 +5,29 @@
 //!   (wall time, interleaved; and instructions under callgrind, which do not vary between runs,
 //!   when valgrind is installed: target at most 1.2 times);
 //! - the official Python client's `FlowItem.from_response` on the same page, when python3 can
-//!   import `tableauserverclient` (target: at least 20 times faster; it parses no parameters);
+//!   import `tableauserverclient` (target: at least 20 times faster; it parses no parameters;
+//!   timed, 21 rounds each, before and after ours, and its best kept, so that a moment of load
+//!   on the machine cannot flatter our figure);
 //! - the allocations per flow, counted by the bench's global allocator, against the 38 per flow
 //!   the decoder made before it kept ids inline and stopped quick-xml keeping a vector of
 //!   attribute names per element.
 //!
+//! It also times, for information, quick-xml's floor: the events and attributes read as the
+//! generated decoders read them (no duplicate check, values with nothing to normalize used as
+//! they are), nothing built. Set against the time 20 times the Python client's speed allows, it
+//! says how much of the typed decode is building the models and how much is quick-xml's.
+//!
 //! Run: `cargo bench -p tableau-flows-tests --bench perf -- decode`. `DECODE_ROUNDS` (default
 //! 101) sets the timed rounds. For profilers: `DECODE_BENCH_PROFILE=N` only decodes the page N
 //! times, keeping what it decodes (what callgrind counts); `DECODE_BENCH_DROP=N` decodes and drops
-//! it N times, as a program going through pages does; `DECODE_BENCH_PROFILE_BARE=N` only walks it.
+//! it N times, as a program going through pages does; `DECODE_BENCH_PROFILE_BARE=N` only walks it;
+//! `DECODE_BENCH_PROFILE_FLOOR=N` only reads it as the floor does.
 
 use crate::alloc_count;
 use crate::report::{Report, Target, env_or};
 use quick_xml::XmlVersion;
 use quick_xml::events::Event;
+use std::borrow::Cow;
 use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -78,35 +87,79 @@ fn bare_walk(bytes: &[u8]) -> usize {
     total
 }
 
-/// Times `a` and `b` alternately, `rounds` times each, so both see the same machine conditions;
+/// quick-xml's floor: every event and attribute read the way the generated decoders read them
+/// (quick-xml's duplicate check off, a value with no reference and no tab or line end used as
+/// it is, the others normalized), every text unescaped, nothing built or kept.
+fn floor_walk(bytes: &[u8]) -> usize {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    reader.config_mut().expand_empty_elements = false;
+    let mut total = 0usize;
+    loop {
+        match reader.read_event().expect("well-formed") {
+            Event::Start(e) | Event::Empty(e) => {
+                total += e.local_name().as_ref().len();
+                let mut attributes = e.attributes();
+                attributes.with_checks(false);
+                for a in attributes {
+                    let a = a.expect("attribute");
+                    total += a.key.as_ref().len();
+                    total += match &a.value {
+                        Cow::Borrowed(raw)
+                            if !raw
+                                .bytes()
+                                .fold(false, |found, b| found | (b <= b'\r') | (b == b'&')) =>
+                        {
+                            raw.len()
+                        }
+                        _ => a
+                            .normalized_value(XmlVersion::Implicit1_0)
+                            .expect("value")
+                            .len(),
+                    };
+                }
+            }
+            Event::Text(t) => total += t.xml_content(XmlVersion::Implicit1_0).len(),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    total
+}
+
+/// One of the timed decoders: a name and a closure whose result is boxed, to be kept alive.
+type Timed<'a> = (
+    &'static str,
+    Box<dyn FnMut() -> Box<dyn std::any::Any> + 'a>,
+);
+
+/// Times each closure in turn, `rounds` times each, so all see the same machine conditions;
 /// returns (min, median) of each. What a call returns is kept until the next call of the same
 /// closure has returned, and dropped outside the timing: `all()` holds a page while it decodes
 /// the next, and glibc, left with no page at all between two decodes, may hand the heap back
 /// to the system and fault it in again on every round (about 590 page faults a page here).
-fn interleaved<A, B>(
-    mut a: impl FnMut() -> A,
-    mut b: impl FnMut() -> B,
-    rounds: usize,
-) -> [(Duration, Duration); 2] {
+fn interleaved(mut timed: Vec<Timed<'_>>, rounds: usize) -> Vec<(Duration, Duration)> {
     for _ in 0..3 {
-        drop(a());
-        drop(b());
+        for (_, f) in &mut timed {
+            drop(f());
+        }
     }
-    let (mut ta, mut tb) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
-    let (mut kept_a, mut kept_b) = (a(), b());
+    let mut times: Vec<Vec<Duration>> = timed.iter().map(|_| Vec::with_capacity(rounds)).collect();
+    let mut kept: Vec<Box<dyn std::any::Any>> = timed.iter_mut().map(|(_, f)| f()).collect();
     for _ in 0..rounds {
-        let t = Instant::now();
-        let out = a();
-        ta.push(t.elapsed());
-        drop(std::mem::replace(&mut kept_a, black_box(out)));
-        let t = Instant::now();
-        let out = b();
-        tb.push(t.elapsed());
-        drop(std::mem::replace(&mut kept_b, black_box(out)));
+        for ((_, f), (times, kept)) in timed.iter_mut().zip(times.iter_mut().zip(&mut kept)) {
+            let t = Instant::now();
+            let out = f();
+            times.push(t.elapsed());
+            drop(std::mem::replace(kept, black_box(out)));
+        }
     }
-    ta.sort();
-    tb.sort();
-    [(ta[0], ta[rounds / 2]), (tb[0], tb[rounds / 2])]
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort();
+            (t[0], t[rounds / 2])
+        })
+        .collect()
 }
 
 /// The decode figures against their anchors.
@@ -120,6 +173,10 @@ pub fn run(report: &mut Report) {
     drop(decoded);
     if let Some(n) = profile_count("DECODE_BENCH_PROFILE_BARE") {
         let total: usize = (0..n).map(|_| bare_walk(black_box(bytes))).sum();
+        std::process::exit(i32::from(black_box(total) == 0));
+    }
+    if let Some(n) = profile_count("DECODE_BENCH_PROFILE_FLOOR") {
+        let total: usize = (0..n).map(|_| floor_walk(black_box(bytes))).sum();
         std::process::exit(i32::from(black_box(total) == 0));
     }
     if let Some(n) = profile_count("DECODE_BENCH_DROP") {
@@ -138,24 +195,36 @@ pub fn run(report: &mut Report) {
         std::process::exit(i32::from(black_box(keep.len()) != n));
     }
 
+    // The Python client is timed before and after ours and its best kept: a run slowed by the
+    // machine's load for a moment would otherwise flatter our speed against it.
+    let python_before = python_client(&xml);
     let rounds = env_or("DECODE_ROUNDS", 101usize).max(1);
-    let [bare, typed] = interleaved(
-        || bare_walk(black_box(bytes)),
-        || QueryFlowsResponse::decode(black_box(bytes)).expect("decodes"),
-        rounds,
-    );
+    let timed: Vec<Timed<'_>> = vec![
+        (
+            "bare quick-xml walk (unescape all):",
+            Box::new(|| Box::new(bare_walk(black_box(bytes)))),
+        ),
+        (
+            "typed decode (generated):          ",
+            Box::new(|| Box::new(QueryFlowsResponse::decode(black_box(bytes)).expect("decodes"))),
+        ),
+        (
+            "quick-xml floor (read, not built): ",
+            Box::new(|| Box::new(floor_walk(black_box(bytes)))),
+        ),
+    ];
+    let labels: Vec<&str> = timed.iter().map(|(label, _)| *label).collect();
+    let times = interleaved(timed, rounds);
+    let (bare, typed, floor) = (times[0], times[1], times[2]);
     let mb = bytes.len() as f64 / 1e6;
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!("{FLOWS} flows with tags and parameters, {mb:.2} MB; {rounds} interleaved rounds");
     println!("                                      min        median");
-    for (label, (min, median)) in [
-        ("bare quick-xml walk (unescape all):", bare),
-        ("typed decode (generated):          ", typed),
-    ] {
+    for (label, (min, median)) in labels.iter().zip(&times) {
         println!(
             "{label} {:>7.3} ms  {:>7.3} ms  ({:.0} MB/s at min)",
-            ms(min),
-            ms(median),
+            ms(*min),
+            ms(*median),
             mb / min.as_secs_f64()
         );
     }
@@ -166,11 +235,26 @@ pub fn run(report: &mut Report) {
     );
 
     match instructions(bytes.len()) {
-        Ok((bare_ir, typed_ir)) => {
+        Ok(Instructions {
+            bare: bare_ir,
+            typed: typed_ir,
+            floor: floor_ir,
+        }) => {
             println!(
-                "instructions per page (callgrind): bare walk {:.1} M, typed decode {:.1} M",
+                "instructions per page (callgrind): bare walk {:.1} M, typed decode {:.1} M, \
+                 quick-xml floor {:.1} M",
                 bare_ir / 1e6,
-                typed_ir / 1e6
+                typed_ir / 1e6,
+                floor_ir / 1e6
+            );
+            let ips = |ir: f64, t: Duration| ir / t.as_secs_f64() / 1e9;
+            println!(
+                "   instructions per ns at min: quick-xml floor {:.1}, building the models (typed less floor) {:.1}",
+                ips(floor_ir, floor.0),
+                ips(
+                    typed_ir - floor_ir,
+                    typed.0.saturating_sub(floor.0).max(Duration::from_nanos(1))
+                )
             );
             report.check(
                 "decode",
@@ -183,10 +267,15 @@ pub fn run(report: &mut Report) {
         Err(why) => report.skip("decode", format!("instructions: {why}")),
     }
 
-    match python_client(&xml) {
+    let python = match (python_before, python_client(&xml)) {
+        (Ok(a), Ok(b)) => Ok(a.min(b)),
+        (Ok(t), Err(_)) | (Err(_), Ok(t)) => Ok(t),
+        (Err(why), Err(_)) => Err(why),
+    };
+    match python {
         Ok(python) => {
             println!(
-                "tableauserverclient FlowItem.from_response: {:.1} ms (best of its rounds)",
+                "tableauserverclient FlowItem.from_response: {:.1} ms (best of its rounds, before and after ours)",
                 ms(python)
             );
             report.check(
@@ -195,6 +284,17 @@ pub fn run(report: &mut Report) {
                 python.as_secs_f64() / typed.0.as_secs_f64(),
                 "FlowItem.from_response",
                 Target::AtLeast(20.0),
+            );
+            // Where the time goes, against what 20 times the Python client's speed allows.
+            let allowed = python.as_secs_f64() / 20.0;
+            let (floor, typed) = (floor.0.as_secs_f64(), typed.0.as_secs_f64());
+            println!(
+                "   20 times the Python client allows {:.2} ms: quick-xml's floor takes {:.2} ms of it, \
+                 leaving {:.2} ms to build the models, which take {:.2} ms",
+                allowed * 1e3,
+                floor * 1e3,
+                (allowed - floor) * 1e3,
+                (typed - floor) * 1e3
             );
         }
         Err(why) => report.skip("decode", format!("Python client: {why}")),
@@ -224,10 +324,20 @@ fn profile_count(name: &str) -> Option<usize> {
     Some(value.parse().unwrap_or(200))
 }
 
-/// Instructions per page of the bare walk and of the typed decode: this binary run under
+/// Instructions per page, counted by callgrind.
+struct Instructions {
+    /// The bare walk's.
+    bare: f64,
+    /// The typed decode's.
+    typed: f64,
+    /// quick-xml's floor's.
+    floor: f64,
+}
+
+/// Instructions per page of the bare walk, the typed decode and the floor: this binary run under
 /// callgrind in its profiling modes, 0 and `PASSES` times each, so that building the page and
 /// starting the process cancel out.
-fn instructions(page_len: usize) -> Result<(f64, f64), String> {
+fn instructions(page_len: usize) -> Result<Instructions, String> {
     const PASSES: usize = 10;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let run = |mode: &str, passes: usize| -> Result<f64, String> {
@@ -250,10 +360,11 @@ fn instructions(page_len: usize) -> Result<(f64, f64), String> {
     };
     let bare = per_page("DECODE_BENCH_PROFILE_BARE")?;
     let typed = per_page("DECODE_BENCH_PROFILE")?;
-    if bare <= 0.0 || typed <= 0.0 {
+    let floor = per_page("DECODE_BENCH_PROFILE_FLOOR")?;
+    if bare <= 0.0 || typed <= 0.0 || floor <= 0.0 {
         return Err(format!("implausible counts for a {page_len}-byte page"));
     }
-    Ok((bare, typed))
+    Ok(Instructions { bare, typed, floor })
 }
 
 /// The best time of the official Python client's `FlowItem.from_response` on `xml`.

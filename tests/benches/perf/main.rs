@@ -3,7 +3,8 @@
 //! - `decode`: decoding a 1000-flow page against a bare quick-xml walk of the same bytes (wall
 //!   time, and instructions under callgrind when valgrind is installed), against the official
 //!   Python client's `FlowItem.from_response` (when `tableauserverclient` is importable), and
-//!   the allocations per flow;
+//!   the allocations per flow; quick-xml's floor (the page read, nothing built) is timed too, to
+//!   tell the models' share of the time from quick-xml's;
 //! - `pages`: `all()` over 100 pages from a server with 50 ms of latency, against fetching
 //!   strictly one page after another;
 //! - `transfer`: publishing and downloading a real file against curl on the same loopback server,
