@@ -271,14 +271,17 @@ impl fmt::Display for Filter {
 
 impl FromStr for Filter {
     type Err = ExpressionError;
-    /// Parses `field:op:value,...` (values may hold `:`; `in` takes `[a,b]`).
+    /// Parses `field:op:value,...` (values may hold `:`; `in` takes `[a,b]`). Whitespace around
+    /// a field name is skipped (a field name holds none); a value is taken as written, whitespace
+    /// at either end included, as [`Filter::term`] takes it and `Display` prints it.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut filter = Filter::new();
-        let mut rest = s.trim();
+        let mut rest = s.trim_start();
         while !rest.is_empty() {
             let (field, after) = rest
                 .split_once(':')
                 .ok_or_else(|| ExpressionError(format!("{rest:?} is not field:operator:value")))?;
+            let field = field.trim_end();
             let (op, after) = after
                 .split_once(':')
                 .ok_or_else(|| ExpressionError(format!("{rest:?} is not field:operator:value")))?;
@@ -292,12 +295,14 @@ impl FromStr for Filter {
                         ExpressionError(format!("the `in` list for {field} must be [a,b,...]"))
                     })?;
                 filter = filter.is_in(field, inner.0.split(',').map(str::to_owned));
-                rest = inner.1.strip_prefix(',').unwrap_or(inner.1);
+                let after = inner.1.trim_start();
+                rest = after.strip_prefix(',').unwrap_or(after);
             } else {
                 let (value, after) = after.split_once(',').unwrap_or((after, ""));
                 filter = filter.term(field, op, value);
                 rest = after;
             }
+            rest = rest.trim_start();
         }
         filter.check()?;
         Ok(filter)
@@ -487,6 +492,33 @@ xml_value!(Sort);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parsed_value_keeps_its_whitespace_and_round_trips() {
+        // Before: the whole expression was trimmed, so the last value lost its trailing space
+        // while one before a comma kept it.
+        let f: Filter = "  name:eq:x , ownerName :eq: y ".parse().unwrap();
+        let terms: Vec<_> = f.terms().map(|(n, _, v)| (n, v[0].as_str())).collect();
+        assert_eq!(terms, [("name", "x "), ("ownerName", " y ")]);
+        assert_eq!(f.to_string(), "name:eq:x ,ownerName:eq: y ");
+        assert_eq!(f.to_string().parse::<Filter>().unwrap(), f);
+        let built = Filter::new().eq("name", "Sales ");
+        assert_eq!(built.to_string().parse::<Filter>().unwrap(), built);
+        // Whitespace after an `in` list, before the next term or at the end, is skipped.
+        let f: Filter = "name:in:[a ,b] , ownerName:eq:c".parse().unwrap();
+        assert_eq!(
+            f,
+            Filter::new()
+                .is_in("name", ["a ", "b"])
+                .eq("ownerName", "c")
+        );
+        assert_eq!(
+            "name:in:[a] ".parse::<Filter>().unwrap(),
+            Filter::new().is_in("name", ["a"])
+        );
+        let e = "   ".parse::<Filter>().unwrap_err();
+        assert!(e.to_string().contains("no terms"), "{e}");
+    }
 
     #[test]
     fn builds_and_parses() {

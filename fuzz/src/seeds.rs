@@ -287,7 +287,8 @@ fn filter_sort() -> Vec<Seed> {
         "name:eq:\u{0}\u{1}\t",
         "name:eq:Caf\u{e9} \u{1F600}",
     ];
-    // Known issue K3: the value "x " survives the parse before a comma, not after printing.
+    // Known issue K3 (fixed): the value "x " survived the parse before a comma, not after
+    // printing.
     out_known.push((
         "seed-known-K3-parsed-trailing-space",
         with_selector(MODE_FILTER, b"name:eq:x ,"),
