@@ -625,6 +625,19 @@ def _(ctx):
         e.eq("ids", [f.id for f in flows], [SALES_CLEANUP])
 
 
+@check("flows_filter_name_eq_value_as_sent")
+def _(ctx):
+    # TSC sends a value as it is, spaces included; the simulator compares it as sent (it used to
+    # trim the last term of the expression). What a real server does with a padded value is not
+    # documented; matching it as sent is what the builder and `--filter` of our client hold too.
+    padded = _filtered(ctx, TSC.Filter(F.Name, O.Equals, "Sales Cleanup "))
+    padded_first = _filtered(ctx, TSC.Filter(F.Name, O.Equals, "Sales Cleanup "),
+                             TSC.Filter(F.ProjectName, O.Equals, "Sales"))
+    with Expect() as e:
+        e.eq("ids, padded value last", [f.id for f in padded], [])
+        e.eq("ids, padded value before a comma", [f.id for f in padded_first], [])
+
+
 @check("flows_queryset_filter_name")
 def _(ctx):
     flows = list(ctx.s.flows.filter(name="Coffee Chain"))
