@@ -524,14 +524,24 @@ for _ in sys.stdin:
         let mut line = String::new();
         match self.stdout.read_line(&mut line) {
             Ok(n) if n > 0 => Ok(line.trim().to_owned()),
-            Ok(_) | Err(_) => Err(self.failure()),
+            Ok(_) => Err(self.failure()),
+            Err(e) => {
+                self.stop();
+                Err(format!("unreadable output from python3: {e}"))
+            }
         }
+    }
+
+    /// Stops python3: its output is at its end or unreadable, so it is never waited on while it
+    /// may still be running.
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Why python3 stopped: the last line of what it wrote to its error output.
     fn failure(&mut self) -> String {
-        // It has stopped, or is stopping: its output is complete once it has exited.
-        let _ = self.child.wait();
+        self.stop();
         let stderr = std::fs::read_to_string(self.dir.join("stderr")).unwrap_or_default();
         let last = stderr.lines().last().unwrap_or("").trim();
         format!("python3 failed ({last}); `pip install tableauserverclient` to compare")
@@ -542,8 +552,7 @@ impl Drop for PythonClient {
     fn drop(&mut self) {
         // Nothing more is asked of it.
         drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
