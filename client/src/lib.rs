@@ -64,6 +64,7 @@
 
 mod body;
 mod builders;
+mod call;
 mod cancel;
 mod client;
 mod download;
@@ -79,6 +80,8 @@ mod run;
 mod secret;
 #[cfg(feature = "serde")]
 mod serde_support;
+mod session;
+mod transfer;
 mod upload;
 mod version;
 mod xml;
@@ -91,8 +94,8 @@ pub use body::{FilePart, Progress};
 pub use builders::{CloudSchedule, Grant};
 pub use cancel::CancelToken;
 pub use client::{
-    Client, ClientBuilder, Credentials, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_READ_TIMEOUT, Download, Session,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_READ_TIMEOUT,
 };
 pub use download::DownloadOptions;
 pub use error::{ApiError, CallError, Candidate, DecodeError, EncodeError, EndpointError, Error};
@@ -103,6 +106,8 @@ pub use resolve::is_luid;
 pub use retry::RetryPolicy;
 pub use run::{PollCallback, RunOptions, StartedRun, WaitOptions};
 pub use secret::Secret;
+pub use session::{Credentials, Session};
+pub use transfer::Download;
 pub use upload::PublishOptions;
 pub use version::{ApiVersion, VersionError};
 pub use xml::is_xml_char;

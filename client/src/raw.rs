@@ -16,7 +16,7 @@
 //! ```
 
 use crate::Client;
-use crate::client::Call;
+use crate::call::Call;
 use crate::error::Error;
 use crate::filter::{Filter, Sort};
 use crate::meta::{EndpointMeta, RequestKind};

@@ -490,7 +490,7 @@ impl Gen<'_> {
         let (ret, finish) = match &e.response.body {
             ResponseBody::None => (quote! { () }, quote! { Ok(call.execute()?.none()?) }),
             ResponseBody::Binary => (
-                quote! { crate::client::Download },
+                quote! { crate::transfer::Download },
                 quote! { Ok(call.execute_download()?) },
             ),
             ResponseBody::Xml(t) => {
@@ -540,7 +540,7 @@ impl Gen<'_> {
                 #(#setters)*
 
                 #prepare_doc
-                pub(crate) fn prepare(self) -> Result<crate::client::Call<'c>, crate::CallError<#err>> {
+                pub(crate) fn prepare(self) -> Result<crate::call::Call<'c>, crate::CallError<#err>> {
                     let #mutable call = self.client.call(&endpoints::#meta)?;
                     #(#steps)*
                     Ok(call)
