@@ -66,6 +66,10 @@ fn server_error(server: &str, e: tableau_flows::Error) -> CliError {
         ),
         other => other.to_string(),
     };
+    // A URL with user information may hold a password: it is never shown.
+    if server.contains('@') {
+        return CliError::usage(format!("--server: {message}"));
+    }
     CliError::usage(format!("--server {server}: {message}"))
 }
 
@@ -392,6 +396,13 @@ mod tests {
         );
         g.allow_http = true;
         assert!(client(&g).is_ok());
+        // User information is refused even with --allow-http, and its password never shown.
+        g.server = Some("http://admin:hunter2@127.0.0.1:9".into());
+        let err = client(&g).unwrap_err().to_string();
+        assert!(
+            err.contains("user information") && !err.contains("hunter2"),
+            "{err}"
+        );
         g.allow_http = false;
         g.server = Some("http://127.0.0.1:1".into());
         assert!(client(&g).is_ok());

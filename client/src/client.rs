@@ -100,6 +100,8 @@ impl ClientBuilder {
     }
 
     /// Allows `http://` to hosts other than loopback (never do this with real credentials).
+    /// Without it, plain http is allowed only to `localhost` (any case, trailing dot or not) and
+    /// to loopback IP literals (`127.0.0.0/8`, `[::1]`).
     pub fn allow_plain_http(mut self, allow: bool) -> Self {
         self.allow_plain_http = allow;
         self
@@ -120,33 +122,12 @@ impl ClientBuilder {
     }
 
     /// Builds the client (no request is made). Fails on a base URL that is not
-    /// `http(s)://host[:port]`, or on plain http to a host that is not loopback unless allowed.
+    /// `http(s)://host[:port][/path]`, that holds user information (`user:password@`: credentials
+    /// go to [`Client::sign_in_with`], and the URL is never echoed), or that is plain http to a
+    /// host other than loopback (`localhost` or a loopback IP literal) unless
+    /// [`allow_plain_http`](Self::allow_plain_http) says so.
     pub fn build(self) -> Result<Client, Error> {
-        let base = self.base_url.trim_end_matches('/').to_owned();
-        let rest = if let Some(r) = base.strip_prefix("https://") {
-            r
-        } else if let Some(r) = base.strip_prefix("http://") {
-            let host = r.split(['/', ':']).next().unwrap_or("");
-            let loopback =
-                host == "localhost" || host.starts_with("127.") || r.starts_with("[::1]");
-            if !loopback && !self.allow_plain_http {
-                return Err(Error::InvalidArgument(format!(
-                    "plain http to {host} is refused: use https, or allow_plain_http(true)"
-                )));
-            }
-            r
-        } else {
-            return Err(Error::InvalidArgument(format!(
-                "base URL {:?} must start with https:// or http://",
-                self.base_url
-            )));
-        };
-        if rest.is_empty() || rest.contains(['?', '#', ' ']) {
-            return Err(Error::InvalidArgument(format!(
-                "invalid base URL {:?}",
-                self.base_url
-            )));
-        }
+        let base = crate::base_url::parse(&self.base_url, self.allow_plain_http)?;
         if self.retry.max_attempts == 0 {
             return Err(Error::InvalidArgument(
                 "a retry policy needs at least one attempt".into(),

@@ -62,6 +62,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod base_url;
 mod body;
 mod builders;
 mod call;

@@ -10,6 +10,7 @@
 //! | [`spec_dsl`] | selector byte + `.tfspec` text | loading the spec with the text in place of one of its files (or alone) returns a spec or diagnostics, never panics; a spec that loads also exports (selector bit `0x80`) and generates (`TABLEAU_FUZZ_GENERATE=1`) |
 //! | [`doc_page`] | doc-page text | the reference-page parser returns a page or an error; a page that parses is compared with the spec and drafted |
 //! | [`filter_sort`] | mode byte + expression | filter and sort expressions parse or are refused; what parses prints back to itself; checking against every endpoint's fields never panics; built expressions that pass `check` print to what parses back |
+//! | [`base_url`] | URL text | the client accepts plain http only where the `url` crate also reads a loopback host and no user information (in the input and in the client's base URL); a refusal never shows a password |
 //! | [`mock_request`] | raw HTTP request(s) | the simulator answers every request without panicking, with a valid status (a success the endpoint's documented one), visible-ASCII headers, and a well-formed XML body that the client decodes |
 //!
 //! Set `TABLEAU_FUZZ_STRICT=1` to make the known, reported issues tolerated in [`known`] fail as
@@ -17,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod base_url;
 pub mod decode;
 pub mod docpage;
 pub mod filter;
@@ -60,6 +62,12 @@ pub fn mock_request(data: &[u8]) {
     mock::run(data);
 }
 
+/// `base_url`: the client's base-URL check against the `url` crate's reading of the same text;
+/// see [`base_url`].
+pub fn base_url(data: &[u8]) {
+    base_url::run(data);
+}
+
 /// A target's function: any bytes in, a panic for a failure.
 pub type Target = fn(&[u8]);
 
@@ -72,6 +80,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("doc_page", doc_page),
     ("filter_sort", filter_sort),
     ("mock_request", mock_request),
+    ("base_url", base_url),
 ];
 
 /// Whether `c` is a character an XML 1.0 document cannot hold, raw or as a character reference

@@ -35,6 +35,7 @@ pub fn seeds(target: &str) -> Vec<Seed> {
         "doc_page" => doc_page(),
         "filter_sort" => filter_sort(),
         "mock_request" => mock_request(),
+        "base_url" => base_url(),
         other => panic!("no target {other}"),
     }
 }
@@ -548,4 +549,33 @@ fn mock_request() -> Vec<Seed> {
         out.push((format!("seed-{name}"), raw.into_bytes()));
     }
     out
+}
+
+/// The examples, loopback forms and 20,000 random compositions of confusing pieces
+/// ([`crate::base_url::PIECES`]).
+fn base_url() -> Vec<Seed> {
+    let named = [
+        "http://127.0.0.1@evil.example:8080",
+        "http://[::1]@evil.example",
+        "http://127.0.0.1:x@evil.example",
+        "http://127.evil.example",
+        "http://LOCALHOST",
+        "http://localhost.",
+        "http://user:hunter2@127.0.0.1",
+        "http://127.0.0.1\\@evil.example",
+        "http://127.0.0.1:9/tableau",
+        "https://tableau.example.com",
+    ];
+    let mut seeds: Vec<Seed> = named
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("seed-{i:02}"), t.as_bytes().to_vec()))
+        .collect();
+    seeds.extend(
+        crate::base_url::random_texts(20_000, 18)
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| (format!("gen-random-{i:05}"), t.into_bytes())),
+    );
+    seeds
 }

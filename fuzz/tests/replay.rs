@@ -129,3 +129,8 @@ fn known_issues_are_fixed() {
     }
     assert!(still.is_empty(), "known issues still present: {still:?}");
 }
+
+#[test]
+fn base_url() {
+    replay("base_url");
+}
