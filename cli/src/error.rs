@@ -41,12 +41,16 @@ pub enum CliError {
     },
     /// A flow run failed, was cancelled, or had not finished when the wait ended (exit status 3).
     RunUnsuccessful(String),
-    /// The server could not be reached, or did not answer in time (exit status 1).
+    /// The server could not be reached, or the connection to it failed or timed out (exit
+    /// status 1).
     Unreachable {
         /// The server's URL, once known.
         server: Option<String>,
         /// What the transport said.
         message: String,
+        /// Whether a connection was made (the failure came after it): only when none was is the
+        /// server said to be unreachable.
+        connected: bool,
     },
     /// Ctrl-C stopped a wait or a transfer; the message says how to resume (exit status 130).
     Interrupted(String),
@@ -81,9 +85,12 @@ impl CliError {
     /// Names the server in an error reaching it.
     pub fn at_server(self, url: &str) -> Self {
         match self {
-            CliError::Unreachable { message, .. } => CliError::Unreachable {
+            CliError::Unreachable {
+                message, connected, ..
+            } => CliError::Unreachable {
                 server: Some(url.to_owned()),
                 message,
+                connected,
             },
             other => other,
         }
@@ -121,12 +128,22 @@ impl fmt::Display for CliError {
                 }
                 Ok(())
             }
-            CliError::Unreachable { server, message } => write!(
-                f,
-                "cannot reach {}: {}",
-                server.as_deref().unwrap_or("the server"),
-                one_line(message)
-            ),
+            CliError::Unreachable {
+                server,
+                message,
+                connected,
+            } => {
+                let server = server.as_deref().unwrap_or("the server");
+                if *connected {
+                    write!(
+                        f,
+                        "the connection to {server} failed: {}",
+                        one_line(message)
+                    )
+                } else {
+                    write!(f, "cannot reach {server}: {}", one_line(message))
+                }
+            }
             CliError::BrokenPipe => f.write_str("standard output was closed"),
         }
     }
@@ -150,6 +167,7 @@ fn list_command(what: &str) -> Option<&'static str> {
 
 impl From<Error> for CliError {
     fn from(e: Error) -> Self {
+        let connected = !e.is_unreachable();
         match e {
             Error::Service(api) => {
                 let summary = if api.summary.trim().is_empty() {
@@ -167,10 +185,12 @@ impl From<Error> for CliError {
             Error::Transport(e) => CliError::Unreachable {
                 server: None,
                 message: e.to_string(),
+                connected,
             },
             Error::Timeout(t) => CliError::Unreachable {
                 server: None,
                 message: format!("timed out ({t})"),
+                connected,
             },
             e @ Error::DeadlineExceeded { .. } => {
                 CliError::Other(format!("{e} (--call-timeout sets it)"))
@@ -280,14 +300,24 @@ mod tests {
 
     #[test]
     fn transport_errors_name_the_server() {
-        let e = CliError::from(Error::Timeout("read".into()));
-        assert_eq!(e.to_string(), "cannot reach the server: timed out (read)");
+        // A timeout after connecting: the server was reached.
+        let e = CliError::from(Error::Timeout("per read".into()));
+        assert_eq!(
+            e.to_string(),
+            "the connection to the server failed: timed out (per read)"
+        );
         let e = e.at_server("https://tableau.example.com");
         assert_eq!(
             e.to_string(),
-            "cannot reach https://tableau.example.com: timed out (read)"
+            "the connection to https://tableau.example.com failed: timed out (per read)"
         );
         assert_eq!(e.exit_status(), EXIT_ERROR);
+        // Connecting timed out: it was not.
+        let e = CliError::from(Error::Timeout("connect".into()));
+        assert_eq!(
+            e.to_string(),
+            "cannot reach the server: timed out (connect)"
+        );
     }
 
     #[test]

@@ -517,7 +517,7 @@ impl<'c> Call<'c> {
                         Ok(Some(d)) if d.code.trim() == "401002"
                     );
                     if !expired || !self.client.reauthenticate()? {
-                        return Err(error_answer(401, &body));
+                        return Err(error_answer(401, &parts, &body));
                     }
                     signed_in_again = true;
                 }
@@ -585,12 +585,12 @@ impl<'c> Call<'c> {
     /// Sends the call and checks the status; a non-2xx answer becomes the service error it carries.
     pub(crate) fn execute(self) -> Result<Response, Failure> {
         let (status, answer) = self.send(false)?;
-        let body = match answer {
-            Answer::Read(_, body) => body,
+        let (parts, body) = match answer {
+            Answer::Read(parts, body) => (parts, body),
             Answer::Stream(..) => unreachable!("send(false) reads the body"),
         };
         if !(200..300).contains(&status) {
-            return Err(error_answer(status, &body));
+            return Err(error_answer(status, &parts, &body));
         }
         Ok(Response { status, body })
     }
@@ -605,7 +605,7 @@ impl<'c> Call<'c> {
         let (parts, body) = match answer {
             Answer::Read(parts, body) => {
                 if !(200..300).contains(&status) {
-                    return Err(error_answer(status, &body));
+                    return Err(error_answer(status, &parts, &body));
                 }
                 (parts, Err(body))
             }
@@ -727,7 +727,7 @@ impl<R: Read> Read for Counted<R> {
 
 /// Whether a transport error happened before any byte of the request could reach the server
 /// (so even a non-idempotent call may be sent again).
-fn never_connected(e: &ureq::Error) -> bool {
+pub(crate) fn never_connected(e: &ureq::Error) -> bool {
     match e {
         ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => true,
         ureq::Error::Timeout(t) => matches!(t, ureq::Timeout::Connect | ureq::Timeout::Resolve),
@@ -737,6 +737,12 @@ fn never_connected(e: &ureq::Error) -> bool {
         ),
         _ => false,
     }
+}
+
+/// Whether the text of a [`CallError::Timeout`] names a timeout before any connection was made
+/// (resolving the name or connecting), as [`transport`] writes it.
+pub(crate) fn is_connect_timeout(what: &str) -> bool {
+    what == ureq::Timeout::Connect.to_string() || what == ureq::Timeout::Resolve.to_string()
 }
 
 /// Whether a transport error is worth retrying for an idempotent call.
@@ -785,15 +791,26 @@ fn read_limited(
     Ok(out)
 }
 
-fn error_answer(status: u16, body: &[u8]) -> Failure {
-    match crate::xml::find_service_error(body) {
-        Ok(Some(detail)) => Failure::service(status, &detail),
-        _ => CallError::UnexpectedStatus {
-            status,
-            body: String::from_utf8_lossy(body).chars().take(200).collect(),
-        }
-        .into(),
+/// The error of a non-2xx answer: the service error its document carries; for a redirect without
+/// one, where it points; else its status and the start of its body.
+fn error_answer(status: u16, parts: &ureq::http::response::Parts, body: &[u8]) -> Failure {
+    if let Ok(Some(detail)) = crate::xml::find_service_error(body) {
+        return Failure::service(status, &detail);
     }
+    if (300..400).contains(&status) {
+        let location = parts.headers.get("location").map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .chars()
+                .take(200)
+                .collect()
+        });
+        return CallError::Redirected { status, location }.into();
+    }
+    CallError::UnexpectedStatus {
+        status,
+        body: String::from_utf8_lossy(body).chars().take(200).collect(),
+    }
+    .into()
 }
 /// A success answer, read in memory (at most the client's limit).
 #[derive(Debug)]
@@ -809,9 +826,12 @@ impl Response {
     }
 
     /// Checks an answer documented without a body: an `<error>` in it is still an error (S6).
+    /// A body that is XML but malformed (a second root after the first, even one holding an
+    /// `<error>`) is a decode error; one that is not XML at all is left alone.
     pub(crate) fn none(self) -> Result<(), Failure> {
         match crate::xml::find_service_error(&self.body) {
             Ok(Some(detail)) => Err(Failure::service(self.status, &detail)),
+            Err(e @ crate::DecodeError::Syntax { .. }) => Err(Failure::decode(self.status, e)),
             _ => Ok(()),
         }
     }

@@ -245,12 +245,21 @@ pub enum CallError<E = ErrorCode> {
     #[error("{0}")]
     Service(ApiError<E>),
     /// A non-2xx answer without an error document (e.g. an HTML page from a proxy).
-    #[error("HTTP {status} without an error document: {body}")]
+    #[error("HTTP {status} without an error document{}", shown_body(body))]
     UnexpectedStatus {
         /// The status.
         status: u16,
         /// The start of the body (at most 200 characters).
         body: String,
+    },
+    /// A redirect (3xx): the client follows none, so that no token or password is sent to
+    /// another place than the one given.
+    #[error("HTTP {status}: the server redirects {} (the client follows no redirect: give the server's final URL)", shown_location(location.as_deref()))]
+    Redirected {
+        /// The status.
+        status: u16,
+        /// The `Location` header, when the answer has one.
+        location: Option<String>,
     },
     /// The connection failed (refused, reset, DNS, TLS...).
     #[error("transport error: {0}")]
@@ -356,6 +365,9 @@ impl<E> CallError<E> {
             CallError::UnexpectedStatus { status, body } => {
                 CallError::UnexpectedStatus { status, body }
             }
+            CallError::Redirected { status, location } => {
+                CallError::Redirected { status, location }
+            }
             CallError::Transport(e) => CallError::Transport(e),
             CallError::Timeout(t) => CallError::Timeout(t),
             CallError::DeadlineExceeded { limit } => CallError::DeadlineExceeded { limit },
@@ -394,12 +406,21 @@ pub enum Error {
     #[error("{0}")]
     Service(ApiError<ErrorCode>),
     /// A non-2xx answer without an error document (e.g. an HTML page from a proxy).
-    #[error("HTTP {status} without an error document: {body}")]
+    #[error("HTTP {status} without an error document{}", shown_body(body))]
     UnexpectedStatus {
         /// The status.
         status: u16,
         /// The start of the body (at most 200 characters).
         body: String,
+    },
+    /// A redirect (3xx): the client follows none, so that no token or password is sent to
+    /// another place than the one given.
+    #[error("HTTP {status}: the server redirects {} (the client follows no redirect: give the server's final URL)", shown_location(location.as_deref()))]
+    Redirected {
+        /// The status.
+        status: u16,
+        /// The `Location` header, when the answer has one.
+        location: Option<String>,
     },
     /// The connection failed (refused, reset, DNS, TLS...).
     #[error("transport error: {0}")]
@@ -523,6 +544,23 @@ impl fmt::Debug for Error {
     }
 }
 
+/// `: body` after "without an error document", or nothing for an empty body.
+fn shown_body(body: &str) -> String {
+    if body.trim().is_empty() {
+        String::new()
+    } else {
+        format!(": {body}")
+    }
+}
+
+/// Where a redirect points, for its message.
+fn shown_location(location: Option<&str>) -> String {
+    match location {
+        Some(l) => format!("to {l}"),
+        None => "without saying where (no Location header)".to_owned(),
+    }
+}
+
 impl Error {
     /// The endpoint's own error for a service error: `Some(QueryFlowError::FlowNotFound)` for a
     /// 404027 of any call, `E` being the enum of the endpoint that answered.
@@ -545,6 +583,28 @@ impl Error {
             _ => None,
         }
     }
+
+    /// Whether no connection to the server could be made: its name did not resolve, the
+    /// connection was refused, or connecting timed out. A failure after connecting (a reset, a
+    /// TLS or protocol error, a read timeout) is not: the server was reached.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), tableau_flows::Error> {
+    /// // Nothing listens on port 9 of loopback.
+    /// let client = tableau_flows::Client::builder("http://127.0.0.1:9").build()?;
+    /// let err = client.negotiate_version().unwrap_err();
+    /// assert!(err.is_unreachable());
+    /// # Ok(()) }
+    /// ```
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            Error::Transport(e) => e
+                .downcast_ref::<ureq::Error>()
+                .is_some_and(crate::call::never_connected),
+            Error::Timeout(what) => crate::call::is_connect_timeout(what),
+            _ => false,
+        }
+    }
 }
 
 impl<E: EndpointError> From<CallError<E>> for Error {
@@ -554,6 +614,7 @@ impl<E: EndpointError> From<CallError<E>> for Error {
             CallError::UnexpectedStatus { status, body } => {
                 Error::UnexpectedStatus { status, body }
             }
+            CallError::Redirected { status, location } => Error::Redirected { status, location },
             CallError::Transport(e) => Error::Transport(e),
             CallError::Timeout(t) => Error::Timeout(t),
             CallError::DeadlineExceeded { limit } => Error::DeadlineExceeded { limit },

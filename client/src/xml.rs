@@ -401,6 +401,20 @@ impl<'x> Decoder<'x> {
         }
     }
 
+    /// Reads what follows the root element, which must be nothing but whitespace, comments and
+    /// processing instructions: a second root (even one holding an `<error>`) makes the document
+    /// malformed, as libxml2 reads it.
+    fn end_of_document(&mut self) -> Result<(), DecodeError> {
+        loop {
+            match self.event()? {
+                Event::Eof => return Ok(()),
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Text(t) if t.xml_content(XmlVersion::Implicit1_0).trim().is_empty() => {}
+                _ => return Err(self.syntax("content after the root element")),
+            }
+        }
+    }
+
     /// Reads up to the root element and checks its name.
     fn root(&mut self) -> Result<BytesStart<'x>, DecodeError> {
         loop {
@@ -458,10 +472,15 @@ fn append<'x>(text: &mut Cow<'x, str>, piece: Cow<'x, str>) {
 }
 
 /// Decodes a whole document: its root (`<tsResponse>` or `<tsRequest>`, any namespace) as `T`.
+///
+/// Nothing but whitespace, comments and processing instructions may follow the root: a second
+/// root element is [`DecodeError::Syntax`].
 pub fn decode_document<T: Document>(bytes: &[u8]) -> Result<T, DecodeError> {
     let mut d = Decoder::new(bytes);
     let root = d.root()?;
-    T::from_xml(&mut d, &root)
+    let value = T::from_xml(&mut d, &root)?;
+    d.end_of_document()?;
+    Ok(value)
 }
 
 /// Decodes a request document as a server must read it: besides what [`decode_document`]
@@ -474,7 +493,9 @@ pub fn decode_request<T: Document>(bytes: &[u8]) -> Result<T, DecodeError> {
     let mut d = Decoder::new(bytes);
     d.strict = true;
     let root = d.root()?;
-    T::from_xml(&mut d, &root)
+    let value = T::from_xml(&mut d, &root)?;
+    d.end_of_document()?;
+    Ok(value)
 }
 
 /// The strict checks of [`decode_request`], on their own.
@@ -599,7 +620,8 @@ fn first_non_xml_char(bytes: &[u8]) -> Option<(u64, char)> {
 }
 
 /// Looks for an `<error>` child of the root of `bytes`, for responses whose success body is empty
-/// or not XML. `Ok(None)` when the body holds no error.
+/// or not XML. `Ok(None)` when the body holds no error; a document with content after its root
+/// is malformed.
 pub fn find_service_error(bytes: &[u8]) -> Result<Option<crate::ErrorDetail>, DecodeError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
@@ -612,6 +634,7 @@ pub fn find_service_error(bytes: &[u8]) -> Result<Option<crate::ErrorDetail>, De
         }
         d.skip(&child)?;
     }
+    d.end_of_document()?;
     Ok(None)
 }
 

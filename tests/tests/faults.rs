@@ -618,3 +618,111 @@ fn a_flow_named_beyond_ascii_downloads_under_its_name() {
         .unwrap();
     assert_eq!(name.as_deref(), Some("Café Cleanup.tfl"));
 }
+
+/// Answers `body` whole with `status` and `headers`.
+fn answer(status: &'static str, body: Vec<u8>, headers: Vec<(&'static str, String)>) -> Step {
+    Box::new(move |s| {
+        let mut headers = headers;
+        headers.push(("Content-Length", body.len().to_string()));
+        let _ = s.write_all(&head(status, &headers));
+        let _ = s.write_all(&body);
+    })
+}
+
+#[test]
+fn a_second_root_element_is_malformed_even_when_it_holds_an_error() {
+    let xml = vec![("Content-Type", "application/xml".to_owned())];
+    let error = r#"<tsResponse xmlns="http://tableau.com/api"><error code="403004"><summary>Forbidden</summary><detail>no</detail></error></tsResponse>"#;
+    let mut flow = flow_document();
+    flow.extend_from_slice(error.as_bytes());
+    let empty = format!(r#"<tsResponse xmlns="http://tableau.com/api"/>{error}"#);
+    let server = Scripted::start(vec![
+        whole(flow, xml.clone()),
+        whole(empty.into_bytes(), xml.clone()),
+        // Whitespace, comments and processing instructions after the root are fine.
+        whole(
+            [flow_document(), b"\n<!-- end --><?pi x?>\n".to_vec()].concat(),
+            xml,
+        ),
+    ]);
+    let client = server.client(|b| b);
+    let err = client.query_flow("f1").send().unwrap_err();
+    assert!(
+        matches!(&err, CallError::Decode(d) if d.to_string().contains("content after the root element")),
+        "{err:?}"
+    );
+    // An answer documented without a body is checked too.
+    let err = client.delete_flow("f1").send().unwrap_err();
+    assert!(
+        matches!(&err, CallError::Decode(d) if d.to_string().contains("content after the root element")),
+        "{err:?}"
+    );
+    let flow = client.query_flow("f1").send().unwrap();
+    assert_eq!(flow.flow.id.as_str(), "f1");
+}
+
+#[test]
+fn a_redirect_names_its_status_and_location_and_is_not_followed() {
+    let server = Scripted::start(vec![
+        answer(
+            "301 Moved Permanently",
+            Vec::new(),
+            vec![("Location", "https://elsewhere.example/api".to_owned())],
+        ),
+        answer("302 Found", b"moved".to_vec(), Vec::new()),
+    ]);
+    let client = server.client(|b| b);
+    let err = client.query_flow("f1").send().unwrap_err();
+    assert!(
+        matches!(&err, CallError::Redirected { status: 301, location: Some(l) } if l == "https://elsewhere.example/api"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "HTTP 301: the server redirects to https://elsewhere.example/api (the client follows no redirect: give the server's final URL)"
+    );
+    let err = Error::from(client.query_flow("f1").send().unwrap_err());
+    assert_eq!(
+        err.to_string(),
+        "HTTP 302: the server redirects without saying where (no Location header) (the client follows no redirect: give the server's final URL)"
+    );
+    assert_eq!(server.requests().len(), 2, "nothing followed");
+    // Other statuses without an error document: no dangling colon for an empty body.
+    assert_eq!(
+        CallError::<ErrorCode>::UnexpectedStatus {
+            status: 502,
+            body: String::new()
+        }
+        .to_string(),
+        "HTTP 502 without an error document"
+    );
+}
+
+#[test]
+fn only_a_connection_never_made_is_unreachable() {
+    // Nothing listens: unreachable.
+    let dead = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let client = Client::builder(url)
+        .api_version(ApiVersion::new(3, 24))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.negotiate_version();
+    assert!(err.is_ok(), "the version is pinned: nothing is asked");
+    let err = Error::from(client.server_info().send().unwrap_err());
+    assert!(err.is_unreachable(), "{err:?}");
+    // A server that accepts and breaks the connection was reached.
+    let server = Scripted::start(vec![broken_after(flow_document(), 10)]);
+    let client = server.client(|b| b);
+    let err = Error::from(client.query_flow("f1").send().unwrap_err());
+    assert!(!err.is_unreachable(), "{err:?}");
+    // So was one that answers nothing within the read timeout.
+    let server = Scripted::start(vec![Box::new(|_s: &mut TcpStream| {
+        std::thread::sleep(Duration::from_secs(2));
+    })]);
+    let client = server.client(|b| b.read_timeout(Duration::from_millis(200)));
+    let err = Error::from(client.query_flow("f1").send().unwrap_err());
+    assert!(!err.is_unreachable(), "{err:?}");
+}
