@@ -20,6 +20,8 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 /// The default overall deadline of a call, retries included (2 minutes); transfers have none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// The default overall deadline of signing out, on drop and in [`Client::end_session`] (2 s).
+pub const DEFAULT_SIGN_OUT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The default stall time of a transfer: how long an upload or a download may move no byte
 /// (60 s).
 pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -35,6 +37,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     read_timeout: Duration,
     timeout: Duration,
+    sign_out_timeout: Duration,
     stall_timeout: Duration,
     max_response_bytes: u64,
     max_inflated_download_bytes: u64,
@@ -72,6 +75,15 @@ impl ClientBuilder {
     /// [`stall_timeout`](Self::stall_timeout) bounds them instead.
     pub fn timeout(mut self, deadline: Duration) -> Self {
         self.timeout = deadline;
+        self
+    }
+
+    /// The overall deadline of signing out (default 2 s): when the client is dropped and in
+    /// [`Client::end_session`]. Signing out is a courtesy to the server (a session expires by
+    /// itself), so a server that does not answer it holds the program this long at most, however
+    /// long the other deadlines are. Signing out is not retried.
+    pub fn sign_out_timeout(mut self, deadline: Duration) -> Self {
+        self.sign_out_timeout = deadline;
         self
     }
 
@@ -181,6 +193,7 @@ impl ClientBuilder {
                 max_response_bytes: self.max_response_bytes,
                 max_inflated_download_bytes: self.max_inflated_download_bytes,
                 timeout: self.timeout,
+                sign_out_timeout: self.sign_out_timeout,
                 stall_timeout: self.stall_timeout,
                 retry: self.retry,
                 session: RwLock::new(None),
@@ -227,6 +240,8 @@ pub(crate) struct ClientInner {
     pub(crate) max_response_bytes: u64,
     pub(crate) max_inflated_download_bytes: u64,
     pub(crate) timeout: Duration,
+    /// The overall deadline of signing out (on drop and in [`Client::end_session`]).
+    pub(crate) sign_out_timeout: Duration,
     pub(crate) stall_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) session: RwLock<Option<Session>>,
@@ -239,7 +254,8 @@ pub(crate) struct ClientInner {
 impl Drop for ClientInner {
     /// Signs out of a session the client signed in to ([`Client::sign_in_with`]), so that no
     /// token outlives the program, once the client and every handle of it are gone; best effort,
-    /// within the client's timeouts, errors ignored. A session given with
+    /// within the sign-out deadline ([`ClientBuilder::sign_out_timeout`], 2 s by default), errors
+    /// ignored. A session given with
     /// [`Client::set_session`], or kept with [`Client::keep_session`], is left alone.
     fn drop(&mut self) {
         let session = self
@@ -247,28 +263,38 @@ impl Drop for ClientInner {
             .get_mut()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        if !self.owns_session.load(Ordering::SeqCst) || session.is_none() {
+        if !self.owns_session.load(Ordering::SeqCst) {
             return;
         }
-        let version = *self.version.get_mut().unwrap_or_else(|p| p.into_inner());
-        // A client of its own for the one call, owning no session (so it signs nothing out).
-        let last = Client {
+        if let Some(session) = session {
+            let _ = self.signing_out(session).sign_out().send();
+        }
+    }
+}
+
+impl ClientInner {
+    /// A client of its own for signing `session` out: the same agent, server and version, no
+    /// retry, and the sign-out deadline as its overall deadline (so a frozen server holds a
+    /// program for that long at most). It owns no session, so it signs nothing out when dropped.
+    pub(crate) fn signing_out(&self, session: Session) -> Client {
+        let version = *self.version.lock().unwrap_or_else(|p| p.into_inner());
+        Client {
             inner: Arc::new(ClientInner {
                 agent: self.agent.clone(),
-                base: std::mem::take(&mut self.base),
+                base: self.base.clone(),
                 pinned: self.pinned,
                 version: Mutex::new(version),
                 max_response_bytes: self.max_response_bytes,
                 max_inflated_download_bytes: self.max_inflated_download_bytes,
-                timeout: self.timeout,
+                timeout: self.sign_out_timeout,
+                sign_out_timeout: self.sign_out_timeout,
                 stall_timeout: self.stall_timeout,
-                retry: self.retry.clone(),
-                session: RwLock::new(session),
+                retry: RetryPolicy::none(),
+                session: RwLock::new(Some(session)),
                 sign_in: Mutex::new(None),
                 owns_session: AtomicBool::new(false),
             }),
-        };
-        let _ = last.sign_out().send();
+        }
     }
 }
 
@@ -319,6 +345,7 @@ impl Client {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            sign_out_timeout: DEFAULT_SIGN_OUT_TIMEOUT,
             stall_timeout: DEFAULT_STALL_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             max_inflated_download_bytes: DEFAULT_MAX_INFLATED_DOWNLOAD_BYTES,

@@ -96,7 +96,7 @@ pub use builders::{CloudSchedule, Grant};
 pub use cancel::CancelToken;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_READ_TIMEOUT,
+    DEFAULT_READ_TIMEOUT, DEFAULT_SIGN_OUT_TIMEOUT,
 };
 pub use download::DownloadOptions;
 pub use error::{ApiError, CallError, Candidate, DecodeError, EncodeError, EndpointError, Error};

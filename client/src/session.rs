@@ -159,12 +159,14 @@ impl Client {
         Ok(session)
     }
 
-    /// Signs out (when signed in) and forgets the session and credentials.
+    /// Signs out (when signed in) and forgets the session and credentials. Signing out has a
+    /// deadline of its own ([`ClientBuilder::sign_out_timeout`](crate::ClientBuilder::sign_out_timeout),
+    /// 2 s by default) and is not retried: a server that does not answer holds the caller that
+    /// long at most.
     pub fn end_session(&self) -> Result<(), CallError<crate::auth::SignOutError>> {
-        let result = if self.session().is_some() {
-            self.sign_out().send()
-        } else {
-            Ok(())
+        let result = match self.session() {
+            Some(session) => self.inner.signing_out(session).sign_out().send(),
+            None => Ok(()),
         };
         self.clear_session();
         result

@@ -726,3 +726,64 @@ fn only_a_connection_never_made_is_unreachable() {
     let err = Error::from(client.query_flow("f1").send().unwrap_err());
     assert!(!err.is_unreachable(), "{err:?}");
 }
+
+/// A sign-in answer.
+fn signed_in() -> Step {
+    whole(
+        br#"<tsResponse xmlns="http://tableau.com/api"><credentials token="t-1"><site id="s-1" contentUrl=""/><user id="u-1"/></credentials></tsResponse>"#.to_vec(),
+        vec![("Content-Type", "application/xml".to_owned())],
+    )
+}
+
+/// Reads the request and answers nothing for `hold`.
+fn frozen(hold: Duration) -> Step {
+    Box::new(move |_s| std::thread::sleep(hold))
+}
+
+#[test]
+fn signing_out_of_a_frozen_server_has_a_short_deadline_of_its_own() {
+    // Dropping the client: the default 2 s, although the call deadline and read timeout are long.
+    let server = Scripted::start(vec![signed_in(), frozen(Duration::from_secs(20))]);
+    let client = Client::builder(server.url.clone())
+        .api_version(ApiVersion::new(3, 24))
+        .timeout(Duration::from_secs(60))
+        .read_timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    client
+        .sign_in_with(Credentials::personal_access_token("n", "s"), "")
+        .unwrap();
+    let started = Instant::now();
+    drop(client);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    assert_eq!(server.requests().len(), 2, "signed out once, not retried");
+
+    // end_session, with the deadline set: its error names it.
+    let server = Scripted::start(vec![signed_in(), frozen(Duration::from_secs(20))]);
+    let client = Client::builder(server.url.clone())
+        .api_version(ApiVersion::new(3, 24))
+        .sign_out_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    client
+        .sign_in_with(Credentials::personal_access_token("n", "s"), "")
+        .unwrap();
+    let started = Instant::now();
+    let err = client.end_session().unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2), "{err:?}");
+    assert!(
+        matches!(err, CallError::DeadlineExceeded { limit } if limit == Duration::from_millis(300)),
+        "{err:?}"
+    );
+    assert!(client.session().is_none());
+    let started = Instant::now();
+    drop(client);
+    assert!(
+        started.elapsed() < Duration::from_millis(100),
+        "nothing left to sign out"
+    );
+}
