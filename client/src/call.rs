@@ -825,6 +825,12 @@ impl Response {
         crate::xml::decode_document(&self.body).map_err(|e| Failure::decode(self.status, e))
     }
 
+    /// Decodes the body as a page `T` of at most `page_size` items (see
+    /// [`decode_page`](crate::xml::decode_page)).
+    pub(crate) fn page<T: Document>(self, page_size: u32) -> Result<T, Failure> {
+        crate::xml::decode_page(&self.body, page_size).map_err(|e| Failure::decode(self.status, e))
+    }
+
     /// Checks an answer documented without a body: an `<error>` in it is still an error (S6).
     /// A body that is XML but malformed (a second root after the first, even one holding an
     /// `<error>`) is a decode error; one that is not XML at all is left alone.

@@ -140,6 +140,25 @@ pub enum DecodeError {
         /// The limit.
         limit: usize,
     },
+    /// The document's lists would decode into more memory than its size allows
+    /// ([`MAX_DECODE_EXPANSION`](crate::MAX_DECODE_EXPANSION) bytes of items per byte, at least
+    /// [`MIN_DECODE_ITEM_BUDGET`](crate::MIN_DECODE_ITEM_BUDGET)): a hostile answer of many tiny elements.
+    #[error(
+        "the answer's <{element}> items would take more than {limit} bytes decoded: refused as hostile"
+    )]
+    TooManyItems {
+        /// The item element that went over.
+        element: String,
+        /// The budget, in bytes.
+        limit: u64,
+    },
+    /// A page of a list holds more items than the page size asked for (decoding stops at the
+    /// first item too many).
+    #[error("the page holds more items than the {page_size} asked for")]
+    PageTooLong {
+        /// The page size asked for (the server's default when none was).
+        page_size: u32,
+    },
     /// A value does not parse as its type.
     #[error("{0}")]
     InvalidValue(Box<InvalidValue>),

@@ -111,7 +111,7 @@ pub use session::{Credentials, Session};
 pub use transfer::Download;
 pub use upload::PublishOptions;
 pub use version::{ApiVersion, VersionError};
-pub use xml::is_xml_char;
+pub use xml::{MAX_DECODE_EXPANSION, MIN_DECODE_ITEM_BUDGET, is_xml_char};
 
 /// A date and time (UTC on the wire, RFC 3339).
 pub type DateTime = time::OffsetDateTime;

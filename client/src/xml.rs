@@ -19,6 +19,16 @@ pub use quick_xml::events::BytesStart;
 /// The deepest nesting the decoder accepts; deeper documents are rejected as hostile.
 pub const MAX_DEPTH: usize = 64;
 
+/// How many bytes of list items (each item counted at its type's size) a document may decode
+/// into, per byte of the document: a hostile answer of many tiny elements (`<flow id="a"/>`,
+/// 14 bytes, is a `Flow` of several hundred) would otherwise decode to dozens of times its size.
+/// The tersest real answers take about 4 bytes of items per byte of XML. A page of a paginated
+/// list is bounded more tightly, by its page size (see [`decode_page`]).
+pub const MAX_DECODE_EXPANSION: u64 = 8;
+
+/// The bytes of list items any document may decode into, however small it is.
+pub const MIN_DECODE_ITEM_BUDGET: u64 = 1024 * 1024;
+
 /// A value held by an attribute or by an element's text.
 pub trait XmlValue: Sized {
     /// Whether an empty string means "absent" (true for every type but text and ids).
@@ -61,6 +71,12 @@ pub struct Decoder<'x> {
     pending_empty: bool,
     /// Reading a request: an empty value of a non-text type is an error, not absent.
     strict: bool,
+    /// The bytes of list items still allowed (see [`MAX_DECODE_EXPANSION`]).
+    budget: u64,
+    /// The whole budget, for the error.
+    limit: u64,
+    /// For a page of a paginated list: the most items a list directly under the root may hold.
+    page_limit: Option<u32>,
 }
 
 impl<'x> Decoder<'x> {
@@ -70,11 +86,17 @@ impl<'x> Decoder<'x> {
         let config = reader.config_mut();
         config.expand_empty_elements = false;
         config.check_end_names = true;
+        let limit = (bytes.len() as u64)
+            .saturating_mul(MAX_DECODE_EXPANSION)
+            .max(MIN_DECODE_ITEM_BUDGET);
         Decoder {
             reader,
             depth: 0,
             pending_empty: false,
             strict: false,
+            budget: limit,
+            limit,
+            page_limit: None,
         }
     }
 
@@ -357,15 +379,39 @@ impl<'x> Decoder<'x> {
             .map_err(|expected| DecodeError::invalid(element_name(start), None, &text, expected))
     }
 
+    /// Takes one list item of type `T` from the budget of decoded items.
+    fn charge<T>(&mut self, item: &str) -> Result<(), DecodeError> {
+        let size = std::mem::size_of::<T>() as u64;
+        match self.budget.checked_sub(size) {
+            Some(left) => {
+                self.budget = left;
+                Ok(())
+            }
+            None => Err(DecodeError::TooManyItems {
+                element: item.to_owned(),
+                limit: self.limit,
+            }),
+        }
+    }
+
     /// The items named `item` inside the wrapper `start` opened; other children are skipped.
+    /// Each item is taken from the document's budget of decoded items ([`MAX_DECODE_EXPANSION`]).
     pub fn list<T: FromXml>(
         &mut self,
         start: &BytesStart<'x>,
         item: &str,
     ) -> Result<Vec<T>, DecodeError> {
+        // A list directly under the root (its wrapper at depth 2) is the page of a paged answer.
+        let page_limit = self.page_limit.filter(|_| self.depth == 2);
         let mut out = Vec::new();
         while let Some(child) = self.next_child(start)? {
             if child.local_name().as_ref() == item {
+                if let Some(page_size) = page_limit
+                    && out.len() >= page_size as usize
+                {
+                    return Err(DecodeError::PageTooLong { page_size });
+                }
+                self.charge::<T>(item)?;
                 out.push(T::from_xml(self, &child)?);
             } else {
                 self.skip(&child)?;
@@ -383,6 +429,7 @@ impl<'x> Decoder<'x> {
         let mut out = Vec::new();
         while let Some(child) = self.next_child(start)? {
             if child.local_name().as_ref() == item {
+                self.charge::<T>(item)?;
                 if let Some(v) = self.text_value(&child)? {
                     out.push(v);
                 }
@@ -477,6 +524,19 @@ fn append<'x>(text: &mut Cow<'x, str>, piece: Cow<'x, str>) {
 /// root element is [`DecodeError::Syntax`].
 pub fn decode_document<T: Document>(bytes: &[u8]) -> Result<T, DecodeError> {
     let mut d = Decoder::new(bytes);
+    let root = d.root()?;
+    let value = T::from_xml(&mut d, &root)?;
+    d.end_of_document()?;
+    Ok(value)
+}
+
+/// Decodes a page of a paginated list: [`decode_document`], where a list directly under the root
+/// holding more than `page_size` items is refused with [`DecodeError::PageTooLong`] as soon as
+/// its item after the last is read, so that a server cannot make a page hold more than the
+/// caller asked for.
+pub fn decode_page<T: Document>(bytes: &[u8], page_size: u32) -> Result<T, DecodeError> {
+    let mut d = Decoder::new(bytes);
+    d.page_limit = Some(page_size);
     let root = d.root()?;
     let value = T::from_xml(&mut d, &root)?;
     d.end_of_document()?;

@@ -487,6 +487,8 @@ impl Gen<'_> {
                 steps.push(quote! { call.multipart_body(&self.body, #file_part, self.file)?; });
             }
         }
+        // What `send` reads from the builder before `prepare` consumes it.
+        let mut prelude = TokenStream::new();
         let (ret, finish) = match &e.response.body {
             ResponseBody::None => (quote! { () }, quote! { Ok(call.execute()?.none()?) }),
             ResponseBody::Binary => (
@@ -495,7 +497,18 @@ impl Gen<'_> {
             ),
             ResponseBody::Xml(t) => {
                 let t = format_ident!("{}", t);
-                (quote! { #t }, quote! { Ok(call.execute()?.xml::<#t>()?) })
+                match self.paged_list(e) {
+                    // A page never holds more items than its page size.
+                    Some((size_field, _, default_size)) => {
+                        let default = Literal::u32_unsuffixed(default_size);
+                        prelude = quote! { let page_size = self.#size_field.unwrap_or(#default); };
+                        (
+                            quote! { #t },
+                            quote! { Ok(call.execute()?.page::<#t>(page_size)?) },
+                        )
+                    }
+                    None => (quote! { #t }, quote! { Ok(call.execute()?.xml::<#t>()?) }),
+                }
             }
         };
         let method_doc = doc(&self.endpoint_doc(e));
@@ -503,8 +516,13 @@ impl Gen<'_> {
             "A request to {} ([`Client::{}`](crate::Client::{})): set optional parameters, then call [`send`](Self::send).",
             e.title, e.id, e.id
         ));
+        let page_rule = if self.paged_list(e).is_some() {
+            "\nA page holding more items than the page size asked for (the server's default when none\nwas) is refused with [`DecodeError::PageTooLong`](crate::DecodeError::PageTooLong)."
+        } else {
+            ""
+        };
         let send_doc = doc(&format!(
-            "Sends the request. Fails before sending when the client's API version is older than\nthe endpoint ({}) or than an optional parameter or value that is set.",
+            "Sends the request. Fails before sending when the client's API version is older than\nthe endpoint ({}) or than an optional parameter or value that is set.{page_rule}",
             e.since
         ));
         let prepare_doc =
@@ -548,6 +566,7 @@ impl Gen<'_> {
 
                 #send_doc
                 pub fn send(self) -> Result<#ret, crate::CallError<#err>> {
+                    #prelude
                     let call = self.prepare()?;
                     #finish
                 }
@@ -555,6 +574,33 @@ impl Gen<'_> {
 
             #paged
         }
+    }
+
+    /// For an endpoint with `pageSize` and `pageNumber` and a list in its answer: the page-size
+    /// field of its builder, the list field of its answer, and the page size servers use when
+    /// none is asked for.
+    fn paged_list(&self, e: &Endpoint) -> Option<(proc_macro2::Ident, proc_macro2::Ident, u32)> {
+        let size = e.query.iter().find(|q| q.wire == "pageSize")?;
+        e.query.iter().find(|q| q.wire == "pageNumber")?;
+        let ResponseBody::Xml(root) = &e.response.body else {
+            return None;
+        };
+        let root_ty = self.spec.struct_ty(root).expect("validated");
+        let list = root_ty
+            .fields
+            .iter()
+            .find(|f| matches!(f.kind, FieldKind::List | FieldKind::Many))?;
+        // The validator makes a paginated endpoint's pageSize declare its default.
+        let default_size: u32 = size
+            .default
+            .as_deref()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(1);
+        Some((
+            format_ident!("{}", size.name),
+            format_ident!("{}", list.name),
+            default_size,
+        ))
     }
 
     /// For an endpoint with `pageSize` and `pageNumber` and a list in its answer: the `Paged`
@@ -566,27 +612,28 @@ impl Gen<'_> {
         err: &proc_macro2::Ident,
         field_names: &[proc_macro2::Ident],
     ) -> TokenStream {
-        let size = e.query.iter().find(|q| q.wire == "pageSize");
-        let number = e.query.iter().find(|q| q.wire == "pageNumber");
-        let (Some(size), Some(number), ResponseBody::Xml(root)) = (size, number, &e.response.body)
-        else {
+        let Some((size_field, list_field, default_size)) = self.paged_list(e) else {
+            return TokenStream::new();
+        };
+        let ResponseBody::Xml(root) = &e.response.body else {
             return TokenStream::new();
         };
         let root_ty = self.spec.struct_ty(root).expect("validated");
-        let Some(list) = root_ty
+        let list = root_ty
             .fields
             .iter()
-            .find(|f| matches!(f.kind, FieldKind::List | FieldKind::Many))
-        else {
-            return TokenStream::new();
-        };
+            .find(|f| list_field == f.name)
+            .expect("paged_list found it");
+        let number = e
+            .query
+            .iter()
+            .find(|q| q.wire == "pageNumber")
+            .expect("paged_list found it");
         let pagination = root_ty
             .fields
             .iter()
             .find(|f| f.ty == TypeRef::Struct("Pagination".into()));
         let item = self.rust_ty(&list.ty);
-        let list_field = format_ident!("{}", list.name);
-        let size_field = format_ident!("{}", size.name);
         let number_field = format_ident!("{}", number.name);
         let pagination_expr = match pagination {
             Some(p) if p.required => {
@@ -599,12 +646,6 @@ impl Gen<'_> {
             }
             None => quote! { None },
         };
-        // The validator makes a paginated endpoint's pageSize declare its default.
-        let default_size: u32 = size
-            .default
-            .as_deref()
-            .and_then(|d| d.parse().ok())
-            .unwrap_or(1);
         let default_literal = Literal::u32_unsuffixed(default_size);
         let all_doc = doc(&format!(
             "Every item of every page, fetched lazily, the next page while the current one is consumed (see [`Pages`](crate::pagination::Pages)).\nPages have the builder's page size (default {default_size}, the server's), starting from its page number (default 1).",
