@@ -50,14 +50,14 @@ mod tests {
         let l = RequestLog;
         let meta =
             |target: &'static str, level| Metadata::builder().target(target).level(level).build();
-        assert!(l.enabled(&meta("tableau_flows::client", Level::Debug)));
+        assert!(l.enabled(&meta("tableau_flows::call", Level::Debug)));
         assert!(l.enabled(&meta("tableau_flows", Level::Info)));
-        assert!(!l.enabled(&meta("tableau_flows::client", Level::Trace)));
+        assert!(!l.enabled(&meta("tableau_flows::call", Level::Trace)));
         assert!(!l.enabled(&meta("tableau_flows_mock::sim", Level::Debug)));
         assert!(!l.enabled(&meta("ureq::unit", Level::Debug)));
         let args = format_args!("GET /api/3.24/sites/s/flows -> 200 in 12 ms");
         let record = Record::builder()
-            .target("tableau_flows::client")
+            .target("tableau_flows::call")
             .level(Level::Debug)
             .args(args)
             .build();

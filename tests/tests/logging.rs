@@ -46,14 +46,14 @@ fn each_request_is_logged_without_secrets() {
     let lines = LINES.lock().unwrap().clone();
     let text = lines.join("\n");
     for expected in [
-        "DEBUG tableau_flows::client GET /api/2.4/serverinfo -> 200 in ",
-        "DEBUG tableau_flows::client POST /api/3.24/auth/signin -> 200 in ",
+        "DEBUG tableau_flows::call GET /api/2.4/serverinfo -> 200 in ",
+        "DEBUG tableau_flows::call POST /api/3.24/auth/signin -> 200 in ",
         &format!(
-            "DEBUG tableau_flows::client GET /api/3.24/sites/{}/flows?filter=name:eq:Sales%20Cleanup -> 200 in ",
+            "DEBUG tableau_flows::call GET /api/3.24/sites/{}/flows?filter=name:eq:Sales%20Cleanup -> 200 in ",
             demo::SITE_ID
         ),
         "/flows/3f2a1b0c-9d8e-4f7a-b6c5-d4e3f2a1b0c9 -> 404 in ",
-        "DEBUG tableau_flows::client POST /api/3.24/auth/signout -> 204 in ",
+        "DEBUG tableau_flows::call POST /api/3.24/auth/signout -> 204 in ",
     ] {
         assert!(text.contains(expected), "no {expected:?} in:\n{text}");
     }
