@@ -443,30 +443,6 @@ fn decide(simulator: &Simulator, request: &interface::Request<'_>) -> interface:
     interface::handle(simulator, simulator.version, request)
 }
 
-/// Whether a path (after `/api/{version}/`) is one of an endpoint's (`sites/{site_id}/flows`);
-/// the `site_id` it names, if any.
-fn path_matches<'p>(pattern: &str, path: &'p str) -> Option<Option<&'p str>> {
-    let pattern: Vec<&str> = pattern.trim_start_matches('/').split('/').collect();
-    let path: Vec<&'p str> = path.split('/').collect();
-    if pattern.len() != path.len() {
-        return None;
-    }
-    let mut site = None;
-    for (p, s) in pattern.iter().zip(&path) {
-        if p.starts_with('{') {
-            if s.is_empty() {
-                return None;
-            }
-            if *p == "{site_id}" {
-                site = Some(*s);
-            }
-        } else if p != s {
-            return None;
-        }
-    }
-    Some(site)
-}
-
 /// The refusal of a body that an endpoint taking no body (or an empty `<tsRequest/>`) would
 /// ignore but that is not well-formed, namespace-well-formed XML without a DOCTYPE, as the
 /// shared request decoder checks it: 400 with code 400000. An empty body is fine, and so is any
@@ -476,31 +452,18 @@ fn ignored_body(
     simulator: &Simulator,
     request: &interface::Request<'_>,
 ) -> Option<interface::Answer> {
-    use interface::Authority;
     use tableau_flows::DecodeError;
     if request.body.trim_ascii().is_empty() {
         return None;
     }
-    let (version, rest) = interface::split_api_path(request.path)?;
-    if version > simulator.version {
+    let route = interface::route(simulator.version, request.method, request.path).ok()?;
+    if matches!(
+        route.meta.request,
+        RequestKind::Xml | RequestKind::Multipart
+    ) {
         return None;
     }
-    // Every endpoint's path, and the other spellings the spec records (`also_path`).
-    let also = [(&tableau_flows::endpoints::SERVER_INFO, "/serverInfo")];
-    let paths = tableau_flows::endpoints::ALL
-        .iter()
-        .map(|m| (*m, m.path))
-        .chain(also.iter().map(|(m, p)| (*m, *p)));
-    let (meta, site) = paths
-        .filter(|(m, _)| m.method == request.method)
-        .find_map(|(m, p)| path_matches(p, rest).map(|site| (m, site)))?;
-    if version < meta.since || matches!(meta.request, RequestKind::Xml | RequestKind::Multipart) {
-        return None;
-    }
-    if meta.auth {
-        let site = site.map(|s| tableau_flows::SiteId::from(interface::path_segment(s).as_str()));
-        simulator.authenticate(request.token, site.as_ref()).ok()?;
-    }
+    interface::authenticate(simulator, &route, request.token).ok()?;
     match tableau_flows::ErrorDocument::decode_request(request.body) {
         // Well-formed, whatever it holds: ignored.
         Ok(_)

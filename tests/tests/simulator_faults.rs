@@ -124,6 +124,34 @@ fn read_answer(stream: &mut BufReader<TcpStream>) -> Wire {
     }
 }
 
+/// Reads the head of an answer to HEAD: its status and headers (it has no body, whatever its
+/// `Content-Length`).
+fn read_head_answer(stream: &mut BufReader<TcpStream>) -> Wire {
+    let mut line = String::new();
+    stream.read_line(&mut line).unwrap();
+    let status = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not a status line: {line:?}"));
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        stream.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (k, v) = line.split_once(':').unwrap();
+        headers.push((k.trim().to_owned(), v.trim().to_owned()));
+    }
+    Wire {
+        status,
+        headers,
+        body: String::new(),
+    }
+}
+
 /// Sends a request on a new connection and reads its answer.
 fn exchange(
     url: &str,
@@ -390,6 +418,67 @@ fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     reader.read_to_end(&mut rest).unwrap();
     assert!(rest.is_empty());
     assert!(began.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn head_is_answered_as_get_without_a_body() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    let flow = format!("/api/3.24/sites/{SITE}/flows/{}", demo::COFFEE_FLOW_ID);
+    let mut s = BufReader::new(connect(&url));
+    for (target, auth) in [
+        ("/api/3.24/serverinfo".to_owned(), false),
+        ("/api/3.24/serverInfo".to_owned(), false),
+        (format!("/api/3.24/sites/{SITE}/flows"), true),
+        (flow.clone(), true),
+        (format!("{flow}/content"), true),
+        (format!("{flow}/content"), false),
+        ("/api/3.24/nowhere".to_owned(), false),
+    ] {
+        let token = if auth {
+            format!("X-Tableau-Auth: {token}\r\n")
+        } else {
+            String::new()
+        };
+        // GET, HEAD, GET on one keep-alive connection: a body after HEAD's head would be read
+        // as the second GET's answer.
+        let request =
+            |method: &str| format!("{method} {target} HTTP/1.1\r\nHost: x\r\n{token}\r\n");
+        s.get_mut().write_all(request("GET").as_bytes()).unwrap();
+        let get = read_answer(&mut s);
+        s.get_mut().write_all(request("HEAD").as_bytes()).unwrap();
+        let head = read_head_answer(&mut s);
+        s.get_mut().write_all(request("GET").as_bytes()).unwrap();
+        let again = read_answer(&mut s);
+        assert_eq!(head.status, get.status, "{target}: {head:?}");
+        let length = get.header("content-length").unwrap().to_owned();
+        assert!(length.parse::<u64>().unwrap() > 0, "{target}: {get:?}");
+        for name in [
+            "content-length",
+            "content-type",
+            "content-disposition",
+            "allow",
+        ] {
+            assert_eq!(head.header(name), get.header(name), "{target}: {name}");
+        }
+        assert_eq!(
+            (again.status, again.body),
+            (get.status, get.body),
+            "{target}"
+        );
+    }
+    // HEAD where no GET is: 405, and the 405 answers list HEAD wherever they list GET.
+    s.get_mut()
+        .write_all(b"HEAD /api/3.24/auth/signin HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let answer = read_head_answer(&mut s);
+    assert_eq!((answer.status, answer.header("allow")), (405, Some("POST")));
+    let answer = exchange(&url, "POST", "/api/3.24/serverinfo", None, None, b"");
+    assert_eq!(
+        (answer.status, answer.header("allow")),
+        (405, Some("GET, HEAD"))
+    );
 }
 
 // 2. Bodies over the limit.
