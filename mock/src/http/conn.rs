@@ -1,10 +1,10 @@
 //! Accepting connections, each served on a thread of its own up to the cap, and serving the
 //! requests of one connection; stopping closes them all.
 
-use super::framing::{Body, BodyError, Framing, framing, is_timeout};
+use super::framing::{Body, BodyError, Framing, framing, is_timeout, within_limit};
 use super::head::{HeadError, read_head};
-use super::limits::{BUFFER, LINGER, LINGER_BYTES, Limits};
-use super::{Handler, write_reply};
+use super::limits::{BUFFER, DISCARD_BYTES, LINGER, LINGER_BYTES, Limits};
+use super::{Admission, Handler, write_reply};
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -239,7 +239,7 @@ fn serve_connection(stream: TcpStream, handler: &dyn Handler, limits: Limits) {
                 break;
             }
         };
-        let (framing, close_after) = match framing(&head, &limits) {
+        let (framing, close_after) = match framing(&head) {
             Ok(f) => f,
             Err((status, detail)) => {
                 refuse(&mut writer, status, &detail);
@@ -247,27 +247,59 @@ fn serve_connection(stream: TcpStream, handler: &dyn Handler, limits: Limits) {
                 break;
             }
         };
-        if let Some(e) = head.header("expect") {
-            if !e.eq_ignore_ascii_case("100-continue") {
+        let continues = match head.header("expect") {
+            None => false,
+            Some(e) if e.eq_ignore_ascii_case("100-continue") => true,
+            Some(e) => {
                 refuse(&mut writer, 417, &format!("Expect: {e} is not supported"));
                 linger = true;
                 break;
             }
-            // The client waits for this before it sends the body.
-            let continued = head.minor == 0
-                || framing == Framing::Length(0)
-                || writer
-                    .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-                    .and_then(|()| writer.flush())
-                    .is_ok();
-            if !continued {
-                break;
-            }
-        }
+        };
+        let head_only = head.method.eq_ignore_ascii_case("HEAD");
         // Each read of the body must make progress within the read timeout.
         let _ = stream.set_read_timeout(Some(limits.read_timeout));
-        let mut body = Body::new(&mut reader, framing, limits.max_request_bytes);
-        let (reply, close) = match handler.handle(&head, &mut body) {
+        let admitted = match handler.admit(&head) {
+            Admission::Read(admitted) => admitted,
+            Admission::Answer(reply) => {
+                // Answered from the head: a short body sent at once is dropped as it arrives, to
+                // keep the connection; any other is never read (a client waiting for 100 Continue
+                // does not send it), and the connection is closed after the answer.
+                let mut body = Body::new(&mut reader, framing, u64::MAX);
+                let keep = !continues
+                    && !close_after
+                    && head.keep_alive()
+                    && matches!(framing, Framing::Length(n) if n <= DISCARD_BYTES)
+                    && body.discard().is_ok();
+                let unread = !body.finished();
+                if write_reply(&mut writer, head_only, &reply, !keep).is_err() {
+                    break;
+                }
+                if keep {
+                    continue;
+                }
+                linger = unread;
+                break;
+            }
+        };
+        if let Err((status, detail)) = within_limit(framing, admitted.limit) {
+            refuse(&mut writer, status, &detail);
+            linger = true;
+            break;
+        }
+        // The client waits for this before it sends the body.
+        if continues
+            && head.minor != 0
+            && framing != Framing::Length(0)
+            && writer
+                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                .and_then(|()| writer.flush())
+                .is_err()
+        {
+            break;
+        }
+        let mut body = Body::new(&mut reader, framing, admitted.limit);
+        let (reply, close) = match handler.handle(&head, &admitted, &mut body) {
             Ok(reply) => {
                 let close = close_after || !head.keep_alive() || !body.finished();
                 (reply, close)
@@ -275,10 +307,7 @@ fn serve_connection(stream: TcpStream, handler: &dyn Handler, limits: Limits) {
             Err(BodyError::TooLarge) => (
                 handler.refusal(
                     413,
-                    &format!(
-                        "the body is over the limit of {} bytes",
-                        limits.max_request_bytes
-                    ),
+                    &format!("the body is over the limit of {} bytes", admitted.limit),
                 ),
                 true,
             ),
@@ -294,7 +323,6 @@ fn serve_connection(stream: TcpStream, handler: &dyn Handler, limits: Limits) {
             Err(BodyError::Broken) => break,
         };
         let unread = !body.finished();
-        let head_only = head.method.eq_ignore_ascii_case("HEAD");
         if write_reply(&mut writer, head_only, &reply, close).is_err() {
             break;
         }

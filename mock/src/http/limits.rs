@@ -12,14 +12,16 @@ pub(super) const MAX_CHUNK_LINE: u64 = 4 * 1024;
 /// connection is closed, so that the client reads the refusal rather than a reset.
 pub(super) const LINGER: Duration = Duration::from_secs(1);
 pub(super) const LINGER_BYTES: u64 = 16 * 1024 * 1024;
+/// The longest body of a request answered without reading it that is still read (and dropped)
+/// to keep its connection open; a longer one, or a chunked one, closes the connection after the
+/// answer.
+pub(super) const DISCARD_BYTES: u64 = 64 * 1024;
 /// The buffers of a connection.
 pub(super) const BUFFER: usize = 64 * 1024;
 
 /// What the server allows a client.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
-    /// The largest request body.
-    pub max_request_bytes: u64,
     /// How long a request's head may take, and a read of its body may wait for data.
     pub read_timeout: Duration,
     /// How long a connection may wait, idle, for its next request.

@@ -3,9 +3,11 @@
 //! Each connection is served on a thread of its own, up to a cap (a connection beyond it is
 //! answered 503 and closed), so a client that sends its body slowly, or holds an idle
 //! connection, never keeps others waiting. Reading a request's head must end within the read
-//! timeout, and reading its body must make progress within it (408 otherwise). A body whose
-//! `Content-Length` is over the limit is refused with 413 before a byte of it is read; a chunked
-//! body is read only up to the limit. Stopping the server closes the listener and every
+//! timeout, and reading its body must make progress within it (408 otherwise). The handler
+//! admits a request from its head alone ([`Handler::admit`]): it answers it at once, without
+//! reading its body, or sets the limit its body is read up to. A body whose `Content-Length` is
+//! over that limit is refused with 413 before a byte of it is read; a chunked body is read only
+//! up to the limit. Stopping the server closes the listener and every
 //! connection it accepted, so a client's pooled connection fails at once rather than waiting for
 //! an answer that never comes.
 //!
@@ -57,11 +59,42 @@ impl ReplyBody {
     }
 }
 
+/// What the handler decides about a request from its head, before a byte of its body is read.
+#[derive(Debug)]
+pub(crate) enum Admission {
+    /// Answer at once. The body is never read: a short one (of a `Content-Length`, sent at once)
+    /// is dropped as it arrives so that the connection stays open; otherwise the connection is
+    /// closed after the answer.
+    Answer(Reply),
+    /// Read the body and pass it to [`Handler::handle`].
+    Read(Admitted),
+}
+
+/// How an admitted request's body is read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Admitted {
+    /// The longest body read: one whose `Content-Length` is longer is answered 413 before a byte
+    /// of it is read, a chunked one when it grows past it.
+    pub limit: u64,
+    /// The multipart part that carries the endpoint's file, when the body is to go to disk as it
+    /// arrives rather than into memory (the server only passes it on to the handler).
+    pub file_part: Option<&'static str>,
+}
+
 /// What answers requests.
 pub(crate) trait Handler: Send + Sync + 'static {
-    /// Answers a request; it reads the body (all of it, or the connection is closed after the
-    /// answer).
-    fn handle(&self, head: &Head, body: &mut Body<'_>) -> Result<Reply, BodyError>;
+    /// Decides about a request from its head alone: an answer given without reading the body
+    /// (no endpoint, a method it does not take, a caller it refuses), or how to read the body.
+    fn admit(&self, head: &Head) -> Admission;
+
+    /// Answers an admitted request; it reads the body (all of it, or the connection is closed
+    /// after the answer).
+    fn handle(
+        &self,
+        head: &Head,
+        admitted: &Admitted,
+        body: &mut Body<'_>,
+    ) -> Result<Reply, BodyError>;
 
     /// The answer to a request the server refuses itself (its status, a short reason): 400,
     /// 408, 413, 417, 431, 500, 501, 503, 505.
