@@ -36,12 +36,18 @@
 //! clients:
 //!
 //! - each connection is served on a thread of its own, up to [`MockBuilder::max_connections`]
-//!   (default 256; a connection beyond them is answered 503 with `Retry-After`), so a client that
-//!   sends its body slowly, or holds an idle keep-alive connection, keeps nobody else waiting;
-//!   [`MockBuilder::threads`] only bounds how many requests are decided at once;
-//! - a request's head must arrive, and each read of its body make progress, within
-//!   [`MockBuilder::read_timeout`] (default 5 s), or it is answered 408 and the connection
-//!   closed; an idle connection is closed after [`MockBuilder::idle_timeout`] (default 2 min);
+//!   (default 256), so a client that sends its body slowly, or holds an idle keep-alive
+//!   connection, keeps nobody else waiting; [`MockBuilder::threads`] only bounds how many requests
+//!   are decided at once. When the cap is reached, a new connection closes the one idle the
+//!   longest (waiting for a request of which no byte has arrived) to take its place; only when
+//!   none is idle is it answered 503 with `Retry-After`. So silent connections, however many,
+//!   cannot lock real clients out;
+//! - a new connection's first request head must arrive whole within
+//!   [`MockBuilder::first_request_timeout`] (default 5 s) of accept; a request's head must arrive
+//!   within [`MockBuilder::read_timeout`] (default 5 s) of its first byte, and each read of its
+//!   body make progress within it, or it is answered 408 and the connection closed; a keep-alive
+//!   connection idle after an answer is closed after [`MockBuilder::idle_timeout`] (default
+//!   2 min);
 //! - a request is routed and its caller authenticated on its head, with the interface's own router
 //!   ([`interface::route`], [`interface::authenticate`]), before a byte of its body is read: a
 //!   request that reaches no endpoint (404, 405), or whose caller the endpoint refuses (401002,
@@ -128,6 +134,7 @@ pub struct MockBuilder {
     max_request_bytes: u64,
     max_body_bytes: u64,
     read_timeout: Duration,
+    first_request_timeout: Duration,
     idle_timeout: Duration,
     upload_lifetime: Duration,
     temp_dir: Option<PathBuf>,
@@ -182,8 +189,11 @@ impl MockBuilder {
         self
     }
 
-    /// How many connections are served at once, each on a thread of its own (default 256). A
-    /// connection beyond them is answered 503 with `Retry-After` and closed.
+    /// How many connections are served at once, each on a thread of its own (default 256). When
+    /// they are all open, a new connection closes the one that has been idle the longest (waiting
+    /// for a request of which no byte has arrived, since it was accepted or since its last
+    /// answer) to take its place; only when none is idle is it answered 503 with `Retry-After`
+    /// and closed.
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.max_connections = connections.max(1);
         self
@@ -217,8 +227,18 @@ impl MockBuilder {
         self
     }
 
-    /// How long a keep-alive connection may wait for its next request before the simulator
-    /// closes it (default 2 minutes).
+    /// How long a new connection may take, from accept, to send its first request head whole
+    /// (default 5 s, as nginx's `client_header_timeout`): one that has sent nothing by then is
+    /// closed, one that has sent part of a head is answered 408. The read timeout bounds the head
+    /// from its first byte too. A client that connects and sends nothing so holds a connection
+    /// for this long, not for the idle timeout.
+    pub fn first_request_timeout(mut self, timeout: Duration) -> Self {
+        self.first_request_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long a keep-alive connection may wait for its next request, after an answer, before
+    /// the simulator closes it (default 2 minutes).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout.max(Duration::from_millis(1));
         self
@@ -262,7 +282,7 @@ impl MockBuilder {
 
     /// Starts serving on loopback.
     pub fn start(self) -> std::io::Result<MockServer> {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))?;
+        let listener = http::listen_on_loopback(self.port)?;
         let port = listener.local_addr()?.port();
         let mut state = State::new(self.clock.clone(), self.timing, self.token_lifetime);
         state.base_url = format!("http://127.0.0.1:{port}");
@@ -301,6 +321,7 @@ impl MockBuilder {
         });
         let limits = http::Limits {
             read_timeout: self.read_timeout,
+            first_request_timeout: self.first_request_timeout,
             idle_timeout: self.idle_timeout,
             max_connections: self.max_connections,
         };
@@ -348,6 +369,7 @@ impl MockServer {
             max_request_bytes: MAX_REQUEST_BYTES,
             max_body_bytes: MAX_BODY_BYTES,
             read_timeout: Duration::from_secs(5),
+            first_request_timeout: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(120),
             upload_lifetime: Duration::from_secs(60 * 60),
             temp_dir: None,

@@ -382,15 +382,28 @@ fn a_stalled_body_or_head_is_answered_408() {
 }
 
 #[test]
-fn connections_beyond_the_cap_are_answered_503() {
-    let server = MockServer::builder().max_connections(2).start().unwrap();
+fn connections_beyond_the_cap_are_answered_503_when_none_is_idle() {
+    let server = MockServer::builder()
+        .max_connections(2)
+        .read_timeout(Duration::from_secs(30))
+        .start()
+        .unwrap();
     let url = server.url().to_owned();
-    let idle: Vec<TcpStream> = (0..2).map(|_| connect(&url)).collect();
-    let busy = exchange(&url, "GET", "/api/3.24/serverinfo", None, None, b"");
-    assert_eq!(busy.status, 503, "{busy:?}");
-    assert_eq!(busy.header("retry-after"), Some("1"));
-    drop(idle);
-    // Once the idle connections are gone, the next one is served.
+    // Two connections in the middle of a request head: busy, not idle.
+    let busy: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut s = connect(&url);
+            s.write_all(b"GET /api/3.24/serverinfo HTTP/1.1\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let refused = exchange(&url, "GET", "/api/3.24/serverinfo", None, None, b"");
+    assert_eq!(refused.status, 503, "{refused:?}");
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    drop(busy);
+    // Once they are gone, the next one is served.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let answer = exchange(&url, "GET", "/api/3.24/serverinfo", None, None, b"");
@@ -400,6 +413,127 @@ fn connections_beyond_the_cap_are_answered_503() {
         assert!(Instant::now() < deadline, "still refused: {answer:?}");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn a_new_connection_at_the_cap_evicts_the_one_idle_the_longest() {
+    let server = MockServer::builder().max_connections(2).start().unwrap();
+    let url = server.url().to_owned();
+    // The oldest: it has sent nothing. The younger: idle after an answer (keep-alive).
+    let oldest = connect(&url);
+    std::thread::sleep(Duration::from_millis(50));
+    let mut younger = BufReader::new(connect(&url));
+    let serverinfo = b"GET /api/3.24/serverinfo HTTP/1.1\r\nHost: x\r\n\r\n";
+    younger.get_mut().write_all(serverinfo).unwrap();
+    assert_eq!(read_answer(&mut younger).status, 200);
+    std::thread::sleep(Duration::from_millis(50));
+    // A third connection is served in place of the oldest, which is closed.
+    let answer = exchange(&url, "GET", "/api/3.24/serverinfo", None, None, b"");
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let mut rest = Vec::new();
+    let read = within(Duration::from_secs(5), "the evicted connection's end", {
+        let mut oldest = oldest;
+        move || oldest.read_to_end(&mut rest).map(|_| rest)
+    });
+    assert!(matches!(read.as_deref(), Ok([]) | Err(_)), "{read:?}");
+    // The younger is still served (the third, closed after its answer, made room again).
+    younger.get_mut().write_all(serverinfo).unwrap();
+    assert_eq!(read_answer(&mut younger).status, 200);
+}
+
+#[test]
+fn a_new_connection_must_send_its_first_request_head_soon() {
+    let server = MockServer::builder()
+        .first_request_timeout(Duration::from_millis(300))
+        .read_timeout(Duration::from_secs(60))
+        .idle_timeout(Duration::from_secs(60))
+        .start()
+        .unwrap();
+    let url = server.url().to_owned();
+    let began = Instant::now();
+    let (silent, partial) = within(Duration::from_secs(10), "the first-request deadline", {
+        let url = url.clone();
+        move || {
+            // A connection that sends nothing is closed, without an answer.
+            let mut silent = Vec::new();
+            let _ = connect(&url).read_to_end(&mut silent);
+            // One that sends part of a head is answered 408.
+            let mut s = connect(&url);
+            s.write_all(b"GET /api/3.24/serverinfo HTTP/1.1\r\nHo")
+                .unwrap();
+            (silent, read_answer(&mut BufReader::new(s)))
+        }
+    });
+    let took = began.elapsed();
+    eprintln!("a silent and a slow first request ended in {took:?} (first-request timeout 300 ms)");
+    assert!(silent.is_empty(), "{silent:?}");
+    assert_eq!(partial.status, 408, "{partial:?}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // A request sent at once is served, and the connection then waits the idle timeout.
+    let mut s = BufReader::new(connect(&url));
+    let serverinfo = b"GET /api/3.24/serverinfo HTTP/1.1\r\nHost: x\r\n\r\n";
+    s.get_mut().write_all(serverinfo).unwrap();
+    assert_eq!(read_answer(&mut s).status, 200);
+    std::thread::sleep(Duration::from_millis(600));
+    s.get_mut().write_all(serverinfo).unwrap();
+    assert_eq!(read_answer(&mut s).status, 200);
+}
+
+/// The soft limit on this process's open files, from `/proc/self/limits`.
+fn open_files_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+#[test]
+fn a_real_request_is_served_beside_2000_idle_connections() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    // The client's sockets and the simulator's (in this process, 256 at most and a few more)
+    // must fit under the open-files limit; without a crate to raise it, the test takes what
+    // the limit leaves.
+    let wanted = 2000;
+    let idle_count = match open_files_limit() {
+        Some(limit) => wanted.min(limit.saturating_sub(256 + 200)),
+        None => wanted,
+    };
+    if idle_count < wanted {
+        eprintln!(
+            "the open-files limit leaves room for {idle_count} idle connections, not {wanted}"
+        );
+    }
+    assert!(
+        idle_count >= 300,
+        "the open-files limit leaves room for {idle_count} connections only"
+    );
+    let began = Instant::now();
+    let idle: Vec<TcpStream> = (0..idle_count)
+        .map(|_| TcpStream::connect(addr(&url)).unwrap())
+        .collect();
+    let opened = began.elapsed();
+    let began = Instant::now();
+    let answer = within(
+        Duration::from_secs(10),
+        "a request beside idle connections",
+        {
+            let url = url.clone();
+            move || {
+                let began = Instant::now();
+                let answer = exchange(&url, "GET", "/api/3.24/serverinfo", None, None, b"");
+                (answer, began.elapsed())
+            }
+        },
+    );
+    let (answer, took) = answer;
+    eprintln!(
+        "{idle_count} idle connections opened in {opened:?}; a request beside them answered {} in {took:?} ({:?} with the thread)",
+        answer.status,
+        began.elapsed()
+    );
+    drop(idle);
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
 }
 
 #[test]

@@ -13,29 +13,118 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// The connections being served, for closing them all on stop.
+/// A connection being served.
+struct Connection {
+    /// A handle on its socket, to close it (on stop, or to evict it).
+    stream: TcpStream,
+    /// Since when it has waited for a request head of which no byte has arrived (from accept,
+    /// or from its last answer); `None` while a request is under way.
+    idle_since: Option<Instant>,
+    /// Whether it was closed to make room for a new connection: it no longer counts against the
+    /// cap, and its thread ends at once.
+    evicted: bool,
+}
+
+/// The connections being served.
+#[derive(Default)]
+struct Table {
+    connections: HashMap<u64, Connection>,
+    /// How many of them count against the cap (those not evicted).
+    serving: usize,
+}
+
+impl Table {
+    /// Makes room for one more connection when the cap is reached, by closing the connection
+    /// idle the longest (waiting for a request head of which no byte has arrived); `false` when
+    /// none is idle.
+    fn make_room(&mut self, cap: usize) -> bool {
+        if self.serving < cap {
+            return true;
+        }
+        let oldest = self
+            .connections
+            .iter_mut()
+            .filter(|(_, c)| !c.evicted)
+            .filter_map(|(_, c)| c.idle_since.map(|since| (since, c)))
+            .min_by_key(|(since, _)| *since);
+        let Some((_, connection)) = oldest else {
+            return false;
+        };
+        connection.evicted = true;
+        let _ = connection.stream.shutdown(Shutdown::Both);
+        self.serving -= 1;
+        true
+    }
+}
+
+/// The connections being served, for the cap, for evicting idle ones and for closing them all
+/// on stop.
 struct Live {
-    connections: Mutex<HashMap<u64, TcpStream>>,
+    table: Mutex<Table>,
     gone: Condvar,
 }
 
 impl Live {
-    fn lock(&self) -> MutexGuard<'_, HashMap<u64, TcpStream>> {
-        self.connections.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-/// Removes a connection from [`Live`] when its thread ends, however it ends.
+/// A connection's place in [`Live`], removed when its thread ends, however it ends.
 struct Registration {
     live: Arc<Live>,
     id: u64,
 }
 
+impl Registration {
+    /// The connection waits for its next request, no byte of it arrived: it may be evicted.
+    fn idle(&self) {
+        if let Some(c) = self.live.lock().connections.get_mut(&self.id) {
+            c.idle_since = Some(Instant::now());
+        }
+    }
+
+    /// A byte of a request arrived: the connection is no longer evictable. `false` if it was
+    /// evicted meanwhile (it is to end).
+    fn busy(&self) -> bool {
+        match self.live.lock().connections.get_mut(&self.id) {
+            Some(c) if !c.evicted => {
+                c.idle_since = None;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.live.lock().remove(&self.id);
+        let mut table = self.live.lock();
+        if let Some(c) = table.connections.remove(&self.id)
+            && !c.evicted
+        {
+            table.serving -= 1;
+        }
+        drop(table);
         self.live.gone.notify_all();
     }
+}
+
+/// How many connections the kernel queues for the server before it accepts them. Beyond the
+/// queue a client's connection attempt is dropped and retried a second later: a burst of
+/// connections (a flood of idle ones) must not make a real client wait for that.
+const BACKLOG: i32 = 4096;
+
+/// A listening socket on loopback (`port` 0: a free one), its queue [`BACKLOG`] long.
+pub(crate) fn listen_on_loopback(port: u16) -> io::Result<TcpListener> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    // As std's `TcpListener::bind` does: a port just freed can be listened on again.
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
 }
 
 /// A running server.
@@ -58,7 +147,7 @@ impl Server {
         let addr = listener.local_addr()?;
         let stopping = Arc::new(AtomicBool::new(false));
         let live = Arc::new(Live {
-            connections: Mutex::new(HashMap::new()),
+            table: Mutex::new(Table::default()),
             gone: Condvar::new(),
         });
         let second = listener.try_clone()?;
@@ -102,10 +191,10 @@ impl Server {
         self.listener = None;
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut live = self.live.lock();
-        for stream in live.values() {
-            let _ = stream.shutdown(Shutdown::Both);
+        for c in live.connections.values() {
+            let _ = c.stream.shutdown(Shutdown::Both);
         }
-        while !live.is_empty() {
+        while !live.connections.is_empty() {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -152,14 +241,24 @@ fn accept(
             continue;
         };
         let id = ids.fetch_add(1, Ordering::Relaxed);
+        let accepted = Instant::now();
         {
-            let mut connections = live.lock();
-            if connections.len() >= limits.max_connections {
-                drop(connections);
+            let mut table = live.lock();
+            if !table.make_room(limits.max_connections) {
+                drop(table);
                 refuse_busy(stream, handler.as_ref());
                 continue;
             }
-            connections.insert(id, clone);
+            // A new connection is idle: no byte of its first request has arrived.
+            table.connections.insert(
+                id,
+                Connection {
+                    stream: clone,
+                    idle_since: Some(accepted),
+                    evicted: false,
+                },
+            );
+            table.serving += 1;
         }
         let registration = Registration {
             live: live.clone(),
@@ -169,7 +268,7 @@ fn accept(
         let spawned = std::thread::Builder::new()
             .name("tableau-flows-mock".into())
             .spawn(move || {
-                serve_connection(stream, handler.as_ref(), limits);
+                serve_connection(stream, handler.as_ref(), limits, accepted, &registration);
                 // The handler first: a stopped server's simulator is gone once no connection is
                 // registered.
                 drop(handler);
@@ -180,7 +279,7 @@ fn accept(
     }
 }
 
-/// Answers a connection over the cap with 503 and closes it.
+/// Answers a connection over the cap, when none can be evicted, with 503 and closes it.
 fn refuse_busy(stream: TcpStream, handler: &dyn Handler) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
     let mut reply = handler.refusal(
@@ -194,20 +293,43 @@ fn refuse_busy(stream: TcpStream, handler: &dyn Handler) {
     let _ = stream.shutdown(Shutdown::Write);
 }
 
-/// Serves the requests of one connection until it closes, fails, idles past the idle timeout or
-/// is refused.
-fn serve_connection(stream: TcpStream, handler: &dyn Handler, limits: Limits) {
+/// Serves the requests of one connection until it closes, fails, idles past its deadline, is
+/// evicted or is refused. Its first request's head must arrive whole within the first-request
+/// timeout of `accepted`; a later one's first byte within the idle timeout of the last answer.
+/// Each head must also arrive whole within the read timeout of its first byte.
+fn serve_connection(
+    stream: TcpStream,
+    handler: &dyn Handler,
+    limits: Limits,
+    accepted: Instant,
+    registration: &Registration,
+) {
     let _ = stream.set_write_timeout(Some(limits.read_timeout.max(Duration::from_secs(1))));
     let mut reader = BufReader::with_capacity(BUFFER, &stream);
     let mut writer = BufWriter::with_capacity(BUFFER, &stream);
     // Whether to read what the client still sends before closing (after a refusal).
     let mut linger = false;
+    let mut first = Some(accepted + limits.first_request_timeout);
     loop {
-        // Idle until the first byte of the next request.
-        let _ = stream.set_read_timeout(Some(limits.idle_timeout));
+        // Idle (evictable) until the first byte of the next request.
+        let idle_until = match first {
+            Some(deadline) => deadline,
+            None => {
+                registration.idle();
+                Instant::now() + limits.idle_timeout
+            }
+        };
+        let left = idle_until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let _ = stream.set_read_timeout(Some(left));
         match reader.fill_buf() {
             Ok([]) | Err(_) => break,
             Ok(_) => {}
+        }
+        if !registration.busy() {
+            break;
         }
         let refuse = |writer: &mut BufWriter<&TcpStream>, status: u16, detail: &str| {
             let _ = write_reply(writer, false, &handler.refusal(status, detail), true);
@@ -215,7 +337,12 @@ fn serve_connection(stream: TcpStream, handler: &dyn Handler, limits: Limits) {
         let mut set_timeout = |left| {
             let _ = stream.set_read_timeout(Some(left));
         };
-        let deadline = Instant::now() + limits.read_timeout;
+        // The head whole within the read timeout of its first byte, and the first request's
+        // within the first-request deadline too.
+        let mut deadline = Instant::now() + limits.read_timeout;
+        if let Some(first) = first.take() {
+            deadline = deadline.min(first);
+        }
         let head = match read_head(&mut reader, &mut set_timeout, deadline) {
             Ok(head) => head,
             Err(HeadError::Gone) => break,

@@ -24,6 +24,8 @@ pub(super) const BUFFER: usize = 64 * 1024;
 pub(crate) struct Limits {
     /// How long a request's head may take, and a read of its body may wait for data.
     pub read_timeout: Duration,
+    /// How long a new connection may take to send its first request head whole, from accept.
+    pub first_request_timeout: Duration,
     /// How long a connection may wait, idle, for its next request.
     pub idle_timeout: Duration,
     /// How many connections are served at once.

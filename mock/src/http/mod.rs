@@ -1,9 +1,11 @@
 //! The simulator's HTTP/1.1 server, on std alone.
 //!
-//! Each connection is served on a thread of its own, up to a cap (a connection beyond it is
-//! answered 503 and closed), so a client that sends its body slowly, or holds an idle
-//! connection, never keeps others waiting. Reading a request's head must end within the read
-//! timeout, and reading its body must make progress within it (408 otherwise). The handler
+//! Each connection is served on a thread of its own, up to a cap, so a client that sends its body
+//! slowly, or holds an idle connection, never keeps others waiting. At the cap, a new connection
+//! evicts the one idle the longest (waiting for a request head of which no byte has arrived);
+//! only when none is idle is it answered 503 and closed. A new connection's first request head
+//! must arrive within the first-request timeout of accept; reading a request's head must end
+//! within the read timeout of its first byte, and reading its body must make progress within it (408 otherwise). The handler
 //! admits a request from its head alone ([`Handler::admit`]): it answers it at once, without
 //! reading its body, or sets the limit its body is read up to. A body whose `Content-Length` is
 //! over that limit is refused with 413 before a byte of it is read; a chunked body is read only
@@ -22,7 +24,7 @@ mod framing;
 mod head;
 mod limits;
 
-pub(crate) use conn::Server;
+pub(crate) use conn::{Server, listen_on_loopback};
 pub(crate) use framing::{Body, BodyError};
 pub(crate) use head::Head;
 pub(crate) use limits::Limits;
