@@ -1413,24 +1413,15 @@ fn mock_removes_its_upload_folder_when_stopped() {
             .find(|w| w.starts_with("http://127.0.0.1:"))
             .unwrap_or_else(|| panic!("no URL in {first:?}"))
             .to_owned();
-        // A flow published in one request is spooled to the simulator's upload folder: it is made.
-        let file = temp.join("stop.tflx");
-        std::fs::write(&file, demo::flow_file_bytes()).unwrap();
-        let mut c = bare();
-        c.env("TABLEAU_SERVER", &url)
-            .env("TABLEAU_PAT_NAME", demo::PAT_NAME)
-            .env("TABLEAU_PAT_SECRET", demo::PAT_SECRET);
-        let out = run(
-            c,
-            &[
-                "flows",
-                "publish",
-                file.to_str().unwrap(),
-                "--project",
-                "Default",
-            ],
-        );
-        out.ok();
+        // An upload session keeps its bytes in a file of the simulator's upload folder.
+        let client = tableau_flows::Client::builder(&url).build().unwrap();
+        client
+            .sign_in_with(
+                tableau_flows::Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+                demo::SITE,
+            )
+            .unwrap();
+        client.initiate_file_upload().send().unwrap();
         // The folder is this process's own.
         let folders = upload_folders(&temp, child.id());
         assert_eq!(folders.len(), 1, "{folders:?}");
