@@ -5,6 +5,8 @@
 //!
 //! The handler is installed by the binary ([`enable`]) and only once a wait or a transfer begins
 //! ([`cancellable`]): before that (e.g. at a password prompt) Ctrl-C ends the process as usual.
+//! SIGTERM and SIGHUP are handled as Ctrl-C is (so `tabflow mock`, whose serving is such a wait,
+//! stops cleanly on them too).
 //! Outside a wait or a transfer, and at a second Ctrl-C, the handler exits with 130 at once; if
 //! the command has not stopped within [`GRACE`] of the first one, it exits with 130 all the same.
 

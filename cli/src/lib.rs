@@ -123,7 +123,7 @@ fn execute(
     }
     let mut out = Output::new(stdout, cli.global.json);
     let result = match cli.command {
-        Command::Mock(args) => simulator::mock(&args, &cli.global, &mut out),
+        Command::Mock(args) => simulator::mock(&args, &cli.global, &mut out, cancel),
         Command::Demo => simulator::demo(&mut out, cancel),
         Command::Completions { shell } => completions(shell, &mut out),
         Command::Api(args) if api::is_list(&args) => api::list(&mut out),

@@ -28,9 +28,16 @@ fn simulator_version(requested: Option<ApiVersion>) -> Result<ApiVersion, CliErr
     Ok(version)
 }
 
-/// Starts the simulator and prints its URL and the demo credentials, then serves until the
-/// process is killed.
-pub fn mock(args: &MockArgs, global: &GlobalArgs, out: &mut Output) -> Result<(), CliError> {
+/// Starts the simulator and prints its URL and the demo credentials, then serves until Ctrl-C
+/// (or SIGTERM, SIGHUP) raises `cancel`: the simulator is then stopped, its connections closed
+/// and its upload folder (a folder of this process's own in the temporary folder) removed, and
+/// the command ends with status 130.
+pub fn mock(
+    args: &MockArgs,
+    global: &GlobalArgs,
+    out: &mut Output,
+    cancel: &CancelToken,
+) -> Result<(), CliError> {
     let version = simulator_version(global.api_version)?;
     let server = MockServer::builder()
         .port(args.port)
@@ -45,9 +52,19 @@ pub fn mock(args: &MockArgs, global: &GlobalArgs, out: &mut Output) -> Result<()
     // The simulator serves even when nobody reads what it prints (`tabflow mock | head -1`, a
     // closed terminal): a failure to print is no reason to stop it.
     let _ = banner(&server, version, out);
-    server.wait();
-    Ok(())
+    // Serving is a wait that Ctrl-C ends: the handler raises `cancel` (a second Ctrl-C, or a
+    // stop that takes longer than the grace period, exits at once).
+    let serving = interrupt::cancellable();
+    while !cancel.is_cancelled() {
+        std::thread::sleep(STOP_POLL);
+    }
+    server.stop();
+    drop(serving);
+    Err(CliError::Interrupted("the simulator stopped".into()))
 }
+
+/// How often `tabflow mock` looks whether it is to stop.
+const STOP_POLL: Duration = Duration::from_millis(50);
 
 /// Prints the simulator's URL and the demo credentials.
 fn banner(server: &MockServer, version: ApiVersion, out: &mut Output) -> Result<(), CliError> {

@@ -1380,6 +1380,65 @@ fn mock_serves_until_killed() {
     assert!(out.fails(2).contains("3.24"), "{out:#?}");
 }
 
+/// The upload folders of simulators of process `pid` in `dir`.
+fn upload_folders(dir: &Path, pid: u32) -> Vec<PathBuf> {
+    let prefix = format!("tableau-flows-mock-{pid}-");
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(unix)]
+#[test]
+fn mock_removes_its_upload_folder_when_stopped() {
+    for signal in ["INT", "TERM"] {
+        let temp = scratch(&format!("mock-stop-{signal}"));
+        let mut child = bare()
+            .arg("mock")
+            .env("TMPDIR", &temp)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("tabflow mock starts");
+        let stdout = child.stdout.take().unwrap();
+        let first = BufReader::new(stdout).lines().next().unwrap().unwrap();
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("no URL in {first:?}"))
+            .to_owned();
+        // An upload session keeps its bytes in a file of the simulator's upload folder.
+        let client = tableau_flows::Client::builder(&url).build().unwrap();
+        client
+            .sign_in_with(
+                tableau_flows::Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+                demo::SITE,
+            )
+            .unwrap();
+        client.initiate_file_upload().send().unwrap();
+        // The folder is this process's own.
+        let folders = upload_folders(&temp, child.id());
+        assert_eq!(folders.len(), 1, "{folders:?}");
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(130), "SIG{signal}: {stderr}");
+        assert!(stderr.contains("the simulator stopped"), "{stderr}");
+        assert!(!folders[0].exists(), "SIG{signal}: {folders:?} left behind");
+        let _ = std::fs::remove_dir_all(temp);
+    }
+}
+
 #[test]
 fn demo_runs_the_whole_lifecycle() {
     let out = run(bare(), &["demo"]);

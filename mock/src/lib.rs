@@ -22,7 +22,8 @@
 //! Upload sessions (Initiate File Upload, Append to File Upload) keep their bytes on disk, in a
 //! folder of the server's own ([`MockServer::upload_dir`], under [`MockBuilder::temp_dir`], made
 //! when first needed), not in memory: an appended chunk goes from the request to the session's
-//! file without being held in memory whole. A session ends, and its file is removed, when it is
+//! file without being held in memory whole, and a flow published in one request goes to a file
+//! as it arrives (its bytes are read into memory once, as the flow's, when it is published). A session ends, and its file is removed, when it is
 //! published, or when it has been idle for [`MockBuilder::upload_session_lifetime`] (default 1
 //! hour; checked whenever an upload endpoint is called); the folder is removed when the server is
 //! dropped. (A published flow's bytes are in memory, as every flow's are.)
@@ -35,15 +36,32 @@
 //! clients:
 //!
 //! - each connection is served on a thread of its own, up to [`MockBuilder::max_connections`]
-//!   (default 256; a connection beyond them is answered 503 with `Retry-After`), so a client that
-//!   sends its body slowly, or holds an idle keep-alive connection, keeps nobody else waiting;
-//!   [`MockBuilder::threads`] only bounds how many requests are decided at once;
-//! - a request's head must arrive, and each read of its body make progress, within
-//!   [`MockBuilder::read_timeout`] (default 5 s), or it is answered 408 and the connection
-//!   closed; an idle connection is closed after [`MockBuilder::idle_timeout`] (default 2 min);
-//! - a body whose `Content-Length` is over [`MockBuilder::max_request_bytes`] (default
-//!   [`MAX_REQUEST_BYTES`]) is answered 413 before a byte of it is read; a chunked body is read
-//!   up to the limit, then answered 413;
+//!   (default 256), so a client that sends its body slowly, or holds an idle keep-alive
+//!   connection, keeps nobody else waiting; [`MockBuilder::threads`] only bounds how many requests
+//!   are decided at once. When the cap is reached, a new connection closes the one idle the
+//!   longest (waiting for a request of which no byte has arrived) to take its place; only when
+//!   none is idle is it answered 503 with `Retry-After`. So silent connections, however many,
+//!   cannot lock real clients out;
+//! - a new connection's first request head must arrive whole within
+//!   [`MockBuilder::first_request_timeout`] (default 5 s) of accept; a request's head must arrive
+//!   within [`MockBuilder::read_timeout`] (default 5 s) of its first byte, and each read of its
+//!   body make progress within it, or it is answered 408 and the connection closed; a keep-alive
+//!   connection idle after an answer is closed after [`MockBuilder::idle_timeout`] (default
+//!   2 min);
+//! - a request is routed and its caller authenticated on its head, with the interface's own router
+//!   ([`interface::route`], [`interface::authenticate`]), before a byte of its body is read: a
+//!   request that reaches no endpoint (404, 405), or whose caller the endpoint refuses (401002,
+//!   404000), gets the answer the whole request would get, and its body is never read (a short one
+//!   sent at once is dropped as it arrives, to keep the connection; otherwise the connection is
+//!   closed after the answer);
+//! - a body is read only for a caller the endpoint takes, up to a limit: for Publish Flow and
+//!   Append to File Upload, [`MockBuilder::max_request_bytes`] (default [`MAX_REQUEST_BYTES`]),
+//!   written to a file of the upload folder as it arrives, never held in memory whole; for every
+//!   other endpoint, [`MockBuilder::max_body_bytes`] (default [`MAX_BODY_BYTES`], 1 MiB; at most
+//!   [`MAX_ANONYMOUS_BODY_BYTES`], 64 KiB, for Sign In and Server Info, which take anyone), held
+//!   in memory. A body whose `Content-Length` is over its limit is answered 413 before a byte of
+//!   it is read; a chunked body is read up to the limit, then answered 413. So connections that
+//!   have not signed in cost the simulator 64 KiB of memory at most each, whatever they send;
 //! - dropping the [`MockServer`] closes its listener and every connection it accepted: a client's
 //!   pooled keep-alive connection fails at once (reset, then connection refused) rather than
 //!   waiting for an answer that never comes.
@@ -87,9 +105,20 @@ use std::time::Duration;
 use tableau_flows::ApiVersion;
 use tableau_flows::meta::RequestKind;
 
-/// The largest request body the simulator reads by default (a chunk or a single-request
-/// publish); [`MockBuilder::max_request_bytes`] changes it.
+/// The largest request body the simulator reads by default for the endpoints that take a file
+/// (Publish Flow, Append to File Upload), spooled to disk as it arrives;
+/// [`MockBuilder::max_request_bytes`] changes it.
 pub const MAX_REQUEST_BYTES: u64 = 128 * 1024 * 1024;
+
+/// The largest body, held in memory, the simulator reads by default for every other endpoint (an
+/// XML request, a malformed body on an endpoint that takes none); [`MockBuilder::max_body_bytes`]
+/// changes it.
+pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
+
+/// The largest body read for the endpoints that take a caller without sign-in (Sign In, Server
+/// Info), whatever [`MockBuilder::max_body_bytes`] allows: a sign-in request is a few hundred
+/// bytes, and anyone may send one.
+pub const MAX_ANONYMOUS_BODY_BYTES: u64 = 64 * 1024;
 
 /// Builds a [`MockServer`].
 #[derive(Debug)]
@@ -103,7 +132,9 @@ pub struct MockBuilder {
     threads: usize,
     max_connections: usize,
     max_request_bytes: u64,
+    max_body_bytes: u64,
     read_timeout: Duration,
+    first_request_timeout: Duration,
     idle_timeout: Duration,
     upload_lifetime: Duration,
     temp_dir: Option<PathBuf>,
@@ -158,18 +189,32 @@ impl MockBuilder {
         self
     }
 
-    /// How many connections are served at once, each on a thread of its own (default 256). A
-    /// connection beyond them is answered 503 with `Retry-After` and closed.
+    /// How many connections are served at once, each on a thread of its own (default 256). When
+    /// they are all open, a new connection closes the one that has been idle the longest (waiting
+    /// for a request of which no byte has arrived, since it was accepted or since its last
+    /// answer) to take its place; only when none is idle is it answered 503 with `Retry-After`
+    /// and closed.
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.max_connections = connections.max(1);
         self
     }
 
-    /// The largest request body read (default [`MAX_REQUEST_BYTES`]). A body whose
+    /// The largest request body read for the endpoints that take a file, Publish Flow and Append
+    /// to File Upload (default [`MAX_REQUEST_BYTES`]): a `multipart/mixed` body to them goes to a
+    /// file of [`MockServer::upload_dir`] as it arrives, never into memory whole. A body whose
     /// `Content-Length` is larger is answered 413 before a byte of it is read; a chunked body is
     /// read up to the limit, then answered 413.
     pub fn max_request_bytes(mut self, limit: u64) -> Self {
         self.max_request_bytes = limit;
+        self
+    }
+
+    /// The largest request body read for every other endpoint, held in memory (default
+    /// [`MAX_BODY_BYTES`], 1 MiB; at most [`MAX_ANONYMOUS_BODY_BYTES`] for the endpoints without
+    /// sign-in). A body whose `Content-Length` is larger is answered 413 before a byte of it is
+    /// read; a chunked body is read up to the limit, then answered 413.
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = limit;
         self
     }
 
@@ -182,8 +227,18 @@ impl MockBuilder {
         self
     }
 
-    /// How long a keep-alive connection may wait for its next request before the simulator
-    /// closes it (default 2 minutes).
+    /// How long a new connection may take, from accept, to send its first request head whole
+    /// (default 5 s, as nginx's `client_header_timeout`): one that has sent nothing by then is
+    /// closed, one that has sent part of a head is answered 408. The read timeout bounds the head
+    /// from its first byte too. A client that connects and sends nothing so holds a connection
+    /// for this long, not for the idle timeout.
+    pub fn first_request_timeout(mut self, timeout: Duration) -> Self {
+        self.first_request_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long a keep-alive connection may wait for its next request, after an answer, before
+    /// the simulator closes it (default 2 minutes).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout.max(Duration::from_millis(1));
         self
@@ -227,7 +282,7 @@ impl MockBuilder {
 
     /// Starts serving on loopback.
     pub fn start(self) -> std::io::Result<MockServer> {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))?;
+        let listener = http::listen_on_loopback(self.port)?;
         let port = listener.local_addr()?.port();
         let mut state = State::new(self.clock.clone(), self.timing, self.token_lifetime);
         state.base_url = format!("http://127.0.0.1:{port}");
@@ -257,14 +312,16 @@ impl MockBuilder {
         });
         let handler = Arc::new(HttpHandler {
             simulator: shared.clone(),
+            max_request_bytes: self.max_request_bytes,
+            max_body_bytes: self.max_body_bytes,
             gate: Gate {
                 free: Mutex::new(self.threads),
                 freed: Condvar::new(),
             },
         });
         let limits = http::Limits {
-            max_request_bytes: self.max_request_bytes,
             read_timeout: self.read_timeout,
+            first_request_timeout: self.first_request_timeout,
             idle_timeout: self.idle_timeout,
             max_connections: self.max_connections,
         };
@@ -310,7 +367,9 @@ impl MockServer {
             threads: 4,
             max_connections: 256,
             max_request_bytes: MAX_REQUEST_BYTES,
+            max_body_bytes: MAX_BODY_BYTES,
             read_timeout: Duration::from_secs(5),
+            first_request_timeout: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(120),
             upload_lifetime: Duration::from_secs(60 * 60),
             temp_dir: None,
@@ -443,30 +502,6 @@ fn decide(simulator: &Simulator, request: &interface::Request<'_>) -> interface:
     interface::handle(simulator, simulator.version, request)
 }
 
-/// Whether a path (after `/api/{version}/`) is one of an endpoint's (`sites/{site_id}/flows`);
-/// the `site_id` it names, if any.
-fn path_matches<'p>(pattern: &str, path: &'p str) -> Option<Option<&'p str>> {
-    let pattern: Vec<&str> = pattern.trim_start_matches('/').split('/').collect();
-    let path: Vec<&'p str> = path.split('/').collect();
-    if pattern.len() != path.len() {
-        return None;
-    }
-    let mut site = None;
-    for (p, s) in pattern.iter().zip(&path) {
-        if p.starts_with('{') {
-            if s.is_empty() {
-                return None;
-            }
-            if *p == "{site_id}" {
-                site = Some(*s);
-            }
-        } else if p != s {
-            return None;
-        }
-    }
-    Some(site)
-}
-
 /// The refusal of a body that an endpoint taking no body (or an empty `<tsRequest/>`) would
 /// ignore but that is not well-formed, namespace-well-formed XML without a DOCTYPE, as the
 /// shared request decoder checks it: 400 with code 400000. An empty body is fine, and so is any
@@ -476,31 +511,18 @@ fn ignored_body(
     simulator: &Simulator,
     request: &interface::Request<'_>,
 ) -> Option<interface::Answer> {
-    use interface::Authority;
     use tableau_flows::DecodeError;
     if request.body.trim_ascii().is_empty() {
         return None;
     }
-    let (version, rest) = interface::split_api_path(request.path)?;
-    if version > simulator.version {
+    let route = interface::route(simulator.version, request.method, request.path).ok()?;
+    if matches!(
+        route.meta.request,
+        RequestKind::Xml | RequestKind::Multipart
+    ) {
         return None;
     }
-    // Every endpoint's path, and the other spellings the spec records (`also_path`).
-    let also = [(&tableau_flows::endpoints::SERVER_INFO, "/serverInfo")];
-    let paths = tableau_flows::endpoints::ALL
-        .iter()
-        .map(|m| (*m, m.path))
-        .chain(also.iter().map(|(m, p)| (*m, *p)));
-    let (meta, site) = paths
-        .filter(|(m, _)| m.method == request.method)
-        .find_map(|(m, p)| path_matches(p, rest).map(|site| (m, site)))?;
-    if version < meta.since || matches!(meta.request, RequestKind::Xml | RequestKind::Multipart) {
-        return None;
-    }
-    if meta.auth {
-        let site = site.map(|s| tableau_flows::SiteId::from(interface::path_segment(s).as_str()));
-        simulator.authenticate(request.token, site.as_ref()).ok()?;
-    }
+    interface::authenticate(simulator, &route, request.token).ok()?;
     match tableau_flows::ErrorDocument::decode_request(request.body) {
         // Well-formed, whatever it holds: ignored.
         Ok(_)
@@ -553,6 +575,10 @@ impl Gate {
 /// Answers the HTTP server's requests.
 struct HttpHandler {
     simulator: Arc<Simulator>,
+    /// The body limit of the endpoints that take a file.
+    max_request_bytes: u64,
+    /// The body limit of every other endpoint.
+    max_body_bytes: u64,
     gate: Gate,
 }
 
@@ -565,15 +591,18 @@ impl Drop for RemoveOnDrop {
     }
 }
 
-/// Whether a request is an Append to File Upload (`PUT .../sites/{id}/fileUploads/{id}`).
-fn is_append(method: &str, path: &str) -> bool {
-    method == "PUT"
-        && interface::split_api_path(path).is_some_and(|(_, rest)| {
-            matches!(
-                rest.split('/').collect::<Vec<_>>().as_slice(),
-                ["sites", _, "fileUploads", _]
-            )
-        })
+/// Whether a `Content-Type` is multipart.
+fn is_multipart(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|c| {
+        c.trim_start()
+            .get(..10)
+            .is_some_and(|t| t.eq_ignore_ascii_case("multipart/"))
+    })
+}
+
+/// A request target's path and query (without `?`).
+fn split_target(target: &str) -> (&str, &str) {
+    target.split_once('?').unwrap_or((target, ""))
 }
 
 impl HttpHandler {
@@ -581,13 +610,15 @@ impl HttpHandler {
         self.gate.pass(|| decide(&self.simulator, request))
     }
 
-    /// An Append to File Upload: its body is spooled to a file, and the chunk (the
-    /// `tableau_file` part) goes from there to the session's file, never into memory. A body
-    /// that is not multipart as the interface reads it is read into memory and decided as any
-    /// other.
-    fn append(
+    /// A request to an endpoint that takes a file (Publish Flow, Append to File Upload), with a
+    /// multipart body: the body is spooled to a file as it arrives, and the content of the file
+    /// part (`part`) is left there for the behaviour to take (the request the interface decodes
+    /// carries the part empty), never held in memory whole. A body without the part, or not
+    /// multipart as the interface reads it, is read back into memory and decided as any other.
+    fn spooled(
         &self,
         request: interface::Request<'_>,
+        part: &str,
         body: &mut http::Body<'_>,
     ) -> Result<interface::Answer, http::BodyError> {
         use http::BodyError;
@@ -599,7 +630,7 @@ impl HttpHandler {
         let _remove = RemoveOnDrop(path);
         body.copy_to(&mut file)?;
         if let Ok(layout) = interface::layout_file(request.content_type, &mut file)
-            && let Some(i) = layout.parts.iter().position(|p| p.name == "tableau_file")
+            && let Some(i) = layout.parts.iter().position(|p| p.name == part)
         {
             let without = layout.without(&mut file, i).map_err(BodyError::Storage)?;
             let staged = Staged {
@@ -624,34 +655,62 @@ impl HttpHandler {
 }
 
 impl http::Handler for HttpHandler {
+    /// Routes and authenticates a request from its head, with the interface's own router: a
+    /// request that reaches no endpoint, or whose caller the endpoint refuses, is answered as
+    /// [`interface::handle`] would answer it, without reading its body. Otherwise its body is
+    /// read: spooled to disk for an endpoint that takes a file (with a multipart body), into
+    /// memory up to the small limit for any other.
+    fn admit(&self, head: &http::Head) -> http::Admission {
+        let (path, _) = split_target(&head.target);
+        let route = match interface::route(self.simulator.version, &head.method, path) {
+            Ok(route) => route,
+            Err(answer) => return http::Admission::Answer(reply(answer)),
+        };
+        let token = head.header("x-tableau-auth");
+        if let Err(answer) = interface::authenticate(self.simulator.as_ref(), &route, token) {
+            return http::Admission::Answer(reply(answer));
+        }
+        let admitted = match route.file_part() {
+            Some(part) if is_multipart(head.header("content-type")) => http::Admitted {
+                limit: self.max_request_bytes,
+                file_part: Some(part),
+            },
+            _ if !route.meta.auth => http::Admitted {
+                limit: self.max_body_bytes.min(MAX_ANONYMOUS_BODY_BYTES),
+                file_part: None,
+            },
+            _ => http::Admitted {
+                limit: self.max_body_bytes,
+                file_part: None,
+            },
+        };
+        http::Admission::Read(admitted)
+    }
+
     fn handle(
         &self,
         head: &http::Head,
+        admitted: &http::Admitted,
         body: &mut http::Body<'_>,
     ) -> Result<http::Reply, http::BodyError> {
-        let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
-        let content_type = head.header("content-type");
+        let (path, query) = split_target(&head.target);
         let request = interface::Request {
             method: &head.method,
             path,
             query,
             token: head.header("x-tableau-auth"),
-            content_type,
+            content_type: head.header("content-type"),
             body: &[],
         };
-        let multipart = content_type.is_some_and(|c| {
-            c.trim_start()
-                .get(..10)
-                .is_some_and(|t| t.eq_ignore_ascii_case("multipart/"))
-        });
-        let answer = if multipart && is_append(&head.method, path) {
-            self.append(request, body)?
-        } else {
-            let bytes = body.read_to_vec()?;
-            self.decide(&interface::Request {
-                body: &bytes,
-                ..request
-            })
+        let answer = match admitted.file_part {
+            Some(part) => self.spooled(request, part, body)?,
+            None => {
+                let bytes = body.read_to_vec()?;
+                self.decide(&interface::Request {
+                    body: &bytes,
+                    ..request
+                })
+            }
         };
         Ok(reply(answer))
     }

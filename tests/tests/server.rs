@@ -457,6 +457,39 @@ fn every_endpoint_answers_namespace_well_formed_xml() {
 }
 
 #[test]
+fn head_is_answered_wherever_get_is_as_get_is() {
+    let server = server();
+    let token = sign_in(&server);
+    let mut gets = 0;
+    for meta in tableau_flows::endpoints::ALL
+        .iter()
+        .filter(|m| m.method == "GET")
+    {
+        let path = format!("/api/3.24{}", meta.path)
+            .replace("{site_id}", SITE)
+            .replace("{flow_id}", demo::SALES_FLOW_ID);
+        let path = path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "some-id" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        for token in [Some(token.as_str()), None] {
+            let answer = |method| {
+                let mut c = call(method, path.clone());
+                c.token = token;
+                c.send(&server)
+            };
+            let (get, head) = (answer("GET"), answer("HEAD"));
+            assert_eq!(get.status, head.status, "{} {path}", meta.id);
+            assert_eq!(get.headers, head.headers, "{} {path}", meta.id);
+            assert_ne!(head.status, 405, "{} {path}: {head:?}", meta.id);
+        }
+        gets += 1;
+    }
+    assert!(gets > 10, "only {gets} GET endpoints");
+}
+
+#[test]
 fn every_authenticated_endpoint_answers_401002_without_a_token() {
     let server = server();
     for meta in tableau_flows::endpoints::ALL.iter().filter(|m| m.auth) {
@@ -486,14 +519,20 @@ fn requests_that_reach_no_endpoint() {
         .token(&token)
         .send(&server);
     assert_eq!((answer.status, code(&answer)), (405, 405000));
-    assert_eq!(answer.header("Allow"), Some("GET, PUT, DELETE"));
+    assert_eq!(answer.header("Allow"), Some("GET, HEAD, PUT, DELETE"));
     let answer = call("TRACE", "/api/3.24/serverinfo").send(&server);
-    assert_eq!(answer.header("Allow"), Some("GET"));
+    assert_eq!(answer.header("Allow"), Some("GET, HEAD"));
+    // HEAD is allowed only where GET is.
+    let answer = call("HEAD", "/api/3.24/auth/signin").send(&server);
+    assert_eq!((answer.status, answer.header("Allow")), (405, Some("POST")));
     // The most specific path decides: /flows/runs is Get Flow Runs' (GET), not a flow id.
     let answer = call("PUT", sites("/flows/runs"))
         .token(&token)
         .send(&server);
-    assert_eq!((answer.status, answer.header("Allow")), (405, Some("GET")));
+    assert_eq!(
+        (answer.status, answer.header("Allow")),
+        (405, Some("GET, HEAD"))
+    );
     // No endpoint at the path: 404003; an endpoint newer than the version named: 404001.
     let answer = call("GET", "/api/3.24/nothing/here").send(&server);
     assert_eq!((answer.status, code(&answer)), (404, 404003));

@@ -124,6 +124,34 @@ fn read_answer(stream: &mut BufReader<TcpStream>) -> Wire {
     }
 }
 
+/// Reads the head of an answer to HEAD: its status and headers (it has no body, whatever its
+/// `Content-Length`).
+fn read_head_answer(stream: &mut BufReader<TcpStream>) -> Wire {
+    let mut line = String::new();
+    stream.read_line(&mut line).unwrap();
+    let status = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not a status line: {line:?}"));
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        stream.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (k, v) = line.split_once(':').unwrap();
+        headers.push((k.trim().to_owned(), v.trim().to_owned()));
+    }
+    Wire {
+        status,
+        headers,
+        body: String::new(),
+    }
+}
+
 /// Sends a request on a new connection and reads its answer.
 fn exchange(
     url: &str,
@@ -354,15 +382,28 @@ fn a_stalled_body_or_head_is_answered_408() {
 }
 
 #[test]
-fn connections_beyond_the_cap_are_answered_503() {
-    let server = MockServer::builder().max_connections(2).start().unwrap();
+fn connections_beyond_the_cap_are_answered_503_when_none_is_idle() {
+    let server = MockServer::builder()
+        .max_connections(2)
+        .read_timeout(Duration::from_secs(30))
+        .start()
+        .unwrap();
     let url = server.url().to_owned();
-    let idle: Vec<TcpStream> = (0..2).map(|_| connect(&url)).collect();
-    let busy = exchange(&url, "GET", "/api/3.24/serverinfo", None, None, b"");
-    assert_eq!(busy.status, 503, "{busy:?}");
-    assert_eq!(busy.header("retry-after"), Some("1"));
-    drop(idle);
-    // Once the idle connections are gone, the next one is served.
+    // Two connections in the middle of a request head: busy, not idle.
+    let busy: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut s = connect(&url);
+            s.write_all(b"GET /api/3.24/serverinfo HTTP/1.1\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let refused = exchange(&url, "GET", "/api/3.24/serverinfo", None, None, b"");
+    assert_eq!(refused.status, 503, "{refused:?}");
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    drop(busy);
+    // Once they are gone, the next one is served.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let answer = exchange(&url, "GET", "/api/3.24/serverinfo", None, None, b"");
@@ -372,6 +413,127 @@ fn connections_beyond_the_cap_are_answered_503() {
         assert!(Instant::now() < deadline, "still refused: {answer:?}");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn a_new_connection_at_the_cap_evicts_the_one_idle_the_longest() {
+    let server = MockServer::builder().max_connections(2).start().unwrap();
+    let url = server.url().to_owned();
+    // The oldest: it has sent nothing. The younger: idle after an answer (keep-alive).
+    let oldest = connect(&url);
+    std::thread::sleep(Duration::from_millis(50));
+    let mut younger = BufReader::new(connect(&url));
+    let serverinfo = b"GET /api/3.24/serverinfo HTTP/1.1\r\nHost: x\r\n\r\n";
+    younger.get_mut().write_all(serverinfo).unwrap();
+    assert_eq!(read_answer(&mut younger).status, 200);
+    std::thread::sleep(Duration::from_millis(50));
+    // A third connection is served in place of the oldest, which is closed.
+    let answer = exchange(&url, "GET", "/api/3.24/serverinfo", None, None, b"");
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let mut rest = Vec::new();
+    let read = within(Duration::from_secs(5), "the evicted connection's end", {
+        let mut oldest = oldest;
+        move || oldest.read_to_end(&mut rest).map(|_| rest)
+    });
+    assert!(matches!(read.as_deref(), Ok([]) | Err(_)), "{read:?}");
+    // The younger is still served (the third, closed after its answer, made room again).
+    younger.get_mut().write_all(serverinfo).unwrap();
+    assert_eq!(read_answer(&mut younger).status, 200);
+}
+
+#[test]
+fn a_new_connection_must_send_its_first_request_head_soon() {
+    let server = MockServer::builder()
+        .first_request_timeout(Duration::from_millis(300))
+        .read_timeout(Duration::from_secs(60))
+        .idle_timeout(Duration::from_secs(60))
+        .start()
+        .unwrap();
+    let url = server.url().to_owned();
+    let began = Instant::now();
+    let (silent, partial) = within(Duration::from_secs(10), "the first-request deadline", {
+        let url = url.clone();
+        move || {
+            // A connection that sends nothing is closed, without an answer.
+            let mut silent = Vec::new();
+            let _ = connect(&url).read_to_end(&mut silent);
+            // One that sends part of a head is answered 408.
+            let mut s = connect(&url);
+            s.write_all(b"GET /api/3.24/serverinfo HTTP/1.1\r\nHo")
+                .unwrap();
+            (silent, read_answer(&mut BufReader::new(s)))
+        }
+    });
+    let took = began.elapsed();
+    eprintln!("a silent and a slow first request ended in {took:?} (first-request timeout 300 ms)");
+    assert!(silent.is_empty(), "{silent:?}");
+    assert_eq!(partial.status, 408, "{partial:?}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // A request sent at once is served, and the connection then waits the idle timeout.
+    let mut s = BufReader::new(connect(&url));
+    let serverinfo = b"GET /api/3.24/serverinfo HTTP/1.1\r\nHost: x\r\n\r\n";
+    s.get_mut().write_all(serverinfo).unwrap();
+    assert_eq!(read_answer(&mut s).status, 200);
+    std::thread::sleep(Duration::from_millis(600));
+    s.get_mut().write_all(serverinfo).unwrap();
+    assert_eq!(read_answer(&mut s).status, 200);
+}
+
+/// The soft limit on this process's open files, from `/proc/self/limits`.
+fn open_files_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+#[test]
+fn a_real_request_is_served_beside_2000_idle_connections() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    // The client's sockets and the simulator's (in this process, 256 at most and a few more)
+    // must fit under the open-files limit; without a crate to raise it, the test takes what
+    // the limit leaves.
+    let wanted = 2000;
+    let idle_count = match open_files_limit() {
+        Some(limit) => wanted.min(limit.saturating_sub(256 + 200)),
+        None => wanted,
+    };
+    if idle_count < wanted {
+        eprintln!(
+            "the open-files limit leaves room for {idle_count} idle connections, not {wanted}"
+        );
+    }
+    assert!(
+        idle_count >= 300,
+        "the open-files limit leaves room for {idle_count} connections only"
+    );
+    let began = Instant::now();
+    let idle: Vec<TcpStream> = (0..idle_count)
+        .map(|_| TcpStream::connect(addr(&url)).unwrap())
+        .collect();
+    let opened = began.elapsed();
+    let began = Instant::now();
+    let answer = within(
+        Duration::from_secs(10),
+        "a request beside idle connections",
+        {
+            let url = url.clone();
+            move || {
+                let began = Instant::now();
+                let answer = exchange(&url, "GET", "/api/3.24/serverinfo", None, None, b"");
+                (answer, began.elapsed())
+            }
+        },
+    );
+    let (answer, took) = answer;
+    eprintln!(
+        "{idle_count} idle connections opened in {opened:?}; a request beside them answered {} in {took:?} ({:?} with the thread)",
+        answer.status,
+        began.elapsed()
+    );
+    drop(idle);
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
 }
 
 #[test]
@@ -392,12 +554,324 @@ fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     assert!(began.elapsed() < Duration::from_secs(5));
 }
 
+#[test]
+fn head_is_answered_as_get_without_a_body() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    let flow = format!("/api/3.24/sites/{SITE}/flows/{}", demo::COFFEE_FLOW_ID);
+    let mut s = BufReader::new(connect(&url));
+    for (target, auth) in [
+        ("/api/3.24/serverinfo".to_owned(), false),
+        ("/api/3.24/serverInfo".to_owned(), false),
+        (format!("/api/3.24/sites/{SITE}/flows"), true),
+        (flow.clone(), true),
+        (format!("{flow}/content"), true),
+        (format!("{flow}/content"), false),
+        ("/api/3.24/nowhere".to_owned(), false),
+    ] {
+        let token = if auth {
+            format!("X-Tableau-Auth: {token}\r\n")
+        } else {
+            String::new()
+        };
+        // GET, HEAD, GET on one keep-alive connection: a body after HEAD's head would be read
+        // as the second GET's answer.
+        let request =
+            |method: &str| format!("{method} {target} HTTP/1.1\r\nHost: x\r\n{token}\r\n");
+        s.get_mut().write_all(request("GET").as_bytes()).unwrap();
+        let get = read_answer(&mut s);
+        s.get_mut().write_all(request("HEAD").as_bytes()).unwrap();
+        let head = read_head_answer(&mut s);
+        s.get_mut().write_all(request("GET").as_bytes()).unwrap();
+        let again = read_answer(&mut s);
+        assert_eq!(head.status, get.status, "{target}: {head:?}");
+        let length = get.header("content-length").unwrap().to_owned();
+        assert!(length.parse::<u64>().unwrap() > 0, "{target}: {get:?}");
+        for name in [
+            "content-length",
+            "content-type",
+            "content-disposition",
+            "allow",
+        ] {
+            assert_eq!(head.header(name), get.header(name), "{target}: {name}");
+        }
+        assert_eq!(
+            (again.status, again.body),
+            (get.status, get.body),
+            "{target}"
+        );
+    }
+    // HEAD where no GET is: 405, and the 405 answers list HEAD wherever they list GET.
+    s.get_mut()
+        .write_all(b"HEAD /api/3.24/auth/signin HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let answer = read_head_answer(&mut s);
+    assert_eq!((answer.status, answer.header("allow")), (405, Some("POST")));
+    let answer = exchange(&url, "POST", "/api/3.24/serverinfo", None, None, b"");
+    assert_eq!(
+        (answer.status, answer.header("allow")),
+        (405, Some("GET, HEAD"))
+    );
+}
+
+/// Sends a request head announcing `length` bytes of body, and none of it, on a new connection;
+/// reads the answer.
+fn head_only_exchange(url: &str, method: &str, target: &str, extra: &str, length: u64) -> Wire {
+    let mut s = connect(url);
+    write!(
+        s,
+        "{method} {target} HTTP/1.1\r\nHost: x\r\n{extra}Content-Length: {length}\r\n\r\n"
+    )
+    .unwrap();
+    read_answer(&mut BufReader::new(s))
+}
+
+#[test]
+fn requests_refused_on_their_head_are_answered_without_reading_their_body() {
+    // A body the server waited for would take the read timeout: far longer than the test allows.
+    let server = MockServer::builder()
+        .read_timeout(Duration::from_secs(60))
+        .start()
+        .unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    let flows = format!("/api/3.24/sites/{SITE}/flows");
+    let coffee = format!("{flows}/{}", demo::COFFEE_FLOW_ID);
+    let multipart = "Content-Type: multipart/mixed; boundary=B\r\n";
+    let xml = "Content-Type: application/xml\r\n";
+    let other_site = format!("X-Tableau-Auth: {token}\r\n{xml}");
+    let cases: Vec<(&str, String, String, u16, &str)> = vec![
+        (
+            "POST",
+            "/api/3.24/auth/signin".into(),
+            xml.into(),
+            413,
+            "413000",
+        ),
+        (
+            "POST",
+            "/api/3.24/serverinfo".into(),
+            xml.into(),
+            405,
+            "405000",
+        ),
+        (
+            "POST",
+            "/api/3.24/nowhere".into(),
+            xml.into(),
+            404,
+            "404003",
+        ),
+        ("POST", "/elsewhere".into(), xml.into(), 404, "404003"),
+        (
+            "POST",
+            "/api/3.30/auth/signin".into(),
+            xml.into(),
+            404,
+            "404001",
+        ),
+        ("POST", flows.clone(), multipart.into(), 401, "401002"),
+        (
+            "POST",
+            flows.clone(),
+            format!("X-Tableau-Auth: not-a-token\r\n{multipart}"),
+            401,
+            "401002",
+        ),
+        ("PUT", coffee.clone(), xml.into(), 401, "401002"),
+        (
+            "PUT",
+            format!(
+                "/api/3.24/sites/6fd1dea0-e173-11e8-ae75-832f6a4756f0/flows/{}",
+                demo::COFFEE_FLOW_ID
+            ),
+            other_site,
+            404,
+            "404000",
+        ),
+        ("PATCH", coffee.clone(), xml.into(), 405, "405000"),
+    ];
+    for (method, target, extra, status, code) in cases {
+        let began = Instant::now();
+        let answer = within(Duration::from_secs(10), &format!("{method} {target}"), {
+            let (url, method, target, extra) = (
+                url.clone(),
+                method.to_owned(),
+                target.clone(),
+                extra.clone(),
+            );
+            move || head_only_exchange(&url, &method, &target, &extra, 134_217_728)
+        });
+        let took = began.elapsed();
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (status, code),
+            "{method} {target}: {answer:?}"
+        );
+        assert_eq!(answer.header("connection"), Some("close"), "{target}");
+        assert!(took < Duration::from_secs(5), "{target}: took {took:?}");
+        // The same document the whole request, decoded, gets.
+        if status != 413 {
+            let token = extra
+                .split("X-Tableau-Auth: ")
+                .nth(1)
+                .map(|t| t.split('\r').next().unwrap().to_owned());
+            let decoded = server.answer(&Request {
+                method,
+                path: &target,
+                query: "",
+                token: token.as_deref(),
+                content_type: Some("application/xml"),
+                body: b"<tsRequest/>",
+            });
+            let AnswerBody::Xml(xml) = &decoded.body else {
+                panic!("{decoded:?}")
+            };
+            assert_eq!((decoded.status, &answer.body), (status, xml), "{target}");
+            assert_eq!(answer.header("allow"), decoded.header("allow"), "{target}");
+        }
+    }
+    // A short body refused on the head is dropped as it comes, and its connection kept.
+    let mut s = BufReader::new(connect(&url));
+    let body = "<tsRequest><flow name=\"x\"/></tsRequest>";
+    write!(
+        s.get_mut(),
+        "PUT {coffee} HTTP/1.1\r\nHost: x\r\n{xml}Content-Length: {}\r\n\r\n{body}GET /api/3.24/serverinfo HTTP/1.1\r\nHost: x\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let refused = read_answer(&mut s);
+    assert_eq!((refused.status, refused.code().as_str()), (401, "401002"));
+    assert_eq!(refused.header("connection"), None);
+    assert_eq!(read_answer(&mut s).status, 200);
+}
+
+#[test]
+fn bodies_of_endpoints_without_a_file_have_a_small_limit() {
+    let server = MockServer::builder()
+        .read_timeout(Duration::from_secs(60))
+        .start()
+        .unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    let coffee = format!("/api/3.24/sites/{SITE}/flows/{}", demo::COFFEE_FLOW_ID);
+    let auth = format!("X-Tableau-Auth: {token}\r\nContent-Type: application/xml\r\n");
+    let limits = [
+        (
+            "PUT",
+            coffee.clone(),
+            auth.clone(),
+            tableau_flows_mock::MAX_BODY_BYTES,
+        ),
+        (
+            "POST",
+            "/api/3.24/auth/signin".to_owned(),
+            "Content-Type: application/xml\r\n".to_owned(),
+            tableau_flows_mock::MAX_ANONYMOUS_BODY_BYTES,
+        ),
+    ];
+    assert_eq!(tableau_flows_mock::MAX_BODY_BYTES, MIB as u64);
+    for (method, target, extra, limit) in limits {
+        // One byte over the limit: 413 from the Content-Length, before a byte is sent.
+        let answer = within(Duration::from_secs(10), "413", {
+            let (url, target, extra) = (url.clone(), target.clone(), extra.clone());
+            move || head_only_exchange(&url, method, &target, &extra, limit + 1)
+        });
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (413, "413000"),
+            "{target}: {answer:?}"
+        );
+        // At the limit, the body is read (and refused for what it holds: spaces).
+        let mut s = connect(&url);
+        write!(
+            s,
+            "{method} {target} HTTP/1.1\r\nHost: x\r\n{extra}Content-Length: {limit}\r\n\r\n"
+        )
+        .unwrap();
+        s.write_all(&vec![b' '; limit as usize]).unwrap();
+        let answer = read_answer(&mut BufReader::new(s));
+        assert_eq!(answer.status, 400, "{target}: {answer:?}");
+    }
+    // The endpoints that take a file keep the large limit: a 4 MiB flow is published.
+    let bytes = vec![b'f'; 4 * MIB];
+    let answer = publish(&url, &token, "Four", &bytes, |_| {});
+    assert_eq!(answer.status, 201, "{answer:?}");
+    let id = attribute(&answer.body[answer.body.find("<flow ").unwrap()..], "id");
+    assert_eq!(server.flow_bytes(&id).unwrap(), bytes);
+}
+
+/// Publishes `bytes` as `{name}.tflx` in one multipart request; `midway` is called once half the
+/// file is sent.
+fn publish(
+    url: &str,
+    token: &str,
+    name: &str,
+    bytes: &[u8],
+    midway: impl FnOnce(&mut TcpStream),
+) -> Wire {
+    let prefix = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n<tsRequest><flow name=\"{name}\"><project id=\"{}\"/></flow></tsRequest>\r\n--{BOUNDARY}\r\nContent-Disposition: name=\"tableau_flow\"; filename=\"{name}.tflx\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+        demo::PROJECT_ID
+    );
+    let suffix = format!("\r\n--{BOUNDARY}--\r\n");
+    let mut stream = connect(url);
+    write!(
+        stream,
+        "POST /api/3.24/sites/{SITE}/flows HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Tableau-Auth: {token}\r\nContent-Type: multipart/mixed; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\r\n",
+        prefix.len() + bytes.len() + suffix.len()
+    )
+    .unwrap();
+    stream.write_all(prefix.as_bytes()).unwrap();
+    let (first, second) = bytes.split_at(bytes.len() / 2);
+    stream.write_all(first).unwrap();
+    midway(&mut stream);
+    stream.write_all(second).unwrap();
+    stream.write_all(suffix.as_bytes()).unwrap();
+    read_answer(&mut BufReader::new(stream))
+}
+
+#[test]
+fn a_published_flow_goes_to_disk_as_it_arrives() {
+    let parent = scratch("publish");
+    let server = MockServer::builder().temp_dir(&parent).start().unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    let dir = server.upload_dir().to_owned();
+    let bytes: Vec<u8> = (0..16 * MIB).map(|i| (i % 251) as u8).collect();
+    let answer = publish(&url, &token, "Spooled", &bytes, |_| {
+        // Half the file sent: it is in a file of the upload folder, not in memory.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let files = files_in(&dir);
+            if files.iter().any(|(_, len)| *len >= 8 * MIB as u64) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the body half sent is not on disk: {files:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    assert_eq!(answer.status, 201, "{answer:?}");
+    let id = attribute(&answer.body[answer.body.find("<flow ").unwrap()..], "id");
+    assert_eq!(server.flow_bytes(&id).unwrap(), bytes);
+    // The spooled body is gone once the request is answered.
+    assert_eq!(files_in(&dir), vec![]);
+    drop(server);
+    let _ = std::fs::remove_dir_all(parent);
+}
+
 // 2. Bodies over the limit.
 
 #[test]
 fn a_body_over_the_limit_is_refused_from_its_content_length() {
     let server = MockServer::builder().start().unwrap();
     let url = server.url().to_owned();
+    // A caller allowed to publish: others are refused before the length matters.
+    let token = sign_in(&url);
     let began = Instant::now();
     let answers = within(Duration::from_secs(10), "413", move || {
         let mut answers = Vec::new();
@@ -410,7 +884,7 @@ fn a_body_over_the_limit_is_refused_from_its_content_length() {
             // A huge Content-Length and no body: the answer must not wait for it.
             write!(
                 s,
-                "POST /api/3.24/sites/{SITE}/flows HTTP/1.1\r\nHost: x\r\n{expect}Content-Type: multipart/mixed; boundary=B\r\nContent-Length: {length}\r\n\r\n"
+                "POST /api/3.24/sites/{SITE}/flows HTTP/1.1\r\nHost: x\r\nX-Tableau-Auth: {token}\r\n{expect}Content-Type: multipart/mixed; boundary=B\r\nContent-Length: {length}\r\n\r\n"
             )
             .unwrap();
             answers.push(read_answer(&mut BufReader::new(s)));
@@ -433,10 +907,7 @@ fn a_body_over_the_limit_is_refused_from_its_content_length() {
 
 #[test]
 fn a_chunked_body_is_read_up_to_the_limit_then_refused() {
-    let server = MockServer::builder()
-        .max_request_bytes(1024)
-        .start()
-        .unwrap();
+    let server = MockServer::builder().max_body_bytes(1024).start().unwrap();
     let url = server.url().to_owned();
     let chunked = |chunks: &[usize]| {
         let mut s = connect(&url);
@@ -653,38 +1124,43 @@ fn memory_of(pid: u32) -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
+/// A simulator in a child process (`memory_child_simulator`), killed if the test fails before it
+/// ends.
 #[cfg(target_os = "linux")]
-#[test]
-fn appending_chunks_keeps_the_simulators_memory_bounded() {
-    use std::process::{Command, Stdio};
-    /// Kills the child if the test fails before it ends.
-    struct Reap(std::process::Child);
-    impl Drop for Reap {
-        fn drop(&mut self) {
-            if !matches!(self.0.try_wait(), Ok(Some(_))) {
-                let _ = self.0.kill();
-                let _ = self.0.wait();
-            }
+struct Child {
+    process: std::process::Child,
+    url: String,
+    dir: PathBuf,
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Child {
+    fn drop(&mut self) {
+        if !matches!(self.process.try_wait(), Ok(Some(_))) {
+            let _ = self.process.kill();
+            let _ = self.process.wait();
         }
     }
-    let parent = scratch("memory");
-    let mut child = Reap(
-        Command::new(std::env::current_exe().unwrap())
-            .args([
-                "memory_child_simulator",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("SIMULATOR_FAULTS_CHILD", &parent)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let pid = child.0.id();
+}
+
+/// Starts a simulator in a child process, its upload folder in `parent`.
+#[cfg(target_os = "linux")]
+fn child_simulator(parent: &Path) -> Child {
+    use std::process::{Command, Stdio};
+    let mut process = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "memory_child_simulator",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("SIMULATOR_FAULTS_CHILD", parent)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     // The harness prints around the child's lines (`test memory_child_simulator ... `).
-    let stdout = child.0.stdout.take().unwrap();
+    let stdout = process.stdout.take().unwrap();
     let (url, dir) = within(Duration::from_secs(60), "the child's URL", move || {
         let mut out = BufReader::new(stdout);
         let (mut url, mut dir) = (String::new(), PathBuf::new());
@@ -702,6 +1178,15 @@ fn appending_chunks_keeps_the_simulators_memory_bounded() {
         std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         (url, dir)
     });
+    Child { process, url, dir }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn appending_chunks_keeps_the_simulators_memory_bounded() {
+    let parent = scratch("memory");
+    let mut child = child_simulator(&parent);
+    let (url, dir, pid) = (child.url.clone(), child.dir.clone(), child.process.id());
     // Warm up every path the chunks take, then measure.
     let token = sign_in(&url);
     let session = initiate(&url, &token);
@@ -737,10 +1222,10 @@ fn appending_chunks_keeps_the_simulators_memory_bounded() {
     let published = publish_session(&url, &token, &session, "Big");
     assert_eq!(published.status, 201, "{published:?}");
     assert_eq!(files_in(&dir), vec![]);
-    drop(child.0.stdin.take());
+    drop(child.process.stdin.take());
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
+        if let Some(status) = child.process.try_wait().unwrap() {
             break status;
         }
         assert!(Instant::now() < deadline, "the child did not end");
@@ -749,6 +1234,81 @@ fn appending_chunks_keeps_the_simulators_memory_bounded() {
     assert!(status.success());
     // The child's server removed its folder when it was dropped.
     assert!(!dir.exists());
+    let _ = std::fs::remove_dir_all(parent);
+}
+
+/// What [`hostile_unauthenticated_bodies_keep_the_simulators_memory_bounded`] sends: 256
+/// connections, each an unauthenticated request announcing a 128 MiB body and trickling 1 MiB of
+/// it, 64 KiB at a time, to sign-in, server info, a path of no endpoint and Publish Flow.
+const HOSTILE_CONNECTIONS: usize = 256;
+const HOSTILE_BYTES: usize = MIB;
+
+#[cfg(target_os = "linux")]
+#[test]
+fn hostile_unauthenticated_bodies_keep_the_simulators_memory_bounded() {
+    let parent = scratch("hostile");
+    let child = child_simulator(&parent);
+    let (url, pid) = (child.url.clone(), child.process.id());
+    // Warm up: a sign-in, a refusal, a 413.
+    sign_in(&url);
+    exchange(&url, "POST", "/api/3.24/nowhere", None, None, b"<x/>");
+    let (baseline, _) = memory_of(pid);
+    let targets = [
+        "/api/3.24/auth/signin".to_owned(),
+        "/api/3.24/serverinfo".to_owned(),
+        "/api/3.24/no/such/endpoint".to_owned(),
+        format!("/api/3.24/sites/{SITE}/flows"),
+    ];
+    let began = Instant::now();
+    let mut streams: Vec<Option<TcpStream>> = (0..HOSTILE_CONNECTIONS)
+        .map(|i| {
+            let mut s = connect(&url);
+            s.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
+            write!(
+                s,
+                "POST {} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/mixed; boundary={BOUNDARY}\r\nContent-Length: 134217728\r\n\r\n",
+                targets[i % targets.len()]
+            )
+            .unwrap();
+            Some(s)
+        })
+        .collect();
+    // Trickle: every connection a block in turn, a short pause between rounds; a connection the
+    // simulator closed is left alone.
+    let block = vec![b'x'; 64 * 1024];
+    let mut sent = 0u64;
+    for _ in 0..HOSTILE_BYTES / block.len() {
+        for slot in &mut streams {
+            if let Some(s) = slot {
+                match s.write_all(&block) {
+                    Ok(()) => sent += block.len() as u64,
+                    Err(_) => *slot = None,
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let took = began.elapsed();
+    let (peak, resident) = memory_of(pid);
+    let open = streams.iter().filter(|s| s.is_some()).count();
+    drop(streams);
+    let grown = peak.saturating_sub(baseline);
+    eprintln!(
+        "{HOSTILE_CONNECTIONS} unauthenticated connections announcing 128 MiB each sent {} MiB in {took:?} ({open} still open at the end); simulator peak resident memory {} MiB before, {} MiB after (+{} KiB), resident now {} MiB",
+        sent / MIB as u64,
+        baseline / MIB as u64,
+        peak / MIB as u64,
+        grown / 1024,
+        resident / MIB as u64
+    );
+    assert!(
+        grown < 64 * MIB as u64,
+        "the peak grew by {} MiB",
+        grown / MIB as u64
+    );
+    // Still serving.
+    assert!(!sign_in(&url).is_empty());
+    drop(child);
     let _ = std::fs::remove_dir_all(parent);
 }
 

@@ -3,7 +3,7 @@
 
 use super::Gen;
 use crate::ir::*;
-use heck::ToShoutySnakeCase;
+use heck::{ToPascalCase, ToShoutySnakeCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -46,7 +46,8 @@ impl Gen<'_> {
     pub(super) fn server_router(&self) -> TokenStream {
         // Routes grouped by path shape (literals and placeholders), most literal first: a path
         // goes to its most specific shape, then the method picks the endpoint; another method
-        // answers 405 with the shape's methods in `Allow`.
+        // answers 405 with the shape's methods in `Allow`. HEAD goes wherever GET goes (RFC 9110,
+        // 9.3.2), and is allowed wherever GET is.
         let mut shapes: Vec<Shape<'_>> = Vec::new();
         for (method, segs, e) in self.routes() {
             let same = |other: &Vec<Segment<'_>>| {
@@ -76,39 +77,136 @@ impl Gen<'_> {
             let params: Vec<proc_macro2::Ident> = (0..segs.iter().filter(|s| s.is_err()).count())
                 .map(|i| format_ident!("p{}", i))
                 .collect();
+            let explicit_head = methods.iter().any(|(m, _)| *m == "HEAD");
             let calls = methods.iter().map(|(method, e)| {
-                let f = format_ident!("endpoint_{}", e.id);
+                let variant = format_ident!("{}", e.id.to_pascal_case());
                 let meta = format_ident!("{}", e.id.to_shouty_snake_case());
+                let pattern = if *method == "GET" && !explicit_head {
+                    quote! { "GET" | "HEAD" }
+                } else {
+                    quote! { #method }
+                };
                 quote! {
-                    #method if version < tableau_flows::endpoints::#meta.since => {
-                        super::unavailable(&tableau_flows::endpoints::#meta, version)
+                    #pattern if version < tableau_flows::endpoints::#meta.since => {
+                        return Err(super::unavailable(&tableau_flows::endpoints::#meta, version));
                     }
-                    #method => #f(service, version, request, [#(#params),*]),
+                    #pattern => (&tableau_flows::endpoints::#meta, Target::#variant([#(#params),*])),
                 }
             });
-            let allow: Vec<&str> = methods.iter().map(|(m, _)| *m).collect();
+            let mut allow: Vec<&str> = Vec::new();
+            for (m, _) in methods {
+                allow.push(m);
+                if *m == "GET" && !explicit_head {
+                    allow.push("HEAD");
+                }
+            }
             quote! {
-                [#(#parts),*] => match request.method {
+                [#(#parts),*] => match method {
                     #(#calls)*
-                    other => return super::method_not_allowed(other, &[#(#allow),*]),
+                    other => return Err(super::method_not_allowed(other, &[#(#allow),*])),
                 },
             }
         });
+        let endpoints = &self.spec.endpoints;
+        let variants = endpoints.iter().map(|e| {
+            let variant = format_ident!("{}", e.id.to_pascal_case());
+            let count = segments(&e.path).iter().filter(|s| s.is_err()).count();
+            quote! { #variant([&'r str; #count]) }
+        });
+        let calls = endpoints.iter().map(|e| {
+            let variant = format_ident!("{}", e.id.to_pascal_case());
+            let f = format_ident!("endpoint_{}", e.id);
+            quote! { Target::#variant(path) => #f(service, route.version, request, path), }
+        });
+        let checks = endpoints.iter().filter(|e| e.auth).map(|e| {
+            let variant = format_ident!("{}", e.id.to_pascal_case());
+            let f = format_ident!("auth_{}", e.id);
+            quote! { Target::#variant(path) => #f(service, token, path).map(drop), }
+        });
+        let files = endpoints.iter().filter_map(|e| match &e.request {
+            Request::Multipart { file_part, .. } => {
+                let variant = format_ident!("{}", e.id.to_pascal_case());
+                Some(quote! { Target::#variant(_) => Some(#file_part), })
+            }
+            _ => None,
+        });
+        let anonymous = if endpoints.iter().any(|e| !e.auth) {
+            quote! { _ => Ok(()), }
+        } else {
+            quote! {}
+        };
         quote! {
-            /// Answers one request: routes it by path and method to its endpoint, checks the API
-            /// version in the path against the endpoint's and the server's, decodes and checks its
-            /// inputs, calls the behaviour and encodes what it returns. Never panics on input.
-            pub fn handle<S: Service>(service: &S, server_version: tableau_flows::ApiVersion, request: &super::Request<'_>) -> super::Answer {
-                let Some((version, rest)) = super::split_api_path(request.path) else {
-                    return super::not_found(request.path);
+            /// A request routed by its method and path alone, before anything else of it is read:
+            /// its endpoint and the API version its path names ([`route`]).
+            #[derive(Debug, Clone, Copy)]
+            pub struct Route<'r> {
+                /// The endpoint.
+                pub meta: &'static tableau_flows::meta::EndpointMeta,
+                /// The API version in the path (never newer than the server's, nor older than
+                /// the endpoint).
+                pub version: tableau_flows::ApiVersion,
+                target: Target<'r>,
+            }
+
+            impl Route<'_> {
+                /// The name of the multipart part that carries the endpoint's file (Publish
+                /// Flow's `tableau_flow`), for endpoints that take one.
+                pub fn file_part(&self) -> Option<&'static str> {
+                    match self.target {
+                        #(#files)*
+                        _ => None,
+                    }
+                }
+            }
+
+            /// The endpoint a request goes to, with its raw path parameters in path order.
+            #[derive(Debug, Clone, Copy)]
+            enum Target<'r> {
+                #(#variants,)*
+            }
+
+            /// Routes a request by its method and path (still percent-encoded, without the query):
+            /// its endpoint, or the answer of a request that reaches none, which [`handle`] gives
+            /// it too (404003 for a path no endpoint has, 404001 for an endpoint or API version
+            /// newer than the request's or the server's, 405 with `Allow` for a method the path's
+            /// endpoints do not take). HEAD goes wherever GET goes.
+            pub fn route<'r>(server_version: tableau_flows::ApiVersion, method: &str, path: &'r str) -> Result<Route<'r>, super::Answer> {
+                let Some((version, rest)) = super::split_api_path(path) else {
+                    return Err(super::not_found(path));
                 };
                 if version > server_version {
-                    return super::too_new(version, server_version);
+                    return Err(super::too_new(version, server_version));
                 }
-                let segments: Vec<&str> = rest.split('/').collect();
-                let result = match segments.as_slice() {
+                let segments: Vec<&'r str> = rest.split('/').collect();
+                let (meta, target) = match *segments.as_slice() {
                     #(#arms)*
-                    _ => return super::not_found(request.path),
+                    _ => return Err(super::not_found(path)),
+                };
+                Ok(Route { meta, version, target })
+            }
+
+            /// Checks the caller of a routed request, from its `X-Tableau-Auth` token alone, as
+            /// its endpoint does before it decodes anything else: the answer [`handle`] gives a
+            /// caller the endpoint refuses (401002, or the endpoint's 404000 for a token of
+            /// another site). Endpoints without sign-in take every caller.
+            pub fn authenticate<S: Authority>(service: &S, route: &Route<'_>, token: Option<&str>) -> Result<(), super::Answer> {
+                match route.target {
+                    #(#checks)*
+                    #anonymous
+                }
+            }
+
+            /// Answers one request: routes it by path and method to its endpoint ([`route`]),
+            /// checks the API version in the path against the endpoint's and the server's, decodes
+            /// and checks its inputs, calls the behaviour and encodes what it returns. Never
+            /// panics on input.
+            pub fn handle<S: Service>(service: &S, server_version: tableau_flows::ApiVersion, request: &super::Request<'_>) -> super::Answer {
+                let route = match route(server_version, request.method, request.path) {
+                    Ok(route) => route,
+                    Err(answer) => return answer,
+                };
+                let result = match route.target {
+                    #(#calls)*
                 };
                 match result {
                     Ok(answer) | Err(answer) => answer,

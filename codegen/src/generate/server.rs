@@ -312,6 +312,7 @@ impl Gen<'_> {
             .filter_map(|s| s.err())
             .map(|n| format_ident!("{}", n))
             .collect();
+        let count = path_args.len();
         let mut steps = Vec::new();
         // Path parameters, percent-decoded and typed.
         for p in &e.path_params {
@@ -319,29 +320,52 @@ impl Gen<'_> {
             let t = self.server_ty(&p.ty);
             steps.push(quote! { let #n: #t = super::path_segment(#n).as_str().into(); });
         }
-        // Authentication.
-        let session = if e.auth {
+        // Authentication (a function of its own, which routing on the head calls too).
+        let auth = if e.auth {
+            let af = format_ident!("auth_{}", e.id);
             let site = e
                 .path_params
                 .iter()
                 .find(|p| p.session)
                 .map(|p| {
                     let n = format_ident!("{}", p.name);
-                    quote! { Some(&#n) }
+                    let t = self.server_ty(&p.ty);
+                    quote! {
+                        let #n: #t = super::path_segment(#n).as_str().into();
+                        let site = Some(&#n);
+                    }
                 })
-                .unwrap_or(quote! { None });
+                .unwrap_or(quote! { let site = None; });
             let site_error = if lists(404000) {
                 quote! { #err::SiteNotFound }
             } else {
                 quote! { #err::InvalidAuthenticationToken }
             };
-            steps.push(quote! {
-                let session = match service.authenticate(request.token, #site) {
-                    Ok(session) => session,
-                    Err(super::AuthFailure::Token(detail)) => return Err(super::reject(#err::InvalidAuthenticationToken, detail)),
-                    Err(super::AuthFailure::Site(detail)) => return Err(super::reject(#site_error, detail)),
-                };
-            });
+            steps.insert(
+                0,
+                quote! { let session = #af(service, request.token, path)?; },
+            );
+            let d = doc(&format!(
+                "{}: checks the caller's token (and the site in the path), as the endpoint does before anything else.",
+                e.title
+            ));
+            quote! {
+                #d
+                #[allow(unused_variables)]
+                fn #af<S: Authority>(service: &S, token: Option<&str>, path: [&str; #count]) -> Result<S::Session, super::Answer> {
+                    let [#(#path_args),*] = path;
+                    #site
+                    match service.authenticate(token, site) {
+                        Ok(session) => Ok(session),
+                        Err(super::AuthFailure::Token(detail)) => Err(super::reject(#err::InvalidAuthenticationToken, detail)),
+                        Err(super::AuthFailure::Site(detail)) => Err(super::reject(#site_error, detail)),
+                    }
+                }
+            }
+        } else {
+            quote! {}
+        };
+        let session = if e.auth {
             quote! { super::Context { version, session } }
         } else {
             quote! { super::Context { version, session: () } }
@@ -456,8 +480,8 @@ impl Gen<'_> {
             "{}: decode, check, call, encode. `path` holds the raw path parameters, in path order.",
             e.title
         ));
-        let count = path_args.len();
         quote! {
+            #auth
             #d
             #[allow(unused_variables)]
             fn #f<S: Service>(service: &S, version: tableau_flows::ApiVersion, request: &super::Request<'_>, path: [&str; #count]) -> Result<super::Answer, super::Answer> {

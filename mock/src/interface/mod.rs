@@ -29,7 +29,14 @@
 //!
 //! What a request reaching no endpoint gets is decided here, once: 404003 for a path no endpoint
 //! has, 404001 for an endpoint newer than the API version in the path (or than the server's), and
-//! 405 with an `Allow` header for a method the path's endpoints do not take.
+//! 405 with an `Allow` header for a method the path's endpoints do not take. HEAD is routed
+//! wherever GET is, and answered as GET (an HTTP server leaves the body out); `Allow` lists it
+//! wherever it lists GET.
+//!
+//! [`route`] and [`authenticate`] are the first steps of [`handle`] on their own: from a request's
+//! method, path and token alone, before its body is read, they find its endpoint (and so whether it
+//! takes a body, and a file: [`Route::file_part`]) or the answer [`handle`] would give a request
+//! that reaches none, or a caller the endpoint refuses.
 
 mod multipart;
 mod query;
@@ -302,9 +309,9 @@ pub(crate) fn too_new(requested: ApiVersion, server: ApiVersion) -> Answer {
 }
 
 /// An endpoint newer than the API version the request names.
-pub(crate) fn unavailable(meta: &EndpointMeta, requested: ApiVersion) -> Result<Answer, Answer> {
+pub(crate) fn unavailable(meta: &EndpointMeta, requested: ApiVersion) -> Answer {
     let code = tableau_flows::ErrorCode::EndpointUnavailable;
-    Err(Answer::error(
+    Answer::error(
         404,
         code.code(),
         code.summary(),
@@ -312,7 +319,7 @@ pub(crate) fn unavailable(meta: &EndpointMeta, requested: ApiVersion) -> Result<
             "{} appeared in API {}; the request names {requested}",
             meta.title, meta.since
         ),
-    ))
+    )
 }
 
 /// A method the path's endpoints do not take: 405 with `Allow`.

@@ -421,7 +421,17 @@ impl FlowsService for Simulator {
                         format!("{filename:?} does not end in .tfl or .tflx"),
                     ));
                 }
-                (file.bytes, ext)
+                // Spooled by the HTTP server, the part's content is in its file.
+                let bytes = match super::uploads::take_staged() {
+                    Some(staged) => staged.read().map_err(|e| {
+                        Reject::new(
+                            E::BadRequest,
+                            format!("the published file cannot be read: {e}"),
+                        )
+                    })?,
+                    None => file.bytes,
+                };
+                (bytes, ext)
             }
         };
         let now = state.now();

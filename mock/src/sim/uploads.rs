@@ -137,8 +137,9 @@ impl Drop for UploadStore {
     }
 }
 
-/// The content of an appended chunk, left in the file the HTTP server spooled the request to
-/// (the request the interface decides carries the part empty).
+/// The content of a request's file part (an appended chunk, a published flow), left in the file
+/// the HTTP server spooled the request to (the request the interface decides carries the part
+/// empty).
 #[derive(Debug)]
 pub(crate) struct Staged {
     /// The spooled request body.
@@ -152,8 +153,8 @@ thread_local! {
     static STAGED: RefCell<Option<Staged>> = const { RefCell::new(None) };
 }
 
-/// Decides a request (`decide`) whose `tableau_file` part's content is `staged`: Append to File
-/// Upload takes it from there.
+/// Decides a request (`decide`) whose file part's content is `staged`: Append to File Upload and
+/// Publish Flow take it from there ([`take_staged`]).
 pub(crate) fn with_staged<T>(staged: Staged, decide: impl FnOnce() -> T) -> T {
     struct Clear;
     impl Drop for Clear {
@@ -164,6 +165,26 @@ pub(crate) fn with_staged<T>(staged: Staged, decide: impl FnOnce() -> T) -> T {
     STAGED.with(|s| *s.borrow_mut() = Some(staged));
     let _clear = Clear;
     decide()
+}
+
+/// The file part's content of the request being decided on this thread, if the HTTP server
+/// spooled it (taken: asked again, `None`).
+pub(crate) fn take_staged() -> Option<Staged> {
+    STAGED.with(|s| s.borrow_mut().take())
+}
+
+impl Staged {
+    /// The part's content, read into memory (a published flow's bytes).
+    pub(crate) fn read(mut self) -> io::Result<Vec<u8>> {
+        let len = self.range.end - self.range.start;
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        self.file.seek(SeekFrom::Start(self.range.start))?;
+        (&mut self.file).take(len).read_to_end(&mut bytes)?;
+        if (bytes.len() as u64) < len {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(bytes)
+    }
 }
 
 impl state::Upload {
@@ -246,7 +267,7 @@ impl UploadsService for Simulator {
         input: AppendToFileUploadInput,
     ) -> Result<tf::FileUploadResponse, Reject<AppendToFileUploadError>> {
         use AppendToFileUploadError as E;
-        let staged = STAGED.with(|s| s.borrow_mut().take());
+        let staged = take_staged();
         let id = input.upload_session_id;
         let missing = || Reject::new(E::BadRequest, format!("no upload session {id}"));
         // The session is looked up under the state's lock; the chunk is copied without it.
