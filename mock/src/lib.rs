@@ -11,8 +11,10 @@
 //! - sign-in with configured personal access tokens, users and JWTs; tokens expire after a
 //!   configurable lifetime (401002); a missing or unknown token answers 401;
 //! - flows (their bytes, output steps, parameters with domains, connections), projects, users,
-//!   groups and per-flow permissions (a user without the needed capability gets the 403 code that
-//!   endpoint's error table lists);
+//!   groups, per-flow permissions (a user without the needed capability gets the 403 code that
+//!   endpoint's error table lists) and project permissions: administrators, a project's owner and
+//!   its leaders, and users granted `Write` (Publish) on it publish into it (others get 403007),
+//!   and owners and leaders hold every capability on its flows;
 //! - flow runs that move Pending → InProgress → Success (or Failed, for a flow set up to fail) on a
 //!   configurable clock, with progress; cancellation while in progress; linked tasks that run their
 //!   steps in order and honour `stopDownstreamTasksOnFailure`;

@@ -351,6 +351,128 @@ fn a_linked_task_runs_its_steps_in_order_and_stops_downstream() {
 }
 
 #[test]
+fn publishing_into_a_project_needs_the_right_to_publish_there() {
+    let server = fast().start().unwrap();
+    let (admin, analyst) = (admin(&server), analyst(&server));
+    let publish = |client: &Client, name: &str, project: &str| {
+        client.publish_flow_reader(
+            name,
+            std::io::Cursor::new(demo::flow_file_bytes()),
+            demo::flow_file_bytes().len() as u64,
+            PublishOptions::new(project),
+        )
+    };
+    // Sales is the administrator's: a Creator without rights there is refused, nothing published.
+    let before = server.flow_ids().len();
+    let refused = publish(&analyst, "Mine.tflx", demo::SALES_PROJECT_ID).unwrap_err();
+    assert!(
+        matches!(&refused, Error::Service(a) if a.code.code() == 403007),
+        "{refused}"
+    );
+    assert_eq!(server.flow_ids().len(), before);
+    // In chunks too, and the upload session survives the refusal.
+    let chunked = analyst.publish_flow_reader(
+        "Chunked.tflx",
+        std::io::Cursor::new(demo::flow_file_bytes()),
+        demo::flow_file_bytes().len() as u64,
+        PublishOptions::new(demo::SALES_PROJECT_ID)
+            .chunk_threshold(10)
+            .chunk_size(100),
+    );
+    assert_eq!(code(chunked), 403007);
+    assert_eq!(server.upload_session_count(), 1);
+    // Where the analyst may publish: Default (the Analysts group holds Write, Publish), the
+    // top-level Archive (they are its project leader), Sales' Archive (they own it).
+    for project in [
+        demo::PROJECT_ID,
+        demo::ARCHIVE_PROJECT_ID,
+        demo::SALES_ARCHIVE_PROJECT_ID,
+    ] {
+        let published = publish(&analyst, "Mine.tflx", project).unwrap().flow;
+        assert_eq!(published.project.unwrap().id.as_str(), project);
+        assert_eq!(published.owner.unwrap().id.as_str(), demo::ANALYST_ID);
+    }
+    // Owning Sales' Archive gives nothing on Sales above it; an administrator publishes anywhere.
+    assert_eq!(
+        code(publish(&analyst, "Mine.tflx", demo::SALES_PROJECT_ID)),
+        403007
+    );
+    publish(&admin, "Theirs.tflx", demo::SALES_PROJECT_ID).unwrap();
+
+    // A project leader holds every capability on the flows of the project they lead.
+    let archived = publish(&admin, "Archived.tflx", demo::ARCHIVE_PROJECT_ID)
+        .unwrap()
+        .flow;
+    analyst.query_flow(archived.id.clone()).send().unwrap();
+    analyst
+        .download_flow_to(
+            archived.id.clone(),
+            &mut std::io::sink(),
+            DownloadOptions::new(),
+        )
+        .unwrap();
+    analyst
+        .run_flow(archived.id.clone(), RunOptions::new())
+        .unwrap();
+    let listed: Vec<String> = analyst
+        .query_flows_for_site()
+        .send()
+        .unwrap()
+        .flows
+        .into_iter()
+        .map(|f| f.id.to_string())
+        .collect();
+    assert!(listed.contains(&archived.id.to_string()), "{listed:?}");
+    analyst.delete_flow(archived.id).send().unwrap();
+
+    // Moving a flow: its owner may move it only into a project they may publish into.
+    let mine = publish(&analyst, "Movable.tflx", demo::PROJECT_ID)
+        .unwrap()
+        .flow;
+    let move_to = |project: &str| {
+        analyst
+            .update_flow(
+                mine.id.clone(),
+                UpdateFlowRequest {
+                    flow: FlowUpdate {
+                        project: Some(ProjectRef {
+                            id: project.into(),
+                            name: None,
+                        }),
+                        owner: None,
+                    },
+                },
+            )
+            .send()
+    };
+    assert_eq!(code(move_to(demo::SALES_PROJECT_ID)), 403030);
+    let moved = move_to(demo::SALES_ARCHIVE_PROJECT_ID).unwrap().flow;
+    assert_eq!(
+        moved.project.unwrap().id.as_str(),
+        demo::SALES_ARCHIVE_PROJECT_ID
+    );
+    // A flow the analyst neither owns nor leads the project of stays where it is.
+    let theirs = publish(&admin, "Fixed.tflx", demo::PROJECT_ID)
+        .unwrap()
+        .flow;
+    let refused = analyst
+        .update_flow(
+            theirs.id,
+            UpdateFlowRequest {
+                flow: FlowUpdate {
+                    project: Some(ProjectRef {
+                        id: demo::ARCHIVE_PROJECT_ID.into(),
+                        name: None,
+                    }),
+                    owner: None,
+                },
+            },
+        )
+        .send();
+    assert_eq!(code(refused), 403030);
+}
+
+#[test]
 fn documented_errors() {
     let server = fast().start().unwrap();
     let client = admin(&server);

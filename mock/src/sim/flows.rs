@@ -181,9 +181,15 @@ impl State {
     }
 
     /// The ids of the flows of a site that a user other than an administrator may read: a
-    /// superset, those they own and those a grant allows someone Read on.
+    /// superset, those they own, those of the projects they lead and those a grant allows someone
+    /// Read on.
     fn readable_candidates<'a>(&'a self, site: &'a SiteFlows, user_id: &str) -> Vec<&'a str> {
         let mut ids = all_ids(site.owned_by(user_id));
+        for p in &self.projects {
+            if self.leads(user_id, &p.id) {
+                ids.extend(all_ids(site.in_project(&p.id)));
+            }
+        }
         ids.extend(
             self.grants
                 .iter()
@@ -365,10 +371,25 @@ impl FlowsService for Simulator {
             return Err(Reject::new(E::MissingFlowName, "the flow's name is empty"));
         }
         let project = input.payload.flow.project.id.to_string();
-        if !state.projects.iter().any(|p| p.id == project) {
+        if !state
+            .projects
+            .iter()
+            .any(|p| p.id == project && p.site_id == cx.session.site_id)
+        {
             return Err(Reject::new(
                 E::ProjectNotFound,
                 format!("no project with id {project}"),
+            ));
+        }
+        // Before the upload session is read: a refused publish leaves it to be published again.
+        if !state.may_publish(&cx.session.user_id, &project) {
+            return Err(Reject::new(
+                E::PublishForbidden,
+                format!(
+                    "{} may not publish into project {project}: not an administrator, its owner \
+                     or a project leader, and without Write (Publish) on it",
+                    state.user_name(&cx.session.user_id)
+                ),
             ));
         }
         let (bytes, file_type) = match &input.upload_session_id {
@@ -541,16 +562,37 @@ impl FlowsService for Simulator {
             }
         }
         if let Some(project) = &change.project {
-            if !state.projects.iter().any(|p| p.id == project.id.as_str()) {
+            let to = project.id.as_str();
+            if !state
+                .projects
+                .iter()
+                .any(|p| p.id == to && p.site_id == cx.session.site_id)
+            {
                 return Err(Reject::new(
                     E::ProjectNotFound,
-                    format!("no project with id {}", project.id),
+                    format!("no project with id {to}"),
                 ));
             }
-            if !state.can(&cx.session.user_id, &flow, &Capability::Write) {
+            // The page: the flow's owner, or the owner or a leader of its project (with
+            // administrators, all of whom hold ChangeHierarchy, Move), who may publish into the
+            // destination (deviation S26).
+            let user = &cx.session.user_id;
+            if !state.can(user, &flow, &Capability::ChangeHierarchy) {
                 return Err(Reject::new(
                     E::ProjectUpdateForbidden,
-                    "no Write permission on the flow",
+                    format!(
+                        "{} may not move flow {id}: not its owner, nor an owner or leader of its project",
+                        state.user_name(user)
+                    ),
+                ));
+            }
+            if !state.may_publish(user, to) {
+                return Err(Reject::new(
+                    E::ProjectUpdateForbidden,
+                    format!(
+                        "{} may not move flow {id} into project {to}: no Write (Publish) on it",
+                        state.user_name(user)
+                    ),
                 ));
             }
         }
