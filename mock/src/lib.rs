@@ -17,7 +17,8 @@
 //!   and owners and leaders hold every capability on its flows;
 //! - flow runs that move Pending → InProgress → Success (or Failed, for a flow set up to fail) on a
 //!   configurable clock, with progress; cancellation while in progress; linked tasks that run their
-//!   steps in order and honour `stopDownstreamTasksOnFailure`;
+//!   steps in order and honour `stopDownstreamTasksOnFailure`, run only by whoever may run all
+//!   their flows, and show each user only the flows they may see;
 //! - publishing in one request and in chunks, downloading the bytes published, pagination, filters
 //!   and sorts on the documented fields, and the documented error codes.
 //!

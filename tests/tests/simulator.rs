@@ -350,6 +350,127 @@ fn a_linked_task_runs_its_steps_in_order_and_stops_downstream() {
     assert_eq!(code(client.get_linked_task("nope").send()), 404045);
 }
 
+/// The flows of a linked task's steps as a user sees them (`None` where it is hidden).
+fn step_flows(task: &LinkedTask) -> Vec<Option<String>> {
+    task.steps
+        .iter()
+        .map(|s| {
+            let run = s.task.as_ref()?.flow_run.as_ref()?;
+            run.flow.as_ref().map(|f| f.id.to_string())
+        })
+        .collect()
+}
+
+/// Grants a user one capability on a flow (as the administrator).
+fn grant(admin: &Client, flow: &str, user: &str, capability: Capability) {
+    admin
+        .add_flow_permissions(
+            flow,
+            AddFlowPermissionsRequest {
+                permissions: NewPermissions {
+                    flow: None,
+                    grantees: vec![GranteeCapabilities {
+                        user: Some(UserRef {
+                            id: user.into(),
+                            name: None,
+                        }),
+                        group: None,
+                        group_set: None,
+                        capabilities: vec![CapabilityRule {
+                            name: capability,
+                            mode: CapabilityMode::Allow,
+                        }],
+                    }],
+                },
+            },
+        )
+        .send()
+        .unwrap();
+}
+
+#[test]
+fn a_linked_task_runs_for_whoever_may_run_all_its_flows_and_shows_only_flows_one_may_see() {
+    let server = fast().start().unwrap();
+    let (admin, analyst) = (admin(&server), analyst(&server));
+    // The analyst may see Coffee Chain (the Analysts group reads it), not Broken Loom.
+    let coffee = Some(demo::COFFEE_FLOW_ID.to_owned());
+    let seen = analyst
+        .get_linked_task(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap()
+        .linked_task;
+    assert_eq!(step_flows(&seen), [coffee.clone(), None, coffee.clone()]);
+    let listed = analyst.get_linked_tasks().send().unwrap().linked_tasks;
+    assert_eq!(listed.len(), 1, "every user sees the linked task itself");
+    assert_eq!(
+        step_flows(&listed[0]),
+        [coffee.clone(), None, coffee.clone()]
+    );
+    // Nothing of Broken Loom is in the answer, by id or by name.
+    for endpoint in ["get_linked_tasks", "get_linked_task"] {
+        let mut call = analyst.raw(endpoint).unwrap();
+        if endpoint == "get_linked_task" {
+            call = call.path("linked_task_id", demo::LINKED_TASK_ID);
+        }
+        let body = String::from_utf8(call.send().unwrap().body).unwrap();
+        assert!(body.contains(demo::COFFEE_FLOW_ID), "{body}");
+        assert!(
+            !body.contains(demo::FAILING_FLOW_ID) && !body.contains("Broken Loom"),
+            "{endpoint} shows the analyst a flow they may not see: {body}"
+        );
+    }
+    // The administrator sees every flow.
+    let all = admin
+        .get_linked_task(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap()
+        .linked_task;
+    let failing = Some(demo::FAILING_FLOW_ID.to_owned());
+    assert_eq!(step_flows(&all), [coffee.clone(), failing, coffee]);
+
+    // Running it needs the right to run every flow in it (Execute): refused, and no run starts.
+    assert_eq!(
+        code(analyst.run_linked_task_now(demo::LINKED_TASK_ID).send()),
+        403004
+    );
+    grant(
+        &admin,
+        demo::COFFEE_FLOW_ID,
+        demo::ANALYST_ID,
+        Capability::Execute,
+    );
+    let refused = analyst
+        .run_linked_task_now(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap_err();
+    assert_eq!(
+        refused.kind(),
+        Some(RunLinkedTaskNowError::Forbidden),
+        "one flow of the three is not enough: {refused}"
+    );
+    assert_eq!(server.run_count(), 0, "a refused linked task starts no run");
+    // With Execute on Broken Loom too, it runs (though the analyst still may not see Broken Loom).
+    grant(
+        &admin,
+        demo::FAILING_FLOW_ID,
+        demo::ANALYST_ID,
+        Capability::Execute,
+    );
+    let job = analyst
+        .run_linked_task_now(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap()
+        .linked_task_job;
+    assert_eq!(job.status, Some(RunStatus::InProgress));
+    assert_eq!(server.run_count(), 3);
+    let seen = analyst
+        .get_linked_task(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap()
+        .linked_task;
+    assert_eq!(step_flows(&seen)[1], None, "Execute does not show the flow");
+}
+
 #[test]
 fn publishing_into_a_project_needs_the_right_to_publish_there() {
     let server = fast().start().unwrap();

@@ -669,16 +669,11 @@ impl FlowsService for Simulator {
             .ok_or_else(|| Reject::new(E::FlowNotFound, format!("no flow with id {id}")))?;
         // Running needs Execute from 3.24 (the capability appeared then), Read before. The table
         // has no permission code: a caller who may not run the flow gets the one that fits.
-        let capability = if cx.version >= V3_24 {
-            Capability::Execute
-        } else {
-            Capability::Read
-        };
-        if !state.can(&cx.session.user_id, &flow, &capability) {
+        if !state.may_run(&cx.session.user_id, &flow, cx.version) {
             return Err(Reject::new(
                 E::FlowNotFound,
                 format!(
-                    "{} may not run flow {id} (needs {capability})",
+                    "{} may not run flow {id} (needs Execute, Read before 3.24)",
                     state.user_name(&cx.session.user_id)
                 ),
             ));

@@ -153,6 +153,17 @@ impl State {
             && !grants.iter().any(|g| g.mode == CapabilityMode::Deny)
     }
 
+    /// Whether the user may run the flow (Run Flow Now, and every flow of a linked task): Execute
+    /// from 3.24, when the capability appeared (erratum E11), Read before.
+    pub(crate) fn may_run(&self, user_id: &str, flow: &state::Flow, version: ApiVersion) -> bool {
+        let capability = if version >= V3_24 {
+            Capability::Execute
+        } else {
+            Capability::Read
+        };
+        self.can(user_id, flow, &capability)
+    }
+
     /// The ids of the groups the user is a member of.
     fn groups_of(&self, user_id: &str) -> Vec<&str> {
         self.groups

@@ -176,7 +176,24 @@ impl State {
         }
     }
 
-    pub(crate) fn linked_model(&self, l: &state::LinkedTask) -> tf::LinkedTask {
+    /// A flow task as `viewer` may see it inside a linked task: without its flow (the `<flow>`
+    /// and the run spec that names it) unless they may see the flow.
+    fn task_model_for(&self, t: &state::FlowTask, viewer: &str) -> tf::Task {
+        let mut task = self.task_model(t);
+        let sees = self
+            .flows
+            .get(&t.flow_id)
+            .is_some_and(|f| self.can(viewer, f, &tableau_flows::Capability::Read));
+        if !sees && let Some(run) = task.flow_run.as_mut() {
+            run.flow = None;
+            run.flow_run_spec = None;
+        }
+        task
+    }
+
+    /// A linked task as `viewer` may see it: the flows they may not see (Read) are left out of its
+    /// steps' tasks, as the page's Permissions have it.
+    pub(crate) fn linked_model(&self, l: &state::LinkedTask, viewer: &str) -> tf::LinkedTask {
         tf::LinkedTask {
             id: l.id.clone().into(),
             num_steps: Some(l.steps.len() as u32),
@@ -193,7 +210,7 @@ impl State {
                         .tasks
                         .iter()
                         .find(|t| t.id == s.task_id)
-                        .map(|t| self.task_model(t)),
+                        .map(|t| self.task_model_for(t, viewer)),
                 })
                 .collect(),
         }

@@ -245,6 +245,8 @@ pub(crate) struct LinkedStep {
 #[derive(Debug, Clone)]
 pub(crate) struct LinkedTask {
     pub id: String,
+    /// Who created it: they may run it whatever their rights on its flows.
+    pub owner_id: String,
     pub schedule_id: String,
     pub steps: Vec<LinkedStep>,
     pub site_id: String,
@@ -463,7 +465,8 @@ pub mod demo {
     pub const TASK_ID: &str = "1bff10bb-57ae-43df-8774-a86d14aef432";
     /// A flow task running Broken Loom on the schedule.
     pub const FAILING_TASK_ID: &str = "f11741cb-9646-4fb8-bbac-6d099c8d56b9";
-    /// A linked task: Coffee Chain, then Broken Loom (stops downstream on failure), then Coffee Chain.
+    /// A linked task of the administrator: Coffee Chain, then Broken Loom (stops downstream on
+    /// failure), then Coffee Chain.
     pub const LINKED_TASK_ID: &str = "18d267af-4c40-4d06-8234-6a08c3dea67f";
     /// The connection of Coffee Chain.
     pub const CONNECTION_ID: &str = "5fd1c1db-572f-4ebd-94e7-a09e212bc147";
@@ -861,6 +864,7 @@ impl State {
         }
         self.linked.push(LinkedTask {
             id: LINKED_TASK_ID.into(),
+            owner_id: ADMIN_ID.into(),
             schedule_id: SCHEDULE_ID.into(),
             steps: vec![
                 LinkedStep {
