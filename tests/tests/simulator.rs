@@ -472,6 +472,116 @@ fn a_linked_task_runs_for_whoever_may_run_all_its_flows_and_shows_only_flows_one
 }
 
 #[test]
+fn deleting_a_flow_while_it_runs_fails_its_job_and_deletes_its_runs() {
+    let clock = Clock::manual();
+    let server = MockServer::builder()
+        .clock(clock.clone())
+        .run_timing(Duration::from_secs(10), Duration::from_secs(100))
+        .start()
+        .unwrap();
+    let client = admin(&server);
+    // One run finishes before the deletion; the next is in progress when the flow is deleted.
+    let done = client
+        .run_flow(demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap();
+    clock.advance(Duration::from_secs(200));
+    let going = client
+        .run_flow(demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap();
+    let going_run = going.flow_run_id().unwrap();
+    clock.advance(Duration::from_secs(60));
+    let run = client
+        .get_flow_run(going_run.clone())
+        .send()
+        .unwrap()
+        .flow_run;
+    assert_eq!(
+        (run.status, run.progress),
+        (Some(RunStatus::InProgress), Some(50))
+    );
+    client.delete_flow(demo::COFFEE_FLOW_ID).send().unwrap();
+    clock.advance(Duration::from_secs(5));
+
+    // Its runs are gone with its run history.
+    assert_eq!(code(client.get_flow_run(going_run.clone()).send()), 404036);
+    assert_eq!(
+        code(client.cancel_flow_run(going_run.clone()).send()),
+        404036
+    );
+    assert_eq!(
+        code(client.get_flow_run(done.flow_run_id().unwrap()).send()),
+        404036
+    );
+    assert!(client.get_flow_runs().send().unwrap().runs.is_empty());
+    let waited = client
+        .wait_for_flow_run(going_run, quick_wait())
+        .unwrap_err();
+    assert!(
+        matches!(&waited, Error::Service(a) if a.code.code() == 404036),
+        "{waited}"
+    );
+
+    // The job of the run in progress ended failed at the deletion, and says why.
+    let job = client.query_job(going.job.id.clone()).send().unwrap().job;
+    assert_eq!(job.finish_code, Some(1), "{job:?}");
+    assert!(job.completed_at.is_some(), "a finished job has completedAt");
+    assert_eq!(
+        job.progress,
+        Some(50),
+        "where the run stood when its flow was deleted"
+    );
+    let flow = job
+        .run_flow_job
+        .as_ref()
+        .and_then(|j| j.flow.as_ref())
+        .unwrap();
+    assert_eq!(flow.id.as_str(), demo::COFFEE_FLOW_ID);
+    assert_eq!(flow.name.as_deref(), Some("Coffee Chain"));
+    let reason = job.failure_reason().unwrap();
+    assert!(
+        reason.contains("Coffee Chain") && reason.contains("was deleted"),
+        "{reason}"
+    );
+    assert_eq!(job.status_notes.len(), 1);
+    assert_eq!(job.status_notes[0].text.as_deref(), Some(reason.as_str()));
+    // The job of the run that had finished keeps its success.
+    let job = client.query_job(done.job.id.clone()).send().unwrap().job;
+    assert_eq!(job.finish_code, Some(0));
+    assert!(job.failure_reason().is_none());
+}
+
+#[test]
+fn a_linked_task_step_whose_flow_is_deleted_fails_and_stops_the_steps_after_it() {
+    let clock = Clock::manual();
+    let server = MockServer::builder()
+        .clock(clock.clone())
+        .run_timing(Duration::from_secs(10), Duration::from_secs(100))
+        .start()
+        .unwrap();
+    let client = admin(&server);
+    // Coffee Chain, Broken Loom, Coffee Chain, each step stopping the ones after it on failure:
+    // Coffee Chain is deleted while its first step runs.
+    client
+        .run_linked_task_now(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap();
+    clock.advance(Duration::from_secs(60));
+    client.delete_flow(demo::COFFEE_FLOW_ID).send().unwrap();
+    clock.advance(Duration::from_secs(1000));
+    // Coffee Chain's runs left the history; its first step failed, so Broken Loom's step after it
+    // never ran.
+    let runs = client.get_flow_runs().send().unwrap().runs;
+    let left: Vec<(String, RunStatus)> = runs
+        .into_iter()
+        .map(|r| (r.flow_id.unwrap().to_string(), r.status.unwrap()))
+        .collect();
+    assert_eq!(
+        left,
+        [(demo::FAILING_FLOW_ID.to_owned(), RunStatus::Cancelled)]
+    );
+}
+
+#[test]
 fn publishing_into_a_project_needs_the_right_to_publish_there() {
     let server = fast().start().unwrap();
     let (admin, analyst) = (admin(&server), analyst(&server));

@@ -354,6 +354,7 @@ impl State {
             cancelled_at: None,
             parameters,
             blocked_by,
+            flow_deleted: None,
             site_id: session.site_id.clone(),
         };
         let job = state::Job {

@@ -264,6 +264,9 @@ pub(crate) struct FlowRun {
     pub parameters: Vec<(String, String, String)>,
     /// The run of the step before it in a linked task, when that step stops the ones after it.
     pub blocked_by: Option<String>,
+    /// When its flow was deleted, and the flow's name: the run is gone from the run history
+    /// (404036), and its job, unless it had finished by then, ended failed (deviation S27).
+    pub flow_deleted: Option<(Duration, String)>,
     pub site_id: String,
 }
 
@@ -349,8 +352,28 @@ impl State {
     /// The status, progress and end of a run now: Pending until its start plus the pending time,
     /// InProgress for the running time, then Success (Failed for a flow set up to fail);
     /// Cancelled when cancelled before its end, or when the linked-task step before it failed and
-    /// stops the steps after it.
+    /// stops the steps after it; Failed when its flow was deleted before it ended (deviation S27).
     pub fn run_status(&self, run: &FlowRun) -> (RunStatus, u32, Option<Duration>) {
+        let undeleted = self.undeleted_status(run);
+        match &run.flow_deleted {
+            Some((at, _)) if undeleted.2.is_none_or(|e| e > *at) => {
+                let start = run.starts_at + self.timing.pending;
+                let end = start + self.timing.running;
+                (RunStatus::Failed, progress(start, end, *at), Some(*at))
+            }
+            _ => undeleted,
+        }
+    }
+
+    /// The name of the flow whose deletion stopped the run before it ended (deviation S27).
+    pub fn stopped_by_deletion<'a>(&self, run: &'a FlowRun) -> Option<&'a str> {
+        let (at, name) = run.flow_deleted.as_ref()?;
+        let (_, _, ended) = self.undeleted_status(run);
+        ended.is_none_or(|e| e > *at).then_some(name.as_str())
+    }
+
+    /// [`State::run_status`] as if the run's flow had not been deleted.
+    fn undeleted_status(&self, run: &FlowRun) -> (RunStatus, u32, Option<Duration>) {
         let now = self.now();
         if let Some(blocker) = &run.blocked_by
             && let Some(b) = self.runs.iter().find(|r| &r.id == blocker)
