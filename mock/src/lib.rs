@@ -11,11 +11,15 @@
 //! - sign-in with configured personal access tokens, users and JWTs; tokens expire after a
 //!   configurable lifetime (401002); a missing or unknown token answers 401;
 //! - flows (their bytes, output steps, parameters with domains, connections), projects, users,
-//!   groups and per-flow permissions (a user without the needed capability gets the 403 code that
-//!   endpoint's error table lists);
+//!   groups, per-flow permissions (a user without the needed capability gets the 403 code that
+//!   endpoint's error table lists) and project permissions: administrators, a project's owner and
+//!   its leaders, and users granted `Write` (Publish) on it publish into it (others get 403007),
+//!   and owners and leaders hold every capability on its flows;
 //! - flow runs that move Pending → InProgress → Success (or Failed, for a flow set up to fail) on a
-//!   configurable clock, with progress; cancellation while in progress; linked tasks that run their
-//!   steps in order and honour `stopDownstreamTasksOnFailure`;
+//!   configurable clock, with progress; cancellation while in progress; a run whose flow is
+//!   deleted ends failed, its job saying why, and leaves the run history; linked tasks that run
+//!   their steps in order and honour `stopDownstreamTasksOnFailure`, run only by whoever may run
+//!   all their flows, and show each user only the flows they may see;
 //! - publishing in one request and in chunks, downloading the bytes published, pagination, filters
 //!   and sorts on the documented fields, and the documented error codes.
 //!
@@ -400,7 +404,8 @@ impl MockServer {
         self.lock().flows.keys().map(str::to_owned).collect()
     }
 
-    /// The number of flow runs, for tests that check the state.
+    /// The number of flow runs started, for tests that check the state (the runs of a deleted
+    /// flow count, though they are gone from the run history).
     pub fn run_count(&self) -> usize {
         self.lock().runs.len()
     }

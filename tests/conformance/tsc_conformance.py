@@ -174,11 +174,12 @@ TSC_CALLS: dict[str, list[str]] = {
     "server.flows.update_connection": ["flows_update_connection"],
     "server.flows.update_permissions": ["flows_permissions_user", "flows_permissions_group"],
     "server.flows.delete_permission": ["flows_permissions_user", "flows_permissions_group"],
-    "server.flows.delete": ["flows_delete"],
+    "server.flows.delete": ["flows_delete", "jobs_wait_for_job_flow_deleted_mid_run"],
     "server.flows.schedule_flow_run": ["flows_schedule_flow_run"],
     "server.schedules.add_to_schedule(flow=...)": ["schedules_add_to_schedule_flow"],
     "server.jobs.get_by_id": ["jobs_get_by_id"],
-    "server.jobs.wait_for_job": ["jobs_wait_for_job", "jobs_wait_for_job_failed_run"],
+    "server.jobs.wait_for_job": ["jobs_wait_for_job", "jobs_wait_for_job_failed_run",
+                                 "jobs_wait_for_job_flow_deleted_mid_run"],
     "server.flow_runs.get": ["flow_runs_get"],
     "server.flow_runs.filter (QuerySet)": ["flow_runs_filter_flow_id", "flow_runs_filter_list"],
     "server.flow_runs.get_by_id": ["flow_runs_get_by_id"],
@@ -1239,6 +1240,27 @@ def _(ctx):
     victim = getattr(ctx.published.get("path"), "id", None) or BROKEN_LOOM
     ctx.s.flows.delete(victim)
     expect_error(lambda: ctx.s.flows.get_by_id(victim), ServerResponseError, "404027")
+
+
+@check("jobs_wait_for_job_flow_deleted_mid_run")
+def _(ctx):
+    # A flow of this check's own, deleted while its run is pending or in progress: the job ends
+    # failed, its notes say why, and the run is gone with the flow's run history (S27).
+    name = f"TSC doomed {uuid.uuid4().hex[:8]}"
+    path = os.path.join(ctx.tmp, f"{name}.tflx")
+    with open(path, "wb") as fh:
+        fh.write(make_tflx(name))
+    doomed = ctx.s.flows.publish(TSC.FlowItem(PROJECT_DEFAULT), path, TSC.Server.PublishMode.CreateNew)
+    started = start_run(ctx, doomed.id)
+    ctx.s.flows.delete(doomed.id)
+    err = expect_error(lambda: ctx.s.jobs.wait_for_job(started.id, timeout=WAIT_TIMEOUT), JobFailedException)
+    with Expect() as e:
+        e.eq("finish_code", err.job.finish_code, 1)
+        e.true("notes say the flow was deleted", any("deleted" in (n or "") for n in err.job.notes),
+               repr(err.job.notes))
+        e.eq("flow_run.flow_id", err.job.flow_run.flow_id if err.job.flow_run else None, doomed.id)
+        check_dates(e, "job", completed_at=err.job.completed_at)
+    expect_error(lambda: ctx.s.flow_runs.get_by_id(started.flow_run.id), ServerResponseError, "404036")
 
 
 @check("sign_out")

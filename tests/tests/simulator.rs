@@ -350,6 +350,359 @@ fn a_linked_task_runs_its_steps_in_order_and_stops_downstream() {
     assert_eq!(code(client.get_linked_task("nope").send()), 404045);
 }
 
+/// The flows of a linked task's steps as a user sees them (`None` where it is hidden).
+fn step_flows(task: &LinkedTask) -> Vec<Option<String>> {
+    task.steps
+        .iter()
+        .map(|s| {
+            let run = s.task.as_ref()?.flow_run.as_ref()?;
+            run.flow.as_ref().map(|f| f.id.to_string())
+        })
+        .collect()
+}
+
+/// Grants a user one capability on a flow (as the administrator).
+fn grant(admin: &Client, flow: &str, user: &str, capability: Capability) {
+    admin
+        .add_flow_permissions(
+            flow,
+            AddFlowPermissionsRequest {
+                permissions: NewPermissions {
+                    flow: None,
+                    grantees: vec![GranteeCapabilities {
+                        user: Some(UserRef {
+                            id: user.into(),
+                            name: None,
+                        }),
+                        group: None,
+                        group_set: None,
+                        capabilities: vec![CapabilityRule {
+                            name: capability,
+                            mode: CapabilityMode::Allow,
+                        }],
+                    }],
+                },
+            },
+        )
+        .send()
+        .unwrap();
+}
+
+#[test]
+fn a_linked_task_runs_for_whoever_may_run_all_its_flows_and_shows_only_flows_one_may_see() {
+    let server = fast().start().unwrap();
+    let (admin, analyst) = (admin(&server), analyst(&server));
+    // The analyst may see Coffee Chain (the Analysts group reads it), not Broken Loom.
+    let coffee = Some(demo::COFFEE_FLOW_ID.to_owned());
+    let seen = analyst
+        .get_linked_task(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap()
+        .linked_task;
+    assert_eq!(step_flows(&seen), [coffee.clone(), None, coffee.clone()]);
+    let listed = analyst.get_linked_tasks().send().unwrap().linked_tasks;
+    assert_eq!(listed.len(), 1, "every user sees the linked task itself");
+    assert_eq!(
+        step_flows(&listed[0]),
+        [coffee.clone(), None, coffee.clone()]
+    );
+    // Nothing of Broken Loom is in the answer, by id or by name.
+    for endpoint in ["get_linked_tasks", "get_linked_task"] {
+        let mut call = analyst.raw(endpoint).unwrap();
+        if endpoint == "get_linked_task" {
+            call = call.path("linked_task_id", demo::LINKED_TASK_ID);
+        }
+        let body = String::from_utf8(call.send().unwrap().body).unwrap();
+        assert!(body.contains(demo::COFFEE_FLOW_ID), "{body}");
+        assert!(
+            !body.contains(demo::FAILING_FLOW_ID) && !body.contains("Broken Loom"),
+            "{endpoint} shows the analyst a flow they may not see: {body}"
+        );
+    }
+    // The administrator sees every flow.
+    let all = admin
+        .get_linked_task(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap()
+        .linked_task;
+    let failing = Some(demo::FAILING_FLOW_ID.to_owned());
+    assert_eq!(step_flows(&all), [coffee.clone(), failing, coffee]);
+
+    // Running it needs the right to run every flow in it (Execute): refused, and no run starts.
+    assert_eq!(
+        code(analyst.run_linked_task_now(demo::LINKED_TASK_ID).send()),
+        403004
+    );
+    grant(
+        &admin,
+        demo::COFFEE_FLOW_ID,
+        demo::ANALYST_ID,
+        Capability::Execute,
+    );
+    let refused = analyst
+        .run_linked_task_now(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap_err();
+    assert_eq!(
+        refused.kind(),
+        Some(RunLinkedTaskNowError::Forbidden),
+        "one flow of the three is not enough: {refused}"
+    );
+    assert_eq!(server.run_count(), 0, "a refused linked task starts no run");
+    // With Execute on Broken Loom too, it runs (though the analyst still may not see Broken Loom).
+    grant(
+        &admin,
+        demo::FAILING_FLOW_ID,
+        demo::ANALYST_ID,
+        Capability::Execute,
+    );
+    let job = analyst
+        .run_linked_task_now(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap()
+        .linked_task_job;
+    assert_eq!(job.status, Some(RunStatus::InProgress));
+    assert_eq!(server.run_count(), 3);
+    let seen = analyst
+        .get_linked_task(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap()
+        .linked_task;
+    assert_eq!(step_flows(&seen)[1], None, "Execute does not show the flow");
+}
+
+#[test]
+fn deleting_a_flow_while_it_runs_fails_its_job_and_deletes_its_runs() {
+    let clock = Clock::manual();
+    let server = MockServer::builder()
+        .clock(clock.clone())
+        .run_timing(Duration::from_secs(10), Duration::from_secs(100))
+        .start()
+        .unwrap();
+    let client = admin(&server);
+    // One run finishes before the deletion; the next is in progress when the flow is deleted.
+    let done = client
+        .run_flow(demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap();
+    clock.advance(Duration::from_secs(200));
+    let going = client
+        .run_flow(demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap();
+    let going_run = going.flow_run_id().unwrap();
+    clock.advance(Duration::from_secs(60));
+    let run = client
+        .get_flow_run(going_run.clone())
+        .send()
+        .unwrap()
+        .flow_run;
+    assert_eq!(
+        (run.status, run.progress),
+        (Some(RunStatus::InProgress), Some(50))
+    );
+    client.delete_flow(demo::COFFEE_FLOW_ID).send().unwrap();
+    clock.advance(Duration::from_secs(5));
+
+    // Its runs are gone with its run history.
+    assert_eq!(code(client.get_flow_run(going_run.clone()).send()), 404036);
+    assert_eq!(
+        code(client.cancel_flow_run(going_run.clone()).send()),
+        404036
+    );
+    assert_eq!(
+        code(client.get_flow_run(done.flow_run_id().unwrap()).send()),
+        404036
+    );
+    assert!(client.get_flow_runs().send().unwrap().runs.is_empty());
+    let waited = client
+        .wait_for_flow_run(going_run, quick_wait())
+        .unwrap_err();
+    assert!(
+        matches!(&waited, Error::Service(a) if a.code.code() == 404036),
+        "{waited}"
+    );
+
+    // The job of the run in progress ended failed at the deletion, and says why.
+    let job = client.query_job(going.job.id.clone()).send().unwrap().job;
+    assert_eq!(job.finish_code, Some(1), "{job:?}");
+    assert!(job.completed_at.is_some(), "a finished job has completedAt");
+    assert_eq!(
+        job.progress,
+        Some(50),
+        "where the run stood when its flow was deleted"
+    );
+    let flow = job
+        .run_flow_job
+        .as_ref()
+        .and_then(|j| j.flow.as_ref())
+        .unwrap();
+    assert_eq!(flow.id.as_str(), demo::COFFEE_FLOW_ID);
+    assert_eq!(flow.name.as_deref(), Some("Coffee Chain"));
+    let reason = job.failure_reason().unwrap();
+    assert!(
+        reason.contains("Coffee Chain") && reason.contains("was deleted"),
+        "{reason}"
+    );
+    assert_eq!(job.status_notes.len(), 1);
+    assert_eq!(job.status_notes[0].text.as_deref(), Some(reason.as_str()));
+    // The job of the run that had finished keeps its success.
+    let job = client.query_job(done.job.id.clone()).send().unwrap().job;
+    assert_eq!(job.finish_code, Some(0));
+    assert!(job.failure_reason().is_none());
+}
+
+#[test]
+fn a_linked_task_step_whose_flow_is_deleted_fails_and_stops_the_steps_after_it() {
+    let clock = Clock::manual();
+    let server = MockServer::builder()
+        .clock(clock.clone())
+        .run_timing(Duration::from_secs(10), Duration::from_secs(100))
+        .start()
+        .unwrap();
+    let client = admin(&server);
+    // Coffee Chain, Broken Loom, Coffee Chain, each step stopping the ones after it on failure:
+    // Coffee Chain is deleted while its first step runs.
+    client
+        .run_linked_task_now(demo::LINKED_TASK_ID)
+        .send()
+        .unwrap();
+    clock.advance(Duration::from_secs(60));
+    client.delete_flow(demo::COFFEE_FLOW_ID).send().unwrap();
+    clock.advance(Duration::from_secs(1000));
+    // Coffee Chain's runs left the history; its first step failed, so Broken Loom's step after it
+    // never ran.
+    let runs = client.get_flow_runs().send().unwrap().runs;
+    let left: Vec<(String, RunStatus)> = runs
+        .into_iter()
+        .map(|r| (r.flow_id.unwrap().to_string(), r.status.unwrap()))
+        .collect();
+    assert_eq!(
+        left,
+        [(demo::FAILING_FLOW_ID.to_owned(), RunStatus::Cancelled)]
+    );
+}
+
+#[test]
+fn publishing_into_a_project_needs_the_right_to_publish_there() {
+    let server = fast().start().unwrap();
+    let (admin, analyst) = (admin(&server), analyst(&server));
+    let publish = |client: &Client, name: &str, project: &str| {
+        client.publish_flow_reader(
+            name,
+            std::io::Cursor::new(demo::flow_file_bytes()),
+            demo::flow_file_bytes().len() as u64,
+            PublishOptions::new(project),
+        )
+    };
+    // Sales is the administrator's: a Creator without rights there is refused, nothing published.
+    let before = server.flow_ids().len();
+    let refused = publish(&analyst, "Mine.tflx", demo::SALES_PROJECT_ID).unwrap_err();
+    assert!(
+        matches!(&refused, Error::Service(a) if a.code.code() == 403007),
+        "{refused}"
+    );
+    assert_eq!(server.flow_ids().len(), before);
+    // In chunks too, and the upload session survives the refusal.
+    let chunked = analyst.publish_flow_reader(
+        "Chunked.tflx",
+        std::io::Cursor::new(demo::flow_file_bytes()),
+        demo::flow_file_bytes().len() as u64,
+        PublishOptions::new(demo::SALES_PROJECT_ID)
+            .chunk_threshold(10)
+            .chunk_size(100),
+    );
+    assert_eq!(code(chunked), 403007);
+    assert_eq!(server.upload_session_count(), 1);
+    // Where the analyst may publish: Default (the Analysts group holds Write, Publish), the
+    // top-level Archive (they are its project leader), Sales' Archive (they own it).
+    for project in [
+        demo::PROJECT_ID,
+        demo::ARCHIVE_PROJECT_ID,
+        demo::SALES_ARCHIVE_PROJECT_ID,
+    ] {
+        let published = publish(&analyst, "Mine.tflx", project).unwrap().flow;
+        assert_eq!(published.project.unwrap().id.as_str(), project);
+        assert_eq!(published.owner.unwrap().id.as_str(), demo::ANALYST_ID);
+    }
+    // Owning Sales' Archive gives nothing on Sales above it; an administrator publishes anywhere.
+    assert_eq!(
+        code(publish(&analyst, "Mine.tflx", demo::SALES_PROJECT_ID)),
+        403007
+    );
+    publish(&admin, "Theirs.tflx", demo::SALES_PROJECT_ID).unwrap();
+
+    // A project leader holds every capability on the flows of the project they lead.
+    let archived = publish(&admin, "Archived.tflx", demo::ARCHIVE_PROJECT_ID)
+        .unwrap()
+        .flow;
+    analyst.query_flow(archived.id.clone()).send().unwrap();
+    analyst
+        .download_flow_to(
+            archived.id.clone(),
+            &mut std::io::sink(),
+            DownloadOptions::new(),
+        )
+        .unwrap();
+    analyst
+        .run_flow(archived.id.clone(), RunOptions::new())
+        .unwrap();
+    let listed: Vec<String> = analyst
+        .query_flows_for_site()
+        .send()
+        .unwrap()
+        .flows
+        .into_iter()
+        .map(|f| f.id.to_string())
+        .collect();
+    assert!(listed.contains(&archived.id.to_string()), "{listed:?}");
+    analyst.delete_flow(archived.id).send().unwrap();
+
+    // Moving a flow: its owner may move it only into a project they may publish into.
+    let mine = publish(&analyst, "Movable.tflx", demo::PROJECT_ID)
+        .unwrap()
+        .flow;
+    let move_to = |project: &str| {
+        analyst
+            .update_flow(
+                mine.id.clone(),
+                UpdateFlowRequest {
+                    flow: FlowUpdate {
+                        project: Some(ProjectRef {
+                            id: project.into(),
+                            name: None,
+                        }),
+                        owner: None,
+                    },
+                },
+            )
+            .send()
+    };
+    assert_eq!(code(move_to(demo::SALES_PROJECT_ID)), 403030);
+    let moved = move_to(demo::SALES_ARCHIVE_PROJECT_ID).unwrap().flow;
+    assert_eq!(
+        moved.project.unwrap().id.as_str(),
+        demo::SALES_ARCHIVE_PROJECT_ID
+    );
+    // A flow the analyst neither owns nor leads the project of stays where it is.
+    let theirs = publish(&admin, "Fixed.tflx", demo::PROJECT_ID)
+        .unwrap()
+        .flow;
+    let refused = analyst
+        .update_flow(
+            theirs.id,
+            UpdateFlowRequest {
+                flow: FlowUpdate {
+                    project: Some(ProjectRef {
+                        id: demo::ARCHIVE_PROJECT_ID.into(),
+                        name: None,
+                    }),
+                    owner: None,
+                },
+            },
+        )
+        .send();
+    assert_eq!(code(refused), 403030);
+}
+
 #[test]
 fn documented_errors() {
     let server = fast().start().unwrap();

@@ -19,6 +19,14 @@ impl State {
                 .is_some_and(|f| self.can(&session.user_id, f, &Capability::Read))
     }
 
+    /// A run of the session's site still in the run history: a deleted flow's runs are not
+    /// (deviation S27).
+    fn run_of_site(&self, session: &Session, id: &str) -> Option<usize> {
+        self.runs
+            .iter()
+            .position(|r| r.id == id && r.site_id == session.site_id && r.flow_deleted.is_none())
+    }
+
     /// A run's value of a filter field (deviation S14).
     fn run_field(&self, run: &state::FlowRun, field: &str) -> Value {
         let (_, progress, ended) = self.run_status(run);
@@ -42,9 +50,8 @@ impl FlowRunsService for Simulator {
         let state = self.lock();
         let id = input.flow_run_id.as_str();
         let run = state
-            .runs
-            .iter()
-            .find(|r| r.id == id && r.site_id == cx.session.site_id)
+            .run_of_site(&cx.session, id)
+            .map(|i| &state.runs[i])
             .ok_or_else(|| {
                 Reject::new(
                     GetFlowRunError::FlowRunNotFound,
@@ -84,7 +91,8 @@ impl FlowRunsService for Simulator {
         let runs: Vec<&state::FlowRun> = state
             .runs
             .iter()
-            .filter(|r| r.site_id == cx.session.site_id && state.sees_run(&cx.session, r))
+            .filter(|r| r.site_id == cx.session.site_id && r.flow_deleted.is_none())
+            .filter(|r| state.sees_run(&cx.session, r))
             .filter(|r| passes(input.filter.as_ref(), |field| state.run_field(r, field)))
             .collect();
         let items = page_or(
@@ -110,9 +118,7 @@ impl FlowRunsService for Simulator {
         let mut state = self.lock();
         let id = input.flow_run_id.as_str();
         let idx = state
-            .runs
-            .iter()
-            .position(|r| r.id == id && r.site_id == cx.session.site_id)
+            .run_of_site(&cx.session, id)
             .ok_or_else(|| Reject::new(E::FlowRunNotFound, format!("no flow run with id {id}")))?;
         let run = state.runs[idx].clone();
         if !state.is_admin(&cx.session.user_id) && run.user_id != cx.session.user_id {

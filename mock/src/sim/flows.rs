@@ -181,9 +181,15 @@ impl State {
     }
 
     /// The ids of the flows of a site that a user other than an administrator may read: a
-    /// superset, those they own and those a grant allows someone Read on.
+    /// superset, those they own, those of the projects they lead and those a grant allows someone
+    /// Read on.
     fn readable_candidates<'a>(&'a self, site: &'a SiteFlows, user_id: &str) -> Vec<&'a str> {
         let mut ids = all_ids(site.owned_by(user_id));
+        for p in &self.projects {
+            if self.leads(user_id, &p.id) {
+                ids.extend(all_ids(site.in_project(&p.id)));
+            }
+        }
         ids.extend(
             self.grants
                 .iter()
@@ -365,10 +371,25 @@ impl FlowsService for Simulator {
             return Err(Reject::new(E::MissingFlowName, "the flow's name is empty"));
         }
         let project = input.payload.flow.project.id.to_string();
-        if !state.projects.iter().any(|p| p.id == project) {
+        if !state
+            .projects
+            .iter()
+            .any(|p| p.id == project && p.site_id == cx.session.site_id)
+        {
             return Err(Reject::new(
                 E::ProjectNotFound,
                 format!("no project with id {project}"),
+            ));
+        }
+        // Before the upload session is read: a refused publish leaves it to be published again.
+        if !state.may_publish(&cx.session.user_id, &project) {
+            return Err(Reject::new(
+                E::PublishForbidden,
+                format!(
+                    "{} may not publish into project {project}: not an administrator, its owner \
+                     or a project leader, and without Write (Publish) on it",
+                    state.user_name(&cx.session.user_id)
+                ),
             ));
         }
         let (bytes, file_type) = match &input.upload_session_id {
@@ -551,16 +572,37 @@ impl FlowsService for Simulator {
             }
         }
         if let Some(project) = &change.project {
-            if !state.projects.iter().any(|p| p.id == project.id.as_str()) {
+            let to = project.id.as_str();
+            if !state
+                .projects
+                .iter()
+                .any(|p| p.id == to && p.site_id == cx.session.site_id)
+            {
                 return Err(Reject::new(
                     E::ProjectNotFound,
-                    format!("no project with id {}", project.id),
+                    format!("no project with id {to}"),
                 ));
             }
-            if !state.can(&cx.session.user_id, &flow, &Capability::Write) {
+            // The page: the flow's owner, or the owner or a leader of its project (with
+            // administrators, all of whom hold ChangeHierarchy, Move), who may publish into the
+            // destination (deviation S26).
+            let user = &cx.session.user_id;
+            if !state.can(user, &flow, &Capability::ChangeHierarchy) {
                 return Err(Reject::new(
                     E::ProjectUpdateForbidden,
-                    "no Write permission on the flow",
+                    format!(
+                        "{} may not move flow {id}: not its owner, nor an owner or leader of its project",
+                        state.user_name(user)
+                    ),
+                ));
+            }
+            if !state.may_publish(user, to) {
+                return Err(Reject::new(
+                    E::ProjectUpdateForbidden,
+                    format!(
+                        "{} may not move flow {id} into project {to}: no Write (Publish) on it",
+                        state.user_name(user)
+                    ),
                 ));
             }
         }
@@ -590,17 +632,25 @@ impl FlowsService for Simulator {
     ) -> Result<(), Reject<DeleteFlowError>> {
         let mut state = self.lock();
         let id = input.flow_id.to_string();
-        state.flow_for(
-            &cx.session,
-            &id,
-            &Capability::Delete,
-            DeleteFlowError::FlowNotFound,
-            DeleteFlowError::Forbidden,
-        )?;
+        let name = state
+            .flow_for(
+                &cx.session,
+                &id,
+                &Capability::Delete,
+                DeleteFlowError::FlowNotFound,
+                DeleteFlowError::Forbidden,
+            )?
+            .name
+            .clone();
         state.flows.remove(&id);
         state.grants.retain(|g| g.flow_id != id);
         state.tasks.retain(|t| t.flow_id != id);
-        state.runs.retain(|r| r.flow_id != id);
+        // Its run history is deleted (the page), but not its jobs: a run still going ends failed
+        // now, and its job says why (deviation S27).
+        let now = state.now();
+        for run in state.runs.iter_mut().filter(|r| r.flow_id == id) {
+            run.flow_deleted.get_or_insert((now, name.clone()));
+        }
         Ok(())
     }
 
@@ -637,16 +687,11 @@ impl FlowsService for Simulator {
             .ok_or_else(|| Reject::new(E::FlowNotFound, format!("no flow with id {id}")))?;
         // Running needs Execute from 3.24 (the capability appeared then), Read before. The table
         // has no permission code: a caller who may not run the flow gets the one that fits.
-        let capability = if cx.version >= V3_24 {
-            Capability::Execute
-        } else {
-            Capability::Read
-        };
-        if !state.can(&cx.session.user_id, &flow, &capability) {
+        if !state.may_run(&cx.session.user_id, &flow, cx.version) {
             return Err(Reject::new(
                 E::FlowNotFound,
                 format!(
-                    "{} may not run flow {id} (needs {capability})",
+                    "{} may not run flow {id} (needs Execute, Read before 3.24)",
                     state.user_name(&cx.session.user_id)
                 ),
             ));

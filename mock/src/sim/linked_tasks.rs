@@ -1,4 +1,6 @@
-//! Get, list and run linked tasks (`spec/linked_tasks.tfspec`).
+//! Get, list and run linked tasks (`spec/linked_tasks.tfspec`). Every user sees every linked
+//! task, but only the flows they may see; a linked task runs for its owner, administrators, and
+//! whoever may run every flow in it (a project leader of them all among them).
 
 use super::state::{self, new_id};
 use super::{Session, Simulator, page};
@@ -26,7 +28,7 @@ impl LinkedTasksService for Simulator {
                 )
             })?;
         Ok(tf::GetLinkedTaskResponse {
-            linked_task: state.linked_model(l),
+            linked_task: state.linked_model(l, &cx.session.user_id),
         })
     }
 
@@ -45,12 +47,16 @@ impl LinkedTasksService for Simulator {
         let items = page(&all, input.page_size, input.page_number).unwrap_or(&[]);
         Ok(tf::GetLinkedTasksResponse {
             pagination: None,
-            linked_tasks: items.iter().map(|l| state.linked_model(l)).collect(),
+            linked_tasks: items
+                .iter()
+                .map(|l| state.linked_model(l, &cx.session.user_id))
+                .collect(),
         })
     }
 
     /// Runs the steps one after another; a step that stops downstream tasks on failure cancels
-    /// the later steps when it fails.
+    /// the later steps when it fails. Every step is checked before any runs: one the caller may
+    /// not run (deviation S25) or cannot start refuses the whole task, and no run starts.
     fn run_linked_task_now(
         &self,
         cx: &Context<Session>,
@@ -70,41 +76,61 @@ impl LinkedTasksService for Simulator {
                     format!("no linked task with id {id}"),
                 )
             })?;
-        let step_time = state.timing.pending + state.timing.running;
-        let mut previous: Option<(String, bool)> = None;
-        let mut run_ids = Vec::new();
+        let user = &cx.session.user_id;
+        let may_run_any = state.is_admin(user) || &l.owner_id == user;
+        let mut steps = Vec::with_capacity(l.steps.len());
         for (i, step) in l.steps.iter().enumerate() {
             let task = state
                 .tasks
                 .iter()
                 .find(|t| t.id == step.task_id)
-                .cloned()
                 .ok_or_else(|| {
                     Reject::new(E::LinkedTaskRunError, format!("step {} has no task", i + 1))
                 })?;
-            let flow = state.flows.get(&task.flow_id).cloned().ok_or_else(|| {
+            let flow = state.flows.get(&task.flow_id).ok_or_else(|| {
                 Reject::new(
                     E::LinkedTaskRunError,
                     format!("the flow of step {} no longer exists", i + 1),
                 )
             })?;
+            if !may_run_any && !state.may_run(user, flow, cx.version) {
+                return Err(Reject::new(
+                    E::Forbidden,
+                    format!(
+                        "{} may not run every flow of linked task {id}: not the flow of step {} \
+                         (it needs Execute, Read before 3.24)",
+                        state.user_name(user),
+                        i + 1
+                    ),
+                ));
+            }
             let params = state
-                .run_parameters(&flow, &task.parameters, cx.version)
+                .run_parameters(flow, &task.parameters, cx.version)
                 .map_err(|p| {
                     Reject::new(E::LinkedTaskRunError, format!("step {}: {p:?}", i + 1))
                 })?;
+            steps.push((
+                task.flow_id.clone(),
+                params,
+                step.stop_downstream_on_failure,
+            ));
+        }
+        let step_time = state.timing.pending + state.timing.running;
+        let mut previous: Option<(String, bool)> = None;
+        let mut run_ids = Vec::new();
+        for (i, (flow_id, params, stop)) in steps.into_iter().enumerate() {
             let blocked_by = previous
                 .as_ref()
                 .filter(|(_, stop)| *stop)
                 .map(|(id, _)| id.clone());
             let job = state.start_run(
                 &cx.session,
-                &task.flow_id,
+                &flow_id,
                 params,
                 step_time * i as u32,
                 blocked_by,
             );
-            previous = Some((job.flow_run_id.clone(), step.stop_downstream_on_failure));
+            previous = Some((job.flow_run_id.clone(), stop));
             run_ids.push(job.flow_run_id);
         }
         let now = state.now();

@@ -22,7 +22,7 @@ pub(crate) mod uploads;
 mod users;
 
 use crate::interface::{AuthFailure, Authority};
-use state::{Grant, Role, State};
+use state::{Grant, ProjectCapability, ProjectGrant, Role, State};
 use std::sync::{Mutex, MutexGuard};
 use tableau_flows::{ApiVersion, Capability, CapabilityMode, SiteId};
 
@@ -131,18 +131,14 @@ impl State {
         Ok(flow)
     }
 
-    /// Whether the user holds `capability` on the flow: administrators and owners hold all;
-    /// others need an Allow (for them or a group of theirs) and no Deny.
+    /// Whether the user holds `capability` on the flow: administrators, its owner and the
+    /// leaders of its project hold all (deviation S26); others need an Allow (for them or a group
+    /// of theirs) and no Deny.
     pub(crate) fn can(&self, user_id: &str, flow: &state::Flow, capability: &Capability) -> bool {
-        if self.is_admin(user_id) || flow.owner_id == user_id {
+        if flow.owner_id == user_id || self.leads(user_id, &flow.project_id) {
             return true;
         }
-        let groups: Vec<&str> = self
-            .groups
-            .iter()
-            .filter(|g| g.members.iter().any(|m| m == user_id))
-            .map(|g| g.id.as_str())
-            .collect();
+        let groups = self.groups_of(user_id);
         let mine = |g: &&Grant| {
             g.flow_id == flow.id
                 && &g.capability == capability
@@ -156,9 +152,93 @@ impl State {
         grants.iter().any(|g| g.mode == CapabilityMode::Allow)
             && !grants.iter().any(|g| g.mode == CapabilityMode::Deny)
     }
+
+    /// Whether the user may run the flow (Run Flow Now, and every flow of a linked task): Execute
+    /// from 3.24, when the capability appeared (erratum E11), Read before.
+    pub(crate) fn may_run(&self, user_id: &str, flow: &state::Flow, version: ApiVersion) -> bool {
+        let capability = if version >= V3_24 {
+            Capability::Execute
+        } else {
+            Capability::Read
+        };
+        self.can(user_id, flow, &capability)
+    }
+
+    /// The ids of the groups the user is a member of.
+    fn groups_of(&self, user_id: &str) -> Vec<&str> {
+        self.groups
+            .iter()
+            .filter(|g| g.members.iter().any(|m| m == user_id))
+            .map(|g| g.id.as_str())
+            .collect()
+    }
+
+    /// The project and the projects above it, nearest first (at most as many as there are, should
+    /// parents ever form a loop).
+    fn project_and_parents<'a>(&'a self, project_id: &'a str) -> Vec<&'a state::Project> {
+        let mut chain: Vec<&state::Project> = Vec::new();
+        let mut next = Some(project_id);
+        while let Some(id) = next
+            && chain.len() < self.projects.len()
+        {
+            let Some(p) = self.projects.iter().find(|p| p.id == id) else {
+                break;
+            };
+            chain.push(p);
+            next = p.parent_id.as_deref();
+        }
+        chain
+    }
+
+    /// Whether a rule of this very project allows the user `capability`: an Allow for them or a
+    /// group of theirs, and no Deny.
+    fn project_allows(
+        &self,
+        user_id: &str,
+        groups: &[&str],
+        project_id: &str,
+        capability: ProjectCapability,
+    ) -> bool {
+        let mine = |g: &&ProjectGrant| {
+            g.project_id == project_id
+                && g.capability == capability
+                && if g.group {
+                    groups.contains(&g.grantee.as_str())
+                } else {
+                    g.grantee == user_id
+                }
+        };
+        let rules: Vec<&ProjectGrant> = self.project_grants.iter().filter(mine).collect();
+        rules.iter().any(|g| g.mode == CapabilityMode::Allow)
+            && !rules.iter().any(|g| g.mode == CapabilityMode::Deny)
+    }
+
+    /// Whether the user leads the project (deviation S26): an administrator, the owner of it or
+    /// of a project above it, or a project leader (`ProjectLeader`) of it or of a project above it.
+    pub(crate) fn leads(&self, user_id: &str, project_id: &str) -> bool {
+        if self.is_admin(user_id) {
+            return true;
+        }
+        let groups = self.groups_of(user_id);
+        self.project_and_parents(project_id).iter().any(|p| {
+            p.owner_id == user_id
+                || self.project_allows(user_id, &groups, &p.id, ProjectCapability::ProjectLeader)
+        })
+    }
+
+    /// Whether the user may publish into the project, or move a flow into it (deviation S26): a
+    /// leader of it ([`State::leads`]), or holding `Write` (the web UI's Publish) on it.
+    pub(crate) fn may_publish(&self, user_id: &str, project_id: &str) -> bool {
+        self.leads(user_id, project_id)
+            || self.project_allows(
+                user_id,
+                &self.groups_of(user_id),
+                project_id,
+                ProjectCapability::Write,
+            )
+    }
 }
 
-/// The items of the requested page; `None` when the page is past the end (400006).
 /// The `<pagination>` of a page of `total` items.
 pub(crate) fn pagination(size: u32, number: u32, total: usize) -> tableau_flows::Pagination {
     tableau_flows::Pagination {
@@ -274,6 +354,7 @@ impl State {
             cancelled_at: None,
             parameters,
             blocked_by,
+            flow_deleted: None,
             site_id: session.site_id.clone(),
         };
         let job = state::Job {

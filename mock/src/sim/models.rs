@@ -80,7 +80,8 @@ impl State {
         }
     }
 
-    /// A background job: a flow run's, with the notes of a failure (deviation S17).
+    /// A background job: a flow run's, with the notes of a failure (deviation S17), such as the
+    /// deletion of its flow while it ran (deviation S27).
     pub(crate) fn job_model(&self, job: &state::Job, version: ApiVersion) -> tf::Job {
         let run = self.runs.iter().find(|r| r.id == job.flow_run_id);
         let (status, progress, ended) = match run {
@@ -88,7 +89,19 @@ impl State {
             None => (RunStatus::Success, 100, None),
         };
         let flow_id = run.map(|r| r.flow_id.clone()).unwrap_or_default();
-        let failed = status == RunStatus::Failed;
+        let failure = match run.and_then(|r| self.stopped_by_deletion(r)) {
+            Some(name) => Some(format!(
+                "The flow {name} ({flow_id}) was deleted while this job ran: the flow run was \
+                 stopped and its run history deleted."
+            )),
+            None => (status == RunStatus::Failed).then(|| state::demo::FAILURE_REASON.to_owned()),
+        };
+        let mut flow = self.flow_ref(&flow_id);
+        if flow.name.is_none() {
+            flow.name = run
+                .and_then(|r| r.flow_deleted.as_ref())
+                .map(|(_, n)| n.clone());
+        }
         let updated = ended.or(run.map(|r| r.starts_at)).unwrap_or(job.created_at);
         tf::Job {
             id: job.id.clone().into(),
@@ -105,19 +118,18 @@ impl State {
                 RunStatus::Cancelled => Some(2),
                 _ => None,
             },
-            status_notes: if failed {
-                vec![tf::StatusNote {
+            status_notes: failure
+                .iter()
+                .map(|text| tf::StatusNote {
                     note_type: "Error".into(),
                     value: None,
-                    text: Some(state::demo::FAILURE_REASON.into()),
-                }]
-            } else {
-                Vec::new()
-            },
+                    text: Some(text.clone()),
+                })
+                .collect(),
             run_flow_job: Some(tf::RunFlowJob {
                 flow_run_id: (version >= V3_10).then(|| job.flow_run_id.clone().into()),
-                notes: failed.then(|| state::demo::FAILURE_REASON.to_owned()),
-                flow: Some(self.flow_ref(&flow_id)),
+                notes: failure,
+                flow: Some(flow),
             }),
             ..Default::default()
         }
@@ -176,7 +188,24 @@ impl State {
         }
     }
 
-    pub(crate) fn linked_model(&self, l: &state::LinkedTask) -> tf::LinkedTask {
+    /// A flow task as `viewer` may see it inside a linked task: without its flow (the `<flow>`
+    /// and the run spec that names it) unless they may see the flow.
+    fn task_model_for(&self, t: &state::FlowTask, viewer: &str) -> tf::Task {
+        let mut task = self.task_model(t);
+        let sees = self
+            .flows
+            .get(&t.flow_id)
+            .is_some_and(|f| self.can(viewer, f, &tableau_flows::Capability::Read));
+        if !sees && let Some(run) = task.flow_run.as_mut() {
+            run.flow = None;
+            run.flow_run_spec = None;
+        }
+        task
+    }
+
+    /// A linked task as `viewer` may see it: the flows they may not see (Read) are left out of its
+    /// steps' tasks, as the page's Permissions have it.
+    pub(crate) fn linked_model(&self, l: &state::LinkedTask, viewer: &str) -> tf::LinkedTask {
         tf::LinkedTask {
             id: l.id.clone().into(),
             num_steps: Some(l.steps.len() as u32),
@@ -193,7 +222,7 @@ impl State {
                         .tasks
                         .iter()
                         .find(|t| t.id == s.task_id)
-                        .map(|t| self.task_model(t)),
+                        .map(|t| self.task_model_for(t, viewer)),
                 })
                 .collect(),
         }

@@ -1,5 +1,5 @@
 //! Query Projects (`spec/projects.tfspec`). Every project of the session's site is listed (the
-//! simulator keeps no project permissions).
+//! project permissions the simulator keeps, deviation S26, decide who may publish, not who sees).
 
 use super::filter::{Value, order, passes};
 use super::{Session, Simulator, page_or, state};
@@ -9,7 +9,7 @@ use crate::tf;
 impl super::State {
     /// A project's value of a filter or sort field of Query Projects.
     fn project_field(&self, p: &state::Project, field: &str) -> Value {
-        let owner = self.user(super::state::demo::ADMIN_ID);
+        let owner = self.user(&p.owner_id);
         match field {
             "name" => Value::Text(p.name.clone()),
             "createdAt" | "updatedAt" => Value::date(self.at(p.created_at)),
@@ -34,7 +34,7 @@ impl super::State {
             created_at: Some(self.at(p.created_at)),
             updated_at: Some(self.at(p.created_at)),
             owner: Some(tf::UserRef {
-                id: super::state::demo::ADMIN_ID.into(),
+                id: p.owner_id.clone().into(),
                 name: None,
             }),
             ..tf::Project::default()

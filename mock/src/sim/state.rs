@@ -102,8 +102,30 @@ pub(crate) struct Project {
     pub description: String,
     /// The parent project; `None` for a top-level project.
     pub parent_id: Option<String>,
+    /// Its owner: they, like administrators and its leaders, may publish into it and into the
+    /// projects inside it, and hold every capability on their flows (deviation S26).
+    pub owner_id: String,
     pub site_id: String,
     pub created_at: Duration,
+}
+
+/// A capability on a project (deviation S26): `Write` (the web UI's Publish) lets its holder
+/// publish into the project; `ProjectLeader` makes them a leader of it and of the projects inside
+/// it, with every capability on their flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProjectCapability {
+    Write,
+    ProjectLeader,
+}
+
+/// A rule of a project's permissions: (project, grantee is a group, grantee id, capability, mode).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ProjectGrant {
+    pub project_id: String,
+    pub group: bool,
+    pub grantee: String,
+    pub capability: ProjectCapability,
+    pub mode: CapabilityMode,
 }
 
 /// A parameter of a flow.
@@ -223,6 +245,8 @@ pub(crate) struct LinkedStep {
 #[derive(Debug, Clone)]
 pub(crate) struct LinkedTask {
     pub id: String,
+    /// Who created it: they may run it whatever their rights on its flows.
+    pub owner_id: String,
     pub schedule_id: String,
     pub steps: Vec<LinkedStep>,
     pub site_id: String,
@@ -240,6 +264,9 @@ pub(crate) struct FlowRun {
     pub parameters: Vec<(String, String, String)>,
     /// The run of the step before it in a linked task, when that step stops the ones after it.
     pub blocked_by: Option<String>,
+    /// When its flow was deleted, and the flow's name: the run is gone from the run history
+    /// (404036), and its job, unless it had finished by then, ended failed (deviation S27).
+    pub flow_deleted: Option<(Duration, String)>,
     pub site_id: String,
 }
 
@@ -299,6 +326,8 @@ pub(crate) struct State {
     /// Every flow, with the indexes listing and publishing use.
     pub flows: super::index::Flows,
     pub grants: Vec<Grant>,
+    /// The rules of the projects' permissions.
+    pub project_grants: Vec<ProjectGrant>,
     pub schedules: Vec<Schedule>,
     pub tasks: Vec<FlowTask>,
     pub linked: Vec<LinkedTask>,
@@ -323,8 +352,28 @@ impl State {
     /// The status, progress and end of a run now: Pending until its start plus the pending time,
     /// InProgress for the running time, then Success (Failed for a flow set up to fail);
     /// Cancelled when cancelled before its end, or when the linked-task step before it failed and
-    /// stops the steps after it.
+    /// stops the steps after it; Failed when its flow was deleted before it ended (deviation S27).
     pub fn run_status(&self, run: &FlowRun) -> (RunStatus, u32, Option<Duration>) {
+        let undeleted = self.undeleted_status(run);
+        match &run.flow_deleted {
+            Some((at, _)) if undeleted.2.is_none_or(|e| e > *at) => {
+                let start = run.starts_at + self.timing.pending;
+                let end = start + self.timing.running;
+                (RunStatus::Failed, progress(start, end, *at), Some(*at))
+            }
+            _ => undeleted,
+        }
+    }
+
+    /// The name of the flow whose deletion stopped the run before it ended (deviation S27).
+    pub fn stopped_by_deletion<'a>(&self, run: &'a FlowRun) -> Option<&'a str> {
+        let (at, name) = run.flow_deleted.as_ref()?;
+        let (_, _, ended) = self.undeleted_status(run);
+        ended.is_none_or(|e| e > *at).then_some(name.as_str())
+    }
+
+    /// [`State::run_status`] as if the run's flow had not been deleted.
+    fn undeleted_status(&self, run: &FlowRun) -> (RunStatus, u32, Option<Duration>) {
         let now = self.now();
         if let Some(blocker) = &run.blocked_by
             && let Some(b) = self.runs.iter().find(|r| &r.id == blocker)
@@ -394,7 +443,8 @@ pub mod demo {
     pub const ANALYST_FULL_NAME: &str = "Alan Analyst";
     /// The administrator's id.
     pub const ADMIN_ID: &str = "711e59cf-d1c0-446e-be48-3673ae067f7b";
-    /// A creator without administrator rights (capabilities per flow).
+    /// A creator without administrator rights (capabilities per flow): none on Sales Cleanup or
+    /// Broken Loom, Read and ExportXml on Coffee Chain (through the Analysts group).
     pub const ANALYST_USER: &str = "analyst";
     /// The analyst's password.
     pub const ANALYST_PASSWORD: &str = "analyst-password";
@@ -409,15 +459,16 @@ pub mod demo {
     /// The "All Users" group (every user of the site).
     pub const ALL_USERS_GROUP_ID: &str = "2b5a8f3e-7c1d-4e9a-b6f0-3d8c2a1e5f47";
     /// The top-level "Archive" project (a second project named "Archive" is inside Sales, so the
-    /// name alone is ambiguous).
+    /// name alone is ambiguous). The analyst is its project leader: they may publish into it.
     pub const ARCHIVE_PROJECT_ID: &str = "0c7d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
-    /// The "Archive" project inside Sales.
+    /// The "Archive" project inside Sales, owned by the analyst: they may publish into it.
     pub const SALES_ARCHIVE_PROJECT_ID: &str = "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8";
     /// An extract schedule ("Weekend extracts"): listed among the server schedules, not for flows.
     pub const EXTRACT_SCHEDULE_ID: &str = "a3c5e7f9-1b2d-4f6a-8c0e-2d4f6a8c0e1b";
-    /// The "Default" project.
+    /// The "Default" project: the Analysts group holds `Write` (Publish) on it, so the analyst
+    /// may publish into it.
     pub const PROJECT_ID: &str = "6f8a2966-e173-11e8-ae74-ffd84c19d7f3";
-    /// The "Sales" project.
+    /// The "Sales" project: only the administrator, its owner, may publish into it.
     pub const SALES_PROJECT_ID: &str = "9077e04c-ece4-11e8-aa58-df538c72f42f";
     /// "Sales Cleanup": a packaged flow with a Region list parameter and a Top N range parameter.
     pub const SALES_FLOW_ID: &str = "d00700fe-28a0-4ece-a7af-5543ddf38a82";
@@ -437,7 +488,8 @@ pub mod demo {
     pub const TASK_ID: &str = "1bff10bb-57ae-43df-8774-a86d14aef432";
     /// A flow task running Broken Loom on the schedule.
     pub const FAILING_TASK_ID: &str = "f11741cb-9646-4fb8-bbac-6d099c8d56b9";
-    /// A linked task: Coffee Chain, then Broken Loom (stops downstream on failure), then Coffee Chain.
+    /// A linked task of the administrator: Coffee Chain, then Broken Loom (stops downstream on
+    /// failure), then Coffee Chain.
     pub const LINKED_TASK_ID: &str = "18d267af-4c40-4d06-8234-6a08c3dea67f";
     /// The connection of Coffee Chain.
     pub const CONNECTION_ID: &str = "5fd1c1db-572f-4ebd-94e7-a09e212bc147";
@@ -518,6 +570,7 @@ impl State {
             projects: Vec::new(),
             flows: super::index::Flows::default(),
             grants: Vec::new(),
+            project_grants: Vec::new(),
             schedules: Vec::new(),
             tasks: Vec::new(),
             linked: Vec::new(),
@@ -553,6 +606,7 @@ impl State {
             name: "Default".into(),
             description: "The default project that was automatically created by Tableau.".into(),
             parent_id: None,
+            owner_id: demo::ADMIN_ID.into(),
             site_id: demo::SITE_ID.into(),
             created_at: now,
         });
@@ -649,30 +703,34 @@ impl State {
             members: vec![ANALYST_ID.into()],
             site_id: SITE_ID.into(),
         });
-        for (id, name, description, parent) in [
+        for (id, name, description, parent, owner) in [
             (
                 PROJECT_ID,
                 "Default",
                 "The default project that was automatically created by Tableau.",
                 None,
+                ADMIN_ID,
             ),
             (
                 SALES_PROJECT_ID,
                 "Sales",
                 "Sales flows and their outputs.",
                 None,
+                ADMIN_ID,
             ),
             (
                 ARCHIVE_PROJECT_ID,
                 "Archive",
                 "Retired content of the whole site.",
                 None,
+                ADMIN_ID,
             ),
             (
                 SALES_ARCHIVE_PROJECT_ID,
                 "Archive",
                 "Retired sales flows.",
                 Some(SALES_PROJECT_ID),
+                ANALYST_ID,
             ),
         ] {
             self.projects.push(Project {
@@ -680,8 +738,33 @@ impl State {
                 name: name.into(),
                 description: description.into(),
                 parent_id: parent.map(str::to_owned),
+                owner_id: owner.into(),
                 site_id: SITE_ID.into(),
                 created_at: now,
+            });
+        }
+        // Who else may publish where (deviation S26): the analysts into Default, and the analyst,
+        // as the project leader of the top-level Archive, into it; Sales is the administrator's.
+        for (project_id, group, grantee, capability) in [
+            (
+                PROJECT_ID,
+                true,
+                ANALYSTS_GROUP_ID,
+                ProjectCapability::Write,
+            ),
+            (
+                ARCHIVE_PROJECT_ID,
+                false,
+                ANALYST_ID,
+                ProjectCapability::ProjectLeader,
+            ),
+        ] {
+            self.project_grants.push(ProjectGrant {
+                project_id: project_id.into(),
+                group,
+                grantee: grantee.into(),
+                capability,
+                mode: CapabilityMode::Allow,
             });
         }
         let flow = |id: &str, name: &str, project: &str, file_type: &str, fails: bool| Flow {
@@ -804,6 +887,7 @@ impl State {
         }
         self.linked.push(LinkedTask {
             id: LINKED_TASK_ID.into(),
+            owner_id: ADMIN_ID.into(),
             schedule_id: SCHEDULE_ID.into(),
             steps: vec![
                 LinkedStep {
