@@ -261,11 +261,13 @@ pub enum FlowsCommand {
     /// Show a flow, its output steps and parameters
     Get {
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
     },
     /// Delete a flow
     Delete {
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
     },
     /// Download a flow's file (.tfl or .tflx)
@@ -277,6 +279,7 @@ pub enum FlowsCommand {
     /// Move a flow to another project, or give it another owner
     Update {
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
         /// What to change
         #[command(flatten)]
@@ -302,7 +305,7 @@ pub struct FlowsListArgs {
     #[command(flatten)]
     pub pages: PageArgs,
     /// The flows a user owns or may use (Query Flows for User), by user name or id
-    #[arg(long, value_name = "USER")]
+    #[arg(value_parser = resource, long, value_name = "USER")]
     pub user: Option<String>,
     /// With --user: only the flows the user owns
     #[arg(long, requires = "user")]
@@ -324,6 +327,7 @@ pub struct PageArgs {
 #[derive(Debug, Args)]
 pub struct DownloadArgs {
     /// The flow's name or id
+    #[arg(value_parser = resource)]
     pub flow: String,
     /// A file to write, a directory to write the server's file name into (default: the current
     /// directory), or - for standard output
@@ -340,7 +344,7 @@ pub struct PublishArgs {
     /// The flow file
     pub file: PathBuf,
     /// The project to publish into: its name, path (Sales/Archive) or id
-    #[arg(long, value_name = "PROJECT")]
+    #[arg(value_parser = resource, long, value_name = "PROJECT")]
     pub project: String,
     /// The flow's name (default: the file name without its extension)
     #[arg(long)]
@@ -358,10 +362,10 @@ pub struct PublishArgs {
 #[group(required = true, multiple = true)]
 pub struct FlowChanges {
     /// The project to move the flow to: its name, path (Sales/Archive) or id
-    #[arg(long, value_name = "PROJECT")]
+    #[arg(value_parser = resource, long, value_name = "PROJECT")]
     pub project: Option<String>,
     /// The user to make the flow's owner: user name or id
-    #[arg(long, value_name = "USER")]
+    #[arg(value_parser = resource, long, value_name = "USER")]
     pub owner: Option<String>,
 }
 
@@ -369,9 +373,10 @@ pub struct FlowChanges {
 #[derive(Debug, Args)]
 pub struct FlowRunArgs {
     /// The flow's name or id
+    #[arg(value_parser = resource)]
     pub flow: String,
     /// Run only this output step (repeatable; default: every output step)
-    #[arg(long = "output-step", value_name = "ID")]
+    #[arg(long = "output-step", value_name = "ID", value_parser = resource)]
     pub output_steps: Vec<String>,
     /// A parameter value, by the parameter's name or id (repeatable); checked against the
     /// parameter's type and allowed values before running
@@ -420,17 +425,20 @@ pub enum RunsCommand {
     /// Show a flow run
     Get {
         /// The flow run's id
+        #[arg(value_parser = resource)]
         run_id: String,
     },
     /// Cancel a flow run that is pending or in progress
     Cancel {
         /// The flow run's id
+        #[arg(value_parser = resource)]
         run_id: String,
     },
     /// Wait for a flow run to finish (exit status 3 if it fails, is cancelled or times out)
     #[command(after_help = RUNS_WAIT_EXAMPLES)]
     Wait {
         /// The flow run's id
+        #[arg(value_parser = resource)]
         run_id: String,
         /// Give up after this many seconds (default 3600)
         #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
@@ -447,18 +455,22 @@ pub enum TasksCommand {
     /// Show a flow task
     Get {
         /// The task's id
+        #[arg(value_parser = resource)]
         task_id: String,
     },
     /// Run a flow task now
     Run {
         /// The task's id
+        #[arg(value_parser = resource)]
         task_id: String,
     },
     /// Add a flow task to a server schedule (Tableau Server)
     AddToSchedule {
         /// The schedule's name or id (a Flow schedule; `tabflow schedules list` shows them)
+        #[arg(value_parser = resource)]
         schedule: String,
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
         /// A parameter value for the task's runs, by the parameter's name or id (repeatable;
         /// API 3.24)
@@ -473,6 +485,7 @@ pub enum TasksCommand {
 #[derive(Debug, Args)]
 pub struct CreateCloudArgs {
     /// The flow's name or id
+    #[arg(value_parser = resource)]
     pub flow: String,
     /// How often the task runs
     #[arg(long, value_enum, ignore_case = true)]
@@ -530,11 +543,13 @@ pub enum LinkedCommand {
     /// Show a linked task and its steps
     Get {
         /// The linked task's id
+        #[arg(value_parser = resource)]
         id: String,
     },
     /// Run a linked task now
     Run {
         /// The linked task's id
+        #[arg(value_parser = resource)]
         id: String,
     },
 }
@@ -546,13 +561,16 @@ pub enum ConnectionsCommand {
     /// List a flow's connections
     List {
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
     },
     /// Change a connection's address, port or credentials
     Update {
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
         /// The connection's id (`tabflow connections list FLOW` shows them)
+        #[arg(value_parser = resource)]
         connection_id: String,
         /// What to change
         #[command(flatten)]
@@ -589,6 +607,7 @@ pub enum PermissionsCommand {
     /// List a flow's permissions
     List {
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
     },
     /// Grant or deny capabilities to a user or group
@@ -603,6 +622,7 @@ pub enum PermissionsCommand {
 #[derive(Debug, Args)]
 pub struct PermissionArgs {
     /// The flow's name or id
+    #[arg(value_parser = resource)]
     pub flow: String,
     /// Who
     #[command(flatten)]
@@ -619,10 +639,10 @@ pub struct PermissionArgs {
 #[group(required = true, multiple = false)]
 pub struct Grantee {
     /// The user: user name or id
-    #[arg(long, value_name = "USER")]
+    #[arg(value_parser = resource, long, value_name = "USER")]
     pub user: Option<String>,
     /// The group: name or id
-    #[arg(long, value_name = "GROUP")]
+    #[arg(value_parser = resource, long, value_name = "GROUP")]
     pub group: Option<String>,
 }
 
@@ -761,6 +781,18 @@ pub fn filter(text: &str) -> Result<Filter, String> {
 /// A sort expression (`field:asc|desc,...`).
 pub fn sort(text: &str) -> Result<Sort, String> {
     text.parse::<Sort>().map_err(|e| e.to_string())
+}
+
+/// A name or id of something on the server (a flow, run, task, project, user, group, schedule,
+/// linked task, connection or output step): an empty or blank one names nothing, and is refused
+/// before any request (rather than, say, looking for a flow named "" among every flow of the
+/// site).
+pub fn resource(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("an empty name or id names nothing".to_owned())
+    } else {
+        Ok(text.to_owned())
+    }
 }
 
 /// `KEY=VALUE`, split at the first `=`; the key must not be empty.

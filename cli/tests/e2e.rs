@@ -2477,3 +2477,49 @@ fn terminal_controls_the_server_wrote_are_never_printed() {
     );
     assert!(line.ends_with("x]0;titley tabflow: all good"), "{line}");
 }
+
+#[test]
+fn empty_or_blank_names_and_ids_are_refused_before_any_request() {
+    let server = simulator();
+    let f = demo::COFFEE_FLOW_ID;
+    for blank in ["", "  ", "\t"] {
+        let commands: Vec<Vec<&str>> = vec![
+            vec!["flows", "get", blank],
+            vec!["flows", "delete", blank],
+            vec!["flows", "download", blank, "-o", "-"],
+            vec!["flows", "run", blank],
+            vec!["flows", "run", f, "--output-step", blank],
+            vec!["flows", "update", blank, "--project", "Default"],
+            vec!["flows", "update", f, "--project", blank],
+            vec!["flows", "update", f, "--owner", blank],
+            vec!["flows", "publish", "x.tflx", "--project", blank],
+            vec!["flows", "list", "--user", blank],
+            vec!["runs", "get", blank],
+            vec!["runs", "cancel", blank],
+            vec!["runs", "wait", blank],
+            vec!["tasks", "get", blank],
+            vec!["tasks", "run", blank],
+            vec!["tasks", "add-to-schedule", blank, f],
+            vec!["tasks", "add-to-schedule", "Daily", blank],
+            vec!["tasks", "create-cloud", blank, "--frequency", "daily", "--start", "08:00:00"],
+            vec!["linked", "get", blank],
+            vec!["linked", "run", blank],
+            vec!["connections", "list", blank],
+            vec!["connections", "update", f, blank, "--server-address", "db"],
+            vec!["connections", "update", blank, "c", "--server-address", "db"],
+            vec!["permissions", "list", blank],
+            vec!["permissions", "add", blank, "--user", "admin", "Read:Allow"],
+            vec!["permissions", "add", f, "--user", blank, "Read:Allow"],
+            vec!["permissions", "delete", f, "--group", blank, "Read:Allow"],
+        ];
+        for args in commands {
+            let mut argv = vec!["-v"];
+            argv.extend(&args);
+            let out = run(tabflow(&server), &argv);
+            assert_eq!(out.status, 2, "{args:?}: {out:#?}");
+            assert!(out.stderr.contains("names nothing"), "{args:?}: {out:#?}");
+            assert!(!out.stderr.contains(" -> "), "no request: {args:?}: {out:#?}");
+        }
+    }
+}
+

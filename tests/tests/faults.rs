@@ -495,6 +495,29 @@ fn empty_and_dot_segment_ids_are_refused_before_sending() {
     assert!(requests[0].starts_with("delete /api/3.24/sites/site-1/flows/a..b "));
 }
 
+#[test]
+fn empty_and_blank_names_are_refused_before_any_request() {
+    let server = Scripted::start(Vec::new());
+    let client = server.client(|b| b);
+    for name in ["", " ", "\t \n"] {
+        let errors = [
+            client.find_flow(name).unwrap_err(),
+            client.find_project(name).unwrap_err(),
+            client.find_user(name).unwrap_err(),
+            client.find_group(name).unwrap_err(),
+            client.find_schedule(name).unwrap_err(),
+            Flow::default().find_parameter(name).unwrap_err(),
+        ];
+        for err in errors {
+            let Error::InvalidArgument(message) = &err else {
+                panic!("{name:?}: {err:?}")
+            };
+            assert!(message.contains("names nothing"), "{message}");
+        }
+    }
+    assert_eq!(server.requests(), Vec::<String>::new());
+}
+
 // --- the XML writer -----------------------------------------------------------------------------
 
 fn connection(address: &str) -> UpdateFlowConnectionRequest {
