@@ -2523,3 +2523,43 @@ fn empty_or_blank_names_and_ids_are_refused_before_any_request() {
     }
 }
 
+/// Runs `command` with `input` on its standard input, written on another thread that stops,
+/// quietly, once tabflow stops reading.
+fn run_with_unread_input(mut command: Command, args: &[&str], input: Vec<u8>) -> Outcome {
+    use std::io::Write;
+    let mut child = command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tabflow starts");
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = outcome(child.wait_with_output().expect("tabflow runs"));
+    writer.join().unwrap();
+    out
+}
+
+#[test]
+fn secrets_from_standard_input_are_one_line_of_at_most_64_kib() {
+    let server = simulator();
+    for (option, env) in [
+        ("--token-secret-stdin", ("TABLEAU_PAT_NAME", demo::PAT_NAME)),
+        ("--password-stdin", ("TABLEAU_USERNAME", demo::ADMIN_USER)),
+    ] {
+        for input in [vec![b's'; 64 * 1024], vec![b's'; 4 << 20]] {
+            let mut c = bare();
+            c.env("TABLEAU_SERVER", server.url()).env(env.0, env.1);
+            let out = run_with_unread_input(c, &[option, "flows", "list"], input);
+            assert_eq!(
+                out.fails(2),
+                "tabflow: reading standard input: its first line is longer than 64 KiB",
+                "{option}"
+            );
+        }
+    }
+}
+
