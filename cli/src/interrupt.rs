@@ -72,6 +72,6 @@ fn on_interrupt(token: &CancelToken) {
 
 fn exit_now(message: &str) -> ! {
     progress::clear_active();
-    eprintln!("tabflow: {message}");
+    crate::verbose::to_stderr(&format!("tabflow: {message}"));
     std::process::exit(i32::from(EXIT_INTERRUPTED));
 }

@@ -2563,3 +2563,48 @@ fn secrets_from_standard_input_are_one_line_of_at_most_64_kib() {
     }
 }
 
+/// Runs `command` with its stderr (and, with `both`, its stdout too) on a pipe whose reader is
+/// gone, as `2>&1 | head` leaves them once head has exited: every write there fails.
+fn run_with_closed_stderr(mut command: Command, args: &[&str], both: bool) -> Outcome {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    command.args(args).stderr(writer.try_clone().unwrap());
+    if both {
+        command.stdout(writer);
+    } else {
+        drop(writer);
+        command.stdout(Stdio::piped());
+    }
+    let output = command.output().expect("tabflow runs");
+    Outcome {
+        status: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::new(),
+    }
+}
+
+#[test]
+fn a_closed_standard_error_ends_nothing_and_panics_nothing() {
+    let server = simulator();
+    for args in [
+        &["-v", "flows", "list", "--all"][..],
+        &["-v", "flows", "list", "--all", "--page-size", "1"],
+        &["-v", "flows", "list", "--page-size", "1"],
+        &["flows", "list", "--page-size", "1"],
+        &["-v", "runs", "list"],
+    ] {
+        // stderr alone closed: the command does its work all the same.
+        let out = run_with_closed_stderr(tabflow(&server), args, false);
+        assert_eq!(out.status, 0, "{args:?}: {out:#?}");
+        assert!(out.stdout.starts_with("ID "), "{args:?}: {out:#?}");
+        if args.contains(&"--all") {
+            assert!(out.stdout.contains("Coffee Chain"), "{args:?}: {out:#?}");
+        }
+        // stdout and stderr closed (`2>&1 | head -1`): it ends quietly.
+        let out = run_with_closed_stderr(tabflow(&server), args, true);
+        assert_eq!(out.status, 0, "{args:?}: {out:#?}");
+    }
+    // An error on a closed stderr: its status all the same, no panic.
+    let out = run_with_closed_stderr(tabflow(&server), &["-v", "flows", "get", "Nowhere"], true);
+    assert_eq!(out.status, 1, "{out:#?}");
+}

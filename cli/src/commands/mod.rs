@@ -110,7 +110,7 @@ pub fn note_more_pages(
 ) -> Result<(), CliError> {
     if let Some(note) = more_pages(pagination, shown, what, endpoint) {
         out.flush()?;
-        eprintln!("{note}");
+        crate::verbose::to_stderr(&note);
     }
     Ok(())
 }
