@@ -182,11 +182,13 @@ pub struct GlobalArgs {
     /// public ones
     #[arg(long, env = "TABLEAU_CA_CERT", global = true, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
-    /// The deadline of each call to the server, in seconds, retries included (default 120);
-    /// transfers are bounded by --stall-timeout instead
+    /// The deadline of each call to the server, in seconds, retries included (default 120; at
+    /// most a year, a longer one is taken as a year); transfers are bounded by --stall-timeout
+    /// instead
     #[arg(long, env = "TABLEAU_CALL_TIMEOUT", global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub call_timeout: Option<u64>,
-    /// How long a publish or download may move no byte before it fails, in seconds (default 60)
+    /// How long a publish or download may move no byte before it fails, in seconds (default 60;
+    /// at most a year, a longer one is taken as a year)
     #[arg(long, env = "TABLEAU_STALL_TIMEOUT", global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub stall_timeout: Option<u64>,
     /// Print each request (method, path, status, time; never a secret) on stderr
@@ -388,7 +390,7 @@ pub struct FlowRunArgs {
     /// Wait for the run to finish (exit status 3 if it fails, is cancelled or times out)
     #[arg(long)]
     pub wait: bool,
-    /// With --wait: give up after this many seconds (default 3600)
+    /// With --wait: give up after this many seconds (default 3600; at most a year)
     #[arg(long, value_name = "SECS", requires = "wait", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
 }
@@ -440,7 +442,7 @@ pub enum RunsCommand {
         /// The flow run's id
         #[arg(value_parser = resource)]
         run_id: String,
-        /// Give up after this many seconds (default 3600)
+        /// Give up after this many seconds (default 3600; at most a year)
         #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
         timeout: Option<u64>,
     },

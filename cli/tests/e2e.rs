@@ -2608,3 +2608,54 @@ fn a_closed_standard_error_ends_nothing_and_panics_nothing() {
     let out = run_with_closed_stderr(tabflow(&server), &["-v", "flows", "get", "Nowhere"], true);
     assert_eq!(out.status, 1, "{out:#?}");
 }
+
+#[test]
+fn durations_as_long_as_a_u64_holds_panic_nowhere() {
+    let server = MockServer::builder()
+        .run_timing(Duration::from_millis(10), Duration::from_millis(50))
+        .start()
+        .expect("the simulator starts");
+    let dir = scratch("huge-durations");
+    for huge in ["9223372036854775807", "18446744073709551615"] {
+        let out = run(tabflow(&server), &["--call-timeout", huge, "flows", "list"]);
+        assert!(out.ok().contains("Coffee Chain"), "{out:#?}");
+        let mut c = tabflow(&server);
+        c.env("TABLEAU_CALL_TIMEOUT", huge)
+            .env("TABLEAU_STALL_TIMEOUT", huge);
+        let out = run(c, &["flows", "list"]);
+        assert!(out.ok().contains("Coffee Chain"), "{out:#?}");
+        let target = dir.join("coffee.tflx");
+        let out = run(
+            tabflow(&server),
+            &[
+                "--stall-timeout",
+                huge,
+                "--call-timeout",
+                huge,
+                "flows",
+                "download",
+                "Coffee Chain",
+                "-o",
+                target.to_str().unwrap(),
+                "--force",
+            ],
+        );
+        out.ok();
+        let out = run(
+            tabflow(&server),
+            &["flows", "run", "Coffee Chain", "--wait", "--timeout", huge],
+        );
+        assert!(out.ok().contains("Success"), "{out:#?}");
+        let started = run(
+            tabflow(&server),
+            &["flows", "run", "Coffee Chain", "--json"],
+        )
+        .json();
+        let run_id = started["job"]["runFlowJobType"]["flowRunId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let out = run(tabflow(&server), &["runs", "wait", &run_id, "--timeout", huge]);
+        assert!(out.ok().contains("Success"), "{out:#?}");
+    }
+}

@@ -71,6 +71,7 @@ mod download;
 pub mod error;
 pub mod filter;
 mod id;
+mod limits;
 pub mod meta;
 pub mod pagination;
 mod raw;
@@ -100,6 +101,7 @@ pub use client::{
 pub use download::DownloadOptions;
 pub use error::{ApiError, CallError, Candidate, DecodeError, EncodeError, EndpointError, Error};
 pub use filter::{Filter, Sort};
+pub use limits::MAX_DURATION;
 pub use generated::*;
 pub use raw::{RawRequest, RawResponse};
 pub use resolve::is_luid;

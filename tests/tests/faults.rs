@@ -518,6 +518,93 @@ fn empty_and_blank_names_are_refused_before_any_request() {
     assert_eq!(server.requests(), Vec::<String>::new());
 }
 
+#[test]
+fn durations_up_to_duration_max_panic_nowhere() {
+    use tableau_flows_mock::MockServer;
+    let server = MockServer::builder()
+        .run_timing(Duration::from_millis(10), Duration::from_millis(50))
+        .start()
+        .unwrap();
+    let huge = Duration::MAX;
+    let client = Client::builder(server.url())
+        .connect_timeout(huge)
+        .read_timeout(huge)
+        .timeout(huge)
+        .stall_timeout(huge)
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: huge,
+            max_backoff: huge,
+            max_elapsed: huge,
+        })
+        .build()
+        .unwrap();
+    client
+        .sign_in_with(
+            Credentials::personal_access_token(
+                tableau_flows_mock::demo::PAT_NAME,
+                tableau_flows_mock::demo::PAT_SECRET,
+            ),
+            "",
+        )
+        .unwrap();
+    assert!(!client.query_flows_for_site().send().unwrap().flows.is_empty());
+    let started = client
+        .run_flow(tableau_flows_mock::demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap();
+    let run = client
+        .wait_for_flow_run(
+            started.flow_run_id().unwrap(),
+            WaitOptions::new()
+                .timeout(huge)
+                .interval(Duration::from_millis(20), huge),
+        )
+        .unwrap();
+    assert_eq!(run.status, Some(RunStatus::Success));
+    let mut file = Vec::new();
+    client
+        .download_flow_to(tableau_flows_mock::demo::COFFEE_FLOW_ID, &mut file, DownloadOptions::new())
+        .unwrap();
+    assert!(!file.is_empty());
+    // Waiting as long as can be for a run that goes on: polls, and stops when cancelled.
+    let slow = MockServer::builder()
+        .run_timing(Duration::from_millis(10), Duration::from_secs(60))
+        .start()
+        .unwrap();
+    let client = tableau_flows_tests::demo_admin(&slow);
+    let started = client
+        .run_flow(tableau_flows_mock::demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap();
+    let cancel = CancelToken::new();
+    let raiser = cancel.clone();
+    let later = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        raiser.cancel();
+    });
+    let err = client
+        .wait_for_flow_run(
+            started.flow_run_id().unwrap(),
+            WaitOptions::new()
+                .timeout(huge)
+                .interval(huge, huge)
+                .cancel(cancel),
+        )
+        .unwrap_err();
+    later.join().unwrap();
+    assert!(matches!(err, Error::Cancelled(_)), "{err:?}");
+    // The policy's own arithmetic too.
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: huge,
+        max_backoff: huge,
+        max_elapsed: huge,
+    };
+    for retry in [1, 2, 40] {
+        assert!(policy.delay(retry, None) <= Duration::from_secs(366 * 24 * 3600));
+        assert!(policy.delay(retry, Some(huge)) <= Duration::from_secs(366 * 24 * 3600));
+    }
+}
+
 // --- the XML writer -----------------------------------------------------------------------------
 
 fn connection(address: &str) -> UpdateFlowConnectionRequest {
