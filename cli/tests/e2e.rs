@@ -2659,3 +2659,132 @@ fn durations_as_long_as_a_u64_holds_panic_nowhere() {
         assert!(out.ok().contains("Success"), "{out:#?}");
     }
 }
+
+/// A server that signs anyone in (token `t0k3n`, site `demo::SITE_ID`) and answers every other
+/// request with what `answer` makes of its request line (`GET /api/3.24/... HTTP/1.1`): the
+/// whole HTTP answer. It records each request line.
+fn routed_server(
+    answer: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = seen.clone();
+    let answer = std::sync::Arc::new(answer);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let (answer, recorded) = (answer.clone(), recorded.clone());
+            std::thread::spawn(move || {
+                loop {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match stream.read(&mut byte) {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return,
+                        }
+                    }
+                    let text = String::from_utf8_lossy(&head).into_owned();
+                    let length: usize = text
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    let mut body = vec![0u8; length];
+                    if stream.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    let line = text.lines().next().unwrap_or("").to_owned();
+                    recorded.lock().unwrap().push(line.clone());
+                    let reply = if line.contains("/auth/signin") {
+                        let xml = format!(
+                            "<tsResponse xmlns=\"http://tableau.com/api\"><credentials token=\"t0k3n\"><site id=\"{}\" contentUrl=\"\"/><user id=\"{}\"/></credentials></tsResponse>",
+                            demo::SITE_ID,
+                            demo::ADMIN_ID
+                        );
+                        http_answer("200 OK", "application/xml", &[], xml.as_bytes())
+                    } else if line.contains("/auth/signout") {
+                        http_answer("204 No Content", "application/xml", &[], b"")
+                    } else {
+                        answer(&line)
+                    };
+                    if stream.write_all(&reply).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// A whole HTTP answer.
+fn http_answer(status: &str, content_type: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// `tabflow` speaking 3.24 to a [`routed_server`].
+fn tabflow_at(url: &str) -> Command {
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", url)
+        .env("TABLEAU_API_VERSION", "3.24")
+        .env("TABLEAU_PAT_NAME", "n")
+        .env("TABLEAU_PAT_SECRET", "s");
+    c
+}
+
+#[test]
+fn a_downloaded_file_s_name_is_printed_exactly_as_written() {
+    // A bidi override (shown as "evilxlft.jpg"), a zero-width space and a byte order mark.
+    let (url, _) = routed_server(|line| {
+        assert!(line.contains("/content"), "{line}");
+        http_answer(
+            "200 OK",
+            "application/octet-stream",
+            &[(
+                "Content-Disposition",
+                "attachment; filename*=UTF-8''%EF%BB%BFevil%E2%80%AEgpj%E2%80%8B.tflx",
+            )],
+            b"PK flow",
+        )
+    });
+    let dir = scratch("format-characters");
+    let out = run(
+        tabflow_at(&url),
+        &["flows", "download", demo::COFFEE_FLOW_ID, "-o", dir.to_str().unwrap()],
+    );
+    let written = dir.join("evilgpj.tflx");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["evilgpj.tflx"], "{out:#?}");
+    assert_eq!(
+        out.ok(),
+        format!(
+            "downloaded flow {} to {} (7 B)\n",
+            demo::COFFEE_FLOW_ID,
+            written.display()
+        )
+    );
+    let out = run(
+        tabflow_at(&url),
+        &["flows", "download", demo::COFFEE_FLOW_ID, "-o", dir.to_str().unwrap(), "--force", "--json"],
+    );
+    assert_eq!(out.json()["path"], written.to_str().unwrap());
+}

@@ -109,7 +109,7 @@ pub use retry::RetryPolicy;
 pub use run::{PollCallback, RunOptions, StartedRun, WaitOptions};
 pub use secret::Secret;
 pub use session::{Credentials, Session};
-pub use transfer::Download;
+pub use transfer::{Download, is_hidden_in_names};
 pub use upload::PublishOptions;
 pub use version::{ApiVersion, VersionError};
 pub use xml::is_xml_char;
