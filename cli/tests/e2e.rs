@@ -2788,3 +2788,146 @@ fn a_downloaded_file_s_name_is_printed_exactly_as_written() {
     );
     assert_eq!(out.json()["path"], written.to_str().unwrap());
 }
+
+/// Whether `path` is a character device (not following a link).
+#[cfg(unix)]
+fn is_char_device(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+}
+
+#[cfg(unix)]
+#[test]
+fn downloads_write_into_devices_and_fifos_and_follow_links_only_with_force() {
+    use std::os::unix::fs::FileTypeExt;
+    let server = simulator();
+    let flow = demo::COFFEE_FLOW_ID;
+    let reference = scratch("download-reference").join("coffee.tflx");
+    run(
+        tabflow(&server),
+        &["flows", "download", flow, "-o", reference.to_str().unwrap()],
+    )
+    .ok();
+    let bytes = std::fs::read(&reference).unwrap();
+    let size = bytes.len();
+    assert!(is_char_device(Path::new("/dev/null")));
+    // /dev/null without --force: it is no file anyone would lose. (First: had this failed,
+    // nothing below would go near /dev/null with --force.)
+    let out = run(tabflow(&server), &["flows", "download", flow, "-o", "/dev/null"]);
+    assert_eq!(
+        out.ok(),
+        format!("downloaded flow {flow} to /dev/null ({size} B)\n")
+    );
+    assert!(is_char_device(Path::new("/dev/null")), "still a device");
+    let out = run(
+        tabflow(&server),
+        &["flows", "download", flow, "-o", "/dev/null", "--force"],
+    );
+    out.ok();
+    assert!(is_char_device(Path::new("/dev/null")), "still a device");
+
+    // A FIFO, read by another thread.
+    let dir = scratch("download-targets");
+    let fifo = dir.join("pipe");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reading = fifo.clone();
+    let reader = std::thread::spawn(move || std::fs::read(&reading).unwrap());
+    let out = run(
+        tabflow(&server),
+        &["flows", "download", flow, "-o", fifo.to_str().unwrap()],
+    );
+    out.ok();
+    assert_eq!(reader.join().unwrap(), bytes);
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+
+    // A link to a file: refused without --force, written through with it.
+    std::fs::write(dir.join("real.tflx"), "mine").unwrap();
+    let link = dir.join("link.tflx");
+    std::os::unix::fs::symlink("real.tflx", &link).unwrap();
+    let out = run(
+        tabflow(&server),
+        &["flows", "download", flow, "-o", link.to_str().unwrap()],
+    );
+    assert_eq!(
+        out.fails(1),
+        format!("tabflow: {} exists: give --force to replace it", link.display())
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("real.tflx")).unwrap(), "mine");
+    let out = run(
+        tabflow(&server),
+        &["flows", "download", flow, "-o", link.to_str().unwrap(), "--force"],
+    );
+    out.ok();
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read(dir.join("real.tflx")).unwrap(), bytes);
+
+    // A dangling link and a link to a directory: refused, named.
+    let dangling = dir.join("dangling.tflx");
+    std::os::unix::fs::symlink("nowhere", &dangling).unwrap();
+    std::fs::create_dir(dir.join("folder")).unwrap();
+    let to_folder = dir.join("to-folder");
+    std::os::unix::fs::symlink("folder", &to_folder).unwrap();
+    for path in [&dangling, &to_folder] {
+        for force in [false, true] {
+            let mut args = vec!["flows", "download", flow, "-o", path.to_str().unwrap()];
+            if force {
+                args.push("--force");
+            }
+            let out = run(tabflow(&server), &args);
+            let line = out.fails(1);
+            assert!(line.contains(&path.display().to_string()), "{line}");
+        }
+    }
+    assert!(!dir.join("nowhere").exists());
+    assert_eq!(std::fs::read_dir(dir.join("folder")).unwrap().count(), 0);
+    // Written `link/`, a link to a directory is that directory.
+    let into = format!("{}/", to_folder.display());
+    run(tabflow(&server), &["flows", "download", flow, "-o", &into]).ok();
+    assert_eq!(std::fs::read_dir(dir.join("folder")).unwrap().count(), 1);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["dangling.tflx", "folder", "link.tflx", "pipe", "real.tflx", "to-folder"],
+        "no partial file"
+    );
+}
+
+#[test]
+fn long_file_names_download_and_file_errors_name_their_path() {
+    let server = simulator();
+    let dir = scratch("long-names");
+    let long = dir.join(format!("{}.tflx", "b".repeat(250)));
+    let out = run(
+        tabflow(&server),
+        &["flows", "download", demo::COFFEE_FLOW_ID, "-o", long.to_str().unwrap()],
+    );
+    out.ok();
+    let short = dir.join("short.tflx");
+    run(
+        tabflow(&server),
+        &["flows", "download", demo::COFFEE_FLOW_ID, "-o", short.to_str().unwrap()],
+    )
+    .ok();
+    assert_eq!(std::fs::read(&long).unwrap(), std::fs::read(&short).unwrap());
+    // A file to publish that is not there.
+    let missing = dir.join("absent.tflx");
+    let out = run(
+        tabflow(&server),
+        &["flows", "publish", missing.to_str().unwrap(), "--project", "Default"],
+    );
+    let line = out.fails(1);
+    assert!(line.contains(&missing.display().to_string()), "{line}");
+    // A file to publish that is a directory.
+    let folder = dir.join("folder.tflx");
+    std::fs::create_dir(&folder).unwrap();
+    let out = run(
+        tabflow(&server),
+        &["flows", "publish", folder.to_str().unwrap(), "--project", "Default"],
+    );
+    let line = out.fails(1);
+    assert!(line.contains(&folder.display().to_string()), "{line}");
+}
