@@ -27,6 +27,7 @@ Examples:
   tabflow flows list
   tabflow flows list --filter projectName:eq:Finance --sort updatedAt:desc
   tabflow flows list --all --json
+  tabflow flows list --limit 500
   tabflow flows list --user analyst --owned";
 
 const FLOWS_PUBLISH_EXAMPLES: &str = "\
@@ -323,6 +324,17 @@ pub struct PageArgs {
     /// Every page, not only the first
     #[arg(long)]
     pub all: bool,
+    /// At most N items, from as many pages as they need (and no page more)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+}
+
+/// `--limit N` of a list that always shows every page.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct LimitArgs {
+    /// At most N items, from as many pages as they need (and no page more)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
 }
 
 /// `flows download` options.
@@ -423,6 +435,9 @@ pub enum RunsCommand {
         #[arg(long, value_name = "EXPR", value_parser = filter,
             long_help = expression_help("A filter, e.g. flowId:eq:ID or progress:lt:100.", &endpoints::GET_FLOW_RUNS, "filter"))]
         filter: Option<Filter>,
+        /// How many
+        #[command(flatten)]
+        limit: LimitArgs,
     },
     /// Show a flow run
     Get {
@@ -453,7 +468,11 @@ pub enum RunsCommand {
 #[command(arg_required_else_help = true)]
 pub enum TasksCommand {
     /// List the site's scheduled flow tasks
-    List,
+    List {
+        /// How many
+        #[command(flatten)]
+        limit: LimitArgs,
+    },
     /// Show a flow task
     Get {
         /// The task's id
@@ -541,7 +560,11 @@ impl From<Frequency> for ScheduleFrequency {
 #[command(arg_required_else_help = true)]
 pub enum LinkedCommand {
     /// List the site's linked tasks (every page)
-    List,
+    List {
+        /// How many
+        #[command(flatten)]
+        limit: LimitArgs,
+    },
     /// Show a linked task and its steps
     Get {
         /// The linked task's id

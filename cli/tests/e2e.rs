@@ -2931,3 +2931,99 @@ fn long_file_names_download_and_file_errors_name_their_path() {
     let line = out.fails(1);
     assert!(line.contains(&folder.display().to_string()), "{line}");
 }
+
+/// A server whose flows list claims a billion flows, one per page, however far it is paged.
+fn endless_flows() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    routed_server(|line| {
+        let page: u64 = line
+            .split(['?', '&', ' '])
+            .find_map(|p| p.strip_prefix("pageNumber="))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        let xml = format!(
+            "<tsResponse xmlns=\"http://tableau.com/api\"><pagination pageNumber=\"{page}\" pageSize=\"1\" totalAvailable=\"1000000000\"/><flows><flow id=\"00000000-0000-4000-8000-{page:012}\" name=\"Flow {page}\"/></flows></tsResponse>"
+        );
+        http_answer("200 OK", "application/xml", &[], xml.as_bytes())
+    })
+}
+
+fn flow_pages(requests: &std::sync::Mutex<Vec<String>>) -> usize {
+    requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains("/flows"))
+        .count()
+}
+
+#[test]
+fn a_limit_bounds_a_list_the_server_claims_is_endless() {
+    let (url, requests) = endless_flows();
+    let out = run(tabflow_at(&url), &["flows", "list", "--all", "--limit", "5", "--json"]);
+    let flows = out.json();
+    let names = strings(&flows, "/flows", "name");
+    assert_eq!(names, ["Flow 1", "Flow 2", "Flow 3", "Flow 4", "Flow 5"]);
+    // No page beyond the fifth was asked for.
+    assert_eq!(flow_pages(&requests), 5, "{:?}", requests.lock().unwrap());
+    // --limit alone pages as far as it needs.
+    let out = run(tabflow_at(&url), &["flows", "list", "--limit", "3"]);
+    assert_eq!(out.ok().lines().count(), 4, "{out:#?}");
+
+    // Every list command takes --limit.
+    let server = simulator();
+    for (args, pointer) in [
+        (&["flows", "list"][..], "/flows"),
+        (&["projects", "list"], "/projects"),
+        (&["users", "list"], "/users"),
+        (&["groups", "list"], "/groups"),
+        (&["schedules", "list"], "/schedules"),
+        (&["runs", "list"], "/runs"),
+        (&["tasks", "list"], "/tasks"),
+        (&["linked", "list"], "/linkedTasks"),
+    ] {
+        let mut argv = args.to_vec();
+        argv.extend(["--limit", "1", "--json"]);
+        let got = run(tabflow(&server), &argv).json();
+        let items = got.pointer(pointer).and_then(Value::as_array).map_or(0, Vec::len);
+        assert!(items <= 1, "{args:?}: {got:#}");
+    }
+    let out = run(tabflow(&server), &["flows", "list", "--limit", "0"]);
+    out.usage();
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_listing_says_how_many_pages_and_items_were_fetched() {
+    let (url, requests) = endless_flows();
+    let child = tabflow_at(&url)
+        .args(["flows", "list", "--all"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tabflow starts");
+    let began = std::time::Instant::now();
+    while flow_pages(&requests) < 20 {
+        assert!(began.elapsed() < Duration::from_secs(30), "no pages asked for");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = outcome(child.wait_with_output().unwrap());
+    let line = out.fails(130);
+    let pages: usize = line
+        .strip_prefix("tabflow: interrupted after fetching ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(pages >= 20, "{line}");
+    assert!(
+        line.ends_with(&format!(" pages and {pages} flows; --limit N lists at most N")),
+        "{line}"
+    );
+    assert_eq!(out.stdout, "");
+    let seen = requests.lock().unwrap().clone();
+    assert!(seen.iter().any(|l| l.contains("/auth/signout")), "signed out: {seen:?}");
+}

@@ -19,7 +19,7 @@ use tableau_flows::{
     RunOptions, UserRef,
 };
 
-/// Runs a `flows` command; `cancel` stops a transfer or a wait (Ctrl-C).
+/// Runs a `flows` command; `cancel` stops a transfer, a wait or the listing of pages (Ctrl-C).
 pub fn run(
     client: &Client,
     command: FlowsCommand,
@@ -27,7 +27,7 @@ pub fn run(
     cancel: &CancelToken,
 ) -> Result<(), CliError> {
     match command {
-        FlowsCommand::List(args) => list_flows(client, args, out),
+        FlowsCommand::List(args) => list_flows(client, args, out, cancel),
         FlowsCommand::Get { flow } => get(client, &flow, out),
         FlowsCommand::Delete { flow } => delete(client, &flow, out),
         FlowsCommand::Download(args) => download(client, args, out, cancel),
@@ -59,7 +59,12 @@ pub fn flow_table(flows: &[Flow]) -> Table {
     t
 }
 
-fn list_flows(client: &Client, args: FlowsListArgs, out: &mut Output) -> Result<(), CliError> {
+fn list_flows(
+    client: &Client,
+    args: FlowsListArgs,
+    out: &mut Output,
+    cancel: &CancelToken,
+) -> Result<(), CliError> {
     let listing = match &args.user {
         Some(user) => {
             let user_id = resolve::user_id(client, user)?;
@@ -70,7 +75,7 @@ fn list_flows(client: &Client, args: FlowsListArgs, out: &mut Output) -> Result<
             if let Some(n) = args.pages.page_size {
                 call = call.page_size(n);
             }
-            list(call, args.pages, |c| {
+            list(call, args.pages, "flows", cancel, |c| {
                 let a = c.send()?;
                 Ok((a.flows, a.pagination))
             })?
@@ -86,7 +91,7 @@ fn list_flows(client: &Client, args: FlowsListArgs, out: &mut Output) -> Result<
             if let Some(n) = args.pages.page_size {
                 call = call.page_size(n);
             }
-            list(call, args.pages, |c| {
+            list(call, args.pages, "flows", cancel, |c| {
                 let a = c.send()?;
                 Ok((a.flows, a.pagination))
             })?
