@@ -94,7 +94,9 @@ pub const MAX_LINE_BYTES: u64 = 64 * 1024;
 /// (or not UTF-8) is an error saying so, read no further.
 pub fn first_line(reader: &mut dyn BufRead) -> std::io::Result<String> {
     let mut line = Vec::new();
-    reader.take(MAX_LINE_BYTES + 1).read_until(b'\n', &mut line)?;
+    reader
+        .take(MAX_LINE_BYTES + 1)
+        .read_until(b'\n', &mut line)?;
     if line.len() as u64 > MAX_LINE_BYTES
         || (line.len() as u64 == MAX_LINE_BYTES && !line.ends_with(b"\n"))
     {
@@ -340,10 +342,17 @@ mod tests {
         let limit = MAX_LINE_BYTES as usize;
         // Up to the bound, with or without its line ending, a line is read.
         let fits = "a".repeat(limit - 1);
-        assert_eq!(first_line(&mut format!("{fits}\n").as_bytes()).unwrap(), fits);
+        assert_eq!(
+            first_line(&mut format!("{fits}\n").as_bytes()).unwrap(),
+            fits
+        );
         assert_eq!(first_line(&mut fits.as_bytes()).unwrap(), fits);
         // Beyond it, an error, whether a line ending follows or not.
-        for long in ["a".repeat(limit), "a".repeat(limit) + "\n", "a".repeat(10 * limit)] {
+        for long in [
+            "a".repeat(limit),
+            "a".repeat(limit) + "\n",
+            "a".repeat(10 * limit),
+        ] {
             let err = first_line(&mut long.as_bytes()).unwrap_err();
             assert_eq!(err.to_string(), "its first line is longer than 64 KiB");
         }

@@ -2501,12 +2501,27 @@ fn empty_or_blank_names_and_ids_are_refused_before_any_request() {
             vec!["tasks", "run", blank],
             vec!["tasks", "add-to-schedule", blank, f],
             vec!["tasks", "add-to-schedule", "Daily", blank],
-            vec!["tasks", "create-cloud", blank, "--frequency", "daily", "--start", "08:00:00"],
+            vec![
+                "tasks",
+                "create-cloud",
+                blank,
+                "--frequency",
+                "daily",
+                "--start",
+                "08:00:00",
+            ],
             vec!["linked", "get", blank],
             vec!["linked", "run", blank],
             vec!["connections", "list", blank],
             vec!["connections", "update", f, blank, "--server-address", "db"],
-            vec!["connections", "update", blank, "c", "--server-address", "db"],
+            vec![
+                "connections",
+                "update",
+                blank,
+                "c",
+                "--server-address",
+                "db",
+            ],
             vec!["permissions", "list", blank],
             vec!["permissions", "add", blank, "--user", "admin", "Read:Allow"],
             vec!["permissions", "add", f, "--user", blank, "Read:Allow"],
@@ -2518,7 +2533,10 @@ fn empty_or_blank_names_and_ids_are_refused_before_any_request() {
             let out = run(tabflow(&server), &argv);
             assert_eq!(out.status, 2, "{args:?}: {out:#?}");
             assert!(out.stderr.contains("names nothing"), "{args:?}: {out:#?}");
-            assert!(!out.stderr.contains(" -> "), "no request: {args:?}: {out:#?}");
+            assert!(
+                !out.stderr.contains(" -> "),
+                "no request: {args:?}: {out:#?}"
+            );
         }
     }
 }
@@ -2655,7 +2673,10 @@ fn durations_as_long_as_a_u64_holds_panic_nowhere() {
             .as_str()
             .unwrap()
             .to_owned();
-        let out = run(tabflow(&server), &["runs", "wait", &run_id, "--timeout", huge]);
+        let out = run(
+            tabflow(&server),
+            &["runs", "wait", &run_id, "--timeout", huge],
+        );
         assert!(out.ok().contains("Success"), "{out:#?}");
     }
 }
@@ -2766,7 +2787,13 @@ fn a_downloaded_file_s_name_is_printed_exactly_as_written() {
     let dir = scratch("format-characters");
     let out = run(
         tabflow_at(&url),
-        &["flows", "download", demo::COFFEE_FLOW_ID, "-o", dir.to_str().unwrap()],
+        &[
+            "flows",
+            "download",
+            demo::COFFEE_FLOW_ID,
+            "-o",
+            dir.to_str().unwrap(),
+        ],
     );
     let written = dir.join("evilgpj.tflx");
     let names: Vec<String> = std::fs::read_dir(&dir)
@@ -2784,7 +2811,15 @@ fn a_downloaded_file_s_name_is_printed_exactly_as_written() {
     );
     let out = run(
         tabflow_at(&url),
-        &["flows", "download", demo::COFFEE_FLOW_ID, "-o", dir.to_str().unwrap(), "--force", "--json"],
+        &[
+            "flows",
+            "download",
+            demo::COFFEE_FLOW_ID,
+            "-o",
+            dir.to_str().unwrap(),
+            "--force",
+            "--json",
+        ],
     );
     assert_eq!(out.json()["path"], written.to_str().unwrap());
 }
@@ -2813,7 +2848,10 @@ fn downloads_write_into_devices_and_fifos_and_follow_links_only_with_force() {
     assert!(is_char_device(Path::new("/dev/null")));
     // /dev/null without --force: it is no file anyone would lose. (First: had this failed,
     // nothing below would go near /dev/null with --force.)
-    let out = run(tabflow(&server), &["flows", "download", flow, "-o", "/dev/null"]);
+    let out = run(
+        tabflow(&server),
+        &["flows", "download", flow, "-o", "/dev/null"],
+    );
     assert_eq!(
         out.ok(),
         format!("downloaded flow {flow} to /dev/null ({size} B)\n")
@@ -2829,7 +2867,13 @@ fn downloads_write_into_devices_and_fifos_and_follow_links_only_with_force() {
     // A FIFO, read by another thread.
     let dir = scratch("download-targets");
     let fifo = dir.join("pipe");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let reading = fifo.clone();
     let reader = std::thread::spawn(move || std::fs::read(&reading).unwrap());
     let out = run(
@@ -2838,7 +2882,12 @@ fn downloads_write_into_devices_and_fifos_and_follow_links_only_with_force() {
     );
     out.ok();
     assert_eq!(reader.join().unwrap(), bytes);
-    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
 
     // A link to a file: refused without --force, written through with it.
     std::fs::write(dir.join("real.tflx"), "mine").unwrap();
@@ -2850,15 +2899,33 @@ fn downloads_write_into_devices_and_fifos_and_follow_links_only_with_force() {
     );
     assert_eq!(
         out.fails(1),
-        format!("tabflow: {} exists: give --force to replace it", link.display())
+        format!(
+            "tabflow: {} exists: give --force to replace it",
+            link.display()
+        )
     );
-    assert_eq!(std::fs::read_to_string(dir.join("real.tflx")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("real.tflx")).unwrap(),
+        "mine"
+    );
     let out = run(
         tabflow(&server),
-        &["flows", "download", flow, "-o", link.to_str().unwrap(), "--force"],
+        &[
+            "flows",
+            "download",
+            flow,
+            "-o",
+            link.to_str().unwrap(),
+            "--force",
+        ],
     );
     out.ok();
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert_eq!(std::fs::read(dir.join("real.tflx")).unwrap(), bytes);
 
     // A dangling link and a link to a directory: refused, named.
@@ -2891,7 +2958,14 @@ fn downloads_write_into_devices_and_fifos_and_follow_links_only_with_force() {
     names.sort();
     assert_eq!(
         names,
-        ["dangling.tflx", "folder", "link.tflx", "pipe", "real.tflx", "to-folder"],
+        [
+            "dangling.tflx",
+            "folder",
+            "link.tflx",
+            "pipe",
+            "real.tflx",
+            "to-folder"
+        ],
         "no partial file"
     );
 }
@@ -2903,21 +2977,42 @@ fn long_file_names_download_and_file_errors_name_their_path() {
     let long = dir.join(format!("{}.tflx", "b".repeat(250)));
     let out = run(
         tabflow(&server),
-        &["flows", "download", demo::COFFEE_FLOW_ID, "-o", long.to_str().unwrap()],
+        &[
+            "flows",
+            "download",
+            demo::COFFEE_FLOW_ID,
+            "-o",
+            long.to_str().unwrap(),
+        ],
     );
     out.ok();
     let short = dir.join("short.tflx");
     run(
         tabflow(&server),
-        &["flows", "download", demo::COFFEE_FLOW_ID, "-o", short.to_str().unwrap()],
+        &[
+            "flows",
+            "download",
+            demo::COFFEE_FLOW_ID,
+            "-o",
+            short.to_str().unwrap(),
+        ],
     )
     .ok();
-    assert_eq!(std::fs::read(&long).unwrap(), std::fs::read(&short).unwrap());
+    assert_eq!(
+        std::fs::read(&long).unwrap(),
+        std::fs::read(&short).unwrap()
+    );
     // A file to publish that is not there.
     let missing = dir.join("absent.tflx");
     let out = run(
         tabflow(&server),
-        &["flows", "publish", missing.to_str().unwrap(), "--project", "Default"],
+        &[
+            "flows",
+            "publish",
+            missing.to_str().unwrap(),
+            "--project",
+            "Default",
+        ],
     );
     let line = out.fails(1);
     assert!(line.contains(&missing.display().to_string()), "{line}");
@@ -2926,7 +3021,13 @@ fn long_file_names_download_and_file_errors_name_their_path() {
     std::fs::create_dir(&folder).unwrap();
     let out = run(
         tabflow(&server),
-        &["flows", "publish", folder.to_str().unwrap(), "--project", "Default"],
+        &[
+            "flows",
+            "publish",
+            folder.to_str().unwrap(),
+            "--project",
+            "Default",
+        ],
     );
     let line = out.fails(1);
     assert!(line.contains(&folder.display().to_string()), "{line}");
@@ -2959,7 +3060,10 @@ fn flow_pages(requests: &std::sync::Mutex<Vec<String>>) -> usize {
 #[test]
 fn a_limit_bounds_a_list_the_server_claims_is_endless() {
     let (url, requests) = endless_flows();
-    let out = run(tabflow_at(&url), &["flows", "list", "--all", "--limit", "5", "--json"]);
+    let out = run(
+        tabflow_at(&url),
+        &["flows", "list", "--all", "--limit", "5", "--json"],
+    );
     let flows = out.json();
     let names = strings(&flows, "/flows", "name");
     assert_eq!(names, ["Flow 1", "Flow 2", "Flow 3", "Flow 4", "Flow 5"]);
@@ -2984,7 +3088,10 @@ fn a_limit_bounds_a_list_the_server_claims_is_endless() {
         let mut argv = args.to_vec();
         argv.extend(["--limit", "1", "--json"]);
         let got = run(tabflow(&server), &argv).json();
-        let items = got.pointer(pointer).and_then(Value::as_array).map_or(0, Vec::len);
+        let items = got
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
         assert!(items <= 1, "{args:?}: {got:#}");
     }
     let out = run(tabflow(&server), &["flows", "list", "--limit", "0"]);
@@ -3003,7 +3110,10 @@ fn ctrl_c_while_listing_says_how_many_pages_and_items_were_fetched() {
         .expect("tabflow starts");
     let began = std::time::Instant::now();
     while flow_pages(&requests) < 20 {
-        assert!(began.elapsed() < Duration::from_secs(30), "no pages asked for");
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "no pages asked for"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let killed = Command::new("kill")
@@ -3020,10 +3130,15 @@ fn ctrl_c_while_listing_says_how_many_pages_and_items_were_fetched() {
         .unwrap_or_else(|| panic!("{line}"));
     assert!(pages >= 20, "{line}");
     assert!(
-        line.ends_with(&format!(" pages and {pages} flows; --limit N lists at most N")),
+        line.ends_with(&format!(
+            " pages and {pages} flows; --limit N lists at most N"
+        )),
         "{line}"
     );
     assert_eq!(out.stdout, "");
     let seen = requests.lock().unwrap().clone();
-    assert!(seen.iter().any(|l| l.contains("/auth/signout")), "signed out: {seen:?}");
+    assert!(
+        seen.iter().any(|l| l.contains("/auth/signout")),
+        "signed out: {seen:?}"
+    );
 }

@@ -1,19 +1,6 @@
 //! Downloading a flow: streamed into any writer, or into a file named from `Content-Disposition`,
 //! never held in memory, and never over an existing file unless asked.
 //!
-//! What the target path is decides how it is written, as curl does:
-//!
-//! | the target | without [`overwrite`](DownloadOptions::overwrite) | with it |
-//! |---|---|---|
-//! | nothing | a hidden partial file beside it, renamed to it once complete | the same |
-//! | a regular file | refused ([`Error::FileExists`]) | a partial file renamed over it once complete |
-//! | a symbolic link to a regular file | refused ([`Error::FileExists`]) | written through: the file it points to is replaced as above, the link stays |
-//! | a character device (`/dev/null`) or a FIFO, or a link to one | written into, as it comes (no partial file, nothing renamed) | the same |
-//! | a directory, a dangling link, a link to a directory, a block device, a socket | refused ([`Error::InvalidArgument`] naming it) | the same |
-//!
-//! The partial file is named `.tabflow-XXXXXXXX.part` whatever the target's name, so that any
-//! name the file system takes can be downloaded. Every file-system error names its path.
-//!
 //! ```no_run
 //! use tableau_flows::DownloadOptions;
 //! # fn main() -> Result<(), tableau_flows::Error> {
@@ -31,7 +18,20 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// How to save a download: under which name, whether over an existing file, with what progress
-/// reports and cancel token (see the [module](self) for how each kind of target is written).
+/// reports and cancel token.
+///
+/// What the target path is decides how it is written, as curl does:
+///
+/// | the target | without [`overwrite`](DownloadOptions::overwrite) | with it |
+/// |---|---|---|
+/// | nothing | a hidden partial file beside it, renamed to it once complete | the same |
+/// | a regular file | refused ([`Error::FileExists`]) | a partial file renamed over it once complete |
+/// | a symbolic link to a regular file | refused ([`Error::FileExists`]) | written through: the file it points to is replaced as above, the link stays |
+/// | a character device (`/dev/null`) or a FIFO, or a link to one | written into, as it comes (no partial file, nothing renamed) | the same |
+/// | a directory, a dangling link, a link to a directory, a block device, a socket | refused ([`Error::InvalidArgument`] naming it) | the same |
+///
+/// The partial file is named `.tabflow-XXXXXXXX.part` whatever the target's name, so that any
+/// name the file system takes can be downloaded. Every file-system error names its path.
 #[derive(Clone, Default)]
 pub struct DownloadOptions {
     file_name: Option<String>,
@@ -65,7 +65,7 @@ impl DownloadOptions {
     /// [`Error::FileExists`], before anything is downloaded). A symbolic link to a file is
     /// written through: the file it points to is replaced, the link stays. A character device
     /// or a FIFO is written into with or without it; a directory is never replaced (see the
-    /// [module](self)'s table).
+    /// table of [`DownloadOptions`]).
     ///
     /// ```no_run
     /// use tableau_flows::DownloadOptions;
@@ -122,7 +122,7 @@ impl Client {
     /// to a hidden `.tabflow-XXXXXXXX.part` file first, removed on failure or cancellation). A
     /// character device or a FIFO is written into; a symbolic link is followed to a regular
     /// file only as `overwrite` allows for the file itself; a directory or anything else is
-    /// refused, naming it (the [module](self)'s table says each case). A download whose
+    /// refused, naming it (the table of [`DownloadOptions`] says each case). A download whose
     /// connection breaks off is started again from the beginning, as the client's
     /// [`RetryPolicy`](crate::RetryPolicy) allows.
     pub fn download_flow_into(

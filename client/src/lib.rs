@@ -101,8 +101,8 @@ pub use client::{
 pub use download::DownloadOptions;
 pub use error::{ApiError, CallError, Candidate, DecodeError, EncodeError, EndpointError, Error};
 pub use filter::{Filter, Sort};
-pub use limits::MAX_DURATION;
 pub use generated::*;
+pub use limits::MAX_DURATION;
 pub use raw::{RawRequest, RawResponse};
 pub use resolve::is_luid;
 pub use retry::RetryPolicy;

@@ -173,7 +173,11 @@ impl Client {
             return Err(Error::InvalidArgument(format!(
                 "{} is not a file{}",
                 path.display(),
-                if meta.is_dir() { " but a directory" } else { "" }
+                if meta.is_dir() {
+                    " but a directory"
+                } else {
+                    ""
+                }
             )));
         }
         let size = meta.len();

@@ -512,7 +512,12 @@ fn a_download_writes_into_devices_and_fifos_and_never_replaces_them() {
         .download_flow_into("f1", &dir, DownloadOptions::new().file_name("pipe"))
         .unwrap();
     assert_eq!(reader.join().unwrap(), body);
-    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
     assert_eq!(listing(&dir), ["pipe"], "no partial file");
 }
 
@@ -563,7 +568,9 @@ fn a_download_follows_a_link_to_a_file_only_to_overwrite_it_and_refuses_other_li
         .download_flow_into(
             "f1",
             &dir,
-            DownloadOptions::new().file_name("link.tflx").overwrite(true),
+            DownloadOptions::new()
+                .file_name("link.tflx")
+                .overwrite(true),
         )
         .unwrap();
     assert_eq!(path, dir.join("link.tflx"));
@@ -576,7 +583,13 @@ fn a_download_follows_a_link_to_a_file_only_to_overwrite_it_and_refuses_other_li
     assert_eq!(std::fs::read(dir.join("real.tflx")).unwrap(), body);
     assert_eq!(
         listing(&dir),
-        ["dangling.tflx", "folder", "link.tflx", "real.tflx", "to-folder"],
+        [
+            "dangling.tflx",
+            "folder",
+            "link.tflx",
+            "real.tflx",
+            "to-folder"
+        ],
         "no partial file"
     );
 }
@@ -597,7 +610,7 @@ fn a_name_as_long_as_the_file_system_takes_downloads_and_file_errors_name_their_
         .unwrap();
     assert_eq!(path, dir.join(&long));
     assert_eq!(std::fs::read(&path).unwrap(), b"flow");
-    assert_eq!(listing(&dir), [long.clone()]);
+    assert_eq!(listing(&dir), [long]);
     // A folder that is not there: the error names the path.
     let missing = dir.join("missing");
     let err = client
@@ -612,9 +625,15 @@ fn a_name_as_long_as_the_file_system_takes_downloads_and_file_errors_name_their_
     let err = client
         .publish_flow_file(&file, PublishOptions::new("p1"))
         .unwrap_err();
-    assert!(err.to_string().contains(&file.display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&file.display().to_string()),
+        "{err}"
+    );
     let err = FilePart::from_path(&file).unwrap_err();
-    assert!(err.to_string().contains(&file.display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&file.display().to_string()),
+        "{err}"
+    );
 }
 
 // --- path parameters ----------------------------------------------------------------------------
@@ -703,7 +722,14 @@ fn durations_up_to_duration_max_panic_nowhere() {
             "",
         )
         .unwrap();
-    assert!(!client.query_flows_for_site().send().unwrap().flows.is_empty());
+    assert!(
+        !client
+            .query_flows_for_site()
+            .send()
+            .unwrap()
+            .flows
+            .is_empty()
+    );
     let started = client
         .run_flow(tableau_flows_mock::demo::COFFEE_FLOW_ID, RunOptions::new())
         .unwrap();
@@ -718,7 +744,11 @@ fn durations_up_to_duration_max_panic_nowhere() {
     assert_eq!(run.status, Some(RunStatus::Success));
     let mut file = Vec::new();
     client
-        .download_flow_to(tableau_flows_mock::demo::COFFEE_FLOW_ID, &mut file, DownloadOptions::new())
+        .download_flow_to(
+            tableau_flows_mock::demo::COFFEE_FLOW_ID,
+            &mut file,
+            DownloadOptions::new(),
+        )
         .unwrap();
     assert!(!file.is_empty());
     // Waiting as long as can be for a run that goes on: polls, and stops when cancelled.

@@ -1,11 +1,11 @@
 //! `linked list|get|run`.
 
+use super::every;
 use super::tasks::{describe_schedule, schedule_name};
 use crate::args::LinkedCommand;
 use crate::error::CliError;
 use crate::output::{Details, Output, Table, date, named};
 use tableau_flows::linked_tasks::GetLinkedTasksResponse;
-use super::every;
 use tableau_flows::{CancelToken, Client, LinkedTask};
 
 /// Runs a `linked` command; `cancel` stops listing pages (Ctrl-C).
@@ -17,7 +17,12 @@ pub fn run(
 ) -> Result<(), CliError> {
     match command {
         LinkedCommand::List { limit } => {
-            let linked_tasks = every(client.get_linked_tasks(), limit.limit, "linked tasks", cancel)?;
+            let linked_tasks = every(
+                client.get_linked_tasks(),
+                limit.limit,
+                "linked tasks",
+                cancel,
+            )?;
             if out.is_json() {
                 return out.json(&GetLinkedTasksResponse {
                     pagination: None,
