@@ -27,6 +27,7 @@ Examples:
   tabflow flows list
   tabflow flows list --filter projectName:eq:Finance --sort updatedAt:desc
   tabflow flows list --all --json
+  tabflow flows list --limit 500
   tabflow flows list --user analyst --owned";
 
 const FLOWS_PUBLISH_EXAMPLES: &str = "\
@@ -182,11 +183,13 @@ pub struct GlobalArgs {
     /// public ones
     #[arg(long, env = "TABLEAU_CA_CERT", global = true, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
-    /// The deadline of each call to the server, in seconds, retries included (default 120);
-    /// transfers are bounded by --stall-timeout instead
+    /// The deadline of each call to the server, in seconds, retries included (default 120; at
+    /// most a year, a longer one is taken as a year); transfers are bounded by --stall-timeout
+    /// instead
     #[arg(long, env = "TABLEAU_CALL_TIMEOUT", global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub call_timeout: Option<u64>,
-    /// How long a publish or download may move no byte before it fails, in seconds (default 60)
+    /// How long a publish or download may move no byte before it fails, in seconds (default 60;
+    /// at most a year, a longer one is taken as a year)
     #[arg(long, env = "TABLEAU_STALL_TIMEOUT", global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub stall_timeout: Option<u64>,
     /// Print each request (method, path, status, time; never a secret) on stderr
@@ -261,11 +264,13 @@ pub enum FlowsCommand {
     /// Show a flow, its output steps and parameters
     Get {
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
     },
     /// Delete a flow
     Delete {
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
     },
     /// Download a flow's file (.tfl or .tflx)
@@ -277,6 +282,7 @@ pub enum FlowsCommand {
     /// Move a flow to another project, or give it another owner
     Update {
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
         /// What to change
         #[command(flatten)]
@@ -302,7 +308,7 @@ pub struct FlowsListArgs {
     #[command(flatten)]
     pub pages: PageArgs,
     /// The flows a user owns or may use (Query Flows for User), by user name or id
-    #[arg(long, value_name = "USER")]
+    #[arg(value_parser = resource, long, value_name = "USER")]
     pub user: Option<String>,
     /// With --user: only the flows the user owns
     #[arg(long, requires = "user")]
@@ -318,12 +324,24 @@ pub struct PageArgs {
     /// Every page, not only the first
     #[arg(long)]
     pub all: bool,
+    /// At most N items, from as many pages as they need (and no page more)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+}
+
+/// `--limit N` of a list that always shows every page.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct LimitArgs {
+    /// At most N items, from as many pages as they need (and no page more)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
 }
 
 /// `flows download` options.
 #[derive(Debug, Args)]
 pub struct DownloadArgs {
     /// The flow's name or id
+    #[arg(value_parser = resource)]
     pub flow: String,
     /// A file to write, a directory to write the server's file name into (default: the current
     /// directory), or - for standard output
@@ -340,7 +358,7 @@ pub struct PublishArgs {
     /// The flow file
     pub file: PathBuf,
     /// The project to publish into: its name, path (Sales/Archive) or id
-    #[arg(long, value_name = "PROJECT")]
+    #[arg(value_parser = resource, long, value_name = "PROJECT")]
     pub project: String,
     /// The flow's name (default: the file name without its extension)
     #[arg(long)]
@@ -358,10 +376,10 @@ pub struct PublishArgs {
 #[group(required = true, multiple = true)]
 pub struct FlowChanges {
     /// The project to move the flow to: its name, path (Sales/Archive) or id
-    #[arg(long, value_name = "PROJECT")]
+    #[arg(value_parser = resource, long, value_name = "PROJECT")]
     pub project: Option<String>,
     /// The user to make the flow's owner: user name or id
-    #[arg(long, value_name = "USER")]
+    #[arg(value_parser = resource, long, value_name = "USER")]
     pub owner: Option<String>,
 }
 
@@ -369,9 +387,10 @@ pub struct FlowChanges {
 #[derive(Debug, Args)]
 pub struct FlowRunArgs {
     /// The flow's name or id
+    #[arg(value_parser = resource)]
     pub flow: String,
     /// Run only this output step (repeatable; default: every output step)
-    #[arg(long = "output-step", value_name = "ID")]
+    #[arg(long = "output-step", value_name = "ID", value_parser = resource)]
     pub output_steps: Vec<String>,
     /// A parameter value, by the parameter's name or id (repeatable); checked against the
     /// parameter's type and allowed values before running
@@ -383,7 +402,7 @@ pub struct FlowRunArgs {
     /// Wait for the run to finish (exit status 3 if it fails, is cancelled or times out)
     #[arg(long)]
     pub wait: bool,
-    /// With --wait: give up after this many seconds (default 3600)
+    /// With --wait: give up after this many seconds (default 3600; at most a year)
     #[arg(long, value_name = "SECS", requires = "wait", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
 }
@@ -416,23 +435,29 @@ pub enum RunsCommand {
         #[arg(long, value_name = "EXPR", value_parser = filter,
             long_help = expression_help("A filter, e.g. flowId:eq:ID or progress:lt:100.", &endpoints::GET_FLOW_RUNS, "filter"))]
         filter: Option<Filter>,
+        /// How many
+        #[command(flatten)]
+        limit: LimitArgs,
     },
     /// Show a flow run
     Get {
         /// The flow run's id
+        #[arg(value_parser = resource)]
         run_id: String,
     },
     /// Cancel a flow run that is pending or in progress
     Cancel {
         /// The flow run's id
+        #[arg(value_parser = resource)]
         run_id: String,
     },
     /// Wait for a flow run to finish (exit status 3 if it fails, is cancelled or times out)
     #[command(after_help = RUNS_WAIT_EXAMPLES)]
     Wait {
         /// The flow run's id
+        #[arg(value_parser = resource)]
         run_id: String,
-        /// Give up after this many seconds (default 3600)
+        /// Give up after this many seconds (default 3600; at most a year)
         #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
         timeout: Option<u64>,
     },
@@ -443,22 +468,30 @@ pub enum RunsCommand {
 #[command(arg_required_else_help = true)]
 pub enum TasksCommand {
     /// List the site's scheduled flow tasks
-    List,
+    List {
+        /// How many
+        #[command(flatten)]
+        limit: LimitArgs,
+    },
     /// Show a flow task
     Get {
         /// The task's id
+        #[arg(value_parser = resource)]
         task_id: String,
     },
     /// Run a flow task now
     Run {
         /// The task's id
+        #[arg(value_parser = resource)]
         task_id: String,
     },
     /// Add a flow task to a server schedule (Tableau Server)
     AddToSchedule {
         /// The schedule's name or id (a Flow schedule; `tabflow schedules list` shows them)
+        #[arg(value_parser = resource)]
         schedule: String,
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
         /// A parameter value for the task's runs, by the parameter's name or id (repeatable;
         /// API 3.24)
@@ -473,6 +506,7 @@ pub enum TasksCommand {
 #[derive(Debug, Args)]
 pub struct CreateCloudArgs {
     /// The flow's name or id
+    #[arg(value_parser = resource)]
     pub flow: String,
     /// How often the task runs
     #[arg(long, value_enum, ignore_case = true)]
@@ -526,15 +560,21 @@ impl From<Frequency> for ScheduleFrequency {
 #[command(arg_required_else_help = true)]
 pub enum LinkedCommand {
     /// List the site's linked tasks (every page)
-    List,
+    List {
+        /// How many
+        #[command(flatten)]
+        limit: LimitArgs,
+    },
     /// Show a linked task and its steps
     Get {
         /// The linked task's id
+        #[arg(value_parser = resource)]
         id: String,
     },
     /// Run a linked task now
     Run {
         /// The linked task's id
+        #[arg(value_parser = resource)]
         id: String,
     },
 }
@@ -546,13 +586,16 @@ pub enum ConnectionsCommand {
     /// List a flow's connections
     List {
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
     },
     /// Change a connection's address, port or credentials
     Update {
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
         /// The connection's id (`tabflow connections list FLOW` shows them)
+        #[arg(value_parser = resource)]
         connection_id: String,
         /// What to change
         #[command(flatten)]
@@ -589,6 +632,7 @@ pub enum PermissionsCommand {
     /// List a flow's permissions
     List {
         /// The flow's name or id
+        #[arg(value_parser = resource)]
         flow: String,
     },
     /// Grant or deny capabilities to a user or group
@@ -603,6 +647,7 @@ pub enum PermissionsCommand {
 #[derive(Debug, Args)]
 pub struct PermissionArgs {
     /// The flow's name or id
+    #[arg(value_parser = resource)]
     pub flow: String,
     /// Who
     #[command(flatten)]
@@ -619,10 +664,10 @@ pub struct PermissionArgs {
 #[group(required = true, multiple = false)]
 pub struct Grantee {
     /// The user: user name or id
-    #[arg(long, value_name = "USER")]
+    #[arg(value_parser = resource, long, value_name = "USER")]
     pub user: Option<String>,
     /// The group: name or id
-    #[arg(long, value_name = "GROUP")]
+    #[arg(value_parser = resource, long, value_name = "GROUP")]
     pub group: Option<String>,
 }
 
@@ -761,6 +806,18 @@ pub fn filter(text: &str) -> Result<Filter, String> {
 /// A sort expression (`field:asc|desc,...`).
 pub fn sort(text: &str) -> Result<Sort, String> {
     text.parse::<Sort>().map_err(|e| e.to_string())
+}
+
+/// A name or id of something on the server (a flow, run, task, project, user, group, schedule,
+/// linked task, connection or output step): an empty or blank one names nothing, and is refused
+/// before any request (rather than, say, looking for a flow named "" among every flow of the
+/// site).
+pub fn resource(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("an empty name or id names nothing".to_owned())
+    } else {
+        Ok(text.to_owned())
+    }
 }
 
 /// `KEY=VALUE`, split at the first `=`; the key must not be empty.

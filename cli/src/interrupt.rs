@@ -1,7 +1,9 @@
-//! Ctrl-C: during a wait or a transfer it raises the command's [`CancelToken`], so that the
-//! library stops at its next step (the next poll, chunk or block of bytes) and cleans up (a
-//! download's partial file is removed); the command then clears its progress bar, signs out, says
-//! how to resume, and exits with status 130.
+//! Ctrl-C: during a wait, a transfer or the listing of pages (`--all`, `--limit`, the lists that
+//! show every page) it raises the command's [`CancelToken`], so that the library stops at its
+//! next step (the next poll, chunk or block of bytes; a listing before its next item) and cleans
+//! up (a download's partial file is removed); the command then clears its progress bar, signs
+//! out, says how to resume (a listing: how many pages and items it had fetched), and exits with
+//! status 130.
 //!
 //! The handler is installed by the binary ([`enable`]) and only once a wait or a transfer begins
 //! ([`cancellable`]): before that (e.g. at a password prompt) Ctrl-C ends the process as usual.
@@ -74,6 +76,6 @@ fn on_interrupt(token: &CancelToken) {
 
 fn exit_now(message: &str) -> ! {
     progress::clear_active();
-    eprintln!("tabflow: {message}");
+    crate::verbose::to_stderr(&format!("tabflow: {message}"));
     std::process::exit(i32::from(EXIT_INTERRUPTED));
 }

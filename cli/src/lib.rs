@@ -153,12 +153,11 @@ fn execute(
             match (result, signed_out) {
                 (Ok(()), Err(e)) => {
                     // The command did what it was asked; the session will expire by itself.
-                    progress::suspend(|| {
-                        eprintln!(
-                            "tabflow: warning: signing out failed: {}",
-                            CliError::from(e).at_server(&url)
-                        )
-                    });
+                    let warning = format!(
+                        "tabflow: warning: signing out failed: {}",
+                        CliError::from(e).at_server(&url)
+                    );
+                    progress::suspend(|| verbose::to_stderr(&warning));
                     Ok(())
                 }
                 (result, _) => result.map_err(|e| e.at_server(&url)),

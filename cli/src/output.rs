@@ -67,12 +67,14 @@ impl<'w> Output<'w> {
     }
 }
 
-/// Whether printing `c` could act on the terminal rather than show a character: C0 and C1
-/// controls (ESC starts an escape sequence, U+009B one of eight-bit controls) and the Unicode
-/// controls that reorder text (bidi embeddings, overrides and isolates).
+/// Whether printing `c` could act on the terminal rather than show a character, or show text
+/// other than it is: C0 and C1 controls (ESC starts an escape sequence, U+009B one of eight-bit
+/// controls), and the characters the library leaves out of the file names it writes
+/// ([`tableau_flows::is_hidden_in_names`]: format characters such as the bidi embeddings,
+/// overrides and isolates that reorder text, zero-width characters, line and paragraph
+/// separators). So a file name the server gave is printed exactly as it was written.
 pub fn is_terminal_control(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+    tableau_flows::is_hidden_in_names(c)
 }
 
 /// Text the server wrote, made safe to print on one line: tab, newline and carriage return

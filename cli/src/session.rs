@@ -8,7 +8,7 @@
 
 use crate::args::GlobalArgs;
 use crate::error::CliError;
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
 use tableau_flows::{Client, Credentials};
 
 /// The other environment variable read for the token's name (the one of older releases).
@@ -90,10 +90,34 @@ pub trait SecretSource {
 #[derive(Debug, Default)]
 pub struct Terminal;
 
-/// The first line of `reader`, without its line ending.
+/// The longest first line [`first_line`] reads (64 KiB, line ending included): far more than any
+/// secret, and a bound on what a mistaken `< big-file` or `yes |` makes it read.
+pub const MAX_LINE_BYTES: u64 = 64 * 1024;
+
+/// The first line of `reader`, without its line ending; a line longer than [`MAX_LINE_BYTES`]
+/// (or not UTF-8) is an error saying so, read no further.
 pub fn first_line(reader: &mut dyn BufRead) -> std::io::Result<String> {
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
+    let mut line = Vec::new();
+    reader
+        .take(MAX_LINE_BYTES + 1)
+        .read_until(b'\n', &mut line)?;
+    if line.len() as u64 > MAX_LINE_BYTES
+        || (line.len() as u64 == MAX_LINE_BYTES && !line.ends_with(b"\n"))
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "its first line is longer than {} KiB",
+                MAX_LINE_BYTES / 1024
+            ),
+        ));
+    }
+    let line = String::from_utf8(line).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "its first line is not UTF-8 text",
+        )
+    })?;
     let trimmed = line.strip_suffix('\n').unwrap_or(&line);
     let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
     Ok(trimmed.to_owned())
@@ -315,6 +339,40 @@ mod tests {
             }
             other => panic!("not a password: {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_first_line_longer_than_64_kib_is_refused_unread() {
+        let limit = MAX_LINE_BYTES as usize;
+        // Up to the bound, with or without its line ending, a line is read.
+        let fits = "a".repeat(limit - 1);
+        assert_eq!(
+            first_line(&mut format!("{fits}\n").as_bytes()).unwrap(),
+            fits
+        );
+        assert_eq!(first_line(&mut fits.as_bytes()).unwrap(), fits);
+        // Beyond it, an error, whether a line ending follows or not.
+        for long in [
+            "a".repeat(limit),
+            "a".repeat(limit) + "\n",
+            "a".repeat(10 * limit),
+        ] {
+            let err = first_line(&mut long.as_bytes()).unwrap_err();
+            assert_eq!(err.to_string(), "its first line is longer than 64 KiB");
+        }
+        let mut g = global();
+        g.token_name = Some("ci".into());
+        g.token_secret_stdin = true;
+        let mut f = Fake {
+            stdin: Some("s".repeat(limit + 1)),
+            ..Fake::default()
+        };
+        let err = credentials(&g, &mut f).unwrap_err();
+        assert_eq!(err.exit_status(), 2);
+        assert_eq!(
+            err.to_string(),
+            "reading standard input: its first line is longer than 64 KiB"
+        );
     }
 
     #[test]

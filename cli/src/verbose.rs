@@ -1,8 +1,19 @@
 //! `-v`/`--verbose`: the requests the library logs through the `log` facade (at debug level:
 //! method, path and query, status, time; never a header, so never a token or a secret), printed on
-//! stderr as `tabflow: GET /api/3.24/sites/.../flows -> 200 in 12 ms`.
+//! stderr as `tabflow: GET /api/3.24/sites/.../flows -> 200 in 12 ms`; a stderr that cannot be
+//! written (closed by its reader) is ignored ([`to_stderr`]).
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
+use std::io::Write;
+
+/// Writes `line` and a newline on stderr, ignoring a stderr that cannot be written (closed by
+/// its reader, as `2>&1 | head` does, or full): what is printed there is commentary, and a command
+/// goes on, or ends quietly, without it. (`eprintln!` would panic instead.)
+pub fn to_stderr(line: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{line}");
+    let _ = stderr.flush();
+}
 
 /// Prints the library's request log on stderr.
 #[derive(Debug)]
@@ -26,7 +37,7 @@ impl Log for RequestLog {
     fn log(&self, record: &Record<'_>) {
         if self.enabled(record.metadata()) {
             let line = line(record);
-            crate::progress::suspend(|| eprintln!("{line}"));
+            crate::progress::suspend(|| to_stderr(&line));
         }
     }
 

@@ -2536,3 +2536,668 @@ fn terminal_controls_the_server_wrote_are_never_printed() {
     );
     assert!(line.ends_with("x]0;titley tabflow: all good"), "{line}");
 }
+
+#[test]
+fn empty_or_blank_names_and_ids_are_refused_before_any_request() {
+    let server = simulator();
+    let f = demo::COFFEE_FLOW_ID;
+    for blank in ["", "  ", "\t"] {
+        let commands: Vec<Vec<&str>> = vec![
+            vec!["flows", "get", blank],
+            vec!["flows", "delete", blank],
+            vec!["flows", "download", blank, "-o", "-"],
+            vec!["flows", "run", blank],
+            vec!["flows", "run", f, "--output-step", blank],
+            vec!["flows", "update", blank, "--project", "Default"],
+            vec!["flows", "update", f, "--project", blank],
+            vec!["flows", "update", f, "--owner", blank],
+            vec!["flows", "publish", "x.tflx", "--project", blank],
+            vec!["flows", "list", "--user", blank],
+            vec!["runs", "get", blank],
+            vec!["runs", "cancel", blank],
+            vec!["runs", "wait", blank],
+            vec!["tasks", "get", blank],
+            vec!["tasks", "run", blank],
+            vec!["tasks", "add-to-schedule", blank, f],
+            vec!["tasks", "add-to-schedule", "Daily", blank],
+            vec![
+                "tasks",
+                "create-cloud",
+                blank,
+                "--frequency",
+                "daily",
+                "--start",
+                "08:00:00",
+            ],
+            vec!["linked", "get", blank],
+            vec!["linked", "run", blank],
+            vec!["connections", "list", blank],
+            vec!["connections", "update", f, blank, "--server-address", "db"],
+            vec![
+                "connections",
+                "update",
+                blank,
+                "c",
+                "--server-address",
+                "db",
+            ],
+            vec!["permissions", "list", blank],
+            vec!["permissions", "add", blank, "--user", "admin", "Read:Allow"],
+            vec!["permissions", "add", f, "--user", blank, "Read:Allow"],
+            vec!["permissions", "delete", f, "--group", blank, "Read:Allow"],
+        ];
+        for args in commands {
+            let mut argv = vec!["-v"];
+            argv.extend(&args);
+            let out = run(tabflow(&server), &argv);
+            assert_eq!(out.status, 2, "{args:?}: {out:#?}");
+            assert!(out.stderr.contains("names nothing"), "{args:?}: {out:#?}");
+            assert!(
+                !out.stderr.contains(" -> "),
+                "no request: {args:?}: {out:#?}"
+            );
+        }
+    }
+}
+
+/// Runs `command` with `input` on its standard input, written on another thread that stops,
+/// quietly, once tabflow stops reading.
+fn run_with_unread_input(mut command: Command, args: &[&str], input: Vec<u8>) -> Outcome {
+    use std::io::Write;
+    let mut child = command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tabflow starts");
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = outcome(child.wait_with_output().expect("tabflow runs"));
+    writer.join().unwrap();
+    out
+}
+
+#[test]
+fn secrets_from_standard_input_are_one_line_of_at_most_64_kib() {
+    let server = simulator();
+    for (option, env) in [
+        ("--token-secret-stdin", ("TABLEAU_PAT_NAME", demo::PAT_NAME)),
+        ("--password-stdin", ("TABLEAU_USERNAME", demo::ADMIN_USER)),
+    ] {
+        for input in [vec![b's'; 64 * 1024], vec![b's'; 4 << 20]] {
+            let mut c = bare();
+            c.env("TABLEAU_SERVER", server.url()).env(env.0, env.1);
+            let out = run_with_unread_input(c, &[option, "flows", "list"], input);
+            assert_eq!(
+                out.fails(2),
+                "tabflow: reading standard input: its first line is longer than 64 KiB",
+                "{option}"
+            );
+        }
+    }
+}
+
+/// Runs `command` with its stderr (and, with `both`, its stdout too) on a pipe whose reader is
+/// gone, as `2>&1 | head` leaves them once head has exited: every write there fails.
+fn run_with_closed_stderr(mut command: Command, args: &[&str], both: bool) -> Outcome {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    command.args(args).stderr(writer.try_clone().unwrap());
+    if both {
+        command.stdout(writer);
+    } else {
+        drop(writer);
+        command.stdout(Stdio::piped());
+    }
+    let output = command.output().expect("tabflow runs");
+    Outcome {
+        status: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::new(),
+    }
+}
+
+#[test]
+fn a_closed_standard_error_ends_nothing_and_panics_nothing() {
+    let server = simulator();
+    for args in [
+        &["-v", "flows", "list", "--all"][..],
+        &["-v", "flows", "list", "--all", "--page-size", "1"],
+        &["-v", "flows", "list", "--page-size", "1"],
+        &["flows", "list", "--page-size", "1"],
+        &["-v", "runs", "list"],
+    ] {
+        // stderr alone closed: the command does its work all the same.
+        let out = run_with_closed_stderr(tabflow(&server), args, false);
+        assert_eq!(out.status, 0, "{args:?}: {out:#?}");
+        assert!(out.stdout.starts_with("ID "), "{args:?}: {out:#?}");
+        if args.contains(&"--all") {
+            assert!(out.stdout.contains("Coffee Chain"), "{args:?}: {out:#?}");
+        }
+        // stdout and stderr closed (`2>&1 | head -1`): it ends quietly.
+        let out = run_with_closed_stderr(tabflow(&server), args, true);
+        assert_eq!(out.status, 0, "{args:?}: {out:#?}");
+    }
+    // An error on a closed stderr: its status all the same, no panic.
+    let out = run_with_closed_stderr(tabflow(&server), &["-v", "flows", "get", "Nowhere"], true);
+    assert_eq!(out.status, 1, "{out:#?}");
+}
+
+#[test]
+fn durations_as_long_as_a_u64_holds_panic_nowhere() {
+    let server = MockServer::builder()
+        .run_timing(Duration::from_millis(10), Duration::from_millis(50))
+        .start()
+        .expect("the simulator starts");
+    let dir = scratch("huge-durations");
+    for huge in ["9223372036854775807", "18446744073709551615"] {
+        let out = run(tabflow(&server), &["--call-timeout", huge, "flows", "list"]);
+        assert!(out.ok().contains("Coffee Chain"), "{out:#?}");
+        let mut c = tabflow(&server);
+        c.env("TABLEAU_CALL_TIMEOUT", huge)
+            .env("TABLEAU_STALL_TIMEOUT", huge);
+        let out = run(c, &["flows", "list"]);
+        assert!(out.ok().contains("Coffee Chain"), "{out:#?}");
+        let target = dir.join("coffee.tflx");
+        let out = run(
+            tabflow(&server),
+            &[
+                "--stall-timeout",
+                huge,
+                "--call-timeout",
+                huge,
+                "flows",
+                "download",
+                "Coffee Chain",
+                "-o",
+                target.to_str().unwrap(),
+                "--force",
+            ],
+        );
+        out.ok();
+        let out = run(
+            tabflow(&server),
+            &["flows", "run", "Coffee Chain", "--wait", "--timeout", huge],
+        );
+        assert!(out.ok().contains("Success"), "{out:#?}");
+        let started = run(
+            tabflow(&server),
+            &["flows", "run", "Coffee Chain", "--json"],
+        )
+        .json();
+        let run_id = started["job"]["runFlowJobType"]["flowRunId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let out = run(
+            tabflow(&server),
+            &["runs", "wait", &run_id, "--timeout", huge],
+        );
+        assert!(out.ok().contains("Success"), "{out:#?}");
+    }
+}
+
+/// A server that signs anyone in (token `t0k3n`, site `demo::SITE_ID`) and answers every other
+/// request with what `answer` makes of its request line (`GET /api/3.24/... HTTP/1.1`): the
+/// whole HTTP answer. It records each request line.
+fn routed_server(
+    answer: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = seen.clone();
+    let answer = std::sync::Arc::new(answer);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let (answer, recorded) = (answer.clone(), recorded.clone());
+            std::thread::spawn(move || {
+                loop {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match stream.read(&mut byte) {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return,
+                        }
+                    }
+                    let text = String::from_utf8_lossy(&head).into_owned();
+                    let length: usize = text
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    let mut body = vec![0u8; length];
+                    if stream.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    let line = text.lines().next().unwrap_or("").to_owned();
+                    recorded.lock().unwrap().push(line.clone());
+                    let reply = if line.contains("/auth/signin") {
+                        let xml = format!(
+                            "<tsResponse xmlns=\"http://tableau.com/api\"><credentials token=\"t0k3n\"><site id=\"{}\" contentUrl=\"\"/><user id=\"{}\"/></credentials></tsResponse>",
+                            demo::SITE_ID,
+                            demo::ADMIN_ID
+                        );
+                        http_answer("200 OK", "application/xml", &[], xml.as_bytes())
+                    } else if line.contains("/auth/signout") {
+                        http_answer("204 No Content", "application/xml", &[], b"")
+                    } else {
+                        answer(&line)
+                    };
+                    if stream.write_all(&reply).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// A whole HTTP answer.
+fn http_answer(status: &str, content_type: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// `tabflow` speaking 3.24 to a [`routed_server`].
+fn tabflow_at(url: &str) -> Command {
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", url)
+        .env("TABLEAU_API_VERSION", "3.24")
+        .env("TABLEAU_PAT_NAME", "n")
+        .env("TABLEAU_PAT_SECRET", "s");
+    c
+}
+
+#[test]
+fn a_downloaded_file_s_name_is_printed_exactly_as_written() {
+    // A bidi override (shown as "evilxlft.jpg"), a zero-width space and a byte order mark.
+    let (url, _) = routed_server(|line| {
+        assert!(line.contains("/content"), "{line}");
+        http_answer(
+            "200 OK",
+            "application/octet-stream",
+            &[(
+                "Content-Disposition",
+                "attachment; filename*=UTF-8''%EF%BB%BFevil%E2%80%AEgpj%E2%80%8B.tflx",
+            )],
+            b"PK flow",
+        )
+    });
+    let dir = scratch("format-characters");
+    let out = run(
+        tabflow_at(&url),
+        &[
+            "flows",
+            "download",
+            demo::COFFEE_FLOW_ID,
+            "-o",
+            dir.to_str().unwrap(),
+        ],
+    );
+    let written = dir.join("evilgpj.tflx");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["evilgpj.tflx"], "{out:#?}");
+    assert_eq!(
+        out.ok(),
+        format!(
+            "downloaded flow {} to {} (7 B)\n",
+            demo::COFFEE_FLOW_ID,
+            written.display()
+        )
+    );
+    let out = run(
+        tabflow_at(&url),
+        &[
+            "flows",
+            "download",
+            demo::COFFEE_FLOW_ID,
+            "-o",
+            dir.to_str().unwrap(),
+            "--force",
+            "--json",
+        ],
+    );
+    assert_eq!(out.json()["path"], written.to_str().unwrap());
+}
+
+/// Whether `path` is a character device (not following a link).
+#[cfg(unix)]
+fn is_char_device(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+}
+
+#[cfg(unix)]
+#[test]
+fn downloads_write_into_devices_and_fifos_and_follow_links_only_with_force() {
+    use std::os::unix::fs::FileTypeExt;
+    let server = simulator();
+    let flow = demo::COFFEE_FLOW_ID;
+    let reference = scratch("download-reference").join("coffee.tflx");
+    run(
+        tabflow(&server),
+        &["flows", "download", flow, "-o", reference.to_str().unwrap()],
+    )
+    .ok();
+    let bytes = std::fs::read(&reference).unwrap();
+    let size = bytes.len();
+    assert!(is_char_device(Path::new("/dev/null")));
+    // /dev/null without --force: it is no file anyone would lose. (First: had this failed,
+    // nothing below would go near /dev/null with --force.)
+    let out = run(
+        tabflow(&server),
+        &["flows", "download", flow, "-o", "/dev/null"],
+    );
+    assert_eq!(
+        out.ok(),
+        format!("downloaded flow {flow} to /dev/null ({size} B)\n")
+    );
+    assert!(is_char_device(Path::new("/dev/null")), "still a device");
+    let out = run(
+        tabflow(&server),
+        &["flows", "download", flow, "-o", "/dev/null", "--force"],
+    );
+    out.ok();
+    assert!(is_char_device(Path::new("/dev/null")), "still a device");
+
+    // A FIFO, read by another thread.
+    let dir = scratch("download-targets");
+    let fifo = dir.join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reading = fifo.clone();
+    let reader = std::thread::spawn(move || std::fs::read(&reading).unwrap());
+    let out = run(
+        tabflow(&server),
+        &["flows", "download", flow, "-o", fifo.to_str().unwrap()],
+    );
+    out.ok();
+    assert_eq!(reader.join().unwrap(), bytes);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+
+    // A link to a file: refused without --force, written through with it.
+    std::fs::write(dir.join("real.tflx"), "mine").unwrap();
+    let link = dir.join("link.tflx");
+    std::os::unix::fs::symlink("real.tflx", &link).unwrap();
+    let out = run(
+        tabflow(&server),
+        &["flows", "download", flow, "-o", link.to_str().unwrap()],
+    );
+    assert_eq!(
+        out.fails(1),
+        format!(
+            "tabflow: {} exists: give --force to replace it",
+            link.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("real.tflx")).unwrap(),
+        "mine"
+    );
+    let out = run(
+        tabflow(&server),
+        &[
+            "flows",
+            "download",
+            flow,
+            "-o",
+            link.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    out.ok();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read(dir.join("real.tflx")).unwrap(), bytes);
+
+    // A dangling link and a link to a directory: refused, named.
+    let dangling = dir.join("dangling.tflx");
+    std::os::unix::fs::symlink("nowhere", &dangling).unwrap();
+    std::fs::create_dir(dir.join("folder")).unwrap();
+    let to_folder = dir.join("to-folder");
+    std::os::unix::fs::symlink("folder", &to_folder).unwrap();
+    for path in [&dangling, &to_folder] {
+        for force in [false, true] {
+            let mut args = vec!["flows", "download", flow, "-o", path.to_str().unwrap()];
+            if force {
+                args.push("--force");
+            }
+            let out = run(tabflow(&server), &args);
+            let line = out.fails(1);
+            assert!(line.contains(&path.display().to_string()), "{line}");
+        }
+    }
+    assert!(!dir.join("nowhere").exists());
+    assert_eq!(std::fs::read_dir(dir.join("folder")).unwrap().count(), 0);
+    // Written `link/`, a link to a directory is that directory.
+    let into = format!("{}/", to_folder.display());
+    run(tabflow(&server), &["flows", "download", flow, "-o", &into]).ok();
+    assert_eq!(std::fs::read_dir(dir.join("folder")).unwrap().count(), 1);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "dangling.tflx",
+            "folder",
+            "link.tflx",
+            "pipe",
+            "real.tflx",
+            "to-folder"
+        ],
+        "no partial file"
+    );
+}
+
+#[test]
+fn long_file_names_download_and_file_errors_name_their_path() {
+    let server = simulator();
+    let dir = scratch("long-names");
+    let long = dir.join(format!("{}.tflx", "b".repeat(250)));
+    let out = run(
+        tabflow(&server),
+        &[
+            "flows",
+            "download",
+            demo::COFFEE_FLOW_ID,
+            "-o",
+            long.to_str().unwrap(),
+        ],
+    );
+    out.ok();
+    let short = dir.join("short.tflx");
+    run(
+        tabflow(&server),
+        &[
+            "flows",
+            "download",
+            demo::COFFEE_FLOW_ID,
+            "-o",
+            short.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    assert_eq!(
+        std::fs::read(&long).unwrap(),
+        std::fs::read(&short).unwrap()
+    );
+    // A file to publish that is not there.
+    let missing = dir.join("absent.tflx");
+    let out = run(
+        tabflow(&server),
+        &[
+            "flows",
+            "publish",
+            missing.to_str().unwrap(),
+            "--project",
+            "Default",
+        ],
+    );
+    let line = out.fails(1);
+    assert!(line.contains(&missing.display().to_string()), "{line}");
+    // A file to publish that is a directory.
+    let folder = dir.join("folder.tflx");
+    std::fs::create_dir(&folder).unwrap();
+    let out = run(
+        tabflow(&server),
+        &[
+            "flows",
+            "publish",
+            folder.to_str().unwrap(),
+            "--project",
+            "Default",
+        ],
+    );
+    let line = out.fails(1);
+    assert!(line.contains(&folder.display().to_string()), "{line}");
+}
+
+/// A server whose flows list claims a billion flows, one per page, however far it is paged.
+fn endless_flows() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    routed_server(|line| {
+        let page: u64 = line
+            .split(['?', '&', ' '])
+            .find_map(|p| p.strip_prefix("pageNumber="))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        let xml = format!(
+            "<tsResponse xmlns=\"http://tableau.com/api\"><pagination pageNumber=\"{page}\" pageSize=\"1\" totalAvailable=\"1000000000\"/><flows><flow id=\"00000000-0000-4000-8000-{page:012}\" name=\"Flow {page}\"/></flows></tsResponse>"
+        );
+        http_answer("200 OK", "application/xml", &[], xml.as_bytes())
+    })
+}
+
+fn flow_pages(requests: &std::sync::Mutex<Vec<String>>) -> usize {
+    requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains("/flows"))
+        .count()
+}
+
+#[test]
+fn a_limit_bounds_a_list_the_server_claims_is_endless() {
+    let (url, requests) = endless_flows();
+    let out = run(
+        tabflow_at(&url),
+        &["flows", "list", "--all", "--limit", "5", "--json"],
+    );
+    let flows = out.json();
+    let names = strings(&flows, "/flows", "name");
+    assert_eq!(names, ["Flow 1", "Flow 2", "Flow 3", "Flow 4", "Flow 5"]);
+    // No page beyond the fifth was asked for.
+    assert_eq!(flow_pages(&requests), 5, "{:?}", requests.lock().unwrap());
+    // --limit alone pages as far as it needs.
+    let out = run(tabflow_at(&url), &["flows", "list", "--limit", "3"]);
+    assert_eq!(out.ok().lines().count(), 4, "{out:#?}");
+
+    // Every list command takes --limit.
+    let server = simulator();
+    for (args, pointer) in [
+        (&["flows", "list"][..], "/flows"),
+        (&["projects", "list"], "/projects"),
+        (&["users", "list"], "/users"),
+        (&["groups", "list"], "/groups"),
+        (&["schedules", "list"], "/schedules"),
+        (&["runs", "list"], "/runs"),
+        (&["tasks", "list"], "/tasks"),
+        (&["linked", "list"], "/linkedTasks"),
+    ] {
+        let mut argv = args.to_vec();
+        argv.extend(["--limit", "1", "--json"]);
+        let got = run(tabflow(&server), &argv).json();
+        let items = got
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        assert!(items <= 1, "{args:?}: {got:#}");
+    }
+    let out = run(tabflow(&server), &["flows", "list", "--limit", "0"]);
+    out.usage();
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_listing_says_how_many_pages_and_items_were_fetched() {
+    let (url, requests) = endless_flows();
+    let child = tabflow_at(&url)
+        .args(["flows", "list", "--all"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tabflow starts");
+    let began = std::time::Instant::now();
+    while flow_pages(&requests) < 20 {
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "no pages asked for"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = outcome(child.wait_with_output().unwrap());
+    let line = out.fails(130);
+    let pages: usize = line
+        .strip_prefix("tabflow: interrupted after fetching ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(pages >= 20, "{line}");
+    assert!(
+        line.ends_with(&format!(
+            " pages and {pages} flows; --limit N lists at most N"
+        )),
+        "{line}"
+    );
+    assert_eq!(out.stdout, "");
+    let seen = requests.lock().unwrap().clone();
+    assert!(
+        seen.iter().any(|l| l.contains("/auth/signout")),
+        "signed out: {seen:?}"
+    );
+}

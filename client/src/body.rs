@@ -54,7 +54,9 @@ impl FilePart {
     /// A whole file on disk, named as its file name.
     pub fn from_path(path: impl AsRef<Path>) -> io::Result<Self> {
         let path = path.as_ref();
-        let length = std::fs::metadata(path)?.len();
+        let length = std::fs::metadata(path)
+            .map_err(|e| crate::download::at(path, e))?
+            .len();
         let filename = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -147,8 +149,9 @@ impl FilePart {
         let inner: Box<dyn Read + Send> = match &mut self.source {
             Source::Bytes(b) => Box::new(Cursor::new(ArcBytes(b.clone()))),
             Source::Path { path, offset } => {
-                let mut f = File::open(&*path)?;
-                f.seek(SeekFrom::Start(*offset))?;
+                let mut f = File::open(&*path).map_err(|e| crate::download::at(path, e))?;
+                f.seek(SeekFrom::Start(*offset))
+                    .map_err(|e| crate::download::at(path, e))?;
                 Box::new(f)
             }
             Source::Reader(r) => r

@@ -55,15 +55,16 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for a connection (default 10 s).
+    /// How long to wait for a connection (default 10 s). Here and in every duration the client
+    /// takes, a duration beyond [`MAX_DURATION`](crate::MAX_DURATION) (a year) is taken as it.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = crate::limits::clamp(timeout);
         self
     }
 
     /// How long to wait for the answer to start, and for each later read (default 60 s).
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
+        self.read_timeout = crate::limits::clamp(timeout);
         self
     }
 
@@ -74,7 +75,7 @@ impl ClientBuilder {
     /// no overall deadline, so long healthy transfers go on: the
     /// [`stall_timeout`](Self::stall_timeout) bounds them instead.
     pub fn timeout(mut self, deadline: Duration) -> Self {
-        self.timeout = deadline;
+        self.timeout = crate::limits::clamp(deadline);
         self
     }
 
@@ -91,7 +92,7 @@ impl ClientBuilder {
     /// before it fails with [`Error::Stalled`] (default 60 s); it also bounds the wait for the
     /// answer to a transfer.
     pub fn stall_timeout(mut self, stall: Duration) -> Self {
-        self.stall_timeout = stall;
+        self.stall_timeout = crate::limits::clamp(stall);
         self
     }
 
@@ -129,7 +130,7 @@ impl ClientBuilder {
 
     /// How transient failures are retried (default: [`RetryPolicy::default`]).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
+        self.retry = policy.clamped();
         self
     }
 

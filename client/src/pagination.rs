@@ -13,6 +13,10 @@
 //! of an empty page when they send no `<pagination>` (deviation S1). Any other error is yielded
 //! once and ends the iteration.
 //!
+//! A server can claim a total as large as it likes (`totalAvailable="1000000000"` with one item
+//! per page): [`Pages::limit`] (or [`Paged::limit`]) bounds the items, and no page beyond what
+//! the limit needs is fetched, not even ahead.
+//!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let client = tableau_flows::Client::builder("https://tableau.example.com").build()?;
@@ -55,6 +59,26 @@ pub trait Paged: Clone {
     fn default_page_size(&self) -> u32;
     /// The page the builder starts from, if set.
     fn requested_page_number(&self) -> Option<u32>;
+
+    /// Every item, as [`Pages`], but at most `items` of them: no page beyond what they need is
+    /// fetched ([`Pages::limit`]).
+    ///
+    /// ```no_run
+    /// use tableau_flows::pagination::Paged;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = tableau_flows::Client::builder("https://tableau.example.com").build()?;
+    /// // The first 250 flows, in three pages of 100 (and no fourth page asked for).
+    /// for flow in client.query_flows_for_site().limit(250) {
+    ///     println!("{}", flow?.id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn limit(self, items: u64) -> Pages<Self>
+    where
+        Self: Sized,
+    {
+        Pages::new(self).limit(items)
+    }
 }
 
 /// A page being fetched on another thread: its number and the thread.
@@ -77,6 +101,12 @@ pub struct Pages<B: Paged> {
     in_flight: u32,
     /// The last page, once a `<pagination>` total said.
     last_page: Option<u64>,
+    /// The most items to yield, if limited.
+    limit: Option<u64>,
+    /// Items received in the pages fetched so far.
+    items_fetched: u64,
+    /// Items yielded so far.
+    items_yielded: u64,
 }
 
 impl<B: Paged> Pages<B> {
@@ -94,7 +124,39 @@ impl<B: Paged> Pages<B> {
             ahead: Default::default(),
             in_flight: 1,
             last_page: None,
+            limit: None,
+            items_fetched: 0,
+            items_yielded: 0,
         }
+    }
+
+    /// Yields at most `items` items, then ends; no page beyond what they need is fetched (none
+    /// is asked for ahead once the pages received hold enough), so a server claiming a total
+    /// of a billion items costs no more than the pages the limit needs. 0 fetches nothing.
+    ///
+    /// ```no_run
+    /// use tableau_flows::pagination::Pages;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = tableau_flows::Client::builder("https://tableau.example.com").build()?;
+    /// let mut first = Pages::new(client.query_flows_for_site().page_size(10)).limit(25);
+    /// let flows = first.by_ref().collect::<Result<Vec<_>, _>>()?;
+    /// assert!(flows.len() <= 25);
+    /// assert!(first.pages_fetched() <= 3);
+    /// # Ok(()) }
+    /// ```
+    pub fn limit(mut self, items: u64) -> Self {
+        self.limit = Some(items);
+        self
+    }
+
+    /// How many items were yielded so far.
+    pub fn items_yielded(&self) -> u64 {
+        self.items_yielded
+    }
+
+    /// Whether the pages received hold every item the limit allows.
+    fn enough(&self) -> bool {
+        self.limit.is_some_and(|limit| self.items_fetched >= limit)
     }
 
     /// How many pages may be on their way while the caller works through the current one
@@ -127,6 +189,15 @@ impl<B: Paged> Pages<B> {
                 None => self.next_page,
             };
             if self.last_page.is_some_and(|last| u64::from(number) > last) {
+                return;
+            }
+            // With a limit, only a page the limit still needs once the pages before it arrive
+            // (each counted as full).
+            let before = u64::from(number.saturating_sub(self.next_page)) * u64::from(self.size);
+            if self
+                .limit
+                .is_some_and(|limit| self.items_fetched.saturating_add(before) >= limit)
+            {
                 return;
             }
             let request = self.builder.detach();
@@ -163,16 +234,24 @@ impl<B: Paged> Iterator for Pages<B> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
+            if self.limit.is_some_and(|limit| self.items_yielded >= limit) {
+                self.done = true;
+                self.ahead.clear();
+                return None;
+            }
             if let Some(item) = self.page.next() {
+                self.items_yielded += 1;
                 return Some(Ok(item));
             }
-            if self.done {
+            if self.done || self.enough() {
+                self.done = true;
                 return None;
             }
             let number = self.next_page;
             match self.fetch(number) {
                 Ok(Page { items, pagination }) => {
                     self.pages_fetched += 1;
+                    self.items_fetched += items.len() as u64;
                     if items.is_empty() {
                         self.done = true;
                         return None;
@@ -192,7 +271,7 @@ impl<B: Paged> Iterator for Pages<B> {
                         Some(n) => self.next_page = n,
                         None => self.done = true,
                     }
-                    if self.done {
+                    if self.done || self.enough() {
                         self.ahead.clear();
                     } else {
                         // The next page travels while the caller works through this one.
@@ -210,5 +289,89 @@ impl<B: Paged> Iterator for Pages<B> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow_runs::GetFlowRunsError;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    /// A list claiming a total of a billion items, `size` per page, recording the pages asked for.
+    #[derive(Clone)]
+    struct Endless {
+        size: u32,
+        asked: Arc<Mutex<Vec<u32>>>,
+        calls: Arc<AtomicU32>,
+    }
+
+    impl Paged for Endless {
+        type Item = u64;
+        type Error = GetFlowRunsError;
+        type Detached = Endless;
+        fn detach(&self) -> Self::Detached {
+            self.clone()
+        }
+        fn fetch_page(self, number: u32, size: u32) -> Result<Page<u64>, CallError<Self::Error>> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            self.asked.lock().unwrap().push(number);
+            let first = u64::from(number - 1) * u64::from(size);
+            Ok(Page {
+                items: (first..first + u64::from(size)).collect(),
+                pagination: Some(Pagination {
+                    page_number: Some(number),
+                    page_size: Some(size),
+                    total_available: Some(1_000_000_000),
+                }),
+            })
+        }
+        fn requested_page_size(&self) -> Option<u32> {
+            Some(self.size)
+        }
+        fn default_page_size(&self) -> u32 {
+            100
+        }
+        fn requested_page_number(&self) -> Option<u32> {
+            None
+        }
+    }
+
+    fn endless(size: u32) -> Endless {
+        Endless {
+            size,
+            asked: Arc::default(),
+            calls: Arc::default(),
+        }
+    }
+
+    #[test]
+    fn a_limit_fetches_no_page_beyond_what_it_needs() {
+        for (size, limit, pages) in [(1, 5, 5), (10, 25, 3), (10, 30, 3), (10, 1, 1), (3, 0, 0)] {
+            let list = endless(size);
+            let mut iter = list.clone().limit(limit).in_flight(4);
+            let items: Vec<u64> = iter.by_ref().map(Result::unwrap).collect();
+            assert_eq!(items, (0..limit).collect::<Vec<_>>(), "{size} {limit}");
+            assert_eq!(iter.items_yielded(), limit);
+            assert_eq!(iter.pages_fetched(), pages, "{size} {limit}");
+            assert_eq!(iter.next().map(|r| r.is_ok()), None, "ended");
+            // Nothing was asked for ahead, even with pages in flight allowed.
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            let mut asked = list.asked.lock().unwrap().clone();
+            asked.sort_unstable();
+            assert_eq!(asked, (1..=pages).collect::<Vec<_>>(), "{size} {limit}");
+        }
+    }
+
+    #[test]
+    fn without_a_limit_a_claimed_billion_goes_on() {
+        let list = endless(1);
+        let items: Vec<u64> = Pages::new(list.clone())
+            .take(50)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(items.len(), 50);
+        assert!(list.calls.load(Ordering::SeqCst) >= 50);
     }
 }

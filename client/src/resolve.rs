@@ -1,7 +1,8 @@
 //! Finding things by name: a flow, project, user, group or schedule given by its name (or id), and
 //! a flow's parameter given by its name (or id). A name that matches nothing is
 //! [`Error::NotFound`]; one that matches several things is [`Error::Ambiguous`], listing each
-//! with its id and what tells it apart.
+//! with its id and what tells it apart. An empty or blank name names nothing: it is
+//! [`Error::InvalidArgument`], before any request.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), tableau_flows::Error> {
@@ -53,6 +54,17 @@ fn one<T>(
     }
 }
 
+/// Refuses an empty or blank name before any request: it names nothing (and looking it up would
+/// list every item of the site to find none).
+fn named(what: &str, name: &str) -> Result<(), Error> {
+    if name.trim().is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "an empty {what} name or id names nothing"
+        )));
+    }
+    Ok(())
+}
+
 /// A name filter the server can take (no `,` or `&`, which the filter syntax cannot hold).
 fn name_filter(name: &str) -> Option<Filter> {
     let f = Filter::new().eq("name", name);
@@ -63,6 +75,7 @@ impl Client {
     /// The flow with this name (or id). A flow's name is unique within its project only, so two
     /// projects' flows of the same name are [`Error::Ambiguous`], each listed with its project.
     pub fn find_flow(&self, name_or_id: &str) -> Result<Flow, Error> {
+        named("flow", name_or_id)?;
         if is_luid(name_or_id) {
             match self.query_flow(name_or_id).send() {
                 Ok(answer) => return Ok(answer.flow),
@@ -94,6 +107,7 @@ impl Client {
     /// Sales), or id. Names are unique only among siblings, so a name shared by nested projects is
     /// [`Error::Ambiguous`], each listed with its path.
     pub fn find_project(&self, name_path_or_id: &str) -> Result<Project, Error> {
+        named("project", name_path_or_id)?;
         let all = || -> Result<Vec<Project>, Error> {
             Ok(self
                 .query_projects()
@@ -163,6 +177,7 @@ impl Client {
 
     /// The user with this user name (or id).
     pub fn find_user(&self, name_or_id: &str) -> Result<User, Error> {
+        named("user", name_or_id)?;
         let mut list = self.get_users_on_site().field_expression("_all_");
         let by_id = is_luid(name_or_id);
         if !by_id && let Some(f) = name_filter(name_or_id) {
@@ -188,6 +203,7 @@ impl Client {
 
     /// The group with this name (or id).
     pub fn find_group(&self, name_or_id: &str) -> Result<Group, Error> {
+        named("group", name_or_id)?;
         let mut list = self.query_groups();
         let by_id = is_luid(name_or_id);
         if !by_id && let Some(f) = name_filter(name_or_id) {
@@ -212,6 +228,7 @@ impl Client {
 
     /// The server schedule with this name (or id) (List Server Schedules; Tableau Server only).
     pub fn find_schedule(&self, name_or_id: &str) -> Result<Schedule, Error> {
+        named("schedule", name_or_id)?;
         let found: Vec<Schedule> = self
             .list_server_schedules()
             .all()
@@ -245,6 +262,7 @@ impl Flow {
     /// The flow's parameter with this name (or id), from a flow as Query Flow answers it (with
     /// its parameters, API 3.24).
     pub fn find_parameter(&self, name_or_id: &str) -> Result<&FlowParameter, Error> {
+        named("parameter", name_or_id)?;
         if let Some(p) = self.parameters.iter().find(|p| p.id.as_str() == name_or_id) {
             return Ok(p);
         }

@@ -8,7 +8,8 @@
 
 use std::time::{Duration, SystemTime};
 
-/// When and how often to retry.
+/// When and how often to retry. Durations beyond [`MAX_DURATION`](crate::MAX_DURATION) (a
+/// year) are taken as it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 disables retries).
@@ -41,17 +42,30 @@ impl RetryPolicy {
         }
     }
 
+    /// The policy with each duration at most [`MAX_DURATION`](crate::MAX_DURATION).
+    pub(crate) fn clamped(self) -> Self {
+        use crate::limits::clamp;
+        RetryPolicy {
+            initial_backoff: clamp(self.initial_backoff),
+            max_backoff: clamp(self.max_backoff),
+            max_elapsed: clamp(self.max_elapsed),
+            ..self
+        }
+    }
+
     /// The wait before retry number `retry` (1 for the first retry): a random duration between
-    /// half and all of the capped exponential backoff, or the server's `Retry-After` (capped).
+    /// half and all of the capped exponential backoff, or the server's `Retry-After` (capped);
+    /// never more than [`MAX_DURATION`](crate::MAX_DURATION), whatever the policy says.
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let max_backoff = crate::limits::clamp(self.max_backoff);
         if let Some(d) = retry_after {
-            return d.min(self.max_backoff);
+            return d.min(max_backoff);
         }
         let exp = self.initial_backoff.saturating_mul(
             1u32.checked_shl(retry.saturating_sub(1))
                 .unwrap_or(u32::MAX),
         );
-        let cap = exp.min(self.max_backoff);
+        let cap = exp.min(max_backoff);
         let half = cap / 2;
         half + cap.saturating_sub(half).mul_f64(fastrand::f64())
     }

@@ -87,6 +87,7 @@ pub type PollCallback = Arc<dyn Fn(&FlowRun) + Send + Sync>;
 
 /// How to wait for a run: polls with exponential backoff (1 s, growing by half each poll, at
 /// most 15 s apart by default) until the run ends or the timeout (1 hour by default) expires.
+/// Durations beyond [`MAX_DURATION`](crate::MAX_DURATION) (a year) are taken as it.
 #[derive(Clone)]
 pub struct WaitOptions {
     initial_interval: Duration,
@@ -126,12 +127,13 @@ impl WaitOptions {
 
     /// Gives up after this long, with [`Error::WaitTimedOut`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = crate::limits::clamp(timeout);
         self
     }
 
     /// The first wait between polls and the longest one.
     pub fn interval(mut self, initial: Duration, max: Duration) -> Self {
+        let (initial, max) = (crate::limits::clamp(initial), crate::limits::clamp(max));
         self.initial_interval = initial;
         self.max_interval = max.max(initial);
         self
@@ -341,7 +343,10 @@ impl Client {
                 });
             }
             // Sleep in short steps so that a cancellation is seen quickly.
-            let until = Instant::now() + interval.min(options.timeout - waited);
+            let now = Instant::now();
+            let until = now
+                .checked_add(interval.min(options.timeout - waited))
+                .unwrap_or(now);
             while let Some(left) = until.checked_duration_since(Instant::now()) {
                 if left.is_zero() {
                     break;

@@ -81,9 +81,32 @@ impl std::fmt::Display for TooLarge {
 
 impl std::error::Error for TooLarge {}
 
+/// Whether `c` is left out of a file name the server gives: a control character (Unicode
+/// general category Cc), a format character (Cf: bidi embeddings, overrides and isolates such as
+/// U+202E, zero-width characters, the byte order mark, ...) or a line or paragraph separator
+/// (Zl, Zp). None of them is visible, and each could make a name show other than it is (a
+/// `evil\u{202E}gpj.tflx` shows as `evilxlft.jpg`).
+///
+/// ```
+/// assert!(tableau_flows::is_hidden_in_names('\u{202E}'));
+/// assert!(tableau_flows::is_hidden_in_names('\u{200B}'));
+/// assert!(!tableau_flows::is_hidden_in_names('é'));
+/// ```
+pub fn is_hidden_in_names(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    c.is_control()
+        || matches!(
+            c.general_category(),
+            GeneralCategory::Format
+                | GeneralCategory::LineSeparator
+                | GeneralCategory::ParagraphSeparator
+        )
+}
+
 /// The file name of a `Content-Disposition` header (RFC 6266's `filename*=UTF-8''...` when
-/// present, else `filename="..."`), without any directory, control characters or leading dots
-/// (so never `.`, `..` or a hidden file): safe to join to a folder.
+/// present, else `filename="..."`), without any directory, leading dots (so never `.`, `..` or a
+/// hidden file), or character [hidden in names](is_hidden_in_names) (controls and format
+/// characters such as bidi overrides): safe to join to a folder, and shown as it is written.
 pub fn filename_from_disposition(value: &str) -> Option<String> {
     let extended = disposition_param(value, "filename*").and_then(|v| {
         let (charset, rest) = v.split_once('\'')?;
@@ -101,7 +124,7 @@ pub fn filename_from_disposition(value: &str) -> Option<String> {
         .rsplit(['/', '\\'])
         .next()?
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|&c| !is_hidden_in_names(c))
         .collect();
     // No hidden file (nor `.` or `..`): leading dots go.
     let base = base.trim().trim_start_matches('.').trim();
@@ -304,6 +327,17 @@ mod tests {
             name("attachment; filename=\"a\u{1b}[31m.tfl\"").as_deref(),
             Some("a[31m.tfl")
         );
+        // Format characters too: what is written is what is shown.
+        assert_eq!(
+            name("attachment; filename*=UTF-8''evil%E2%80%AEgpj.tflx").as_deref(),
+            Some("evilgpj.tflx")
+        );
+        assert_eq!(
+            name("attachment; filename*=UTF-8''%EF%BB%BFa%E2%80%8Bb%E2%81%A6c%E2%80%A8d.tfl")
+                .as_deref(),
+            Some("abcd.tfl")
+        );
+        assert_eq!(name("attachment; filename=\"\u{200f}\u{2066}\""), None);
         assert_eq!(name("attachment"), None);
         assert_eq!(name("inline; size=3"), None);
     }

@@ -155,7 +155,8 @@ enum Source {
 }
 
 impl Client {
-    /// Publishes the flow file at `path` (`.tfl` or `.tflx`).
+    /// Publishes the flow file at `path` (`.tfl` or `.tflx`). A path that is not a file (a
+    /// directory, say) is refused before anything is sent, and every error reading it names it.
     pub fn publish_flow_file(
         &self,
         path: impl AsRef<Path>,
@@ -167,7 +168,19 @@ impl Client {
             .map(|n| n.to_string_lossy().into_owned())
             .ok_or_else(|| Error::InvalidArgument(format!("{} names no file", path.display())))?;
         flow_file_type(&filename)?;
-        let size = std::fs::metadata(path)?.len();
+        let meta = std::fs::metadata(path).map_err(|e| crate::download::at(path, e))?;
+        if !meta.is_file() {
+            return Err(Error::InvalidArgument(format!(
+                "{} is not a file{}",
+                path.display(),
+                if meta.is_dir() {
+                    " but a directory"
+                } else {
+                    ""
+                }
+            )));
+        }
+        let size = meta.len();
         self.publish(&filename, size, Source::Path(path.to_owned()), options)
     }
 

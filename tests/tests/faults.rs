@@ -462,6 +462,180 @@ fn a_file_that_appears_during_the_download_is_kept_and_the_file_appears_only_whe
     assert_eq!(listing(&dir), ["flow.tflx"], "no partial file left");
 }
 
+/// Whether `path` is a character device (not following a link).
+#[cfg(unix)]
+fn is_char_device(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_download_writes_into_devices_and_fifos_and_never_replaces_them() {
+    use std::os::unix::fs::FileTypeExt;
+    let body = b"flow bytes".to_vec();
+    let server = Scripted::start(vec![
+        file_answer("x.tflx", &body),
+        file_answer("x.tflx", &body),
+        file_answer("x.tflx", &body),
+    ]);
+    let client = server.client(|b| b);
+    assert!(is_char_device(Path::new("/dev/null")));
+    // Without overwrite: /dev/null is no file anyone would lose. (This comes first: had it
+    // failed, nothing below would go near /dev/null with overwrite.)
+    let path = client
+        .download_flow_into("f1", "/dev", DownloadOptions::new().file_name("null"))
+        .unwrap();
+    assert_eq!(path, Path::new("/dev/null"));
+    assert!(is_char_device(Path::new("/dev/null")), "still a device");
+    let path = client
+        .download_flow_into(
+            "f1",
+            "/dev",
+            DownloadOptions::new().file_name("null").overwrite(true),
+        )
+        .unwrap();
+    assert_eq!(path, Path::new("/dev/null"));
+    assert!(is_char_device(Path::new("/dev/null")), "still a device");
+
+    // A FIFO is written into, as it is.
+    let dir = scratch("fifo");
+    let fifo = dir.join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reading = fifo.clone();
+    let reader = std::thread::spawn(move || std::fs::read(&reading).unwrap());
+    client
+        .download_flow_into("f1", &dir, DownloadOptions::new().file_name("pipe"))
+        .unwrap();
+    assert_eq!(reader.join().unwrap(), body);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert_eq!(listing(&dir), ["pipe"], "no partial file");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_download_follows_a_link_to_a_file_only_to_overwrite_it_and_refuses_other_links() {
+    let dir = scratch("links");
+    let body = b"theirs".to_vec();
+    let server = Scripted::start(vec![file_answer("x.tflx", &body)]);
+    let client = server.client(|b| b);
+    std::fs::write(dir.join("real.tflx"), "mine").unwrap();
+    std::os::unix::fs::symlink("real.tflx", dir.join("link.tflx")).unwrap();
+    std::os::unix::fs::symlink("nowhere.tflx", dir.join("dangling.tflx")).unwrap();
+    std::fs::create_dir(dir.join("folder")).unwrap();
+    std::os::unix::fs::symlink("folder", dir.join("to-folder")).unwrap();
+
+    // Without overwrite, a link to a file is an existing file.
+    let err = client
+        .download_flow_into("f1", &dir, DownloadOptions::new().file_name("link.tflx"))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::FileExists(p) if p == &dir.join("link.tflx")),
+        "{err:?}"
+    );
+    // A dangling link, a link to a directory and a directory are refused, named, with or
+    // without overwrite, before anything is asked of the server.
+    for name in ["dangling.tflx", "to-folder", "folder"] {
+        for overwrite in [false, true] {
+            let err = client
+                .download_flow_into(
+                    "f1",
+                    &dir,
+                    DownloadOptions::new().file_name(name).overwrite(overwrite),
+                )
+                .unwrap_err();
+            let Error::InvalidArgument(message) = &err else {
+                panic!("{name}: {err:?}")
+            };
+            assert!(
+                message.contains(&dir.join(name).display().to_string()),
+                "{message}"
+            );
+        }
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+    // With overwrite, written through: the link stays a link, the file gets the flow.
+    let path = client
+        .download_flow_into(
+            "f1",
+            &dir,
+            DownloadOptions::new()
+                .file_name("link.tflx")
+                .overwrite(true),
+        )
+        .unwrap();
+    assert_eq!(path, dir.join("link.tflx"));
+    assert!(
+        std::fs::symlink_metadata(dir.join("link.tflx"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read(dir.join("real.tflx")).unwrap(), body);
+    assert_eq!(
+        listing(&dir),
+        [
+            "dangling.tflx",
+            "folder",
+            "link.tflx",
+            "real.tflx",
+            "to-folder"
+        ],
+        "no partial file"
+    );
+}
+
+#[test]
+fn a_name_as_long_as_the_file_system_takes_downloads_and_file_errors_name_their_path() {
+    let dir = scratch("long-name");
+    // 255 bytes, the most most file systems take: the partial file's name must not add to it.
+    let long = format!("{}.tflx", "a".repeat(250));
+    assert_eq!(long.len(), 255);
+    let server = Scripted::start(vec![
+        file_answer(&long, b"flow"),
+        file_answer("x.tflx", b"flow"),
+    ]);
+    let client = server.client(|b| b);
+    let path = client
+        .download_flow_into("f1", &dir, DownloadOptions::new())
+        .unwrap();
+    assert_eq!(path, dir.join(&long));
+    assert_eq!(std::fs::read(&path).unwrap(), b"flow");
+    assert_eq!(listing(&dir), [long]);
+    // A folder that is not there: the error names the path.
+    let missing = dir.join("missing");
+    let err = client
+        .download_flow_into("f1", &missing, DownloadOptions::new())
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(&missing.display().to_string()),
+        "{err}"
+    );
+    // Publishing a file that is not there.
+    let file = dir.join("absent.tflx");
+    let err = client
+        .publish_flow_file(&file, PublishOptions::new("p1"))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(&file.display().to_string()),
+        "{err}"
+    );
+    let err = FilePart::from_path(&file).unwrap_err();
+    assert!(
+        err.to_string().contains(&file.display().to_string()),
+        "{err}"
+    );
+}
+
 // --- path parameters ----------------------------------------------------------------------------
 
 #[test]
@@ -493,6 +667,127 @@ fn empty_and_dot_segment_ids_are_refused_before_sending() {
     let requests = server.requests();
     assert_eq!(requests.len(), 1, "{requests:?}");
     assert!(requests[0].starts_with("delete /api/3.24/sites/site-1/flows/a..b "));
+}
+
+#[test]
+fn empty_and_blank_names_are_refused_before_any_request() {
+    let server = Scripted::start(Vec::new());
+    let client = server.client(|b| b);
+    for name in ["", " ", "\t \n"] {
+        let errors = [
+            client.find_flow(name).unwrap_err(),
+            client.find_project(name).unwrap_err(),
+            client.find_user(name).unwrap_err(),
+            client.find_group(name).unwrap_err(),
+            client.find_schedule(name).unwrap_err(),
+            Flow::default().find_parameter(name).unwrap_err(),
+        ];
+        for err in errors {
+            let Error::InvalidArgument(message) = &err else {
+                panic!("{name:?}: {err:?}")
+            };
+            assert!(message.contains("names nothing"), "{message}");
+        }
+    }
+    assert_eq!(server.requests(), Vec::<String>::new());
+}
+
+#[test]
+fn durations_up_to_duration_max_panic_nowhere() {
+    use tableau_flows_mock::MockServer;
+    let server = MockServer::builder()
+        .run_timing(Duration::from_millis(10), Duration::from_millis(50))
+        .start()
+        .unwrap();
+    let huge = Duration::MAX;
+    let client = Client::builder(server.url())
+        .connect_timeout(huge)
+        .read_timeout(huge)
+        .timeout(huge)
+        .stall_timeout(huge)
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: huge,
+            max_backoff: huge,
+            max_elapsed: huge,
+        })
+        .build()
+        .unwrap();
+    client
+        .sign_in_with(
+            Credentials::personal_access_token(
+                tableau_flows_mock::demo::PAT_NAME,
+                tableau_flows_mock::demo::PAT_SECRET,
+            ),
+            "",
+        )
+        .unwrap();
+    assert!(
+        !client
+            .query_flows_for_site()
+            .send()
+            .unwrap()
+            .flows
+            .is_empty()
+    );
+    let started = client
+        .run_flow(tableau_flows_mock::demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap();
+    let run = client
+        .wait_for_flow_run(
+            started.flow_run_id().unwrap(),
+            WaitOptions::new()
+                .timeout(huge)
+                .interval(Duration::from_millis(20), huge),
+        )
+        .unwrap();
+    assert_eq!(run.status, Some(RunStatus::Success));
+    let mut file = Vec::new();
+    client
+        .download_flow_to(
+            tableau_flows_mock::demo::COFFEE_FLOW_ID,
+            &mut file,
+            DownloadOptions::new(),
+        )
+        .unwrap();
+    assert!(!file.is_empty());
+    // Waiting as long as can be for a run that goes on: polls, and stops when cancelled.
+    let slow = MockServer::builder()
+        .run_timing(Duration::from_millis(10), Duration::from_secs(60))
+        .start()
+        .unwrap();
+    let client = tableau_flows_tests::demo_admin(&slow);
+    let started = client
+        .run_flow(tableau_flows_mock::demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap();
+    let cancel = CancelToken::new();
+    let raiser = cancel.clone();
+    let later = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        raiser.cancel();
+    });
+    let err = client
+        .wait_for_flow_run(
+            started.flow_run_id().unwrap(),
+            WaitOptions::new()
+                .timeout(huge)
+                .interval(huge, huge)
+                .cancel(cancel),
+        )
+        .unwrap_err();
+    later.join().unwrap();
+    assert!(matches!(err, Error::Cancelled(_)), "{err:?}");
+    // The policy's own arithmetic too.
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: huge,
+        max_backoff: huge,
+        max_elapsed: huge,
+    };
+    for retry in [1, 2, 40] {
+        assert!(policy.delay(retry, None) <= Duration::from_secs(366 * 24 * 3600));
+        assert!(policy.delay(retry, Some(huge)) <= Duration::from_secs(366 * 24 * 3600));
+    }
 }
 
 // --- the XML writer -----------------------------------------------------------------------------

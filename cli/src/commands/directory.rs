@@ -12,13 +12,14 @@ use tableau_flows::meta::EndpointMeta;
 use tableau_flows::projects::QueryProjectsResponse;
 use tableau_flows::schedules::ListServerSchedulesResponse;
 use tableau_flows::users::GetUsersOnSiteResponse;
-use tableau_flows::{Client, Group, Pagination, Project, Schedule, User};
+use tableau_flows::{CancelToken, Client, Group, Pagination, Project, Schedule, User};
 
-/// Runs a `projects` command.
+/// Runs a `projects` command; `cancel` stops listing pages (Ctrl-C).
 pub fn projects(
     client: &Client,
     command: ProjectsCommand,
     out: &mut Output,
+    cancel: &CancelToken,
 ) -> Result<(), CliError> {
     let ProjectsCommand::List {
         filter,
@@ -35,7 +36,7 @@ pub fn projects(
     if let Some(n) = pages.page_size {
         call = call.page_size(n);
     }
-    let listing = list(call, pages, |c| {
+    let listing = list(call, pages, "projects", cancel, |c| {
         let a = c.send()?;
         Ok((a.projects, a.pagination))
     })?;
@@ -115,8 +116,13 @@ pub fn project_table(projects: &[Project]) -> Table {
     t
 }
 
-/// Runs a `users` command.
-pub fn users(client: &Client, command: UsersCommand, out: &mut Output) -> Result<(), CliError> {
+/// Runs a `users` command; `cancel` stops listing pages (Ctrl-C).
+pub fn users(
+    client: &Client,
+    command: UsersCommand,
+    out: &mut Output,
+    cancel: &CancelToken,
+) -> Result<(), CliError> {
     let UsersCommand::List {
         filter,
         sort,
@@ -133,7 +139,7 @@ pub fn users(client: &Client, command: UsersCommand, out: &mut Output) -> Result
     if let Some(n) = pages.page_size {
         call = call.page_size(n);
     }
-    let listing = list(call, pages, |c| {
+    let listing = list(call, pages, "users", cancel, |c| {
         let a = c.send()?;
         Ok((a.users, a.pagination))
     })?;
@@ -170,8 +176,13 @@ pub fn user_table(users: &[User]) -> Table {
     t
 }
 
-/// Runs a `groups` command.
-pub fn groups(client: &Client, command: GroupsCommand, out: &mut Output) -> Result<(), CliError> {
+/// Runs a `groups` command; `cancel` stops listing pages (Ctrl-C).
+pub fn groups(
+    client: &Client,
+    command: GroupsCommand,
+    out: &mut Output,
+    cancel: &CancelToken,
+) -> Result<(), CliError> {
     let GroupsCommand::List {
         filter,
         sort,
@@ -187,7 +198,7 @@ pub fn groups(client: &Client, command: GroupsCommand, out: &mut Output) -> Resu
     if let Some(n) = pages.page_size {
         call = call.page_size(n);
     }
-    let listing = list(call, pages, |c| {
+    let listing = list(call, pages, "groups", cancel, |c| {
         let a = c.send()?;
         Ok((a.groups, a.pagination))
     })?;
@@ -218,18 +229,19 @@ pub fn group_table(groups: &[Group]) -> Table {
     t
 }
 
-/// Runs a `schedules` command.
+/// Runs a `schedules` command; `cancel` stops listing pages (Ctrl-C).
 pub fn schedules(
     client: &Client,
     command: SchedulesCommand,
     out: &mut Output,
+    cancel: &CancelToken,
 ) -> Result<(), CliError> {
     let SchedulesCommand::List { pages } = command;
     let mut call = client.list_server_schedules();
     if let Some(n) = pages.page_size {
         call = call.page_size(n);
     }
-    let listing = list(call, pages, |c| {
+    let listing = list(call, pages, "schedules", cancel, |c| {
         let a = c.send()?;
         Ok((a.schedules, a.pagination))
     })?;

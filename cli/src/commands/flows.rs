@@ -19,7 +19,7 @@ use tableau_flows::{
     RunOptions, UserRef,
 };
 
-/// Runs a `flows` command; `cancel` stops a transfer or a wait (Ctrl-C).
+/// Runs a `flows` command; `cancel` stops a transfer, a wait or the listing of pages (Ctrl-C).
 pub fn run(
     client: &Client,
     command: FlowsCommand,
@@ -27,7 +27,7 @@ pub fn run(
     cancel: &CancelToken,
 ) -> Result<(), CliError> {
     match command {
-        FlowsCommand::List(args) => list_flows(client, args, out),
+        FlowsCommand::List(args) => list_flows(client, args, out, cancel),
         FlowsCommand::Get { flow } => get(client, &flow, out),
         FlowsCommand::Delete { flow } => delete(client, &flow, out),
         FlowsCommand::Download(args) => download(client, args, out, cancel),
@@ -59,7 +59,12 @@ pub fn flow_table(flows: &[Flow]) -> Table {
     t
 }
 
-fn list_flows(client: &Client, args: FlowsListArgs, out: &mut Output) -> Result<(), CliError> {
+fn list_flows(
+    client: &Client,
+    args: FlowsListArgs,
+    out: &mut Output,
+    cancel: &CancelToken,
+) -> Result<(), CliError> {
     let listing = match &args.user {
         Some(user) => {
             let user_id = resolve::user_id(client, user)?;
@@ -70,7 +75,7 @@ fn list_flows(client: &Client, args: FlowsListArgs, out: &mut Output) -> Result<
             if let Some(n) = args.pages.page_size {
                 call = call.page_size(n);
             }
-            list(call, args.pages, |c| {
+            list(call, args.pages, "flows", cancel, |c| {
                 let a = c.send()?;
                 Ok((a.flows, a.pagination))
             })?
@@ -86,7 +91,7 @@ fn list_flows(client: &Client, args: FlowsListArgs, out: &mut Output) -> Result<
             if let Some(n) = args.pages.page_size {
                 call = call.page_size(n);
             }
-            list(call, args.pages, |c| {
+            list(call, args.pages, "flows", cancel, |c| {
                 let a = c.send()?;
                 Ok((a.flows, a.pagination))
             })?
@@ -251,10 +256,22 @@ fn download_error(e: Error) -> CliError {
     }
 }
 
+/// Whether `-o PATH` names a directory to download into: a directory (not a link to one), or a
+/// directory written with a trailing separator (`link/`, which follows a link).
+fn is_download_dir(p: &Path) -> bool {
+    let text = p.as_os_str().to_string_lossy();
+    if text.ends_with(['/', '\\']) {
+        return p.is_dir();
+    }
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir())
+}
+
 /// Downloads a flow into `target`: an existing directory gets the server's file name (the current
 /// directory without a target), anything else is the file to write. The file appears only once
-/// complete; an existing one is replaced only with `force`; `cancel` stops the download and
-/// removes the partial file. Returns the path and the number of bytes.
+/// complete; an existing one is replaced only with `force`; a character device or a FIFO is
+/// written into; a symbolic link is followed to a file only with `force`, and to a directory
+/// only when written `link/`; `cancel` stops the download and removes the partial file. Returns
+/// the path and the number of bytes.
 pub fn download_to(
     client: &Client,
     flow_id: &str,
@@ -264,7 +281,7 @@ pub fn download_to(
 ) -> Result<(PathBuf, u64), CliError> {
     let (dir, file_name) = match target {
         None => (PathBuf::new(), None),
-        Some(p) if p.is_dir() => (p.to_owned(), None),
+        Some(p) if is_download_dir(p) => (p.to_owned(), None),
         Some(p) => {
             let text = p.as_os_str().to_string_lossy();
             if text.ends_with(['/', '\\']) {
@@ -289,9 +306,15 @@ pub fn download_to(
     };
     let bar = progress::transfer(&format!("downloading {flow_id}"));
     let guard = interrupt::cancellable();
+    // The bytes written, counted as they go (a device or a FIFO has no size to read after).
+    let moved = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (counter, show) = (moved.clone(), progress::transfer_callback(&bar));
     let mut options = DownloadOptions::new()
         .overwrite(force)
-        .progress(progress::transfer_callback(&bar))
+        .progress(std::sync::Arc::new(move |done, total| {
+            counter.store(done, std::sync::atomic::Ordering::Relaxed);
+            show(done, total);
+        }))
         .cancel(cancel.clone());
     if let Some(name) = file_name {
         options = options.file_name(name);
@@ -300,10 +323,7 @@ pub fn download_to(
     bar.finish_and_clear();
     drop(guard);
     let path = result.map_err(download_error)?;
-    let size = std::fs::metadata(&path)
-        .map_err(|e| CliError::other(format!("{}: {e}", path.display())))?
-        .len();
-    Ok((path, size))
+    Ok((path, moved.load(std::sync::atomic::Ordering::Relaxed)))
 }
 
 /// Downloads a flow to standard output, until `cancel` is raised.

@@ -1,20 +1,28 @@
 //! `linked list|get|run`.
 
+use super::every;
 use super::tasks::{describe_schedule, schedule_name};
 use crate::args::LinkedCommand;
 use crate::error::CliError;
 use crate::output::{Details, Output, Table, date, named};
 use tableau_flows::linked_tasks::GetLinkedTasksResponse;
-use tableau_flows::{Client, LinkedTask};
+use tableau_flows::{CancelToken, Client, LinkedTask};
 
-/// Runs a `linked` command.
-pub fn run(client: &Client, command: LinkedCommand, out: &mut Output) -> Result<(), CliError> {
+/// Runs a `linked` command; `cancel` stops listing pages (Ctrl-C).
+pub fn run(
+    client: &Client,
+    command: LinkedCommand,
+    out: &mut Output,
+    cancel: &CancelToken,
+) -> Result<(), CliError> {
     match command {
-        LinkedCommand::List => {
-            let linked_tasks = client
-                .get_linked_tasks()
-                .all()
-                .collect::<Result<Vec<_>, _>>()?;
+        LinkedCommand::List { limit } => {
+            let linked_tasks = every(
+                client.get_linked_tasks(),
+                limit.limit,
+                "linked tasks",
+                cancel,
+            )?;
             if out.is_json() {
                 return out.json(&GetLinkedTasksResponse {
                     pagination: None,

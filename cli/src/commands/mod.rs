@@ -33,13 +33,13 @@ pub fn run(
         Command::Flows(c) => flows::run(client, c, out, cancel),
         Command::Runs(c) => runs::run(client, c, out, cancel),
         Command::Tasks(c) => tasks::run(client, c, out),
-        Command::Linked(c) => linked::run(client, c, out),
+        Command::Linked(c) => linked::run(client, c, out, cancel),
         Command::Connections(c) => connections::run(client, c, out),
         Command::Permissions(c) => permissions::run(client, c, out),
-        Command::Projects(c) => directory::projects(client, c, out),
-        Command::Users(c) => directory::users(client, c, out),
-        Command::Groups(c) => directory::groups(client, c, out),
-        Command::Schedules(c) => directory::schedules(client, c, out),
+        Command::Projects(c) => directory::projects(client, c, out, cancel),
+        Command::Users(c) => directory::users(client, c, out, cancel),
+        Command::Groups(c) => directory::groups(client, c, out, cancel),
+        Command::Schedules(c) => directory::schedules(client, c, out, cancel),
         Command::Api(args) => api::call(client, &args, out),
         Command::ServerInfo => server::info(client, out),
         Command::Mock(_) | Command::Demo | Command::Completions { .. } => {
@@ -57,14 +57,18 @@ pub struct Listing<T> {
     pub pagination: Option<Pagination>,
 }
 
-/// The page `call` asks for (sent with `send`), or with `--all` every page.
+/// The page `call` asks for (sent with `send`), or with `--all` every page, or with `--limit N`
+/// at most N items from as many pages as they need; Ctrl-C stops the pages (see [`every`]).
+/// `what` is the items' plural.
 pub fn list<B: Paged>(
     call: B,
     pages: PageArgs,
+    what: &str,
+    cancel: &CancelToken,
     send: impl FnOnce(B) -> Result<(Vec<B::Item>, Option<Pagination>), CliError>,
 ) -> Result<Listing<B::Item>, CliError> {
-    if pages.all {
-        let items = Pages::new(call).collect::<Result<Vec<_>, _>>()?;
+    if pages.all || pages.limit.is_some() {
+        let items = every(call, pages.limit, what, cancel)?;
         Ok(Listing {
             items,
             pagination: None,
@@ -72,6 +76,46 @@ pub fn list<B: Paged>(
     } else {
         let (items, pagination) = send(call)?;
         Ok(Listing { items, pagination })
+    }
+}
+
+/// `n` and the noun, plural unless one: `1 page`, `3 pages`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// Every item of the list `call` asks for, at most `limit` of them (fetching no page beyond what
+/// they need). Ctrl-C (`cancel`) stops it between two items, with [`CliError::Interrupted`]
+/// saying how many pages and items had been fetched: a server may claim any number of pages.
+/// `what` is the items' plural.
+pub fn every<B: Paged>(
+    call: B,
+    limit: Option<u64>,
+    what: &str,
+    cancel: &CancelToken,
+) -> Result<Vec<B::Item>, CliError> {
+    let _guard = interrupt::cancellable();
+    let mut pages = Pages::new(call);
+    if let Some(n) = limit {
+        pages = pages.limit(n);
+    }
+    let mut items = Vec::new();
+    loop {
+        if cancel.is_cancelled() {
+            return Err(CliError::Interrupted(format!(
+                "interrupted after fetching {} and {} {what}; --limit N lists at most N",
+                count(u64::from(pages.pages_fetched()), "page", "pages"),
+                items.len()
+            )));
+        }
+        match pages.next() {
+            Some(item) => items.push(item?),
+            None => return Ok(items),
+        }
     }
 }
 
@@ -110,7 +154,7 @@ pub fn note_more_pages(
 ) -> Result<(), CliError> {
     if let Some(note) = more_pages(pagination, shown, what, endpoint) {
         out.flush()?;
-        eprintln!("{note}");
+        crate::verbose::to_stderr(&note);
     }
     Ok(())
 }

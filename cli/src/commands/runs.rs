@@ -1,6 +1,6 @@
 //! `runs list|get|cancel|wait`.
 
-use super::{FlowNames, flow_name, flow_names, run_rows, wait_for_run};
+use super::{FlowNames, every, flow_name, flow_names, run_rows, wait_for_run};
 use crate::args::RunsCommand;
 use crate::error::CliError;
 use crate::output::{Details, Output, Table, date, named, text, value};
@@ -9,7 +9,7 @@ use std::time::Duration;
 use tableau_flows::flow_runs::{GetFlowRunResponse, GetFlowRunsResponse};
 use tableau_flows::{CancelToken, Client, FlowRun};
 
-/// Runs a `runs` command; `cancel` stops a wait (Ctrl-C).
+/// Runs a `runs` command; `cancel` stops a wait or the listing of pages (Ctrl-C).
 pub fn run(
     client: &Client,
     command: RunsCommand,
@@ -17,12 +17,12 @@ pub fn run(
     cancel: &CancelToken,
 ) -> Result<(), CliError> {
     match command {
-        RunsCommand::List { filter } => {
+        RunsCommand::List { filter, limit } => {
             let mut call = client.get_flow_runs();
             if let Some(f) = filter {
                 call = call.filter(f);
             }
-            let runs = call.all().collect::<Result<Vec<_>, _>>()?;
+            let runs = every(call, limit.limit, "flow runs", cancel)?;
             if out.is_json() {
                 return out.json(&GetFlowRunsResponse {
                     pagination: None,

@@ -13,8 +13,14 @@ use tableau_flows::{Client, FlowParameterId, FrequencyDetails, Interval, Job, Sc
 /// Runs a `tasks` command.
 pub fn run(client: &Client, command: TasksCommand, out: &mut Output) -> Result<(), CliError> {
     match command {
-        TasksCommand::List => {
-            let answer = client.get_flow_run_tasks().send()?;
+        TasksCommand::List { limit } => {
+            let mut answer = client.get_flow_run_tasks().send()?;
+            // One answer holds every task: --limit shows the first N of it.
+            if let Some(n) = limit.limit {
+                answer
+                    .tasks
+                    .truncate(usize::try_from(n).unwrap_or(usize::MAX));
+            }
             if out.is_json() {
                 return out.json(&answer);
             }
