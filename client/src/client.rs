@@ -84,7 +84,7 @@ impl ClientBuilder {
     /// itself), so a server that does not answer it holds the program this long at most, however
     /// long the other deadlines are. Signing out is not retried.
     pub fn sign_out_timeout(mut self, deadline: Duration) -> Self {
-        self.sign_out_timeout = deadline;
+        self.sign_out_timeout = crate::limits::clamp(deadline);
         self
     }
 
