@@ -60,10 +60,15 @@ pub fn client(global: &GlobalArgs) -> Result<Client, CliError> {
 
 fn server_error(server: &str, e: tableau_flows::Error) -> CliError {
     let message = match e {
-        tableau_flows::Error::InvalidArgument(m) => m.replace(
-            "or allow_plain_http(true)",
-            "or give --allow-http (the token then travels unencrypted)",
-        ),
+        tableau_flows::Error::InvalidArgument(m) => m
+            .replace(
+                "or allow_plain_http(true)",
+                "or give --allow-http (the token then travels unencrypted)",
+            )
+            .replace(
+                "give credentials to sign_in_with",
+                "give credentials with --token-name, --username or --jwt",
+            ),
         other => other.to_string(),
     };
     // A URL with user information may hold a password: it is never shown.
@@ -461,6 +466,7 @@ mod tests {
             err.contains("user information") && !err.contains("hunter2"),
             "{err}"
         );
+        assert!(err.contains("--token-name, --username or --jwt"), "{err}");
         g.allow_http = false;
         g.server = Some("http://127.0.0.1:1".into());
         assert!(client(&g).is_ok());

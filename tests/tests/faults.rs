@@ -1035,19 +1035,26 @@ fn frozen(hold: Duration) -> Step {
     Box::new(move |_s| std::thread::sleep(hold))
 }
 
-#[test]
-fn signing_out_of_a_frozen_server_has_a_short_deadline_of_its_own() {
-    // Dropping the client: the default 2 s, although the call deadline and read timeout are long.
-    let server = Scripted::start(vec![signed_in(), frozen(Duration::from_secs(20))]);
-    let client = Client::builder(server.url.clone())
-        .api_version(ApiVersion::new(3, 24))
-        .timeout(Duration::from_secs(60))
-        .read_timeout(Duration::from_secs(60))
+/// A client speaking 3.24, configured by `f`, signed in with a PAT (the client owns the session,
+/// so it signs out when dropped).
+fn signed_in_client(server: &Scripted, f: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Client {
+    let client = f(Client::builder(server.url.clone()).api_version(ApiVersion::new(3, 24)))
         .build()
         .unwrap();
     client
         .sign_in_with(Credentials::personal_access_token("n", "s"), "")
         .unwrap();
+    client
+}
+
+#[test]
+fn signing_out_of_a_frozen_server_has_a_short_deadline_of_its_own() {
+    // Dropping the client: the default 2 s, although the call deadline and read timeout are long.
+    let server = Scripted::start(vec![signed_in(), frozen(Duration::from_secs(20))]);
+    let client = signed_in_client(&server, |b| {
+        b.timeout(Duration::from_secs(60))
+            .read_timeout(Duration::from_secs(60))
+    });
     let started = Instant::now();
     drop(client);
     let took = started.elapsed();
@@ -1059,14 +1066,7 @@ fn signing_out_of_a_frozen_server_has_a_short_deadline_of_its_own() {
 
     // end_session, with the deadline set: its error names it.
     let server = Scripted::start(vec![signed_in(), frozen(Duration::from_secs(20))]);
-    let client = Client::builder(server.url.clone())
-        .api_version(ApiVersion::new(3, 24))
-        .sign_out_timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    client
-        .sign_in_with(Credentials::personal_access_token("n", "s"), "")
-        .unwrap();
+    let client = signed_in_client(&server, |b| b.sign_out_timeout(Duration::from_millis(300)));
     let started = Instant::now();
     let err = client.end_session().unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2), "{err:?}");

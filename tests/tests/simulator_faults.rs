@@ -93,39 +93,18 @@ fn attribute(xml: &str, name: &str) -> String {
 
 /// Reads one answer (head, and a body of its Content-Length).
 fn read_answer(stream: &mut BufReader<TcpStream>) -> Wire {
-    let mut line = String::new();
-    stream.read_line(&mut line).unwrap();
-    let status = line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("not a status line: {line:?}"));
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        stream.read_line(&mut line).unwrap();
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let (k, v) = line.split_once(':').unwrap();
-        headers.push((k.trim().to_owned(), v.trim().to_owned()));
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut wire = read_head_answer(stream);
+    let length: usize = wire
+        .header("content-length")
+        .map_or(0, |v| v.parse().unwrap());
     let mut body = vec![0; length];
     stream.read_exact(&mut body).unwrap();
-    Wire {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
+    wire.body = String::from_utf8_lossy(&body).into_owned();
+    wire
 }
 
-/// Reads the head of an answer to HEAD: its status and headers (it has no body, whatever its
-/// `Content-Length`).
+/// Reads the head of an answer: its status and headers (an answer to HEAD has no body, whatever
+/// its `Content-Length`).
 fn read_head_answer(stream: &mut BufReader<TcpStream>) -> Wire {
     let mut line = String::new();
     stream.read_line(&mut line).unwrap();
