@@ -3,5 +3,6 @@
 //! ([`markdown`]).
 
 pub(crate) mod json;
+pub(crate) mod json_shape;
 pub(crate) mod markdown;
 pub(crate) mod openapi;

@@ -5,7 +5,13 @@
 //! (on operations, parameters, properties and enum values), `x-tableau-errors` (the error table
 //! with codes), `x-tableau-page`, `x-tableau-notes` (errata and deviations) and
 //! `x-tableau-idempotent`.
+//!
+//! Every body is offered as `application/json` too, with the JSON schema of the spec's JSON rule
+//! (`spec/README.md`; [`super::json_shape`]): `Flow` is the XML schema of a flow, `FlowJson` its
+//! JSON one as servers write it; a request body's JSON schema (`UpdateFlowRequestInputJson`) is
+//! what servers read.
 
+use super::json_shape::{self, Form};
 use crate::ir::*;
 use serde_json::{Map, Value, json};
 
@@ -270,12 +276,36 @@ fn param(spec: &Spec, p: &Param, location: &str) -> Value {
     o
 }
 
+/// A body of the struct `name`, as XML and as JSON.
+fn both(name: &str) -> Value {
+    json!({
+        "application/xml": {"schema": {"$ref": format!("#/components/schemas/{name}")}},
+        "application/json": {"schema": {"$ref": format!("#/components/schemas/{}", json_shape::schema_name(name, Form::Output))}},
+    })
+}
+
 /// The OpenAPI 3.1 document (pretty JSON, deterministic).
 pub fn export_openapi(spec: &Spec) -> String {
     let mut schemas = Map::new();
+    let inputs = json_shape::input_structs(spec);
     for t in &spec.types {
         schemas.insert(t.name().to_owned(), type_schema(spec, t));
+        if let TypeDef::Struct(s) = t {
+            for form in [Form::Output, Form::Input] {
+                if form == Form::Input && !inputs.contains(&s.name) {
+                    continue;
+                }
+                schemas.insert(
+                    json_shape::schema_name(&s.name, form),
+                    json_shape::struct_schema(s, form),
+                );
+            }
+        }
     }
+    schemas.insert(
+        json_shape::schema_name("ErrorResponse", Form::Output),
+        json_shape::error_schema(),
+    );
     schemas.insert(
         "ErrorResponse".into(),
         json!({
@@ -307,7 +337,7 @@ pub fn export_openapi(spec: &Spec) -> String {
             }),
             ResponseBody::Xml(t) => json!({
                 "description": "Success.",
-                "content": {"application/xml": {"schema": {"$ref": format!("#/components/schemas/{t}")}}},
+                "content": both(t),
             }),
         };
         responses.insert(e.response.status.to_string(), ok);
@@ -321,7 +351,7 @@ pub fn export_openapi(spec: &Spec) -> String {
                 .filter(|r| r.http_status() == s)
                 .map(|r| format!("{} {}: {}", r.code, r.summary, r.condition))
                 .collect();
-            let error_body = json!({"application/xml": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}});
+            let error_body = both("ErrorResponse");
             match responses.get_mut(&s.to_string()) {
                 // An error sent with the success status (deviation S6): the success answer may
                 // carry an error document.
@@ -384,15 +414,15 @@ pub fn export_openapi(spec: &Spec) -> String {
             op["x-tableau-permissions"] = json!(p);
         }
         match &e.request {
-            Request::None => {}
-            Request::Empty => {
-                // An empty `<tsRequest/>` that servers do not read: it may be left out.
-                op["requestBody"] = json!({"required": false, "content": {"application/xml": {"schema": {"type": "object", "xml": {"name": "tsRequest"}}}}});
-            }
+            // No body, or an empty `<tsRequest/>` that servers do not read: none is described.
+            Request::None | Request::Empty => {}
             Request::Xml { ty, optional } => {
                 op["requestBody"] = json!({
                     "required": !optional,
-                    "content": {"application/xml": {"schema": {"$ref": format!("#/components/schemas/{ty}"), "xml": {"name": "tsRequest"}}}},
+                    "content": {
+                        "application/xml": {"schema": {"$ref": format!("#/components/schemas/{ty}"), "xml": {"name": "tsRequest"}}},
+                        "application/json": {"schema": {"$ref": format!("#/components/schemas/{}", json_shape::schema_name(ty, Form::Input))}},
+                    },
                 });
             }
             Request::Multipart {
@@ -442,7 +472,7 @@ pub fn export_openapi(spec: &Spec) -> String {
             "title": "Tableau REST API: Flow Methods",
             "version": spec.api.newest.to_string(),
             "description": format!(
-                "Every method of Tableau's Flow Methods reference (API {} to {}) and the endpoints a client needs around them, generated from the tableau-flows spec. Bodies are XML in the namespace {}.",
+                "Every method of Tableau's Flow Methods reference (API {} to {}) and the endpoints a client needs around them, generated from the tableau-flows spec. Bodies are XML in the namespace {}, or JSON (`Accept`/`Content-Type: application/json`) by the rule of the spec's README: the root dropped, every value a string, lists as arrays under their item name.",
                 spec.api.oldest, spec.api.newest, spec.api.namespace
             ),
         },
