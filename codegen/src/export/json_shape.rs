@@ -56,15 +56,6 @@ pub(crate) fn input_structs(spec: &Spec) -> std::collections::BTreeSet<String> {
     found
 }
 
-/// The key of a field in the JSON form: its XML name, a prefixed name `p:n` as `p_n`, an
-/// element's own text as `value`.
-pub(crate) fn key(f: &Field) -> String {
-    match f.kind {
-        FieldKind::Text => "value".to_owned(),
-        _ => f.wire.replace(':', "_"),
-    }
-}
-
 /// The schema of a value of type `t` in the JSON form: primitives as the strings XML writes,
 /// structs by reference to their JSON schema, ids and enums by reference to their (string)
 /// schema.
@@ -122,7 +113,7 @@ pub(crate) fn struct_schema(s: &StructType, form: Form) -> Value {
         if !f.doc.is_empty() && p.get("$ref").is_none() {
             p["description"] = json!(f.doc);
         }
-        let key = key(f);
+        let key = f.json_key.clone();
         if f.required && !matches!(f.kind, FieldKind::List | FieldKind::Many) {
             required.push(json!(key));
         }
@@ -136,7 +127,7 @@ pub(crate) fn struct_schema(s: &StructType, form: Form) -> Value {
         s.fields
             .iter()
             .find(|f| &f.name == name)
-            .map(key)
+            .map(|f| f.json_key.clone())
             .unwrap_or_default()
     };
     let rules: Vec<Value> = s

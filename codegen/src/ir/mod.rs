@@ -309,6 +309,16 @@ pub enum FieldKind {
     Text,
 }
 
+/// The key of a field in the JSON form of the bodies (`spec/README.md`, "JSON: one rule from the
+/// XML shapes"): its XML name, a prefixed name `p:n` as `p_n` (`xsi:type` is `xsi_type`), and an
+/// element's own text as `value`.
+pub fn json_key(kind: FieldKind, wire: &str) -> String {
+    match kind {
+        FieldKind::Text => "value".to_owned(),
+        _ => wire.replace(':', "_"),
+    }
+}
+
 /// A field of a struct.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -327,6 +337,8 @@ pub struct Field {
     /// For lists: the item element name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<String>,
+    /// Its key in the JSON form of the bodies ([`json_key`]).
+    pub json_key: String,
     /// Whether it must be present.
     pub required: bool,
     /// Whether an empty text is refused.

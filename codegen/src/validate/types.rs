@@ -178,6 +178,7 @@ pub(super) fn struct_decl(cx: &mut Cx, names: &Names, d: &ast::StructDecl) -> Op
             name,
             kind,
             ty,
+            json_key: json_key(kind, &wire),
             wire,
             item: f.mods.item.as_ref().map(LitStr::value),
             required: f.mods.required.is_some(),
