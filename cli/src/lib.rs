@@ -164,7 +164,10 @@ fn execute(
             }
         }
     };
-    out.flush().and(result)
+    // The command's own failure wins over a failure to flush what it printed (a reader gone
+    // from standard output): `tabflow mock | head -1` stopped by Ctrl-C still exits 130.
+    let flushed = out.flush();
+    result.and(flushed)
 }
 
 #[cfg(test)]
