@@ -33,6 +33,9 @@ pub const MIN_DECODE_ITEM_BUDGET: u64 = 1024 * 1024;
 pub trait XmlValue: Sized {
     /// Whether an empty string means "absent" (true for every type but text and ids).
     const EMPTY_IS_ABSENT: bool;
+    /// Whether the value is a secret, written as `"<redacted>"` when a model is shown rather
+    /// than sent (see `crate::json::Secrets`).
+    const SECRET: bool = false;
     /// Parses the (unescaped) text; the error says what was expected.
     fn parse_xml(text: &str) -> Result<Self, String>;
     /// Text types take the decoder's text as it is (moving an owned string instead of copying
@@ -882,6 +885,7 @@ impl XmlValue for String {
 
 impl XmlValue for crate::Secret {
     const EMPTY_IS_ABSENT: bool = false;
+    const SECRET: bool = true;
     fn parse_xml(text: &str) -> Result<Self, String> {
         Ok(crate::Secret::new(text))
     }
