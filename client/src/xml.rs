@@ -22,8 +22,9 @@ pub const MAX_DEPTH: usize = 64;
 /// How many bytes of list items (each item counted at its type's size) a document may decode
 /// into, per byte of the document: a hostile answer of many tiny elements (`<flow id="a"/>`,
 /// 14 bytes, is a `Flow` of several hundred) would otherwise decode to dozens of times its size.
-/// The tersest real answers take about 4 bytes of items per byte of XML. A page of a paginated
-/// list is bounded more tightly, by its page size (see [`decode_page`]).
+/// The tersest real answers take about 4 bytes of items per byte of XML. JSON documents are held
+/// to the same budget. A page of a paginated list is bounded more tightly, by its page size (see
+/// [`DecodeError::PageTooLong`](crate::DecodeError::PageTooLong)).
 pub const MAX_DECODE_EXPANSION: u64 = 8;
 
 /// The bytes of list items any document may decode into, however small it is.
