@@ -195,7 +195,7 @@ pub struct GlobalArgs {
     /// Print each request (method, path, status, time; never a secret) on stderr
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// Print the answer as one JSON document, with the API's attribute names
+    /// Print the answer as one JSON document in the API's JSON mapping (secrets redacted)
     #[arg(long, global = true)]
     pub json: bool,
 }

@@ -197,8 +197,9 @@ fn flows_list_tables_pages_filters_and_json() {
     }
 
     let json = run(tabflow(&server), &["flows", "list", "--json"]).json();
-    assert_eq!(json["pagination"]["totalAvailable"], 3);
-    let flows = json["flows"].as_array().unwrap();
+    // Numbers are strings, as the API writes them in JSON.
+    assert_eq!(json["pagination"]["totalAvailable"], "3");
+    let flows = json["flows"]["flow"].as_array().unwrap();
     assert_eq!(flows.len(), 3);
     for flow in flows {
         for attribute in [
@@ -223,7 +224,7 @@ fn flows_list_tables_pages_filters_and_json() {
         &["flows", "list", "--page-size", "1", "--all", "--json"],
     )
     .json();
-    assert_eq!(all["flows"].as_array().unwrap().len(), 3);
+    assert_eq!(all["flows"]["flow"].as_array().unwrap().len(), 3);
     assert!(all.get("pagination").is_none(), "{all:#}");
 
     let filtered = run(
@@ -237,14 +238,14 @@ fn flows_list_tables_pages_filters_and_json() {
         ],
     )
     .json();
-    assert_eq!(strings(&filtered, "/flows", "name"), ["Coffee Chain"]);
+    assert_eq!(strings(&filtered, "/flows/flow", "name"), ["Coffee Chain"]);
     let sorted = run(
         tabflow(&server),
         &["flows", "list", "--sort", "name:desc", "--all", "--json"],
     )
     .json();
     assert_eq!(
-        strings(&sorted, "/flows", "name"),
+        strings(&sorted, "/flows/flow", "name"),
         ["Sales Cleanup", "Coffee Chain", "Broken Loom"]
     );
 
@@ -261,7 +262,11 @@ fn flows_list_tables_pages_filters_and_json() {
         ],
     )
     .json();
-    assert_eq!(owned["flows"].as_array().unwrap().len(), 3, "{owned:#}");
+    assert_eq!(
+        owned["flows"]["flow"].as_array().unwrap().len(),
+        3,
+        "{owned:#}"
+    );
 
     // A field the endpoint does not offer is refused before sending; bad syntax by the parser.
     let err = run(
@@ -300,10 +305,51 @@ fn flows_get_shows_steps_and_parameters() {
     assert_eq!(json["flow"]["id"], demo::SALES_FLOW_ID);
     assert!(json["flow"]["webpageUrl"].is_string(), "{json:#}");
     assert!(
-        strings(&json, "/flow/parameters", "name").contains(&demo::REGION_PARAMETER),
+        strings(&json, "/flow/parameters/parameter", "name").contains(&demo::REGION_PARAMETER),
         "{json:#}"
     );
-    assert!(!json["flowOutputSteps"].as_array().unwrap().is_empty());
+    assert!(
+        !json["flowOutputSteps"]["flowOutputStep"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// `--json` prints the API's own JSON mapping (spec/README.md, "JSON: one rule from the XML
+/// shapes"): what the client's `encode_json` writes for the same answer, which `api` prints as
+/// the server's XML.
+#[test]
+fn json_output_is_the_apis_json_mapping() {
+    let server = simulator();
+    let xml = run(
+        tabflow(&server),
+        &[
+            "api",
+            "query_flow",
+            "--path",
+            &format!("flow_id={}", demo::SALES_FLOW_ID),
+        ],
+    )
+    .ok()
+    .to_owned();
+    let answer = tableau_flows::flows::QueryFlowResponse::decode(xml.as_bytes()).unwrap();
+    let expected: Value = serde_json::from_str(&answer.encode_json()).unwrap();
+    let printed = run(
+        tabflow(&server),
+        &["flows", "get", demo::SALES_FLOW_ID, "--json"],
+    )
+    .json();
+    assert_eq!(printed, expected);
+    // The rule's shapes: a list holds its items under the item name, values are strings.
+    assert!(
+        printed["flow"]["parameters"]["parameter"].is_array(),
+        "{printed:#}"
+    );
+    assert!(
+        printed["flowOutputSteps"]["flowOutputStep"].is_array(),
+        "{printed:#}"
+    );
 }
 
 #[test]
@@ -540,7 +586,7 @@ fn options_as_flags_or_environment_variables() {
             "--json",
         ],
     );
-    assert_eq!(out.json()["flows"].as_array().unwrap().len(), 3);
+    assert_eq!(out.json()["flows"]["flow"].as_array().unwrap().len(), 3);
 
     // A user name and password, from the environment, then as flags before the command.
     let mut c = bare();
@@ -854,7 +900,11 @@ fn run_with_parameters_and_wait() {
     .json();
     assert_eq!(json["flowRun"]["status"], "Success", "{json:#}");
     assert_eq!(json["job"]["type"], "RunFlow", "{json:#}");
-    let values = strings(&json, "/flowRun/flowParameterRuns", "overrideValue");
+    let values = strings(
+        &json,
+        "/flowRun/flowParameterRuns/parameterRuns",
+        "overrideValue",
+    );
     assert!(values.contains(&"South"), "{json:#}");
 
     // Human output: the start, then the finished run's row.
@@ -910,7 +960,7 @@ fn runs_list_get_and_wait() {
         &["flows", "get", demo::SALES_FLOW_ID, "--json"],
     )
     .json();
-    let step = strings(&flow, "/flowOutputSteps", "id")[0].to_owned();
+    let step = strings(&flow, "/flowOutputSteps/flowOutputStep", "id")[0].to_owned();
     let started = run(
         tabflow(&server),
         &[
@@ -950,7 +1000,10 @@ fn runs_list_get_and_wait() {
         ],
     )
     .json();
-    assert_eq!(strings(&listed, "/flowRuns", "id"), [run_id.as_str()]);
+    assert_eq!(
+        strings(&listed, "/flowRuns/flowRuns", "id"),
+        [run_id.as_str()]
+    );
     let table = run(tabflow(&server), &["runs", "list"]).ok().to_owned();
     assert!(
         table.starts_with("ID") && table.contains(&run_id),
@@ -1010,7 +1063,7 @@ fn cancel_and_timeouts_exit_3() {
 fn tasks_list_get_run_schedule_and_cloud() {
     let server = simulator();
     let listed = run(tabflow(&server), &["tasks", "list", "--json"]).json();
-    let task_ids: Vec<&str> = listed["tasks"]
+    let task_ids: Vec<&str> = listed["tasks"]["task"]
         .as_array()
         .unwrap()
         .iter()
@@ -1133,7 +1186,7 @@ fn linked_tasks_list_get_run() {
     let server = simulator();
     let listed = run(tabflow(&server), &["linked", "list", "--json"]).json();
     assert_eq!(
-        strings(&listed, "/linkedTasks", "id"),
+        strings(&listed, "/linkedTasks/linkedTasks", "id"),
         [demo::LINKED_TASK_ID]
     );
     let table = run(tabflow(&server), &["linked", "list"]).ok().to_owned();
@@ -1148,7 +1201,7 @@ fn linked_tasks_list_get_run() {
     )
     .json();
     assert_eq!(
-        got["linkedTasks"]["linkedTaskSteps"]
+        got["linkedTasks"]["linkedTaskSteps"]["linkedTaskSteps"]
             .as_array()
             .unwrap()
             .len(),
@@ -1183,10 +1236,10 @@ fn connections_list_and_update() {
     )
     .json();
     assert_eq!(
-        strings(&listed, "/connections", "id"),
+        strings(&listed, "/connections/connection", "id"),
         [demo::CONNECTION_ID]
     );
-    assert!(listed["connections"][0]["serverAddress"].is_string());
+    assert!(listed["connections"]["connection"][0]["serverAddress"].is_string());
 
     let updated = run(
         tabflow(&server),
@@ -1210,7 +1263,7 @@ fn connections_list_and_update() {
     );
     let json = updated.json();
     assert_eq!(json["connection"]["serverAddress"], "db2.example.com");
-    assert_eq!(json["connection"]["serverPort"], 5432);
+    assert_eq!(json["connection"]["serverPort"], "5432");
     assert!(
         !updated.stdout.contains("hunter2"),
         "a password is never printed"
@@ -1480,7 +1533,7 @@ fn names_are_taken_wherever_ids_are() {
     )
     .json();
     assert_eq!(
-        strings(&listed, "/connections", "id"),
+        strings(&listed, "/connections/connection", "id"),
         [demo::CONNECTION_ID]
     );
     let owned = run(
@@ -1488,7 +1541,11 @@ fn names_are_taken_wherever_ids_are() {
         &["flows", "list", "--user", "admin", "--owned", "--json"],
     )
     .json();
-    assert_eq!(owned["flows"].as_array().unwrap().len(), 3, "{owned:#}");
+    assert_eq!(
+        owned["flows"]["flow"].as_array().unwrap().len(),
+        3,
+        "{owned:#}"
+    );
 
     // A name that matches nothing is named; an id-shaped argument is used as an id.
     let out = run(tabflow(&server), &["flows", "get", "Nowhere Flow"]);
@@ -1748,13 +1805,17 @@ fn projects_users_groups_and_schedules_are_listed() {
         "{text}"
     );
     let json = run(tabflow(&server), &["projects", "list", "--json"]).json();
-    assert_eq!(json["projects"].as_array().unwrap().len(), 4, "{json:#}");
+    assert_eq!(
+        json["projects"]["project"].as_array().unwrap().len(),
+        4,
+        "{json:#}"
+    );
     let json = run(
         tabflow(&server),
         &["projects", "list", "--filter", "name:eq:Archive", "--json"],
     )
     .json();
-    let mut ids = strings(&json, "/projects", "id");
+    let mut ids = strings(&json, "/projects/project", "id");
     ids.sort_unstable();
     let mut expected = [demo::ARCHIVE_PROJECT_ID, demo::SALES_ARCHIVE_PROJECT_ID];
     expected.sort_unstable();
@@ -1764,7 +1825,7 @@ fn projects_users_groups_and_schedules_are_listed() {
         &["projects", "list", "--sort", "name:desc", "--json"],
     )
     .json();
-    assert_eq!(strings(&json, "/projects", "name")[0], "Sales");
+    assert_eq!(strings(&json, "/projects/project", "name")[0], "Sales");
     let page = run(tabflow(&server), &["projects", "list", "--page-size", "1"]);
     assert_eq!(page.status, 0, "{page:#?}");
     assert_eq!(page.stdout.lines().count(), 2, "{page:#?}");
@@ -1774,7 +1835,7 @@ fn projects_users_groups_and_schedules_are_listed() {
         &["projects", "list", "--page-size", "1", "--all", "--json"],
     )
     .json();
-    assert_eq!(all["projects"].as_array().unwrap().len(), 4);
+    assert_eq!(all["projects"]["project"].as_array().unwrap().len(), 4);
     let out = run(
         tabflow(&server),
         &["projects", "list", "--filter", "color:eq:red"],
@@ -1797,9 +1858,9 @@ fn projects_users_groups_and_schedules_are_listed() {
         &["users", "list", "--filter", "name:eq:analyst", "--json"],
     )
     .json();
-    assert_eq!(strings(&json, "/users", "id"), [demo::ANALYST_ID]);
+    assert_eq!(strings(&json, "/users/user", "id"), [demo::ANALYST_ID]);
     assert_eq!(
-        json["users"][0]["fullName"],
+        json["users"]["user"][0]["fullName"],
         demo::ANALYST_FULL_NAME,
         "{json:#}"
     );
@@ -1817,7 +1878,10 @@ fn projects_users_groups_and_schedules_are_listed() {
         &["groups", "list", "--sort", "name:desc", "--all", "--json"],
     )
     .json();
-    assert_eq!(strings(&json, "/groups", "name"), ["Analysts", "All Users"]);
+    assert_eq!(
+        strings(&json, "/groups/group", "name"),
+        ["Analysts", "All Users"]
+    );
 
     // Schedules: flow and extract ones, with their types.
     let text = run(tabflow(&server), &["schedules", "list"])
@@ -1837,7 +1901,11 @@ fn projects_users_groups_and_schedules_are_listed() {
         "{text}"
     );
     let json = run(tabflow(&server), &["schedules", "list", "--all", "--json"]).json();
-    assert_eq!(json["schedules"].as_array().unwrap().len(), 2, "{json:#}");
+    assert_eq!(
+        json["schedules"]["schedule"].as_array().unwrap().len(),
+        2,
+        "{json:#}"
+    );
     // Schedules take no filter (List Server Schedules has none).
     run(
         tabflow(&server),
@@ -1967,7 +2035,7 @@ fn a_connected_app_s_jwt_signs_in() {
             "--json",
         ],
     );
-    assert!(out.json()["users"].is_array(), "{out:#?}");
+    assert!(out.json()["users"]["user"].is_array(), "{out:#?}");
     let mut c = bare();
     c.env("TABLEAU_SERVER", server.url())
         .env("TABLEAU_JWT", "header.payload.signature");
@@ -3124,7 +3192,7 @@ fn a_limit_bounds_a_list_the_server_claims_is_endless() {
         &["flows", "list", "--all", "--limit", "5", "--json"],
     );
     let flows = out.json();
-    let names = strings(&flows, "/flows", "name");
+    let names = strings(&flows, "/flows/flow", "name");
     assert_eq!(names, ["Flow 1", "Flow 2", "Flow 3", "Flow 4", "Flow 5"]);
     // No page beyond the fifth was asked for.
     assert_eq!(flow_pages(&requests), 5, "{:?}", requests.lock().unwrap());

@@ -134,6 +134,16 @@ pub enum DecodeError {
     /// The body is not XML (e.g. an HTML error page).
     #[error("the body is not an XML document")]
     NotXml,
+    /// The JSON is malformed (a JSON document's counterpart of [`DecodeError::Syntax`]).
+    #[error("malformed JSON at line {line}, column {column}: {message}")]
+    Json {
+        /// The line (from 1).
+        line: usize,
+        /// The column (from 1).
+        column: usize,
+        /// What the parser found.
+        message: String,
+    },
     /// The document nests deeper than the decoder accepts.
     #[error("the document nests deeper than {limit} elements")]
     TooDeep {

@@ -114,7 +114,6 @@ impl fmt::Debug for IdText {
     }
 }
 
-#[cfg(feature = "serde")]
 impl serde::Serialize for IdText {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())

@@ -55,8 +55,22 @@
 //!
 //! Every response document decodes from bytes on its own
 //! ([`flows::QueryFlowResponse::decode`]), and [`AnyResponse::decode`] decodes a saved answer of
-//! any endpoint by the endpoint's id, for tools that process saved answers. With the `serde` feature every model serialises with the
-//! API's attribute and element names. The library logs each request (method, path, status, time;
+//! any endpoint by the endpoint's id, for tools that process saved answers.
+//!
+//! # JSON
+//!
+//! Tableau's servers speak JSON beside XML, by one rule derived from the XML shapes (the spec's
+//! README, "JSON: one rule from the XML shapes"): the root dropped, attributes and elements by
+//! their names (`xsi:type` as `xsi_type`), every value a string written as XML writes it, a
+//! list `{"flow": [..]}`. Every document decodes from JSON
+//! ([`flows::QueryFlowResponse::decode_json`]; [`AnyResponse::decode_json`] by endpoint id),
+//! leniently as servers and clients write it (numbers and booleans for strings, a one-item list
+//! as its item, `null` as absent), within the XML decoder's bounds, and encodes to it
+//! (`encode_json`, secrets as they are, for the wire). Every model also implements
+//! `serde::Serialize` with the same mapping but secrets written as `"<redacted>"`, for showing
+//! a model (`tabflow --json`). The codec is generated from the spec like the XML one, on serde
+//! and serde_json, which are therefore always dependencies: the `serde` feature is kept for
+//! compatibility and no longer changes anything. The library logs each request (method, path, status, time;
 //! never a secret) through the [`log`](https://docs.rs/log) facade at `debug` level.
 
 #![warn(missing_docs)]
@@ -72,6 +86,7 @@ mod download;
 pub mod error;
 pub mod filter;
 mod id;
+mod json;
 mod limits;
 pub mod meta;
 pub mod pagination;
@@ -80,8 +95,6 @@ mod resolve;
 mod retry;
 mod run;
 mod secret;
-#[cfg(feature = "serde")]
-mod serde_support;
 mod session;
 mod transfer;
 mod upload;

@@ -43,7 +43,6 @@ impl From<String> for Secret {
     }
 }
 
-#[cfg(feature = "serde")]
 impl serde::Serialize for Secret {
     /// Secrets serialise as `"<redacted>"`.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

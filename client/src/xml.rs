@@ -22,8 +22,9 @@ pub const MAX_DEPTH: usize = 64;
 /// How many bytes of list items (each item counted at its type's size) a document may decode
 /// into, per byte of the document: a hostile answer of many tiny elements (`<flow id="a"/>`,
 /// 14 bytes, is a `Flow` of several hundred) would otherwise decode to dozens of times its size.
-/// The tersest real answers take about 4 bytes of items per byte of XML. A page of a paginated
-/// list is bounded more tightly, by its page size ([`DecodeError::PageTooLong`](crate::DecodeError::PageTooLong)).
+/// The tersest real answers take about 4 bytes of items per byte of XML. JSON documents are held
+/// to the same budget. A page of a paginated list is bounded more tightly, by its page size (see
+/// [`DecodeError::PageTooLong`](crate::DecodeError::PageTooLong)).
 pub const MAX_DECODE_EXPANSION: u64 = 8;
 
 /// The bytes of list items any document may decode into, however small it is.
@@ -33,6 +34,9 @@ pub const MIN_DECODE_ITEM_BUDGET: u64 = 1024 * 1024;
 pub trait XmlValue: Sized {
     /// Whether an empty string means "absent" (true for every type but text and ids).
     const EMPTY_IS_ABSENT: bool;
+    /// Whether the value is a secret, written as `"<redacted>"` when a model is shown rather
+    /// than sent (see `crate::json::Secrets`).
+    const SECRET: bool = false;
     /// Parses the (unescaped) text; the error says what was expected.
     fn parse_xml(text: &str) -> Result<Self, String>;
     /// Text types take the decoder's text as it is (moving an owned string instead of copying
@@ -882,6 +886,7 @@ impl XmlValue for String {
 
 impl XmlValue for crate::Secret {
     const EMPTY_IS_ABSENT: bool = false;
+    const SECRET: bool = true;
     fn parse_xml(text: &str) -> Result<Self, String> {
         Ok(crate::Secret::new(text))
     }

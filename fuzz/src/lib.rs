@@ -6,6 +6,7 @@
 //! | target | input | what must hold |
 //! | --- | --- | --- |
 //! | [`decode_response`] | selector byte + XML | every response decoder of [`tableau_flows::AnyResponse`] returns `Ok` or `Err`, never panics; what it decodes encodes again into well-formed XML that decodes to what encodes the same, or is refused for a character XML 1.0 cannot hold |
+//! | [`decode_response_json`] | selector byte + JSON | every response decoder's JSON side, [`tableau_flows::AnyResponse::decode_json`], returns `Ok` or `Err`, never panics; what it decodes encodes again (`encode_json`) into JSON that decodes to what encodes the same |
 //! | [`roundtrip_models`] | `arbitrary` | request and response models built from arbitrary values encode into well-formed XML that decodes to exactly the model (requests also strictly), or are refused with `EncodeError::NotXmlChar` when they hold a character XML 1.0 cannot hold |
 //! | [`spec_dsl`] | selector byte + `.tfspec` text | loading the spec with the text in place of one of its files (or alone) returns a spec or diagnostics, never panics; a spec that loads also exports (selector bit `0x80`) and generates (`TABLEAU_FUZZ_GENERATE=1`) |
 //! | [`doc_page`] | doc-page text | the reference-page parser returns a page or an error; a page that parses is compared with the spec and drafted |
@@ -20,6 +21,7 @@
 
 pub mod base_url;
 pub mod decode;
+pub mod decode_json;
 pub mod docpage;
 pub mod filter;
 pub mod known;
@@ -32,6 +34,12 @@ pub mod spec;
 /// selects it among [`decode::ENDPOINT_IDS`]); see [`decode`].
 pub fn decode_response(data: &[u8]) {
     decode::run(data);
+}
+
+/// `decode_response_json`: a JSON response document decoded as the answer of one endpoint (the
+/// first byte selects it, as for [`decode_response`]); see [`decode_json`].
+pub fn decode_response_json(data: &[u8]) {
+    decode_json::run(data);
 }
 
 /// `roundtrip_models`: request and response models built from `arbitrary` input, encoded and
@@ -75,6 +83,7 @@ pub type Target = fn(&[u8]);
 /// and its function.
 pub const TARGETS: &[(&str, Target)] = &[
     ("decode_response", decode_response),
+    ("decode_response_json", decode_response_json),
     ("roundtrip_models", roundtrip_models),
     ("spec_dsl", spec_dsl),
     ("doc_page", doc_page),

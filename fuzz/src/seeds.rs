@@ -30,6 +30,7 @@ pub type Seed = (String, Vec<u8>);
 pub fn seeds(target: &str) -> Vec<Seed> {
     match target {
         "decode_response" => decode_response(),
+        "decode_response_json" => decode_response_json(),
         "roundtrip_models" => roundtrip_models(),
         "spec_dsl" => spec_dsl(),
         "doc_page" => doc_page(),
@@ -125,6 +126,109 @@ fn decode_response() -> Vec<Seed> {
     for (name, id, xml) in hand {
         if let Some(sel) = selector(id) {
             out.push((format!("seed-{name}"), with_selector(sel, xml.as_bytes())));
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// decode_response_json
+
+fn decode_response_json() -> Vec<Seed> {
+    use crate::decode::selector;
+    use tableau_flows::AnyResponse;
+    let mut out = Vec::new();
+    // The spec's example answers, decoded from XML and written as JSON by the rule.
+    for (path, text) in tableau_flows_spec::FILES {
+        let Some(name) = path
+            .strip_prefix("examples/")
+            .and_then(|p| p.strip_suffix(".xml"))
+        else {
+            continue;
+        };
+        let Some(id) = endpoint_of(name) else {
+            continue;
+        };
+        if let (Some(sel), Some(Ok(answer))) =
+            (selector(id), AnyResponse::decode(id, text.as_bytes()))
+        {
+            out.push((
+                format!("gen-example-{name}"),
+                with_selector(sel, answer.encode_json().as_bytes()),
+            ));
+        }
+    }
+    // The 3.24 page's JSON answer, as the page writes it (S28).
+    if let (Some(sel), Ok(page)) = (
+        selector("create_cloud_flow_task"),
+        std::fs::read(repo_root().join("tests/fixtures/json/create_cloud_flow_task.json")),
+    ) {
+        out.push((
+            "gen-page-create_cloud_flow_task".to_owned(),
+            with_selector(sel, &page),
+        ));
+    }
+    // Handwritten: the decoder's leniency, errors, and hostile shapes.
+    let hand: &[(&str, &str, &str)] = &[
+        (
+            "error",
+            "query_flow",
+            r#"{"error": {"code": "404027", "summary": "Flow not found", "detail": "no flow"}}"#,
+        ),
+        (
+            "error-numeric",
+            "query_flow",
+            r#"{"error": {"code": 404027}}"#,
+        ),
+        (
+            "one-item",
+            "query_flows_for_site",
+            r#"{"pagination": {"pageNumber": 1, "pageSize": "100", "totalAvailable": 1}, "flows": {"flow": {"id": "f", "name": "a\u0001b", "createdAt": "2024-04-09T18:54:12.5+02:00"}}}"#,
+        ),
+        (
+            "empty-lists",
+            "query_projects",
+            r#"{"projects": "", "pagination": null}"#,
+        ),
+        (
+            "bare-array",
+            "get_flow_runs",
+            r#"{"flowRuns": [{"id": "r", "flowId": "f", "status": "Success", "progress": 100}]}"#,
+        ),
+        (
+            "text-value",
+            "server_info",
+            r#"{"serverInfo": {"productVersion": {"value": "2024.2.0", "build": "b"}, "restApiVersion": 3.24, "serverSettings": {"oAuthEnabled": true}}}"#,
+        ),
+        (
+            "unknown-keys",
+            "query_job",
+            r#"{"x": [1, {"y": null}], "job": {"id": "j", "mode": "Asynchronous", "type": "RunFlow", "z": {}}}"#,
+        ),
+        (
+            "wrong-kinds",
+            "get_flow_run",
+            r#"{"flowRun": {"id": ["r"], "flowId": {}}}"#,
+        ),
+        (
+            "truncated",
+            "get_flow_runs",
+            r#"{"flowRuns": {"flowRuns": [{"id": "r", "#,
+        ),
+        (
+            "not-json",
+            "query_job",
+            "<html><body>502 Bad Gateway</body></html>",
+        ),
+        (
+            "secret",
+            "sign_in",
+            r#"{"credentials": {"token": "a\u0000b", "site": {"id": "s", "contentUrl": ""}, "user": {"id": "u"}}}"#,
+        ),
+    ];
+    for (name, id, json) in hand {
+        if let Some(sel) = selector(id) {
+            out.push((format!("seed-{name}"), with_selector(sel, json.as_bytes())));
         }
     }
     out

@@ -61,6 +61,11 @@ fn decode_response() {
 }
 
 #[test]
+fn decode_response_json() {
+    replay("decode_response_json");
+}
+
+#[test]
 fn roundtrip_models() {
     replay("roundtrip_models");
 }
@@ -89,11 +94,13 @@ fn mock_request() {
 fn every_target_is_replayed_and_seeded() {
     let tested = [
         "decode_response",
+        "decode_response_json",
         "roundtrip_models",
         "spec_dsl",
         "doc_page",
         "filter_sort",
         "mock_request",
+        "base_url",
     ];
     for (name, _) in TARGETS {
         assert!(tested.contains(name), "{name} has no replay test");

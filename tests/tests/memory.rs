@@ -276,6 +276,54 @@ fn hostile_answers_are_refused_within_a_small_multiple_of_the_cap() {
     }
 }
 
+/// A JSON document of `item` repeated in an array until it is just under the cap.
+fn filled_json(open: &str, item: &str, close: &str) -> Vec<u8> {
+    let room = CAP as usize - open.len() - close.len() - 1024;
+    let mut doc = open.as_bytes().to_vec();
+    for i in 0..room / (item.len() + 1) {
+        if i > 0 {
+            doc.push(b',');
+        }
+        doc.extend_from_slice(item.as_bytes());
+    }
+    doc.extend_from_slice(close.as_bytes());
+    doc
+}
+
+/// The JSON decoder is held to the XML decoder's bounds: a hostile answer of tiny items just
+/// under the cap is refused by the item budget (a list that is not paginated) or at the item
+/// beyond the page size (a page), streaming, within the same multiples of the cap.
+#[test]
+fn hostile_json_answers_are_refused_within_a_small_multiple_of_the_cap() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let connections = filled_json(
+        r#"{"connections": {"connection": ["#,
+        r#"{"id":"a"}"#,
+        "]}}",
+    );
+    let (peak, result) = peak_of(|| QueryFlowConnectionsResponse::decode_json(&connections));
+    assert!(
+        matches!(&result, Err(DecodeError::TooManyItems { element, .. }) if element == "connection"),
+        "{:?}",
+        result.map(|r| r.connections.len())
+    );
+    println!(
+        "decode_json, 1.5 M connections of {{\"id\":\"a\"}}: {:.1} MiB (XML's figure is about the same)",
+        mib(peak)
+    );
+    assert!(peak <= 24 * CAP, "{:.1} MiB", mib(peak));
+    drop(connections);
+
+    let flows = filled_json(r#"{"flows": {"flow": ["#, r#"{"id":"a"}"#, "]}}");
+    let (peak, result) = peak_of(|| QueryFlowsResponse::decode_json_page(&flows, 100));
+    assert_eq!(
+        result.map(|r| r.flows.len()),
+        Err(DecodeError::PageTooLong { page_size: 100 })
+    );
+    println!("decode_json_page, 1.5 M flows: {:.1} MiB", mib(peak));
+    assert!(peak <= CAP / 4, "{:.1} MiB", mib(peak));
+}
+
 #[test]
 fn a_page_never_holds_more_items_than_its_page_size() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());

@@ -2,15 +2,19 @@
 //!
 //! - [`models`]: the shared models (ids, enums, element types with their XML decoding and
 //!   encoding, `ErrorCode`, `AnyResponse`), used by the client and by the simulator;
+//! - [`xml`] and [`json`]: the two wire formats of every element type, from the same fields: the
+//!   XML decoder and writer, and the JSON writer and streaming reader (serde) by the rule of
+//!   `spec/README.md`;
 //! - [`client`]: per endpoint, its error enum, metadata and request builder, with its rustdoc;
 //! - [`server`]: the typed server interface a simulator implements (routing, decoding, checks and
 //!   encoding generated; behaviour left to the implementation).
 //!
 //! Generated code calls the client's hand-written runtime through `crate::` paths (`crate::xml`,
-//! `crate::error`, `crate::version`, `crate::client`, `crate::meta`).
+//! `crate::json`, `crate::error`, `crate::version`, `crate::client`, `crate::meta`).
 
 pub(crate) mod client;
 pub(crate) mod docs;
+pub(crate) mod json;
 pub(crate) mod models;
 pub(crate) mod router;
 pub(crate) mod server;

@@ -15,8 +15,14 @@ impl Gen<'_> {
         quote! {
             #d
             #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-            #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(transparent))]
             pub struct #name(crate::id::IdText);
+
+            impl serde::Serialize for #name {
+                /// Writes the id as its text.
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
 
             impl #name {
                 #[doc = #new_doc]
@@ -193,8 +199,8 @@ impl Gen<'_> {
                 }
             }
 
-            #[cfg(feature = "serde")]
             impl serde::Serialize for #name {
+                /// Writes the value as it is written on the wire.
                 fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                     serializer.serialize_str(self.as_str())
                 }
@@ -256,8 +262,7 @@ impl Gen<'_> {
                 text.push_str(&format!(" See {}.", self.note_ref(n)));
             }
             let d = doc(&text);
-            let serde = self.serde_attrs(f);
-            quote! { #d #serde pub #fname: #ty }
+            quote! { #d pub #fname: #ty }
         });
         let derive_default = if self.defaultable[&t.name] {
             quote! { , Default }
@@ -267,6 +272,23 @@ impl Gen<'_> {
         let decode = self.struct_decode(t);
         let encode = self.struct_encode(t);
         let versioned = self.struct_versioned(t);
+        let json = self.struct_json(t);
+        let page = if t.root && t.fields.iter().any(|f| f.wire == "pagination") {
+            quote! {
+                impl #name {
+                    /// Decodes a JSON page of a paginated list: as
+                    /// [`decode_json`](Self::decode_json), but a list holding more than
+                    /// `page_size` items is refused with
+                    /// [`DecodeError::PageTooLong`](crate::DecodeError::PageTooLong) at its item
+                    /// after the last, as the XML decoder refuses it.
+                    pub fn decode_json_page(bytes: &[u8], page_size: u32) -> Result<Self, crate::DecodeError> {
+                        crate::json::decode_page(bytes, page_size)
+                    }
+                }
+            }
+        } else {
+            TokenStream::new()
+        };
         let root = if t.root {
             quote! {
                 impl crate::xml::Document for #name {}
@@ -299,6 +321,31 @@ impl Gen<'_> {
                     pub fn encode_response(&self) -> Result<String, crate::EncodeError> {
                         crate::xml::encode_response(self)
                     }
+
+                    /// Decodes a whole JSON document (the object of the root's children, by the
+                    /// rule of `spec/README.md`), leniently as real servers and clients write it:
+                    /// a number or boolean where a string belongs, `null` as absent, a one-item
+                    /// list as its item, an empty list as `{}`, `[]` or `""`; unknown keys are
+                    /// ignored; an `"error"` object is returned as
+                    /// [`DecodeError::Service`](crate::DecodeError::Service).
+                    pub fn decode_json(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
+                        crate::json::decode_document(bytes, "tsResponse", crate::json::Mode::default())
+                    }
+
+                    /// Decodes a JSON request document as a server must read it: as
+                    /// [`decode_json`](Self::decode_json), but an empty number, date, flag or
+                    /// enum is refused rather than read as absent, and the struct's
+                    /// one-of/any-of rules are checked.
+                    pub fn decode_json_request(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
+                        crate::json::decode_document(bytes, "tsRequest", crate::json::Mode { strict: true, page_size: None })
+                    }
+
+                    /// Encodes the document as JSON for the wire (a request, or a server's
+                    /// answer), by the rule of `spec/README.md`: secrets are written as they are
+                    /// (the `serde::Serialize` of the models redacts them, for display).
+                    pub fn encode_json(&self) -> String {
+                        crate::json::encode_json(self)
+                    }
                 }
             }
         } else {
@@ -307,46 +354,16 @@ impl Gen<'_> {
         quote! {
             #d
             #[derive(Debug, Clone, PartialEq #derive_default)]
-            #[cfg_attr(feature = "serde", derive(serde::Serialize))]
             pub struct #name {
                 #(#fields,)*
             }
             #decode
             #encode
+            #json
             #versioned
             #root
+            #page
         }
-    }
-
-    /// The `serde` attributes of a field (feature `serde`): the API's name, absent values left out,
-    /// dates and times as their XML text.
-    pub(super) fn serde_attrs(&self, f: &Field) -> TokenStream {
-        let wire = match f.kind {
-            FieldKind::Text => "value",
-            _ => f.wire.as_str(),
-        };
-        let skip = match f.kind {
-            // Lists are always written (an empty one as `[]`), so scripts can iterate them.
-            FieldKind::List | FieldKind::Many => TokenStream::new(),
-            _ if f.required => TokenStream::new(),
-            _ => quote! { , skip_serializing_if = "Option::is_none" },
-        };
-        let with = match (&f.ty, f.kind) {
-            (
-                TypeRef::Primitive(Prim::DateTime | Prim::Time),
-                FieldKind::List | FieldKind::Many,
-            ) => {
-                quote! { , serialize_with = "crate::serde_support::values" }
-            }
-            (TypeRef::Primitive(Prim::DateTime | Prim::Time), _) if f.required => {
-                quote! { , serialize_with = "crate::serde_support::value" }
-            }
-            (TypeRef::Primitive(Prim::DateTime | Prim::Time), _) => {
-                quote! { , serialize_with = "crate::serde_support::optional" }
-            }
-            _ => TokenStream::new(),
-        };
-        quote! { #[cfg_attr(feature = "serde", serde(rename = #wire #skip #with))] }
     }
 
     pub(super) fn error_code(&self) -> TokenStream {
@@ -466,6 +483,16 @@ impl Gen<'_> {
             let id = &e.id;
             quote! { #id => #t::decode(bytes).map(AnyResponse::#v) }
         });
+        let json_arms = xml.iter().map(|(e, t)| {
+            let v = format_ident!("{}", e.id.to_pascal_case());
+            let t = format_ident!("{}", t);
+            let id = &e.id;
+            quote! { #id => #t::decode_json(bytes).map(AnyResponse::#v) }
+        });
+        let json_encode_arms = xml.iter().map(|(e, _)| {
+            let v = format_ident!("{}", e.id.to_pascal_case());
+            quote! { AnyResponse::#v(answer) => answer.encode_json() }
+        });
         let encode_arms = xml.iter().map(|(e, _)| {
             let v = format_ident!("{}", e.id.to_pascal_case());
             quote! { AnyResponse::#v(answer) => answer.encode_response() }
@@ -495,6 +522,23 @@ impl Gen<'_> {
                 pub fn encode_response(&self) -> Result<String, crate::EncodeError> {
                     match self {
                         #(#encode_arms,)*
+                    }
+                }
+
+                /// Decodes `bytes` as the JSON answer of the endpoint with this id (see each
+                /// document's `decode_json`). `None` when no endpoint with that id answers with
+                /// a document.
+                pub fn decode_json(endpoint_id: &str, bytes: &[u8]) -> Option<Result<AnyResponse, crate::DecodeError>> {
+                    Some(match endpoint_id {
+                        #(#json_arms,)*
+                        _ => return None,
+                    })
+                }
+
+                /// Encodes the answer as a server writes it in JSON (secrets as they are).
+                pub fn encode_json(&self) -> String {
+                    match self {
+                        #(#json_encode_arms,)*
                     }
                 }
             }

@@ -834,7 +834,10 @@ pub(crate) mod tests {
             }
         }
         check(&flows);
-        assert_eq!(flows.len(), flows.sites.values().map(|s| s.ids.len()).sum());
+        assert_eq!(
+            flows.len(),
+            flows.sites.values().map(|s| s.ids.len()).sum::<usize>()
+        );
         // Emptying the flows empties the indexes.
         for id in flows.keys().map(str::to_owned).collect::<Vec<_>>() {
             flows.remove(&id);
