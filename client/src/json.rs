@@ -150,6 +150,21 @@ impl JsonCx {
         if text.is_empty() && T::EMPTY_IS_ABSENT && !self.strict {
             return Ok(None);
         }
+        // A request read as a server reads it holds only what XML 1.0 can hold, as its XML
+        // form would (a server keeps what it is sent, and writes it back in either format).
+        if self.strict
+            && let Some(c) = text.chars().find(|&c| !crate::xml::is_xml_char(c))
+        {
+            return Err(DecodeError::invalid(
+                element.to_owned(),
+                attribute.map(str::to_owned),
+                &text,
+                format!(
+                    "text without U+{:04X}, which XML 1.0 cannot hold",
+                    u32::from(c)
+                ),
+            ));
+        }
         let text = match T::from_text(text) {
             Ok(value) => return Ok(Some(value)),
             Err(text) => text,
@@ -337,15 +352,30 @@ impl<T: XmlValue> Kind for Value<T> {
 pub struct ModelSeed<'c, T> {
     cx: &'c mut JsonCx,
     element: &'c str,
+    /// `{}` lacking what the model requires is absent (a child element: deviation S30).
+    absent_if_empty: bool,
     ty: PhantomData<T>,
 }
 
 impl<'c, T> ModelSeed<'c, T> {
+    /// Reads the child element `element` of a model: as [`ModelSeed::new`], but an empty object
+    /// `{}` lacking what the element requires is the element absent (deviation S30:
+    /// `"owner": {}`, which tableau-api-lib sends to leave the owner as it is).
+    pub fn element(cx: &'c mut JsonCx, element: &'c str) -> Self {
+        ModelSeed {
+            cx,
+            element,
+            absent_if_empty: true,
+            ty: PhantomData,
+        }
+    }
+
     /// Reads the element `element`.
     pub fn new(cx: &'c mut JsonCx, element: &'c str) -> Self {
         ModelSeed {
             cx,
             element,
+            absent_if_empty: false,
             ty: PhantomData,
         }
     }
@@ -378,9 +408,26 @@ impl<'de, T: FromJson> Visitor<'de> for ModelSeed<'_, T> {
         if self.cx.depth > MAX_DEPTH {
             return Err(self.cx.fail(DecodeError::TooDeep { limit: MAX_DEPTH }));
         }
-        let value = T::from_json_map(self.cx, self.element, map)?;
+        let mut counted = Counted {
+            inner: map,
+            entries: 0,
+        };
+        let value = match T::from_json_map(self.cx, self.element, &mut counted) {
+            Ok(value) => Some(value),
+            // An element written `{}` that lacks what it requires is absent (deviation S30:
+            // `"owner": {}` beside a project, meaning no change of owner).
+            Err(_)
+                if self.absent_if_empty
+                    && counted.entries == 0
+                    && matches!(self.cx.error, Some(DecodeError::Missing(_))) =>
+            {
+                self.cx.error = None;
+                None
+            }
+            Err(e) => return Err(e),
+        };
         self.cx.depth -= 1;
-        Ok(Some(value))
+        Ok(value)
     }
     fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
         Ok(None)
@@ -406,6 +453,32 @@ impl<'de, T: FromJson> Visitor<'de> for ModelSeed<'_, T> {
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Option<T>, A::Error> {
         let e = wrong_kind(self.element, None, "an array", "an object");
         Err(self.cx.fail(e))
+    }
+}
+
+/// A map that counts its entries, to tell an empty object `{}` from one with entries.
+struct Counted<A> {
+    inner: A,
+    entries: usize,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for &mut Counted<A> {
+    type Error = A::Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let key = self.inner.next_key_seed(seed)?;
+        if key.is_some() {
+            self.entries += 1;
+        }
+        Ok(key)
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.inner.next_value_seed(seed)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
     }
 }
 

@@ -101,6 +101,7 @@ fn sign_in(server: &MockServer, name: &str, secret: &str) -> String {
         query: "",
         token: None,
         content_type: Some("application/xml"),
+        accept: None,
         body: body.as_bytes(),
     });
     let AnswerBody::Xml(xml) = &answer.body else {
@@ -129,6 +130,8 @@ pub struct RawRequest {
     pub token: Option<String>,
     /// `Content-Type`.
     pub content_type: Option<String>,
+    /// `Accept`.
+    pub accept: Option<String>,
     /// `X-Fuzz-Advance`, in seconds.
     pub advance: Option<u64>,
     /// The body.
@@ -182,6 +185,7 @@ pub fn parse_request(raw: &[u8]) -> RawRequest {
         match name.trim().to_ascii_lowercase().as_str() {
             "x-tableau-auth" => request.token = Some(value),
             "content-type" => request.content_type = Some(value),
+            "accept" => request.accept = Some(value),
             "x-fuzz-advance" => {
                 request.advance = value
                     .trim()
@@ -278,7 +282,7 @@ fn debug() -> bool {
 fn show_body(body: &AnswerBody) -> String {
     match body {
         AnswerBody::Empty => String::new(),
-        AnswerBody::Xml(xml) => xml.clone(),
+        AnswerBody::Xml(xml) | AnswerBody::Json(xml) => xml.clone(),
         AnswerBody::File(bytes) => format!("({} bytes)", bytes.len()),
     }
 }
@@ -327,6 +331,7 @@ fn run_on(sim: &mut Sim, data: &[u8]) {
             query,
             token: token.as_deref(),
             content_type: raw.content_type.as_deref(),
+            accept: raw.accept.as_deref(),
             body: &body,
         };
         let _ = interface::Query::parse(query).get("filter");
@@ -466,6 +471,37 @@ pub fn check_answer(request: &Request<'_>, answer: &Answer) {
             // 500000 is what the simulator answers when it cannot encode its own answer
             // (`Answer::document`): a fault of the simulator, whose strict request decoding is
             // meant to keep every value it stores writable.
+            assert!(
+                error.error.code != "500000",
+                "the simulator could not encode its answer ({:?}) for {request:?}",
+                error.error.detail
+            );
+        }
+    }
+    if let AnswerBody::Json(json) = &answer.body {
+        // A JSON answer only to a request whose Accept prefers JSON (S29).
+        assert_eq!(
+            tableau_flows_mock::interface::answer_format(request.accept),
+            Some(tableau_flows_mock::interface::Format::Json),
+            "a JSON answer to {request:?}"
+        );
+        serde_json::from_str::<serde_json::Value>(json)
+            .unwrap_or_else(|e| panic!("the answer is not JSON ({e}) for {request:?}:\n{json}"));
+        // The client reads a success's document, and an error's.
+        if (200..300).contains(&answer.status)
+            && let Some(e) = endpoint_for(request.method, request.path)
+            && let Some(Err(err)) = tableau_flows::AnyResponse::decode_json(e.id, json.as_bytes())
+        {
+            panic!(
+                "the client cannot decode the JSON answer of {} ({err}), for {request:?}:\n{json}",
+                e.id
+            );
+        }
+        if answer.status >= 400 {
+            let error =
+                tableau_flows::ErrorDocument::decode_json(json.as_bytes()).unwrap_or_else(|e| {
+                    panic!("the JSON error answer does not decode ({e}) for {request:?}:\n{json}")
+                });
             assert!(
                 error.error.code != "500000",
                 "the simulator could not encode its answer ({:?}) for {request:?}",

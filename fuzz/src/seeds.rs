@@ -542,6 +542,18 @@ fn mock_request() -> Vec<Seed> {
     };
     let hand: Vec<(&str, String)> = vec![
         (
+            "json-query-flows-and-run",
+            format!(
+                "GET /api/{v}/sites/$SITE/flows?pageSize=2 HTTP/1.1\nX-Tableau-Auth: $TOKEN\nAccept: application/json\n\n\n#next\nPOST /api/{v}/sites/$SITE/flows/{coffee}/run\nX-Tableau-Auth: $TOKEN\nAccept: application/xml;q=0.5, application/json\nContent-Type: application/json\n\n{{}}\n#next\nGET /api/{v}/sites/$SITE/flows/{coffee}\nX-Tableau-Auth: $TOKEN\nAccept: text/html\n\n"
+            ),
+        ),
+        (
+            "json-update-flow-and-errors",
+            format!(
+                "PUT /api/{v}/sites/$SITE/flows/{coffee}\nX-Tableau-Auth: $TOKEN\nAccept: application/json\nContent-Type: application/json\n\n{{\"flow\": {{\"project\": {{\"id\": \"{project}\"}}, \"owner\": {{}}}}}}\n#next\nGET /api/{v}/sites/$SITE/flows/nope\nX-Tableau-Auth: $TOKEN\nAccept: application/json\n\n\n#next\nPOST /api/{v}/auth/signin\nAccept: application/json\nContent-Type: text/plain\n\nx"
+            ),
+        ),
+        (
             "query-flows-filter-sort",
             format!(
                 "GET /api/{v}/sites/$SITE/flows?filter=name:eq:Coffee%20Chain,projectName:in:[Sales,Default]&sort=createdAt:desc,name:asc&pageSize=1&pageNumber=1 HTTP/1.1\nX-Tableau-Auth: $TOKEN\n\n"

@@ -500,11 +500,19 @@ impl Drop for MockServer {
 }
 
 /// Decides a request: what [`MockServer::answer`] answers, and what is answered on the port.
+///
+/// Content negotiation happens here and in [`HttpHandler::admit`], never in a behaviour: an
+/// `Accept` that takes neither XML nor JSON is answered 406, and every refusal (written as XML)
+/// is written again in JSON when the request prefers JSON.
 fn decide(simulator: &Simulator, request: &interface::Request<'_>) -> interface::Answer {
-    if let Some(refusal) = ignored_body(simulator, request) {
-        return refusal;
-    }
-    interface::handle(simulator, simulator.version, request)
+    let Some(format) = interface::answer_format(request.accept) else {
+        return interface::not_acceptable(request.accept.unwrap_or_default());
+    };
+    let answer = match ignored_body(simulator, request) {
+        Some(refusal) => refusal,
+        None => interface::handle(simulator, simulator.version, request),
+    };
+    answer.in_format(format)
 }
 
 /// The refusal of a body that an endpoint taking no body (or an empty `<tsRequest/>`) would
@@ -666,14 +674,19 @@ impl http::Handler for HttpHandler {
     /// read: spooled to disk for an endpoint that takes a file (with a multipart body), into
     /// memory up to the small limit for any other.
     fn admit(&self, head: &http::Head) -> http::Admission {
+        let accept = head.header("accept");
+        let Some(format) = interface::answer_format(accept) else {
+            let answer = interface::not_acceptable(accept.unwrap_or_default());
+            return http::Admission::Answer(reply(answer));
+        };
         let (path, _) = split_target(&head.target);
         let route = match interface::route(self.simulator.version, &head.method, path) {
             Ok(route) => route,
-            Err(answer) => return http::Admission::Answer(reply(answer)),
+            Err(answer) => return http::Admission::Answer(reply(answer.in_format(format))),
         };
         let token = head.header("x-tableau-auth");
         if let Err(answer) = interface::authenticate(self.simulator.as_ref(), &route, token) {
-            return http::Admission::Answer(reply(answer));
+            return http::Admission::Answer(reply(answer.in_format(format)));
         }
         let admitted = match route.file_part() {
             Some(part) if is_multipart(head.header("content-type")) => http::Admitted {
@@ -705,6 +718,7 @@ impl http::Handler for HttpHandler {
             query,
             token: head.header("x-tableau-auth"),
             content_type: head.header("content-type"),
+            accept: head.header("accept"),
             body: &[],
         };
         let answer = match admitted.file_part {
@@ -746,6 +760,13 @@ fn reply(answer: interface::Answer) -> http::Reply {
     let mut headers = Vec::new();
     let body = match answer.body {
         interface::AnswerBody::Empty => http::ReplyBody::Owned(Vec::new()),
+        interface::AnswerBody::Json(json) => {
+            headers.push((
+                "Content-Type".to_owned(),
+                interface::Format::Json.media_type().to_owned(),
+            ));
+            http::ReplyBody::Owned(json.into_bytes())
+        }
         interface::AnswerBody::Xml(xml) => {
             headers.push((
                 "Content-Type".to_owned(),

@@ -24,6 +24,7 @@ struct Call<'a> {
     query: &'a str,
     token: Option<&'a str>,
     content_type: Option<&'a str>,
+    accept: Option<&'a str>,
     body: Vec<u8>,
 }
 
@@ -34,6 +35,7 @@ fn call<'a>(method: &'a str, path: impl Into<String>) -> Call<'a> {
         query: "",
         token: None,
         content_type: None,
+        accept: None,
         body: Vec::new(),
     }
 }
@@ -47,15 +49,32 @@ impl<'a> Call<'a> {
         self.query = query;
         self
     }
+    fn accept(mut self, accept: &'a str) -> Self {
+        self.accept = Some(accept);
+        self
+    }
+    fn json(mut self, body: &str) -> Self {
+        self.content_type = Some("application/json");
+        self.body = body.as_bytes().to_vec();
+        self
+    }
     fn xml(mut self, body: &str) -> Self {
         self.content_type = Some("application/xml");
         self.body = body.as_bytes().to_vec();
         self
     }
-    fn multipart(mut self, payload: &str, file_part: Option<(&str, &str, &[u8])>) -> Self {
+    fn multipart(self, payload: &str, file_part: Option<(&str, &str, &[u8])>) -> Self {
+        self.multipart_as("text/xml", payload, file_part)
+    }
+    fn multipart_as(
+        mut self,
+        payload_type: &str,
+        payload: &str,
+        file_part: Option<(&str, &str, &[u8])>,
+    ) -> Self {
         self.content_type = Some("multipart/mixed; boundary=XyZ");
         let mut body = format!(
-            "--XyZ\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n{payload}\r\n"
+            "--XyZ\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: {payload_type}\r\n\r\n{payload}\r\n"
         )
         .into_bytes();
         if let Some((name, filename, bytes)) = file_part {
@@ -69,6 +88,17 @@ impl<'a> Call<'a> {
         self.body = body;
         self
     }
+    fn send_with(&self, server: &MockServer, content_type: Option<&str>, body: &[u8]) -> Answer {
+        server.answer(&Request {
+            method: self.method,
+            path: &self.path,
+            query: self.query,
+            token: self.token,
+            content_type,
+            accept: self.accept,
+            body,
+        })
+    }
     fn send(&self, server: &MockServer) -> Answer {
         server.answer(&Request {
             method: self.method,
@@ -76,6 +106,7 @@ impl<'a> Call<'a> {
             query: self.query,
             token: self.token,
             content_type: self.content_type,
+            accept: self.accept,
             body: &self.body,
         })
     }
@@ -656,4 +687,171 @@ fn malformed_bodies_are_refused_on_every_endpoint_with_one() {
             .send(&server);
         assert_eq!(code(&answer), 400000, "{}", meta.id);
     }
+}
+
+/// The JSON of an answer, parsed (serde_json, not this project's decoder).
+fn checked_json(answer: &Answer, what: &str) -> serde_json::Value {
+    let AnswerBody::Json(json) = &answer.body else {
+        panic!("{what}: not a JSON answer: {answer:?}")
+    };
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{what}: not JSON: {e}\n{json}"))
+}
+
+/// Signs in with a JSON body asking for a JSON answer; the token.
+fn sign_in_json(server: &MockServer) -> String {
+    let body = format!(
+        r#"{{"credentials": {{"personalAccessTokenName": "{}", "personalAccessTokenSecret": "{}", "site": {{"contentUrl": ""}}}}}}"#,
+        demo::PAT_NAME,
+        demo::PAT_SECRET
+    );
+    let answer = call("POST", "/api/3.24/auth/signin")
+        .accept("application/json")
+        .json(&body)
+        .send(server);
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let json = checked_json(&answer, "sign in");
+    assert_eq!(json["credentials"]["site"]["id"], SITE, "{json}");
+    json["credentials"]["token"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn json_requests_and_answers_follow_the_spec_s_rule() {
+    let server = server();
+    // Server Info: a text-only element is a string, an element with text and attributes an
+    // object with `value`.
+    let info = call("GET", "/api/3.24/serverinfo")
+        .accept("application/json")
+        .send(&server);
+    let json = checked_json(&info, "server info");
+    assert_eq!(json["serverInfo"]["restApiVersion"], "3.24", "{json}");
+    assert!(
+        json["serverInfo"]["productVersion"]["value"].is_string(),
+        "{json}"
+    );
+    let token = sign_in_json(&server);
+
+    // A page of flows: lists under their item name, every value a string.
+    let flows = call("GET", sites("/flows"))
+        .token(&token)
+        .query("pageSize=2")
+        .accept("application/json")
+        .send(&server);
+    let json = checked_json(&flows, "flows");
+    assert_eq!(json["pagination"]["pageSize"], "2", "{json}");
+    assert!(json["pagination"]["totalAvailable"].is_string(), "{json}");
+    let page = json["flows"]["flow"].as_array().expect("an array of flows");
+    assert_eq!(page.len(), 2, "{json}");
+    assert!(
+        page[0]["id"].is_string() && page[0]["project"]["id"].is_string(),
+        "{json}"
+    );
+
+    // Run Flow Now with `{}` (tableau-api-lib sends it), answered with its job in JSON.
+    let ran = call(
+        "POST",
+        sites(&format!("/flows/{}/run", demo::COFFEE_FLOW_ID)),
+    )
+    .token(&token)
+    .accept("application/json")
+    .json("{}")
+    .send(&server);
+    assert_eq!(ran.status, 200, "{ran:?}");
+    let json = checked_json(&ran, "run flow now");
+    assert!(json["job"]["id"].is_string(), "{json}");
+
+    // An error of a behaviour, in JSON with the error's status.
+    let missing = call("GET", sites("/flows/00000000-0000-0000-0000-000000000000"))
+        .token(&token)
+        .accept("application/json")
+        .send(&server);
+    assert_eq!(missing.status, 404);
+    let json = checked_json(&missing, "missing flow");
+    assert_eq!(json["error"]["code"], "404027", "{json}");
+    assert!(json["error"]["summary"].is_string(), "{json}");
+
+    // A malformed JSON body: 400000, in JSON.
+    let malformed = call("PUT", sites(&format!("/flows/{}", demo::COFFEE_FLOW_ID)))
+        .token(&token)
+        .accept("application/json")
+        .json("{\"flow\": ")
+        .send(&server);
+    assert_eq!(malformed.status, 400, "{malformed:?}");
+    assert_eq!(
+        checked_json(&malformed, "malformed")["error"]["code"],
+        "400000"
+    );
+
+    // A publish whose request_payload part is JSON (its own Content-Type says so).
+    let bytes = demo::flow_file_bytes();
+    let published = call("POST", sites("/flows"))
+        .token(&token)
+        .accept("application/json")
+        .multipart_as(
+            "application/json",
+            &format!(
+                r#"{{"flow": {{"name": "JSON Publish", "project": {{"id": "{}"}}}}}}"#,
+                demo::PROJECT_ID
+            ),
+            Some(("tableau_flow", "json.tflx", &bytes)),
+        )
+        .send(&server);
+    assert_eq!(published.status, 201, "{published:?}");
+    assert_eq!(
+        checked_json(&published, "publish")["flow"]["name"],
+        "JSON Publish"
+    );
+
+    // A JSON body with an XML answer (no Accept): each side as its header says.
+    let updated = call("PUT", sites(&format!("/flows/{}", demo::COFFEE_FLOW_ID)))
+        .token(&token)
+        .json(&format!(
+            r#"{{"flow": {{"project": {{"id": "{}"}}, "owner": {{}}}}}}"#,
+            demo::PROJECT_ID
+        ))
+        .send(&server);
+    // `"owner": {}` is no owner at all (S30), as tableau-api-lib sends it.
+    assert_eq!(updated.status, 200, "{updated:?}");
+    let xml = checked_xml(&updated, "update flow from JSON");
+    assert!(xml.contains(demo::PROJECT_ID), "{xml}");
+}
+
+#[test]
+fn accept_is_negotiated_with_q_values_and_406_and_415_are_answered() {
+    let server = server();
+    let info = |accept: &'static str| {
+        call("GET", "/api/3.24/serverinfo")
+            .accept(accept)
+            .send(&server)
+    };
+    for accept in [
+        "*/*",
+        "application/xml",
+        "application/json;q=0.5, application/xml",
+        "text/xml",
+    ] {
+        assert!(matches!(info(accept).body, AnswerBody::Xml(_)), "{accept}");
+    }
+    for accept in [
+        "application/json",
+        "application/xml;q=0.5, application/json",
+        "application/json, */*;q=0.1",
+    ] {
+        assert!(matches!(info(accept).body, AnswerBody::Json(_)), "{accept}");
+    }
+    // Nothing acceptable: 406 with code 406000.
+    let refused = info("text/html");
+    assert_eq!(refused.status, 406, "{refused:?}");
+    assert!(checked_xml(&refused, "406").contains("code=\"406000\""));
+    // A body of a type the server cannot read: 415 with code 415000, in the negotiated format.
+    let unreadable = call("POST", "/api/3.24/auth/signin")
+        .accept("application/json")
+        .send_with(&server, Some("text/plain"), b"name=admin");
+    assert_eq!(unreadable.status, 415, "{unreadable:?}");
+    assert_eq!(checked_json(&unreadable, "415")["error"]["code"], "415000");
+    // A refusal before any endpoint is reached (no such path) is negotiated too.
+    let nowhere = call("GET", "/api/3.24/nowhere")
+        .accept("application/json")
+        .send(&server);
+    assert_eq!(nowhere.status, 404);
+    assert_eq!(checked_json(&nowhere, "404")["error"]["code"], "404003");
 }

@@ -702,6 +702,7 @@ fn requests_refused_on_their_head_are_answered_without_reading_their_body() {
                 query: "",
                 token: token.as_deref(),
                 content_type: Some("application/xml"),
+                accept: None,
                 body: b"<tsRequest/>",
             });
             let AnswerBody::Xml(xml) = &decoded.body else {
@@ -1306,6 +1307,7 @@ fn in_process(
         query: "",
         token,
         content_type: Some("application/xml"),
+        accept: None,
         body: body.as_bytes(),
     })
 }
@@ -1518,4 +1520,55 @@ fn characters_xml_cannot_hold_are_refused() {
         attribute(&answer.body[answer.body.find("<flow ").unwrap()..], "name"),
         "Coffee Chain"
     );
+}
+
+/// Sends a raw request head (and `body`) on a new connection and reads the answer.
+fn raw(url: &str, head: &str, body: &[u8]) -> Wire {
+    let mut stream = connect(url);
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    read_answer(&mut BufReader::new(stream))
+}
+
+#[test]
+fn answers_are_negotiated_on_the_wire_refusals_on_the_head_included() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    // Refused on its head (no sign-in), in JSON because Accept prefers it.
+    let refused = raw(
+        &url,
+        &format!(
+            "GET /api/3.24/sites/{SITE}/flows HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+        ),
+        b"",
+    );
+    assert_eq!(refused.status, 401, "{refused:?}");
+    assert!(
+        refused
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("application/json")),
+        "{refused:?}"
+    );
+    assert!(refused.body.contains(r#""code":"401002""#), "{refused:?}");
+    // An Accept that takes neither format: 406 on the head, before a byte of the body is read.
+    let refused = raw(
+        &url,
+        "POST /api/3.24/auth/signin HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\nContent-Type: application/xml\r\nContent-Length: 1000000\r\nConnection: close\r\n\r\n",
+        b"",
+    );
+    assert_eq!(refused.status, 406, "{refused:?}");
+    assert!(refused.body.contains(r#"code="406000""#), "{refused:?}");
+    // A JSON answer carries its type and length.
+    let info = raw(
+        &url,
+        "GET /api/3.24/serverinfo HTTP/1.1\r\nHost: x\r\nAccept: application/xml;q=0.5, application/json\r\nConnection: close\r\n\r\n",
+        b"",
+    );
+    assert_eq!(info.status, 200);
+    assert_eq!(
+        info.header("content-type"),
+        Some("application/json;charset=utf-8")
+    );
+    let json: serde_json::Value = serde_json::from_str(&info.body).unwrap();
+    assert_eq!(json["serverInfo"]["restApiVersion"], "3.24", "{json}");
 }

@@ -41,7 +41,7 @@ const JSON_RULE: &[&str] = &[
     "Every value is a JSON string written as XML writes it (\"priority\": \"50\", \"isRequired\": \"true\"); on input a number or boolean is accepted where a string is.",
     "The text of an element that also has attributes is the key value; an element with text alone is that string.",
     "A list (kind list) is an object holding its item name, whose value is an array even for one item; kind many is an array under the item name. An empty list is {}; on input a one-item list may be the item object, and an empty list {}, [], \"\" or absent (deviation S28).",
-    "Absent optional values are left out, never null; on input null is absent.",
+    "Absent optional values are left out, never null; on input null is absent, and so is an element written {} that lacks what it requires (deviation S30).",
     "Errors are {\"error\": {\"code\", \"summary\", \"detail\"}} with the status the XML error would have.",
 ];
 

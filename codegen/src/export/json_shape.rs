@@ -12,6 +12,11 @@
 use crate::ir::*;
 use serde_json::{Map, Value, json};
 
+/// Text as the API holds it: JSON can escape any character, but what servers keep (and write
+/// back as XML) holds none that XML 1.0 cannot hold (U+0000 to U+001F but tab, newline and
+/// carriage return; U+FFFE, U+FFFF), and a server refuses a request holding one.
+const XML_TEXT: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\uFFFF]*$";
+
 /// Which of a struct's JSON schemas: as servers write it, or as they read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Form {
@@ -62,17 +67,27 @@ pub(crate) fn input_structs(spec: &Spec) -> std::collections::BTreeSet<String> {
 fn value_schema(t: &TypeRef, form: Form) -> Value {
     match t {
         TypeRef::Primitive(p) => match p {
-            Prim::String | Prim::Filter | Prim::Sort => json!({"type": "string"}),
-            Prim::Secret => json!({"type": "string", "format": "password"}),
+            Prim::String | Prim::Filter | Prim::Sort => {
+                json!({"type": "string", "pattern": XML_TEXT})
+            }
+            Prim::Secret => json!({"type": "string", "format": "password", "pattern": XML_TEXT}),
             Prim::Bool => json!({"type": "string", "enum": ["true", "false"]}),
-            Prim::U32 | Prim::U64 => json!({"type": "string", "pattern": "^[0-9]+$"}),
-            Prim::I64 => json!({"type": "string", "pattern": "^-?[0-9]+$"}),
+            // Decimal digits within the type's range (patterns a little narrower than the range
+            // near its top, never wider: a value they allow always fits).
+            Prim::U32 => {
+                json!({"type": "string", "pattern": "^(0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[01][0-9]{8})$"})
+            }
+            Prim::U64 => {
+                json!({"type": "string", "pattern": "^(0|[1-9][0-9]{0,18}|1[0-7][0-9]{18})$"})
+            }
+            Prim::I64 => json!({"type": "string", "pattern": "^-?(0|[1-9][0-9]{0,17})$"}),
             Prim::DateTime => json!({"type": "string", "format": "date-time"}),
             Prim::Time => {
                 json!({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"})
             }
         },
-        TypeRef::Id(n) | TypeRef::Enum(n) => json!({"$ref": format!("#/components/schemas/{n}")}),
+        TypeRef::Id(n) => json!({"$ref": format!("#/components/schemas/{n}"), "pattern": XML_TEXT}),
+        TypeRef::Enum(n) => json!({"$ref": format!("#/components/schemas/{n}")}),
         TypeRef::Struct(n) => {
             json!({"$ref": format!("#/components/schemas/{}", schema_name(n, form))})
         }

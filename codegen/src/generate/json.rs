@@ -165,7 +165,7 @@ impl Gen<'_> {
                         #v = map.next_value_seed(crate::json::ValueSeed::<#ty>::new(cx, element, None))?
                     },
                     FieldKind::Elem if is_struct => quote! {
-                        #v = map.next_value_seed(crate::json::ModelSeed::<#ty>::new(cx, #key))?
+                        #v = map.next_value_seed(crate::json::ModelSeed::<#ty>::element(cx, #key))?
                     },
                     FieldKind::Elem => quote! {
                         #v = map.next_value_seed(crate::json::ValueSeed::<#ty>::new(cx, #key, None))?

@@ -381,9 +381,14 @@ impl Gen<'_> {
         match &e.request {
             Request::Xml { ty, optional } => {
                 let t = self.tf_path(ty);
+                // The body is read in the format its Content-Type names (S29): 415 for another.
                 let decode = quote! {
-                    #t::decode_request(request.body)
-                        .map_err(|e| super::reject(#err::BadRequest, format!("the request body: {e}")))?
+                    match super::body_format(request.content_type) {
+                        Ok(super::Format::Xml) => #t::decode_request(request.body),
+                        Ok(super::Format::Json) => #t::decode_json_request(request.body),
+                        Err(media) => return Err(super::unsupported_media_type(&media)),
+                    }
+                    .map_err(|e| super::reject(#err::BadRequest, format!("the request body: {e}")))?
                 };
                 steps.push(if *optional {
                     // The body may be left out: then it is the type's default.
@@ -405,20 +410,25 @@ impl Gen<'_> {
             } => {
                 let t = self.tf_path(ty);
                 // A payload type without required content may come as an empty part (S12).
+                // The payload part is read in the format its own Content-Type names (S29).
+                let read = quote! {
+                    match super::body_format(payload.content_type.as_deref()) {
+                        Ok(super::Format::Xml) => #t::decode_request(payload.body),
+                        Ok(super::Format::Json) => #t::decode_json_request(payload.body),
+                        Err(media) => return Err(super::unsupported_media_type(&media)),
+                    }
+                    .map_err(|e| super::reject(#err::BadRequest, format!("the request_payload part: {e}")))?
+                };
                 let decode = if self.defaultable[ty] {
                     quote! {
                         if payload.body.trim_ascii().is_empty() {
                             #t::default()
                         } else {
-                            #t::decode_request(payload.body)
-                                .map_err(|e| super::reject(#err::BadRequest, format!("the request_payload part: {e}")))?
+                            #read
                         }
                     }
                 } else {
-                    quote! {
-                        #t::decode_request(payload.body)
-                            .map_err(|e| super::reject(#err::BadRequest, format!("the request_payload part: {e}")))?
-                    }
+                    read
                 };
                 steps.push(quote! {
                     let parts = super::multipart(request.content_type, request.body)
@@ -466,9 +476,13 @@ impl Gen<'_> {
         let answer = match &e.response.body {
             ResponseBody::None => quote! { super::Answer::empty(#status) },
             ResponseBody::Binary => quote! { super::Answer::file(output) },
-            ResponseBody::Xml(_) => {
-                quote! { super::Answer::document(#status, output.encode_response()) }
-            }
+            // Written in the format the request's Accept prefers (S29).
+            ResponseBody::Xml(_) => quote! {
+                match super::answer_format(request.accept) {
+                    Some(super::Format::Json) => super::Answer::json(#status, output.encode_json()),
+                    _ => super::Answer::document(#status, output.encode_response()),
+                }
+            },
         };
         let unused_output = matches!(e.response.body, ResponseBody::None);
         let bind = if unused_output {

@@ -39,10 +39,12 @@
 //! that reaches none, or a caller the endpoint refuses.
 
 mod multipart;
+mod negotiate;
 mod query;
 
 pub(crate) use multipart::layout_file;
 pub use multipart::{Part, multipart};
+pub use negotiate::{Format, answer_format, body_format};
 pub use query::Query;
 
 use std::sync::Arc;
@@ -67,8 +69,10 @@ pub struct Request<'a> {
     pub query: &'a str,
     /// The `X-Tableau-Auth` header.
     pub token: Option<&'a str>,
-    /// The `Content-Type` header.
+    /// The `Content-Type` header: the format of the body ([`body_format`]).
     pub content_type: Option<&'a str>,
+    /// The `Accept` header: the format of the answer ([`answer_format`]).
+    pub accept: Option<&'a str>,
     /// The body.
     pub body: &'a [u8],
 }
@@ -162,6 +166,8 @@ pub enum AnswerBody {
     Empty,
     /// An XML document (`application/xml`).
     Xml(String),
+    /// A JSON document (`application/json`), by the spec's JSON rule.
+    Json(String),
     /// A file (`application/octet-stream`).
     File(Arc<Vec<u8>>),
 }
@@ -182,6 +188,33 @@ impl Answer {
             status,
             headers: Vec::new(),
             body: AnswerBody::Xml(xml),
+        }
+    }
+
+    /// A JSON document.
+    pub fn json(status: u16, json: String) -> Answer {
+        Answer {
+            status,
+            headers: Vec::new(),
+            body: AnswerBody::Json(json),
+        }
+    }
+
+    /// The answer in `format`: an error document written in XML (every refusal is made as XML)
+    /// is written again in JSON when the request prefers JSON; anything else is as it is.
+    pub fn in_format(self, format: Format) -> Answer {
+        let AnswerBody::Xml(xml) = &self.body else {
+            return self;
+        };
+        if format != Format::Json {
+            return self;
+        }
+        match tableau_flows::ErrorDocument::decode(xml.as_bytes()) {
+            Ok(document) => Answer {
+                body: AnswerBody::Json(document.encode_json()),
+                ..self
+            },
+            Err(_) => self,
         }
     }
 
@@ -284,6 +317,29 @@ pub(crate) fn path_segment(raw: &str) -> String {
     percent_encoding::percent_decode_str(raw)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+/// A request whose `Accept` takes neither XML nor JSON: 406 (written in XML, which RFC 9110
+/// allows when nothing acceptable can be sent).
+pub(crate) fn not_acceptable(accept: &str) -> Answer {
+    let code = tableau_flows::ErrorCode::NotAcceptable;
+    Answer::error(
+        406,
+        code.code(),
+        code.summary(),
+        &format!("Accept: {accept}: this server answers application/xml or application/json"),
+    )
+}
+
+/// A body of a media type the server cannot read: 415.
+pub(crate) fn unsupported_media_type(media: &str) -> Answer {
+    let code = tableau_flows::ErrorCode::UnsupportedMediaType;
+    Answer::error(
+        415,
+        code.code(),
+        code.summary(),
+        &format!("Content-Type: {media}: this server reads application/xml or application/json"),
+    )
 }
 
 /// A path no endpoint has.

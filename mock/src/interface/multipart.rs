@@ -15,6 +15,8 @@ pub struct Part<'a> {
     pub name: String,
     /// The `filename` of its `Content-Disposition`, if any.
     pub filename: Option<String>,
+    /// Its `Content-Type`, if it has one.
+    pub content_type: Option<String>,
     /// Its content.
     pub body: &'a [u8],
 }
@@ -26,6 +28,8 @@ pub(crate) struct PartLayout {
     pub name: String,
     /// The `filename` of its `Content-Disposition`, if any.
     pub filename: Option<String>,
+    /// Its `Content-Type`, if it has one.
+    pub content_type: Option<String>,
     /// Its header lines (without the blank line that ends them).
     pub headers: Range<u64>,
     /// Its content.
@@ -82,17 +86,22 @@ fn disposition_params(value: &str) -> Vec<(String, String)> {
     params
 }
 
-/// The `name` and `filename` of a part's `Content-Disposition` header, parameters in any order.
-fn disposition(headers: &str) -> (Option<String>, Option<String>) {
-    let Some(value) = headers.lines().find_map(|l| {
+/// The value of a part's header `name` (any case), trimmed.
+fn header(headers: &str, name: &str) -> Option<String> {
+    headers.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
         k.trim()
-            .eq_ignore_ascii_case("content-disposition")
-            .then_some(v)
-    }) else {
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
+}
+
+/// The `name` and `filename` of a part's `Content-Disposition` header, parameters in any order.
+fn disposition(headers: &str) -> (Option<String>, Option<String>) {
+    let Some(value) = header(headers, "content-disposition") else {
         return (None, None);
     };
-    let params = disposition_params(value);
+    let params = disposition_params(&value);
     let get = |key: &str| {
         params
             .iter()
@@ -260,7 +269,9 @@ fn layout(
             return Err("a multipart part's headers are too long".into());
         }
         let headers = hay.bytes(header_start..header_end).map_err(io)?;
-        let (name, filename) = disposition(&String::from_utf8_lossy(&headers));
+        let text = String::from_utf8_lossy(&headers);
+        let (name, filename) = disposition(&text);
+        let content_type = header(&text, "content-type");
         let content_start = header_end + 4;
         let next = hay
             .find(d, content_start)
@@ -275,6 +286,7 @@ fn layout(
         parts.push(PartLayout {
             name: name.unwrap_or_default(),
             filename,
+            content_type,
             headers: header_start..header_end,
             content: content_start..content_end.max(content_start).min(len),
         });
@@ -292,6 +304,7 @@ pub fn multipart<'a>(content_type: Option<&str>, body: &'a [u8]) -> Result<Vec<P
         .map(|p| Part {
             name: p.name,
             filename: p.filename,
+            content_type: p.content_type,
             body: &body[p.content.start as usize..p.content.end as usize],
         })
         .collect())

@@ -150,6 +150,7 @@ fn answer_through(
             query: &query,
             token: Some(token),
             content_type: None,
+            accept: None,
             body: &[],
         });
         assert_eq!(answer.status, 200, "a page");
