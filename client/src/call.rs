@@ -5,7 +5,9 @@
 use crate::SiteId;
 use crate::body::FilePart;
 use crate::client::ClientRef;
+use crate::client::WireFormat;
 use crate::error::{CallError, Failure};
+use crate::json::{FromJson, ToJson};
 use crate::meta::EndpointMeta;
 use crate::retry::{parse_retry_after, retryable_status};
 use crate::transfer::{Download, TooLarge, decoded, filename_from_disposition};
@@ -62,6 +64,7 @@ enum PathPart {
 enum Body {
     None,
     Xml(String),
+    Json(String),
     Multipart {
         boundary: String,
         head: Vec<u8>,
@@ -147,6 +150,7 @@ impl<'c> Call<'c> {
         match &self.body {
             Body::None => None,
             Body::Xml(_) => Some("application/xml".to_owned()),
+            Body::Json(_) => Some("application/json".to_owned()),
             Body::Multipart { boundary, .. } => {
                 Some(format!("multipart/mixed; boundary={boundary}"))
             }
@@ -247,25 +251,41 @@ impl<'c> Call<'c> {
         }
     }
 
-    pub(crate) fn empty_body(&mut self) {
-        self.body = Body::Xml("<tsRequest/>".to_owned());
+    /// The format the client speaks.
+    fn wire(&self) -> WireFormat {
+        self.client.inner.wire_format
     }
 
-    pub(crate) fn xml_body<T: Document>(&mut self, doc: &T) -> Result<(), Failure> {
-        self.body = Body::Xml(crate::xml::encode_document(doc, "tsRequest")?);
+    pub(crate) fn empty_body(&mut self) {
+        self.body = match self.wire() {
+            WireFormat::Xml => Body::Xml("<tsRequest/>".to_owned()),
+            WireFormat::Json => Body::Json("{}".to_owned()),
+        };
+    }
+
+    /// The request document, in the client's wire format.
+    pub(crate) fn xml_body<T: Document + ToJson>(&mut self, doc: &T) -> Result<(), Failure> {
+        self.body = match self.wire() {
+            WireFormat::Xml => Body::Xml(crate::xml::encode_document(doc, "tsRequest")?),
+            WireFormat::Json => Body::Json(crate::json::encode_json(doc)),
+        };
         Ok(())
     }
 
-    pub(crate) fn multipart_body<T: Document>(
+    pub(crate) fn multipart_body<T: Document + ToJson>(
         &mut self,
         doc: &T,
         file_part: &str,
         file: Option<FilePart>,
     ) -> Result<(), Failure> {
         let boundary = boundary();
-        let xml = crate::xml::encode_document(doc, "tsRequest")?;
+        // The request_payload part in the client's wire format, its own Content-Type saying so.
+        let (payload_type, payload) = match self.wire() {
+            WireFormat::Xml => ("text/xml", crate::xml::encode_document(doc, "tsRequest")?),
+            WireFormat::Json => ("application/json", crate::json::encode_json(doc)),
+        };
         let mut head = format!(
-            "--{boundary}\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n{xml}\r\n"
+            "--{boundary}\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: {payload_type}\r\n\r\n{payload}\r\n"
         );
         if let Some(f) = &file {
             if f.filename().contains(['"', '\r', '\n']) {
@@ -307,7 +327,13 @@ impl<'c> Call<'c> {
         let mut builder = ureq::http::Request::builder()
             .method(self.meta.method)
             .uri(&url)
-            .header("Accept", "application/xml");
+            .header(
+                "Accept",
+                match self.client.inner.wire_format {
+                    WireFormat::Xml => "application/xml",
+                    WireFormat::Json => "application/json",
+                },
+            );
         // A file is saved as it is (no content encoding to inflate without bound); any other
         // answer may come compressed, and is inflated within the client's limit.
         builder = builder.header(
@@ -334,6 +360,13 @@ impl<'c> Call<'c> {
                 remaining,
             ),
             Body::Xml(xml) => run_limited(
+                builder.body(xml.as_str()).map_err(invalid)?,
+                agent,
+                transfer,
+                stall,
+                remaining,
+            ),
+            Body::Json(xml) => run_limited(
                 builder.body(xml.as_str()).map_err(invalid)?,
                 agent,
                 transfer,
@@ -513,7 +546,7 @@ impl<'c> Call<'c> {
                         }
                     };
                     let expired = matches!(
-                        crate::xml::find_service_error(&body),
+                        service_error_in(&body),
                         Ok(Some(d)) if d.code.trim() == "401002"
                     );
                     if !expired || !self.client.reauthenticate()? {
@@ -649,7 +682,7 @@ impl<'c> Call<'c> {
         if content_type.as_deref().is_some_and(|c| c.contains("xml")) {
             // A download answered with XML may be an error document (deviation S6).
             let bytes = read_limited(&parts, body, limit)?;
-            if let Ok(Some(detail)) = crate::xml::find_service_error(&bytes) {
+            if let Ok(Some(detail)) = service_error_in(&bytes) {
                 return Err(Failure::service(status, &detail));
             }
             return Ok(download(Box::new(Cursor::new(bytes))));
@@ -794,7 +827,7 @@ fn read_limited(
 /// The error of a non-2xx answer: the service error its document carries; for a redirect without
 /// one, where it points; else its status and the start of its body.
 fn error_answer(status: u16, parts: &ureq::http::response::Parts, body: &[u8]) -> Failure {
-    if let Ok(Some(detail)) = crate::xml::find_service_error(body) {
+    if let Ok(Some(detail)) = service_error_in(body) {
         return Failure::service(status, &detail);
     }
     if (300..400).contains(&status) {
@@ -812,6 +845,22 @@ fn error_answer(status: u16, parts: &ureq::http::response::Parts, body: &[u8]) -
     }
     .into()
 }
+/// Whether an answer's body is JSON (its first character other than white space is `{`): a
+/// server may answer XML although JSON was asked for, and the other way round.
+fn is_json(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// The service error an answer's body reports, in JSON (`{"error": {..}}`) or XML (`<error>`).
+fn service_error_in(body: &[u8]) -> Result<Option<crate::ErrorDetail>, crate::DecodeError> {
+    if is_json(body) {
+        return Ok(crate::ErrorDocument::decode_json(body)
+            .ok()
+            .map(|document| document.error));
+    }
+    crate::xml::find_service_error(body)
+}
+
 /// A success answer, read in memory (at most the client's limit).
 #[derive(Debug)]
 pub(crate) struct Response {
@@ -820,22 +869,33 @@ pub(crate) struct Response {
 }
 
 impl Response {
-    /// Decodes the body as `T`; an `<error>` in it is the service error it reports.
-    pub(crate) fn xml<T: Document>(self) -> Result<T, Failure> {
-        crate::xml::decode_document(&self.body).map_err(|e| Failure::decode(self.status, e))
+    /// Decodes the body as `T`, in the format it is written in (JSON, or XML); an error document
+    /// in it is the service error it reports.
+    pub(crate) fn xml<T: Document + FromJson>(self) -> Result<T, Failure> {
+        let decoded = if is_json(&self.body) {
+            crate::json::decode_document(&self.body, "tsResponse", Default::default())
+        } else {
+            crate::xml::decode_document(&self.body)
+        };
+        decoded.map_err(|e| Failure::decode(self.status, e))
     }
 
     /// Decodes the body as a page `T` of at most `page_size` items (see
     /// [`decode_page`](crate::xml::decode_page)).
-    pub(crate) fn page<T: Document>(self, page_size: u32) -> Result<T, Failure> {
-        crate::xml::decode_page(&self.body, page_size).map_err(|e| Failure::decode(self.status, e))
+    pub(crate) fn page<T: Document + FromJson>(self, page_size: u32) -> Result<T, Failure> {
+        let decoded = if is_json(&self.body) {
+            crate::json::decode_page(&self.body, page_size)
+        } else {
+            crate::xml::decode_page(&self.body, page_size)
+        };
+        decoded.map_err(|e| Failure::decode(self.status, e))
     }
 
-    /// Checks an answer documented without a body: an `<error>` in it is still an error (S6).
-    /// A body that is XML but malformed (a second root after the first, even one holding an
-    /// `<error>`) is a decode error; one that is not XML at all is left alone.
+    /// Checks an answer documented without a body: an error document in it is still an error
+    /// (S6). A body that is XML but malformed (a second root after the first, even one holding
+    /// an `<error>`) is a decode error; one that is not XML or JSON at all is left alone.
     pub(crate) fn none(self) -> Result<(), Failure> {
-        match crate::xml::find_service_error(&self.body) {
+        match service_error_in(&self.body) {
             Ok(Some(detail)) => Err(Failure::service(self.status, &detail)),
             Err(e @ crate::DecodeError::Syntax { .. }) => Err(Failure::decode(self.status, e)),
             _ => Ok(()),

@@ -29,6 +29,19 @@ pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// inflated (256 MiB).
 pub const DEFAULT_MAX_INFLATED_DOWNLOAD_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The wire format a [`Client`] speaks ([`ClientBuilder::wire_format`]): Tableau's servers
+/// speak both, by the request's `Accept` and `Content-Type` headers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WireFormat {
+    /// XML (`application/xml`), the API's first format (the default).
+    #[default]
+    Xml,
+    /// JSON (`application/json`), by the spec's rule: the root dropped, every value a string,
+    /// a list an array under its item name (`spec/README.md`).
+    Json,
+}
+
 /// Builds a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
@@ -44,6 +57,7 @@ pub struct ClientBuilder {
     allow_plain_http: bool,
     retry: RetryPolicy,
     ca_certificates: Vec<Vec<u8>>,
+    wire_format: WireFormat,
 }
 
 impl ClientBuilder {
@@ -109,6 +123,25 @@ impl ClientBuilder {
     /// with [`Error::ResponseTooLarge`]. Downloads are streamed and not limited.
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
         self.max_response_bytes = limit;
+        self
+    }
+
+    /// The format requests are written in and answers asked for (default [`WireFormat::Xml`]).
+    /// The models are the same in both: an answer decodes to the same values whichever
+    /// format carried it, and an answer in the other format (a server that ignores `Accept`) is
+    /// read too.
+    ///
+    /// ```
+    /// use tableau_flows::{Client, WireFormat};
+    /// # fn main() -> Result<(), tableau_flows::Error> {
+    /// let client = Client::builder("https://tableau.example.com")
+    ///     .wire_format(WireFormat::Json)
+    ///     .build()?;
+    /// assert_eq!(client.wire_format(), WireFormat::Json);
+    /// # Ok(()) }
+    /// ```
+    pub fn wire_format(mut self, format: WireFormat) -> Self {
+        self.wire_format = format;
         self
     }
 
@@ -195,6 +228,7 @@ impl ClientBuilder {
                 max_inflated_download_bytes: self.max_inflated_download_bytes,
                 timeout: self.timeout,
                 sign_out_timeout: self.sign_out_timeout,
+                wire_format: self.wire_format,
                 stall_timeout: self.stall_timeout,
                 retry: self.retry,
                 session: RwLock::new(None),
@@ -243,6 +277,8 @@ pub(crate) struct ClientInner {
     pub(crate) timeout: Duration,
     /// The overall deadline of signing out (on drop and in [`Client::end_session`]).
     pub(crate) sign_out_timeout: Duration,
+    /// The format requests are written in and answers asked for.
+    pub(crate) wire_format: WireFormat,
     pub(crate) stall_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) session: RwLock<Option<Session>>,
@@ -289,6 +325,7 @@ impl ClientInner {
                 max_inflated_download_bytes: self.max_inflated_download_bytes,
                 timeout: self.sign_out_timeout,
                 sign_out_timeout: self.sign_out_timeout,
+                wire_format: self.wire_format,
                 stall_timeout: self.stall_timeout,
                 retry: RetryPolicy::none(),
                 session: RwLock::new(Some(session)),
@@ -353,6 +390,7 @@ impl Client {
             allow_plain_http: false,
             retry: RetryPolicy::default(),
             ca_certificates: Vec::new(),
+            wire_format: WireFormat::Xml,
         }
     }
 
@@ -360,7 +398,8 @@ impl Client {
     /// `TABLEAU_SERVER`, the site's content URL from `TABLEAU_SITE` (default: the default site),
     /// and the first credentials given of `TABLEAU_PAT_NAME` with `TABLEAU_PAT_SECRET` (a personal
     /// access token), `TABLEAU_JWT` (a connected app), `TABLEAU_USERNAME` with
-    /// `TABLEAU_PASSWORD`; `TABLEAU_API_VERSION` pins the version. For scripts: a missing or empty
+    /// `TABLEAU_PASSWORD`; `TABLEAU_API_VERSION` pins the version and `TABLEAU_WIRE_FORMAT`
+    /// (`xml` or `json`) sets the [wire format](ClientBuilder::wire_format). For scripts: a missing or empty
     /// variable is an [`Error::InvalidArgument`] naming it.
     ///
     /// ```no_run
@@ -378,6 +417,17 @@ impl Client {
         let missing = |what: &str| Error::InvalidArgument(format!("set {what}"));
         let server = var("TABLEAU_SERVER").ok_or_else(|| missing("TABLEAU_SERVER"))?;
         let mut builder = Client::builder(server);
+        if let Some(v) = var("TABLEAU_WIRE_FORMAT") {
+            builder = builder.wire_format(match v.to_ascii_lowercase().as_str() {
+                "xml" => WireFormat::Xml,
+                "json" => WireFormat::Json,
+                _ => {
+                    return Err(Error::InvalidArgument(format!(
+                        "TABLEAU_WIRE_FORMAT: {v:?} is neither xml nor json"
+                    )));
+                }
+            });
+        }
         if let Some(v) = var("TABLEAU_API_VERSION") {
             let version = v
                 .parse()
@@ -449,6 +499,11 @@ impl Client {
     /// Whether the version was pinned by the builder.
     pub fn is_version_pinned(&self) -> bool {
         self.inner.pinned
+    }
+
+    /// The wire format the client speaks ([`ClientBuilder::wire_format`]).
+    pub fn wire_format(&self) -> WireFormat {
+        self.inner.wire_format
     }
 
     /// The server's base URL.

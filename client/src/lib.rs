@@ -70,7 +70,15 @@
 //! `serde::Serialize` with the same mapping but secrets written as `"<redacted>"`, for showing
 //! a model (`tabflow --json`). The codec is generated from the spec like the XML one, on serde
 //! and serde_json, which are therefore always dependencies: the `serde` feature is kept for
-//! compatibility and no longer changes anything. The library logs each request (method, path, status, time;
+//! compatibility and no longer changes anything.
+//!
+//! A client speaks XML unless built with [`ClientBuilder::wire_format`]`(`[`WireFormat::Json`]`)`
+//! (or `TABLEAU_WIRE_FORMAT=json` for [`Client::from_env`]): its requests are then JSON
+//! (`Content-Type: application/json`, a publish's `request_payload` part too) and it asks for
+//! JSON answers; the models are the same either way, and an answer in the other format (a server
+//! that ignores `Accept`) is read all the same.
+//!
+//! The library logs each request (method, path, status, time;
 //! never a secret) through the [`log`](https://docs.rs/log) facade at `debug` level.
 
 #![warn(missing_docs)]
@@ -110,7 +118,7 @@ pub use builders::{CloudSchedule, Grant};
 pub use cancel::CancelToken;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_READ_TIMEOUT, DEFAULT_SIGN_OUT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT, DEFAULT_SIGN_OUT_TIMEOUT, WireFormat,
 };
 pub use download::DownloadOptions;
 pub use error::{ApiError, CallError, Candidate, DecodeError, EncodeError, EndpointError, Error};

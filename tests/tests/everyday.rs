@@ -26,7 +26,8 @@ fn body(source: &str) -> String {
         .join("\n")
 }
 
-/// The example `name`, run in `dir` against `server` as the demo's administrator.
+/// The example `name`, run in `dir` against `server` as the demo's administrator, speaking XML
+/// (or the format `TABLEAU_WIRE_FORMAT` of the command says).
 fn example_command(name: &str, server: &MockServer, dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO"));
     command
@@ -41,7 +42,15 @@ fn example_command(name: &str, server: &MockServer, dir: &std::path::Path) -> Co
 }
 
 fn run(name: &str, server: &MockServer, dir: &std::path::Path) -> String {
-    let out = example_command(name, server, dir).output().unwrap();
+    run_in(name, server, dir, "xml")
+}
+
+/// The example `name` speaking `format` (`xml` or `json`): its standard output.
+fn run_in(name: &str, server: &MockServer, dir: &std::path::Path, format: &str) -> String {
+    let out = example_command(name, server, dir)
+        .env("TABLEAU_WIRE_FORMAT", format)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{name}: {}",
@@ -87,6 +96,37 @@ fn the_everyday_programs_work_against_the_simulator() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
 
     let granted = run("grant", &server, &dir);
+    assert!(granted.starts_with("granted Read on "), "{granted}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_everyday_programs_work_in_json_as_in_xml() {
+    let server = MockServer::builder()
+        .run_timing(Duration::from_millis(20), Duration::from_millis(80))
+        .start()
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "tableau-flows-everyday-json-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("sales.tflx"), demo::flow_file_bytes()).unwrap();
+    // The same listing, decoded from either format.
+    assert_eq!(
+        run_in("list_flows", &server, &dir, "json"),
+        run_in("list_flows", &server, &dir, "xml")
+    );
+    let published = run_in("publish", &server, &dir, "json");
+    assert!(published.starts_with("published "), "{published}");
+    let ran = run_in("run_and_wait", &server, &dir, "json");
+    assert!(
+        ran.starts_with("run ") && ran.trim_end().ends_with(" succeeded"),
+        "{ran}"
+    );
+    let saved = run_in("download", &server, &dir, "json");
+    assert!(saved.starts_with("saved "), "{saved}");
+    let granted = run_in("grant", &server, &dir, "json");
     assert!(granted.starts_with("granted Read on "), "{granted}");
     let _ = std::fs::remove_dir_all(&dir);
 }

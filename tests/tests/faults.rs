@@ -1082,3 +1082,61 @@ fn signing_out_of_a_frozen_server_has_a_short_deadline_of_its_own() {
         "nothing left to sign out"
     );
 }
+
+#[test]
+fn a_json_client_sends_json_and_reads_json_or_xml() {
+    let json = vec![("Content-Type", "application/json".to_owned())];
+    let xml = vec![("Content-Type", "application/xml".to_owned())];
+    let server = Scripted::start(vec![
+        whole(
+            br#"{"flow": {"id": "f1", "name": "Sales", "project": {"id": "p1"}, "owner": {"id": "u1"}}}"#.to_vec(),
+            json.clone(),
+        ),
+        // A server that ignores Accept: its XML is read all the same.
+        whole(flow_document(), xml),
+        answer(
+            "404 Not Found",
+            br#"{"error": {"code": "404027", "summary": "Flow not found", "detail": "no such flow"}}"#.to_vec(),
+            json,
+        ),
+    ]);
+    let client = server.client(|b| b.wire_format(WireFormat::Json));
+    let updated = client
+        .update_flow(
+            "f1",
+            UpdateFlowRequest {
+                flow: FlowUpdate {
+                    project: Some(ProjectRef {
+                        id: "p1".into(),
+                        name: None,
+                    }),
+                    ..Default::default()
+                },
+            },
+        )
+        .send()
+        .unwrap();
+    assert_eq!(updated.flow.name.as_deref(), Some("Sales"));
+    assert_eq!(
+        client.query_flow("f1").send().unwrap().flow.id.as_str(),
+        "f1"
+    );
+    let err = client.query_flow("f2").send().unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::FlowNotFound), "{err:?}");
+    let requests = server.requests();
+    assert!(
+        requests[0].contains("accept: application/json"),
+        "{}",
+        requests[0]
+    );
+    assert!(
+        requests[0].contains("content-type: application/json"),
+        "{}",
+        requests[0]
+    );
+    assert!(
+        requests[0].ends_with(r#"{"flow":{"project":{"id":"p1"}}}"#),
+        "{}",
+        requests[0]
+    );
+}

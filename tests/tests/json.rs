@@ -507,3 +507,134 @@ fn broken_json_is_an_error_never_a_panic() {
     }
     assert!(tried > 10_000, "only {tried} inputs");
 }
+
+#[test]
+fn an_empty_object_for_an_element_that_requires_more_is_absent() {
+    // tableau-api-lib's Update Flow: `"owner": {}` beside the project leaves the owner as it is
+    // (deviation S30), in a request read strictly as a server reads it.
+    let body = br#"{"flow": {"project": {"id": "p1"}, "owner": {}}}"#;
+    let request = UpdateFlowRequest::decode_json_request(body).unwrap();
+    assert!(request.flow.owner.is_none(), "{request:?}");
+    assert_eq!(
+        request.flow.project.as_ref().map(|p| p.id.as_str()),
+        Some("p1")
+    );
+    // An owner with entries but without its id is still an error naming it.
+    let err = UpdateFlowRequest::decode_json_request(br#"{"flow": {"owner": {"name": "x"}}}"#)
+        .unwrap_err();
+    assert_eq!(missing(err).element, "owner");
+    // A list item `{}` is no absent element: the item lacks its id.
+    let err = QueryFlowsResponse::decode_json(br#"{"flows": {"flow": [{}]}}"#).unwrap_err();
+    assert_eq!(missing(err).element, "flow");
+    // A document `{}` lacking what it requires is not absent either.
+    let err = CreateCloudFlowTaskResponse::decode_json(b"{}").unwrap_err();
+    assert_eq!(missing(err).element, "tsResponse");
+}
+
+#[test]
+fn a_request_read_strictly_holds_only_what_xml_can_hold() {
+    // JSON escapes the control character; XML could not hold it at all.
+    let body = r#"{"flow": {"project": {"id": "p\u001c1"}}}"#;
+    let err = UpdateFlowRequest::decode_json_request(body.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("U+001C"), "{err}");
+    // An answer is read as a client reads it: kept.
+    assert!(UpdateFlowRequest::decode_json(body.as_bytes()).is_ok());
+}
+
+/// A client of `server` speaking `format`, signed in as the demo's administrator.
+fn client_in(server: &tableau_flows_mock::MockServer, format: WireFormat) -> Client {
+    let client = Client::builder(server.url())
+        .wire_format(format)
+        .build()
+        .unwrap();
+    client
+        .sign_in_with(
+            Credentials::personal_access_token(
+                tableau_flows_mock::demo::PAT_NAME,
+                tableau_flows_mock::demo::PAT_SECRET,
+            ),
+            tableau_flows_mock::demo::SITE,
+        )
+        .unwrap();
+    client
+}
+
+#[test]
+fn the_simulator_answers_the_same_models_in_json_as_in_xml() {
+    use tableau_flows_mock::demo;
+    let server = tableau_flows_mock::MockServer::builder().start().unwrap();
+    let x = client_in(&server, WireFormat::Xml);
+    let j = client_in(&server, WireFormat::Json);
+    assert_eq!(j.wire_format(), WireFormat::Json);
+    assert_eq!(
+        x.server_info().send().unwrap(),
+        j.server_info().send().unwrap()
+    );
+    assert_eq!(
+        x.query_flows_for_site().send().unwrap(),
+        j.query_flows_for_site().send().unwrap()
+    );
+    for flow in [demo::SALES_FLOW_ID, demo::COFFEE_FLOW_ID] {
+        assert_eq!(
+            x.query_flow(flow).send().unwrap(),
+            j.query_flow(flow).send().unwrap()
+        );
+        assert_eq!(
+            x.query_flow_connections(flow).send().unwrap(),
+            j.query_flow_connections(flow).send().unwrap()
+        );
+        assert_eq!(
+            x.list_flow_permissions(flow).send().unwrap(),
+            j.list_flow_permissions(flow).send().unwrap()
+        );
+    }
+    assert_eq!(
+        x.query_projects().send().unwrap(),
+        j.query_projects().send().unwrap()
+    );
+    assert_eq!(
+        x.get_users_on_site().send().unwrap(),
+        j.get_users_on_site().send().unwrap()
+    );
+    assert_eq!(
+        x.query_groups().send().unwrap(),
+        j.query_groups().send().unwrap()
+    );
+    assert_eq!(
+        x.list_server_schedules().send().unwrap(),
+        j.list_server_schedules().send().unwrap()
+    );
+    assert_eq!(
+        x.get_flow_run_tasks().send().unwrap(),
+        j.get_flow_run_tasks().send().unwrap()
+    );
+    assert_eq!(
+        x.get_linked_tasks().send().unwrap(),
+        j.get_linked_tasks().send().unwrap()
+    );
+    // A run started in JSON with a parameter by name, read back in both.
+    let started = j
+        .run_flow(
+            demo::SALES_FLOW_ID,
+            RunOptions::new()
+                .parameter("Region", "North")
+                .parameter("Top N", "5"),
+        )
+        .unwrap();
+    let run = started.flow_run_id().unwrap();
+    assert_eq!(
+        x.get_flow_run(run.clone()).send().unwrap(),
+        j.get_flow_run(run).send().unwrap()
+    );
+    assert_eq!(
+        x.query_job(started.job.id.clone()).send().unwrap(),
+        j.query_job(started.job.id).send().unwrap()
+    );
+    // A service error in JSON is the same typed error.
+    let missing = "00000000-0000-0000-0000-000000000000";
+    let (ex, ej) = (
+        x.query_flow(missing).send().unwrap_err(),
+        j.query_flow(missing).send().unwrap_err(),
+    );
+    assert_eq!((ex.code(), ex.message()), (ej.code(), ej.message()));
+}
