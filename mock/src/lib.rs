@@ -536,7 +536,15 @@ fn ignored_body(
         return None;
     }
     interface::authenticate(simulator, &route, request.token).ok()?;
-    match tableau_flows::ErrorDocument::decode_request(request.body) {
+    // The body is read in the format its Content-Type names, as a body an endpoint reads is.
+    let decoded = match interface::body_format(request.content_type) {
+        Ok(interface::Format::Xml) => tableau_flows::ErrorDocument::decode_request(request.body),
+        Ok(interface::Format::Json) => {
+            tableau_flows::ErrorDocument::decode_json_request(request.body)
+        }
+        Err(media) => return Some(interface::unsupported_media_type(&media)),
+    };
+    match decoded {
         // Well-formed, whatever it holds: ignored.
         Ok(_)
         | Err(
