@@ -374,6 +374,18 @@ pub fn export_openapi(spec: &Spec) -> String {
                 }
             }
         }
+        // Content negotiation on every endpoint (deviation S29): 406 for an Accept that takes
+        // neither format, 415 for a body of another type where there is a body.
+        responses.insert(
+            "406".into(),
+            json!({"description": "406000 Not acceptable: the Accept header takes neither application/xml nor application/json (S29).", "content": both("ErrorResponse")}),
+        );
+        if !matches!(e.request, Request::None) {
+            responses.insert(
+                "415".into(),
+                json!({"description": "415000 Unsupported media type: the body is neither XML nor JSON (S29).", "content": both("ErrorResponse")}),
+            );
+        }
         let errors: Vec<Value> = e
             .errors
             .iter()
