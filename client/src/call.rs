@@ -359,15 +359,8 @@ impl<'c> Call<'c> {
                 stall,
                 remaining,
             ),
-            Body::Xml(xml) => run_limited(
-                builder.body(xml.as_str()).map_err(invalid)?,
-                agent,
-                transfer,
-                stall,
-                remaining,
-            ),
-            Body::Json(xml) => run_limited(
-                builder.body(xml.as_str()).map_err(invalid)?,
+            Body::Xml(text) | Body::Json(text) => run_limited(
+                builder.body(text.as_str()).map_err(invalid)?,
                 agent,
                 transfer,
                 stall,

@@ -138,29 +138,7 @@ pub(crate) fn struct_schema(s: &StructType, form: Form) -> Value {
     if !required.is_empty() {
         o["required"] = json!(required);
     }
-    let key_of = |name: &String| {
-        s.fields
-            .iter()
-            .find(|f| &f.name == name)
-            .map(|f| f.json_key.clone())
-            .unwrap_or_default()
-    };
-    let rules: Vec<Value> = s
-        .constraints
-        .iter()
-        .map(|c| {
-            let each: Vec<Value> = c
-                .fields
-                .iter()
-                .map(|f| json!({"required": [key_of(f)]}))
-                .collect();
-            if c.exactly_one {
-                json!({"oneOf": each})
-            } else {
-                json!({"anyOf": each})
-            }
-        })
-        .collect();
+    let rules = super::openapi::constraint_rules(s, |f| f.json_key.clone());
     if !rules.is_empty() {
         o["allOf"] = json!(rules);
     }

@@ -132,29 +132,7 @@ fn type_schema(spec: &Spec, t: &TypeDef) -> Value {
             if let Some(t) = text {
                 o["x-tableau-text"] = json!({"name": t.name, "description": t.doc});
             }
-            let wire = |name: &String| {
-                s.fields
-                    .iter()
-                    .find(|f| &f.name == name)
-                    .map(|f| f.wire.clone())
-                    .unwrap_or_default()
-            };
-            let rules: Vec<Value> = s
-                .constraints
-                .iter()
-                .map(|c| {
-                    let each: Vec<Value> = c
-                        .fields
-                        .iter()
-                        .map(|f| json!({"required": [wire(f)]}))
-                        .collect();
-                    if c.exactly_one {
-                        json!({"oneOf": each})
-                    } else {
-                        json!({"anyOf": each})
-                    }
-                })
-                .collect();
+            let rules = constraint_rules(s, |f| f.wire.clone());
             match rules.len() {
                 0 => {}
                 1 => {
@@ -180,6 +158,33 @@ fn type_schema(spec: &Spec, t: &TypeDef) -> Value {
             o
         }
     }
+}
+
+/// The `one_of`/`any_of` rules of a struct as JSON Schema (`oneOf`/`anyOf` of `required`), each
+/// field named by `key`.
+pub(crate) fn constraint_rules(s: &StructType, key: impl Fn(&Field) -> String) -> Vec<Value> {
+    let key_of = |name: &String| {
+        s.fields
+            .iter()
+            .find(|f| &f.name == name)
+            .map(&key)
+            .unwrap_or_default()
+    };
+    s.constraints
+        .iter()
+        .map(|c| {
+            let each: Vec<Value> = c
+                .fields
+                .iter()
+                .map(|f| json!({"required": [key_of(f)]}))
+                .collect();
+            if c.exactly_one {
+                json!({"oneOf": each})
+            } else {
+                json!({"anyOf": each})
+            }
+        })
+        .collect()
 }
 
 /// Adds an `xml` object to a schema, beside a `$ref` where there is one (OpenAPI 3.1 allows
