@@ -56,7 +56,14 @@ pub(crate) fn parse(raw: &str, allow_plain_http: bool) -> Result<String, Error> 
         return Err(invalid(&format!("{named} names no host")));
     }
     let port = authority.as_str().get(host.len()..).unwrap_or("");
-    if !port.is_empty() && authority.port_u16().is_none() {
+    // After the host: nothing, or `:` and the digits of a port (http::Uri lets other text
+    // stand between a bracketed host and its port).
+    let digits = port.strip_prefix(':').unwrap_or("x");
+    if !port.is_empty()
+        && (digits.is_empty()
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+            || authority.port_u16().is_none())
+    {
         return Err(invalid(&format!("{named} has a port that is not a number")));
     }
     if uri.query().is_some() || raw.contains('#') {
@@ -173,6 +180,9 @@ mod tests {
             "http://localhost#top",
             "http://local host",
             "http://localhost:port",
+            "http://[::1]path:80",
+            "http://[0:00::1]path:0/0:[/0::1]http://0.0t",
+            "http://localhost:",
         ] {
             refused(url);
         }
