@@ -8,15 +8,6 @@ use crate::ir::*;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-/// The JSON key of a field: its wire name with a prefix's `:` made `_` (`xsi:type` is
-/// `xsi_type`); an element's text is `value`.
-pub(crate) fn json_key(f: &Field) -> String {
-    match f.kind {
-        FieldKind::Text => "value".to_owned(),
-        _ => f.wire.replace(':', "_"),
-    }
-}
-
 /// Whether the struct is written as its text alone (its only field is its text).
 fn text_only(t: &StructType) -> bool {
     t.fields.len() == 1 && t.fields[0].kind == FieldKind::Text
@@ -24,7 +15,7 @@ fn text_only(t: &StructType) -> bool {
 
 impl Gen<'_> {
     pub(super) fn struct_json(&self, t: &StructType) -> TokenStream {
-        let keys: Vec<String> = t.fields.iter().map(json_key).collect();
+        let keys: Vec<String> = t.fields.iter().map(|f| f.json_key.clone()).collect();
         for (i, k) in keys.iter().enumerate() {
             assert!(
                 !keys[..i].contains(k),
@@ -75,7 +66,7 @@ impl Gen<'_> {
         }
         let entries = t.fields.iter().map(|f| {
             let v = format_ident!("{}", f.name);
-            let key = json_key(f);
+            let key = f.json_key.clone();
             let is_struct = matches!(f.ty, TypeRef::Struct(_));
             match f.kind {
                 FieldKind::Attr | FieldKind::Text | FieldKind::Elem => {
@@ -147,7 +138,7 @@ impl Gen<'_> {
             .iter()
             .map(|f| {
                 let v = format_ident!("f_{}", f.name);
-                let keys = std::iter::once(json_key(f))
+                let keys = std::iter::once(f.json_key.clone())
                     .chain(f.aliases.iter().map(|a| a.replace(':', "_")));
                 let is_struct = matches!(f.ty, TypeRef::Struct(_));
                 let ty = self.rust_ty(&f.ty);
@@ -156,7 +147,7 @@ impl Gen<'_> {
                 } else {
                     quote! { crate::json::Value<#ty> }
                 };
-                let key = json_key(f);
+                let key = f.json_key.clone();
                 let body = match f.kind {
                     FieldKind::Attr => quote! {
                         #v = map.next_value_seed(crate::json::ValueSeed::<#ty>::new(cx, element, Some(#key)))?
@@ -195,7 +186,7 @@ impl Gen<'_> {
             if f.required && !matches!(f.kind, FieldKind::List | FieldKind::Many) {
                 let w = match f.kind {
                     FieldKind::Text => "key `value`".to_owned(),
-                    _ => format!("key `{}`", json_key(f)),
+                    _ => format!("key `{}`", f.json_key.clone()),
                 };
                 quote! {
                     #n: match #v {
@@ -208,39 +199,17 @@ impl Gen<'_> {
             }
         });
         let inits: Vec<TokenStream> = inits.collect();
-        let mut strict = Vec::new();
-        for c in &t.constraints {
-            let present = c.fields.iter().map(|n| {
-                let f = t.fields.iter().find(|f| &f.name == n).expect("validated");
-                let v = format_ident!("f_{}", n);
-                if matches!(f.kind, FieldKind::List | FieldKind::Many) {
-                    quote! { usize::from(!#v.is_empty()) }
-                } else {
-                    quote! { usize::from(#v.is_some()) }
+        let strict = super::constraint_checks(
+            t,
+            |f| f.json_key.clone(),
+            |present, test, what| {
+                quote! {
+                    if cx.is_strict() && #(#present)+* #test {
+                        return Err(cx.missing(element, #what));
+                    }
                 }
-            });
-            let names: Vec<String> = c
-                .fields
-                .iter()
-                .map(|n| {
-                    let f = t.fields.iter().find(|f| &f.name == n).expect("validated");
-                    format!("`{}`", json_key(f))
-                })
-                .collect();
-            let (test, what) = if c.exactly_one {
-                (
-                    quote! { != 1 },
-                    format!("exactly one of {}", names.join(", ")),
-                )
-            } else {
-                (quote! { == 0 }, format!("any of {}", names.join(", ")))
-            };
-            strict.push(quote! {
-                if cx.is_strict() && #(#present)+* #test {
-                    return Err(cx.missing(element, #what));
-                }
-            });
-        }
+            },
+        );
         // A string is read as the element's text when the struct has one and needs nothing else
         // (an element with text alone is written so; one whose attributes are all absent may be).
         let text_field = t.fields.iter().find(|f| f.kind == FieldKind::Text);

@@ -182,3 +182,45 @@ impl<'a> Gen<'a> {
         }
     }
 }
+
+/// The checks of a struct's `one_of`/`any_of` rules that a strict decoder (a server reading a
+/// request) makes, one per rule, for both wire formats: `name` gives a field's name in the
+/// format (for the message), `check` writes the check from the fields' presence counts, the
+/// comparison that fails the rule and the message.
+pub(crate) fn constraint_checks(
+    t: &StructType,
+    name: impl Fn(&Field) -> String,
+    check: impl Fn(Vec<TokenStream>, TokenStream, String) -> TokenStream,
+) -> Vec<TokenStream> {
+    t.constraints
+        .iter()
+        .map(|c| {
+            let fields: Vec<&Field> = c
+                .fields
+                .iter()
+                .map(|n| t.fields.iter().find(|f| &f.name == n).expect("validated"))
+                .collect();
+            let present = fields
+                .iter()
+                .map(|f| {
+                    let v = format_ident!("f_{}", f.name);
+                    if matches!(f.kind, FieldKind::List | FieldKind::Many) {
+                        quote! { usize::from(!#v.is_empty()) }
+                    } else {
+                        quote! { usize::from(#v.is_some()) }
+                    }
+                })
+                .collect();
+            let names: Vec<String> = fields.iter().map(|f| format!("`{}`", name(f))).collect();
+            let (test, what) = if c.exactly_one {
+                (
+                    quote! { != 1 },
+                    format!("exactly one of {}", names.join(", ")),
+                )
+            } else {
+                (quote! { == 0 }, format!("any of {}", names.join(", ")))
+            };
+            check(present, test, what)
+        })
+        .collect()
+}

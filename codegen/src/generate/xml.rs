@@ -127,39 +127,17 @@ impl Gen<'_> {
         });
         // Rules a server checks in a request (a strict decoder): `one_of` and `any_of`. (A
         // `nonempty` text is left to the behaviour, which may have a code of its own for it.)
-        let mut strict = Vec::new();
-        for c in &t.constraints {
-            let present = c.fields.iter().map(|n| {
-                let f = t.fields.iter().find(|f| &f.name == n).expect("validated");
-                let v = format_ident!("f_{}", n);
-                if matches!(f.kind, FieldKind::List | FieldKind::Many) {
-                    quote! { usize::from(!#v.is_empty()) }
-                } else {
-                    quote! { usize::from(#v.is_some()) }
+        let strict = super::constraint_checks(
+            t,
+            |f| f.wire.clone(),
+            |present, test, what| {
+                quote! {
+                    if d.is_strict() && #(#present)+* #test {
+                        return Err(crate::DecodeError::missing(start, #what));
+                    }
                 }
-            });
-            let names: Vec<String> = c
-                .fields
-                .iter()
-                .map(|n| {
-                    let f = t.fields.iter().find(|f| &f.name == n).expect("validated");
-                    format!("`{}`", f.wire)
-                })
-                .collect();
-            let (test, what) = if c.exactly_one {
-                (
-                    quote! { != 1 },
-                    format!("exactly one of {}", names.join(", ")),
-                )
-            } else {
-                (quote! { == 0 }, format!("any of {}", names.join(", ")))
-            };
-            strict.push(quote! {
-                if d.is_strict() && #(#present)+* #test {
-                    return Err(crate::DecodeError::missing(start, #what));
-                }
-            });
-        }
+            },
+        );
         quote! {
             impl crate::xml::FromXml for #name {
                 fn from_xml<'x>(d: &mut crate::xml::Decoder<'x>, start: &crate::xml::BytesStart<'x>) -> Result<Self, crate::DecodeError> {
