@@ -84,11 +84,13 @@ pub fn check(text: &str) {
     }
 }
 
-/// The password of `scheme://user:password@...`, when the text has one of at least 6 characters
-/// (shorter ones may appear in a message by chance).
+/// The password of `scheme://user:password@...` (in the authority), when the text has one of at
+/// least 6 characters (shorter ones may appear in a message by chance).
 fn password_of(text: &str) -> Option<&str> {
     let rest = text.split_once("://")?.1;
-    let userinfo = rest.rsplit_once('@')?.0;
+    // User information stands in the authority: before the first `/`, `?` or `#`.
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let userinfo = authority.rsplit_once('@')?.0;
     let password = userinfo.split_once(':')?.1;
     (password.len() >= 6 && !password.contains(['/', '?', '#'])).then_some(password)
 }
