@@ -25,7 +25,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 HERE = Path(__file__).resolve().parent
-OPERATION = ("/api/{api-version}/sites/{site_id}/tasks/flows", "post")
+OPERATION_ID = "create_cloud_flow_task"
 
 
 def json_blocks(page: str, heading: str):
@@ -121,7 +121,8 @@ def main():
     registry = Registry().with_resource(
         "urn:openapi", Resource(contents=closed(doc), specification=DRAFT202012)
     )
-    op = doc["paths"][OPERATION[0]][OPERATION[1]]
+    # The operation by its id (the spec's), wherever the export puts its path.
+    op = next(o for path in doc["paths"].values() for o in path.values() if o.get("operationId") == OPERATION_ID)
     request_ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     response_ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     failures = 0

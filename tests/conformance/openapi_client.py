@@ -5,8 +5,8 @@ user would use it, against `tabflow mock`.
     python3 tests/conformance/openapi_client.py TABFLOW_BINARY FLOWSPEC_BINARY
 
 1. Exports the OpenAPI document and generates a client package from it (openapi-python-client,
-   pinned in requirements.txt); counts the operations it generated: at least 34 of the 36 (the spec's 35 endpoints and Server Info's
-   second spelling, `/serverInfo`; the two
+   pinned in requirements.txt); counts the operations it generated: every operation of the export (today 36: the spec's 35 endpoints and
+   Server Info's second spelling, `/serverInfo`) but the two
    `multipart/mixed` ones, Publish Flow and Append to File Upload, are left out by the generator,
    which cannot write that content type).
 2. With only the generated code (its models' `from_dict` for the request bodies, its `sync`
@@ -28,7 +28,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tsc_conformance import start_simulator, stop_simulator  # noqa: E402
 
 PACKAGE = "tableau_flows_openapi"
-EXPECTED_OPERATIONS = 36
 LEFT_OUT = {"publish_flow", "append_to_file_upload"}
 
 
@@ -59,8 +58,8 @@ def generate(flowspec: str, work: str) -> str:
     generated &= ids
     missing = ids - generated
     print(f"openapi-python-client generated {len(generated)} of {len(ids)} operations; left out: {sorted(missing)}")
-    if len(ids) != EXPECTED_OPERATIONS or missing - LEFT_OUT or len(generated) < 34:
-        raise SystemExit(f"expected {EXPECTED_OPERATIONS} operations, all but {sorted(LEFT_OUT)} generated")
+    if missing - LEFT_OUT:
+        raise SystemExit(f"every operation of the export but {sorted(LEFT_OUT)} must be generated")
     return work
 
 
