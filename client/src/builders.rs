@@ -277,7 +277,7 @@ fn add_parameter(task: &mut NewFlowTask, parameter_id: crate::FlowParameterId, v
         .parameter_specs
         .push(FlowParameterSpec {
             parameter_id,
-            override_value: value,
+            override_value: Some(value),
         });
 }
 

@@ -232,7 +232,7 @@ pub(crate) fn resolve_parameters(
             .map_err(|reason| Error::InvalidArgument(format!("parameter {name:?}: {reason}")))?;
         specs.push(FlowParameterSpec {
             parameter_id: p.id.clone(),
-            override_value: value.clone(),
+            override_value: Some(value.clone()),
         });
     }
     for p in parameters {
@@ -472,7 +472,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(specs[0].parameter_id.as_str(), "id-Region");
-        assert_eq!(specs[1].override_value, "7");
+        assert_eq!(specs[1].override_value.as_deref(), Some("7"));
         let err = |given: &[(&str, &str)]| {
             let given: Vec<(String, String)> = given
                 .iter()

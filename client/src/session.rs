@@ -128,7 +128,7 @@ impl Client {
     ) -> Result<Session, CallError<crate::auth::SignInError>> {
         let mut creds = crate::auth::SignInCredentials {
             site: crate::auth::SignInSite {
-                content_url: site.to_owned(),
+                content_url: Some(site.to_owned()),
             },
             ..Default::default()
         };

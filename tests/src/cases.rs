@@ -51,7 +51,7 @@ pub fn flow_run_spec() -> FlowRunSpec {
         run_mode: Some(FlowRunMode::Incremental),
         parameter_specs: vec![FlowParameterSpec {
             parameter_id: PARAM.into(),
-            override_value: "North & <South>".into(),
+            override_value: Some("North & <South>".into()),
         }],
         output_steps: vec![FlowOutputStep {
             id: STEP.into(),
@@ -79,7 +79,7 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                         personal_access_token_name: Some("my-token".into()),
                         personal_access_token_secret: Some(Secret::new("s3cr3t")),
                         site: SignInSite {
-                            content_url: "marketing".into(),
+                            content_url: Some("marketing".into()),
                         },
                         ..Default::default()
                     },

@@ -124,7 +124,12 @@ fn a_flow_task_keeps_its_parameter_overrides_and_parameters() {
     let overrides: Vec<(&str, &str)> = spec
         .parameter_specs
         .iter()
-        .map(|p| (p.parameter_id.as_str(), p.override_value.as_str()))
+        .map(|p| {
+            (
+                p.parameter_id.as_str(),
+                p.override_value.as_deref().unwrap_or_default(),
+            )
+        })
         .collect();
     assert_eq!(
         overrides,

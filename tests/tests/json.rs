@@ -388,7 +388,7 @@ fn secrets_are_real_on_the_wire_and_redacted_for_display() {
             personal_access_token_name: Some("ci".into()),
             personal_access_token_secret: Some(Secret::new("s3cret")),
             site: SignInSite {
-                content_url: "marketing".into(),
+                content_url: Some("marketing".into()),
             },
             ..Default::default()
         },

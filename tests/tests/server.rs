@@ -855,3 +855,80 @@ fn accept_is_negotiated_with_q_values_and_406_and_415_are_answered() {
     assert_eq!(nowhere.status, 404);
     assert_eq!(checked_json(&nowhere, "404")["error"]["code"], "404003");
 }
+
+/// Sign In takes a `<site>` without `contentUrl` as the default site (deviation S22: the official
+/// schema makes it optional; tableau_tools 6.0.0 sends `<site/>`), in XML and in JSON.
+#[test]
+fn sign_in_takes_a_site_without_content_url_as_the_default_site() {
+    let server = server();
+    let xml = call("POST", "/api/3.6/auth/signin")
+        .xml(&format!(
+            r#"<tsRequest><credentials name="{}" password="{}"><site/></credentials></tsRequest>"#,
+            demo::ADMIN_USER,
+            demo::ADMIN_PASSWORD
+        ))
+        .send(&server);
+    assert_eq!(xml.status, 200, "{xml:?}");
+    assert_eq!(attr(&checked_xml(&xml, "sign_in"), "site", "id"), SITE);
+    let json = call("POST", "/api/3.24/auth/signin")
+        .accept("application/json")
+        .json(&format!(
+            r#"{{"credentials": {{"personalAccessTokenName": "{}", "personalAccessTokenSecret": "{}", "site": {{}}}}}}"#,
+            demo::PAT_NAME,
+            demo::PAT_SECRET
+        ))
+        .send(&server);
+    assert_eq!(json.status, 200, "{json:?}");
+    let answer = checked_json(&json, "sign_in (JSON)");
+    assert_eq!(answer["credentials"]["site"]["id"], SITE);
+    // A site that does not exist is still refused.
+    let unknown = call("POST", "/api/3.24/auth/signin")
+        .xml(&format!(
+            r#"<tsRequest><credentials name="{}" password="{}"><site contentUrl="nowhere"/></credentials></tsRequest>"#,
+            demo::ADMIN_USER,
+            demo::ADMIN_PASSWORD
+        ))
+        .send(&server);
+    assert_eq!(code(&unknown), 401001);
+}
+
+/// Flow answers name the owner by id only, as real answers do (deviation S24), and the
+/// `ownerName` filter compares the owner's display name: the login name matches nothing.
+#[test]
+fn flow_answers_carry_the_owner_s_id_only() {
+    let server = server();
+    let token = sign_in(&server);
+    let one = call("GET", sites(&format!("/flows/{}", demo::SALES_FLOW_ID)))
+        .token(&token)
+        .send(&server);
+    let xml = checked_xml(&one, "query_flow");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let owners: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "owner")
+        .collect();
+    assert_eq!(owners.len(), 1, "{xml}");
+    let names: Vec<_> = owners[0].attributes().map(|a| a.name()).collect();
+    assert_eq!(names, ["id"], "{xml}");
+    let listed = |filter: &str| {
+        let q = format!("filter=ownerName:eq:{filter}");
+        let answer = call("GET", sites("/flows"))
+            .token(&token)
+            .query(&q)
+            .send(&server);
+        let xml = checked_xml(&answer, "query_flows_for_site");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let flows = doc
+            .descendants()
+            .filter(|n| n.tag_name().name() == "flow")
+            .count();
+        let named_owners = doc
+            .descendants()
+            .filter(|n| n.tag_name().name() == "owner" && n.has_attribute("name"))
+            .count();
+        assert_eq!(named_owners, 0, "{xml}");
+        flows
+    };
+    assert!(listed(&demo::ADMIN_FULL_NAME.replace(' ', "%20")) > 0);
+    assert_eq!(listed(demo::ADMIN_USER), 0);
+}

@@ -728,7 +728,7 @@ fn documented_errors() {
                 .iter()
                 .map(|(id, v)| FlowParameterSpec {
                     parameter_id: (*id).into(),
-                    override_value: (*v).into(),
+                    override_value: Some((*v).into()),
                 })
                 .collect(),
             ..Default::default()
@@ -1814,4 +1814,59 @@ fn parameter_values_before_api_3_24_are_refused_before_anything_is_read() {
     client
         .run_flow(demo::SALES_FLOW_ID, RunOptions::new())
         .unwrap();
+}
+
+/// A parameter value without `overrideValue` (schema-optional; the Run Flow Now page requires it
+/// only for required parameters, deviation S31): the parameter keeps its value, its id is still
+/// checked, and a required parameter with no value is refused.
+#[test]
+fn a_parameter_value_without_an_override_keeps_the_parameter_s_value() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    let parameter = |id: &str, value: &str, required: bool| Parameter {
+        id: id.into(),
+        name: id.into(),
+        data_type: ParameterDataType::Integer,
+        value: value.into(),
+        required,
+        domain: Domain::Any,
+    };
+    server.add_parameter(demo::COFFEE_FLOW_ID, parameter("p-must", "", true));
+    server.add_parameter(demo::COFFEE_FLOW_ID, parameter("p-kept", "10", false));
+    let run = |given: &[(&str, Option<&str>)]| {
+        client
+            .run_flow_now(
+                demo::COFFEE_FLOW_ID,
+                RunFlowNowRequest {
+                    flow_run_spec: Some(FlowRunSpec {
+                        parameter_specs: given
+                            .iter()
+                            .map(|(id, value)| FlowParameterSpec {
+                                parameter_id: (*id).into(),
+                                override_value: value.map(Into::into),
+                            })
+                            .collect(),
+                        ..Default::default()
+                    }),
+                },
+            )
+            .send()
+    };
+    let started = run(&[("p-must", Some("2")), ("p-kept", None)]).unwrap();
+    let run_id = started.job.run_flow_job.unwrap().flow_run_id.unwrap();
+    let given: Vec<_> = client
+        .get_flow_run(run_id)
+        .send()
+        .unwrap()
+        .flow_run
+        .parameter_runs
+        .into_iter()
+        .map(|p| (p.name.unwrap_or_default(), p.override_value))
+        .collect();
+    assert_eq!(given, [("p-must".to_owned(), Some("2".to_owned()))]);
+    assert_eq!(code(run(&[("p-must", None)])), 400149);
+    assert_eq!(
+        code(run(&[("p-must", Some("2")), ("p-none", None)])),
+        404043
+    );
 }

@@ -137,7 +137,7 @@ fn extra_bodies() -> Vec<(&'static str, String)> {
             name: Some("admin".into()),
             password: Some(Secret::new("p\"w<&>")),
             site: SignInSite {
-                content_url: String::new(),
+                content_url: Some(String::new()),
             },
             ..Default::default()
         },
@@ -146,7 +146,7 @@ fn extra_bodies() -> Vec<(&'static str, String)> {
         credentials: SignInCredentials {
             jwt: Some(Secret::new("eyJhbGciOi.x.y")),
             site: SignInSite {
-                content_url: "marketing".into(),
+                content_url: Some("marketing".into()),
             },
             ..Default::default()
         },

@@ -245,7 +245,7 @@ pub fn show_task(task: &Task, out: &mut Output) -> Result<(), CliError> {
                 (
                     p.parameter_id.to_string(),
                     String::new(),
-                    p.override_value.clone(),
+                    text(&p.override_value).to_owned(),
                 )
             })
             .collect()

@@ -247,7 +247,7 @@ impl Gen<'_> {
                 self.user_path(ty)
             ),
             "SignInRequest" => format!(
-                "{} {{\n        credentials: {} {{\n            personal_access_token_name: Some(\"ci\".into()),\n            personal_access_token_secret: Some(tableau_flows::Secret::new(\"secret\")),\n            site: {} {{ content_url: \"marketing\".into() }},\n            ..Default::default()\n        }},\n    }}",
+                "{} {{\n        credentials: {} {{\n            personal_access_token_name: Some(\"ci\".into()),\n            personal_access_token_secret: Some(tableau_flows::Secret::new(\"secret\")),\n            site: {} {{ content_url: Some(\"marketing\".into()) }},\n            ..Default::default()\n        }},\n    }}",
                 self.user_path(ty),
                 self.user_path("SignInCredentials"),
                 self.user_path("SignInSite")

@@ -48,7 +48,7 @@ impl AuthService for Simulator {
         let site = state
             .sites
             .iter()
-            .find(|s| s.content_url == c.site.content_url)
+            .find(|s| s.content_url == c.site.content_url.as_deref().unwrap_or_default())
             .cloned()
             .ok_or_else(refused)?;
         if !state

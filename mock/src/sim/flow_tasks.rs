@@ -2,7 +2,7 @@
 //! (`spec/flow_tasks.tfspec`).
 
 use super::state::{self, new_id};
-use super::{ParameterProblem, Session, Simulator};
+use super::{ParameterProblem, Session, Simulator, given_values};
 use crate::interface::*;
 use crate::tf;
 use std::time::Duration;
@@ -45,7 +45,7 @@ impl FlowTasksService for Simulator {
                 "only the owner or an administrator adds a flow to a schedule",
             ));
         }
-        let given: Vec<(String, String)> = run
+        let given: Vec<(String, Option<String>)> = run
             .flow_run_spec
             .map(|s| {
                 s.parameter_specs
@@ -99,7 +99,7 @@ impl FlowTasksService for Simulator {
                 "the frequency must be Hourly, Daily, Weekly or Monthly",
             ));
         }
-        let given: Vec<(String, String)> = input
+        let given: Vec<(String, Option<String>)> = input
             .body
             .task
             .flow_run
@@ -221,7 +221,7 @@ impl FlowTasksService for Simulator {
             ));
         }
         let params = state
-            .run_parameters(&flow, &task.parameters, cx.version)
+            .run_parameters(&flow, &given_values(&task.parameters), cx.version)
             .map_err(|p| match p {
                 ParameterProblem::NotFound(d)
                 | ParameterProblem::Invalid(d)

@@ -713,7 +713,7 @@ impl FlowsService for Simulator {
                 format!("{mode} is not full or incremental"),
             ));
         }
-        let given: Vec<(String, String)> = spec
+        let given: Vec<(String, Option<String>)> = spec
             .parameter_specs
             .iter()
             .map(|p| (p.parameter_id.to_string(), p.override_value.clone()))

@@ -3,7 +3,7 @@
 //! whoever may run every flow in it (a project leader of them all among them).
 
 use super::state::{self, new_id};
-use super::{Session, Simulator, page};
+use super::{Session, Simulator, given_values, page};
 use crate::interface::*;
 use crate::tf;
 use tableau_flows::RunStatus;
@@ -105,7 +105,7 @@ impl LinkedTasksService for Simulator {
                 ));
             }
             let params = state
-                .run_parameters(flow, &task.parameters, cx.version)
+                .run_parameters(flow, &given_values(&task.parameters), cx.version)
                 .map_err(|p| {
                     Reject::new(E::LinkedTaskRunError, format!("step {}: {p:?}", i + 1))
                 })?;

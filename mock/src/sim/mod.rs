@@ -296,6 +296,15 @@ pub(crate) enum ParameterProblem {
     Missing(String),
 }
 
+/// The values a task stored (each checked when the task was made), as `run_parameters` takes
+/// them.
+pub(crate) fn given_values(stored: &[(String, String)]) -> Vec<(String, Option<String>)> {
+    stored
+        .iter()
+        .map(|(id, value)| (id.clone(), Some(value.clone())))
+        .collect()
+}
+
 const V3_24: ApiVersion = ApiVersion::new(3, 24);
 
 impl State {
@@ -303,7 +312,7 @@ impl State {
     pub(crate) fn run_parameters(
         &self,
         flow: &state::Flow,
-        given: &[(String, String)],
+        given: &[(String, Option<String>)],
         version: ApiVersion,
     ) -> Result<Vec<(String, String, String)>, ParameterProblem> {
         if version < V3_24 {
@@ -318,13 +327,18 @@ impl State {
                 .ok_or_else(|| {
                     ParameterProblem::NotFound(format!("flow {} has no parameter {id}", flow.id))
                 })?;
+            // Without an override value the parameter keeps its own (deviation S31).
+            let Some(value) = value else { continue };
             models::parameter_model(p)
                 .check_value(value)
                 .map_err(|reason| ParameterProblem::Invalid(format!("{}: {reason}", p.name)))?;
             out.push((p.id.clone(), p.name.clone(), value.clone()));
         }
         for p in &flow.parameters {
-            if p.required && p.value.is_empty() && !given.iter().any(|(id, _)| id == &p.id) {
+            if p.required
+                && p.value.is_empty()
+                && !given.iter().any(|(id, v)| id == &p.id && v.is_some())
+            {
                 return Err(ParameterProblem::Missing(format!(
                     "the required parameter {} has no value",
                     p.name

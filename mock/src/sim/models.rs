@@ -29,9 +29,10 @@ impl State {
                 id: f.project_id.clone().into(),
                 name: project.map(|p| p.name.clone()),
             }),
+            // Real answers name the owner by id only (deviation S24).
             owner: Some(tf::UserRef {
                 id: f.owner_id.clone().into(),
-                name: self.user(&f.owner_id).map(|u| u.name.clone()),
+                name: None,
             }),
             tags: f
                 .tags
@@ -176,7 +177,7 @@ impl State {
                         .iter()
                         .map(|(id, v)| tf::FlowParameterSpec {
                             parameter_id: id.clone().into(),
-                            override_value: v.clone(),
+                            override_value: Some(v.clone()),
                         })
                         .collect(),
                     ..Default::default()
