@@ -14,6 +14,7 @@ Task exist but take a task of its own listing; Create Cloud Flow Task, linked ta
 download of a flow revision are absent from the library.
 """
 
+import importlib.metadata
 import os
 import sys
 import tempfile
@@ -22,6 +23,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from simulator import flow_file, report, start_simulator, stop_simulator  # noqa: E402
 
 from tableau_api_lib import TableauServerConnection  # noqa: E402
+
+CLIENT = f"tableau-api-lib {importlib.metadata.version('tableau-api-lib')}"  # the peers table's column
 
 
 class Steps:
@@ -45,7 +48,7 @@ class Steps:
 
     def record(self, name, ok, cause):
         self.results.append((name, ok, cause))
-        report("tableau-api-lib", name, "PASS" if ok else "FAIL", cause)
+        report(CLIENT, name, "PASS" if ok else "FAIL", cause)
 
 
 def connection(info, **auth):

@@ -39,6 +39,7 @@ Notes
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import io
 import os
 import sys
@@ -91,7 +92,7 @@ ADMIN_FULL_NAME = "Ada Admin"  # the owner's display name, what ownerName compar
 WAIT_TIMEOUT = 6  # seconds; runs finish in about 1.2 s on the simulator
 
 TSC_SRC = "tableauserverclient"  # paths below are relative to the installed package
-CLIENT = "tableauserverclient"  # the client column of the peers table
+CLIENT = f"tableauserverclient {importlib.metadata.version('tableauserverclient')}"  # the peers table's column
 
 # --------------------------------------------------------------------------------------
 # Defects of TSC itself: calls that cannot work against any server that follows Tableau's
