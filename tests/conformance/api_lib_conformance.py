@@ -14,16 +14,17 @@ Task exist but take a task of its own listing; Create Cloud Flow Task, linked ta
 download of a flow revision are absent from the library.
 """
 
-import json
+import importlib.metadata
 import os
 import sys
 import tempfile
-import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tsc_conformance import start_simulator, stop_simulator  # noqa: E402
+from simulator import flow_file, report, start_simulator, stop_simulator  # noqa: E402
 
 from tableau_api_lib import TableauServerConnection  # noqa: E402
+
+CLIENT = f"tableau-api-lib {importlib.metadata.version('tableau-api-lib')}"  # the peers table's column
 
 
 class Steps:
@@ -39,13 +40,15 @@ class Steps:
             if response.content and "json" not in response.headers.get("Content-Type", ""):
                 raise AssertionError(f"not JSON: {response.headers.get('Content-Type')}: {response.text[:200]}")
             value = read(response.json() if response.content else {}) if read else None
-            self.results.append((name, True, ""))
-            print(f"PASS {name}")
+            self.record(name, True, "")
             return value
         except Exception as e:  # noqa: BLE001 - every failure is reported as the step's
-            self.results.append((name, False, f"{type(e).__name__}: {e}"))
-            print(f"FAIL {name}: {type(e).__name__}: {e}")
+            self.record(name, False, f"{type(e).__name__}: {e}")
             return None
+
+    def record(self, name, ok, cause):
+        self.results.append((name, ok, cause))
+        report(CLIENT, name, "PASS" if ok else "FAIL", cause)
 
 
 def connection(info, **auth):
@@ -99,7 +102,7 @@ def main() -> int:
             lambda j: (j["pagination"]["pageNumber"], len(flows_of(j))),
         )
         if page and page != ("2", 1):
-            s.results.append(("query flows for site: a page is page 2 of one flow", False, str(page)))
+            s.record("query flows for site: a page is page 2 of one flow", False, str(page))
         coffee = s.check(
             "query flow ids",
             conn.query_flows_for_site(parameter_dict={"filter": "filter=name:eq:Coffee Chain"}),
@@ -159,8 +162,8 @@ def main() -> int:
         s.check("initiate file upload", conn.initiate_file_upload(), 201, lambda j: j["fileUpload"]["uploadSessionId"])
         with tempfile.TemporaryDirectory() as work:
             path = os.path.join(work, "api_lib.tflx")
-            with zipfile.ZipFile(path, "w") as z:
-                z.writestr("flow", json.dumps({"nodes": {}, "connections": {}, "initialNodes": [], "name": "api_lib"}))
+            with open(path, "wb") as fh:
+                fh.write(flow_file("api_lib"))
             published = s.check("publish flow (JSON request_payload)",
                                 conn.publish_flow(path, "API Lib Publish", project_id), 201, lambda j: j["flow"]["id"])
         downloaded = conn.download_flow(flow_id)

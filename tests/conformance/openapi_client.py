@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tsc_conformance import start_simulator, stop_simulator  # noqa: E402
+from simulator import start_simulator, stop_simulator  # noqa: E402
 
 PACKAGE = "tableau_flows_openapi"
 LEFT_OUT = {"publish_flow", "append_to_file_upload"}

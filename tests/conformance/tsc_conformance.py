@@ -39,22 +39,21 @@ Notes
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import io
-import json
 import os
-import queue
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 import uuid
-import zipfile
 from xml.etree import ElementTree as ET
 
 import requests
 import tableauserverclient as TSC
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from simulator import flow_file, report, start_simulator, stop_simulator  # noqa: E402,F401 (re-exported)
 from tableauserverclient.models.task_item import TaskItem
 from tableauserverclient.server.endpoint import flows_endpoint as tsc_flows_endpoint
 from tableauserverclient.server.endpoint.exceptions import (
@@ -93,6 +92,7 @@ ADMIN_FULL_NAME = "Ada Admin"  # the owner's display name, what ownerName compar
 WAIT_TIMEOUT = 6  # seconds; runs finish in about 1.2 s on the simulator
 
 TSC_SRC = "tableauserverclient"  # paths below are relative to the installed package
+CLIENT = f"tableauserverclient {importlib.metadata.version('tableauserverclient')}"  # the peers table's column
 
 # --------------------------------------------------------------------------------------
 # Defects of TSC itself: calls that cannot work against any server that follows Tableau's
@@ -377,13 +377,8 @@ def flow_by_id(ctx, flow_id):
 
 
 def make_tflx(name: str, payload: int = 0) -> bytes:
-    """A tiny .tflx (a zip), optionally padded with `payload` incompressible bytes."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("flow", json.dumps({"nodes": {}, "connections": {}, "initialNodes": [], "name": name}))
-        if payload:
-            z.writestr("data.bin", os.urandom(payload))
-    return buf.getvalue()
+    """A small .tflx (simulator.flow_file), optionally with `payload` incompressible bytes."""
+    return flow_file(name, payload)
 
 
 def start_run(ctx, flow_id):
@@ -1280,44 +1275,6 @@ def _(ctx):
 # --------------------------------------------------------------------------------------
 # Running
 # --------------------------------------------------------------------------------------
-def start_simulator(binary: str):
-    proc = subprocess.Popen([binary, "--json", "mock", "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    lines: queue.Queue = queue.Queue()
-
-    def pump():
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    text, deadline = "", time.time() + 15
-    while time.time() < deadline:
-        try:
-            line = lines.get(timeout=max(0.1, deadline - time.time()))
-        except queue.Empty:
-            break
-        if line is None:
-            break
-        text += line
-        try:
-            return proc, json.loads(text)
-        except json.JSONDecodeError:
-            continue
-    proc.kill()
-    raise RuntimeError(f"the simulator did not print its JSON: {text!r} {proc.stderr.read()[:500]!r}")
-
-
-def stop_simulator(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def self_check():
     names = {n for n, _ in CHECKS}
     assert len(names) == len(CHECKS), "duplicate check names"
@@ -1341,10 +1298,10 @@ def run_checks(ctx) -> int:
         known = KNOWN_TSC_DEFECTS.get(name)
         if error is None:
             if known:
-                print(f"UNEXPECTED-PASS {name}")
+                report(CLIENT, name, "UNEXPECTED-PASS", f"listed as a TSC defect: {known[0]}")
                 failures += 1
             else:
-                print(f"PASS {name}")
+                report(CLIENT, name, "PASS")
             continue
         reason = f"{type(error).__name__}: {short(error, 600)}"
         if not isinstance(error, CheckFailed):
@@ -1362,11 +1319,10 @@ def run_checks(ctx) -> int:
         if took > 4:
             reason += f" ({took:.1f}s)"
         if known:
-            print(f"KNOWN {name}: {known[0]} -- got {reason}")
+            report(CLIENT, name, "KNOWN", f"{known[0]} -- got {reason}")
         else:
-            print(f"FAIL {name}: {reason}")
+            report(CLIENT, name, "FAIL", reason)
             failures += 1
-        sys.stdout.flush()
     return failures
 
 
