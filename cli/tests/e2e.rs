@@ -3281,7 +3281,14 @@ fn flows_tag_untag_and_list_by_tag() {
     // A tag with a space and a comma stays one tag; tags it has are kept.
     let tagged = run(
         tabflow(&server),
-        &["flows", "tag", "Coffee Chain", "Yearly Sales", "a,b", "daily"],
+        &[
+            "flows",
+            "tag",
+            "Coffee Chain",
+            "Yearly Sales",
+            "a,b",
+            "daily",
+        ],
     )
     .ok()
     .to_owned();
@@ -3317,7 +3324,10 @@ fn flows_tag_untag_and_list_by_tag() {
     let mut daily = listed(&["--tag", "daily"]);
     daily.sort();
     assert_eq!(daily, ["Coffee Chain", "Sales Cleanup"]);
-    assert_eq!(listed(&["--tag", "daily", "--tag", "sales"]), ["Sales Cleanup"]);
+    assert_eq!(
+        listed(&["--tag", "daily", "--tag", "sales"]),
+        ["Sales Cleanup"]
+    );
     assert_eq!(listed(&["--tag", "Yearly Sales"]), ["Coffee Chain"]);
     assert_eq!(
         listed(&["--tag", "daily", "--filter", "name:eq:Coffee Chain"]),
@@ -3338,7 +3348,14 @@ fn flows_tag_untag_and_list_by_tag() {
     // One page only without --all: its matches, with a note saying so.
     let page = run(
         tabflow(&server),
-        &["flows", "list", "--tag", "nothing-has-this", "--page-size", "1"],
+        &[
+            "flows",
+            "list",
+            "--tag",
+            "nothing-has-this",
+            "--page-size",
+            "1",
+        ],
     );
     assert_eq!(page.status, 0, "{page:#?}");
     assert!(page.stderr.contains("0 of the 1 flows"), "{page:#?}");
@@ -3353,7 +3370,10 @@ fn flows_tag_untag_and_list_by_tag() {
     .to_owned();
     assert!(untagged.contains("removed Yearly Sales, a,b"), "{untagged}");
     assert_eq!(listed(&["--tag", "Yearly Sales"]), Vec::<String>::new());
-    let missing = run(tabflow(&server), &["flows", "untag", "Coffee Chain", "nope"]);
+    let missing = run(
+        tabflow(&server),
+        &["flows", "untag", "Coffee Chain", "nope"],
+    );
     assert_ne!(missing.status, 0, "{missing:#?}");
     assert!(missing.stderr.contains("404007"), "{missing:#?}");
     // A tag argument is required and not empty.

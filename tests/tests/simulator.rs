@@ -1831,7 +1831,10 @@ fn tags_are_added_once_shown_in_flow_answers_and_deleted_by_name() {
     // A tag with a space, a comma, `#`, `/` and a non-ASCII letter stays one tag (deviation S37).
     let odd = "Sales, Q1 #2/3 ä";
     let answer = client
-        .add_tags_to_flow(flow, AddTagsToFlowRequest::new(["daily", "Yearly Sales", odd]))
+        .add_tags_to_flow(
+            flow,
+            AddTagsToFlowRequest::new(["daily", "Yearly Sales", odd]),
+        )
         .send()
         .unwrap();
     let labels: Vec<String> = answer.tags.into_iter().map(|t| t.label).collect();
@@ -1851,7 +1854,15 @@ fn tags_are_added_once_shown_in_flow_answers_and_deleted_by_name() {
     };
     client.add_tags_to_flow(flow, raw).send().unwrap();
     // Every flow answer shows the tags.
-    let expected = ["daily", "Yearly Sales", odd, "Weekly", "north", "south", "east"];
+    let expected = [
+        "daily",
+        "Yearly Sales",
+        odd,
+        "Weekly",
+        "north",
+        "south",
+        "east",
+    ];
     assert_eq!(tags_of(&client, flow), expected);
     let listed = client
         .query_flows_for_site()
@@ -1866,16 +1877,28 @@ fn tags_are_added_once_shown_in_flow_answers_and_deleted_by_name() {
     assert_eq!(listed, [expected.map(String::from).to_vec()]);
     // Deleting by name, the name percent-encoded in the path.
     client.delete_tag_from_flow(flow, odd).send().unwrap();
-    client.delete_tag_from_flow(flow, "Yearly Sales").send().unwrap();
+    client
+        .delete_tag_from_flow(flow, "Yearly Sales")
+        .send()
+        .unwrap();
     assert_eq!(
         tags_of(&client, flow),
         ["daily", "Weekly", "north", "south", "east"]
     );
     // A tag the flow does not carry (labels compare exactly), or an unknown flow.
-    assert_eq!(code(client.delete_tag_from_flow(flow, "odd").send()), 404007);
-    assert_eq!(code(client.delete_tag_from_flow(flow, "DAILY").send()), 404007);
+    assert_eq!(
+        code(client.delete_tag_from_flow(flow, "odd").send()),
+        404007
+    );
+    assert_eq!(
+        code(client.delete_tag_from_flow(flow, "DAILY").send()),
+        404007
+    );
     let nowhere = "00000000-0000-4000-8000-000000000000";
-    assert_eq!(code(client.delete_tag_from_flow(nowhere, "daily").send()), 404027);
+    assert_eq!(
+        code(client.delete_tag_from_flow(nowhere, "daily").send()),
+        404027
+    );
     assert_eq!(
         code(
             client
@@ -1891,7 +1914,10 @@ fn tags_are_added_once_shown_in_flow_answers_and_deleted_by_name() {
             .send()
     };
     assert_eq!(code(add(&analyst)), 403004);
-    assert_eq!(code(analyst.delete_tag_from_flow(flow, "daily").send()), 403004);
+    assert_eq!(
+        code(analyst.delete_tag_from_flow(flow, "daily").send()),
+        403004
+    );
     grant(&client, flow, demo::ANALYST_ID, Capability::Write);
     add(&analyst).unwrap();
     analyst.delete_tag_from_flow(flow, "mine").send().unwrap();

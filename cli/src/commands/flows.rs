@@ -157,9 +157,8 @@ fn tagged<B: tableau_flows::pagination::Paged<Item = Flow>>(
         return Ok((listing, read));
     }
     if pages.all || pages.limit.is_some() {
-        let (items, read) = super::every_matching(call, pages.limit, "flows", cancel, |f| {
-            carries(f, tags)
-        })?;
+        let (items, read) =
+            super::every_matching(call, pages.limit, "flows", cancel, |f| carries(f, tags))?;
         return Ok((
             super::Listing {
                 items,
