@@ -28,7 +28,13 @@ Examples:
   tabflow flows list --filter projectName:eq:Finance --sort updatedAt:desc
   tabflow flows list --all --json
   tabflow flows list --limit 500
-  tabflow flows list --user analyst --owned";
+  tabflow flows list --user analyst --owned
+  tabflow flows list --tag daily --all";
+
+const FLOWS_TAG_EXAMPLES: &str = "\
+Examples:
+  tabflow flows tag \"Sales Cleanup\" daily \"Yearly Sales\"
+  tabflow flows untag \"Sales Cleanup\" daily";
 
 const FLOWS_PUBLISH_EXAMPLES: &str = "\
 Examples:
@@ -273,6 +279,25 @@ pub enum FlowsCommand {
         #[arg(value_parser = resource)]
         flow: String,
     },
+    /// Add tags to a flow (a tag may hold spaces and commas; tags it has are kept)
+    #[command(after_help = FLOWS_TAG_EXAMPLES)]
+    Tag {
+        /// The flow's name or id
+        #[arg(value_parser = resource)]
+        flow: String,
+        /// The tags to add
+        #[arg(required = true, value_parser = tag_arg, value_name = "TAG")]
+        tags: Vec<String>,
+    },
+    /// Remove tags from a flow
+    Untag {
+        /// The flow's name or id
+        #[arg(value_parser = resource)]
+        flow: String,
+        /// The tags to remove, each as the flow lists it
+        #[arg(required = true, value_parser = tag_arg, value_name = "TAG")]
+        tags: Vec<String>,
+    },
     /// Download a flow's file (.tfl or .tflx)
     #[command(after_help = FLOWS_DOWNLOAD_EXAMPLES)]
     Download(DownloadArgs),
@@ -313,6 +338,21 @@ pub struct FlowsListArgs {
     /// With --user: only the flows the user owns
     #[arg(long, requires = "user")]
     pub owned: bool,
+    /// Only the flows carrying TAG (repeatable: every one given); filtered here, not by the server
+    #[arg(long = "tag", value_name = "TAG", value_parser = tag_arg,
+        long_help = "Only the flows carrying TAG, as the flow lists it (repeatable: a flow must carry every one given). \
+Servers refuse tags as a flow filter field (error 400065), so tabflow filters the pages it reads: \
+with --all or --limit N it reads pages until N flows match (or every page), and otherwise keeps the matches \
+of the one page it reads. Combines with --filter, --sort, --page-size and --user.")]
+    pub tags: Vec<String>,
+}
+
+/// A tag argument: not empty.
+fn tag_arg(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err("a tag cannot be empty".to_owned());
+    }
+    Ok(s.to_owned())
 }
 
 /// How much of a paginated list to show.

@@ -3269,3 +3269,114 @@ fn ctrl_c_while_listing_says_how_many_pages_and_items_were_fetched() {
         "signed out: {seen:?}"
     );
 }
+
+#[test]
+fn flows_tag_untag_and_list_by_tag() {
+    let server = simulator();
+    // Tags shown in the table and the JSON of flows list (Sales Cleanup is seeded with two).
+    let table = run(tabflow(&server), &["flows", "list"]).ok().to_owned();
+    assert!(table.lines().next().unwrap().contains("TAGS"), "{table}");
+    assert!(table.contains("sales, daily"), "{table}");
+
+    // A tag with a space and a comma stays one tag; tags it has are kept.
+    let tagged = run(
+        tabflow(&server),
+        &[
+            "flows",
+            "tag",
+            "Coffee Chain",
+            "Yearly Sales",
+            "a,b",
+            "daily",
+        ],
+    )
+    .ok()
+    .to_owned();
+    assert!(
+        tagged.contains("Coffee Chain") && tagged.contains("Yearly Sales, a,b, daily"),
+        "{tagged}"
+    );
+    let json = run(
+        tabflow(&server),
+        &["flows", "tag", "Coffee Chain", "daily", "--json"],
+    )
+    .json();
+    assert_eq!(
+        strings(&json, "/tags/tag", "label"),
+        ["Yearly Sales", "a,b", "daily"]
+    );
+
+    // --tag filters on the client: every tag given must be carried; it combines with --filter
+    // and with --all/--limit over pages.
+    let listed = |args: &[&str]| {
+        let mut all = vec!["flows", "list", "--json"];
+        all.extend_from_slice(args);
+        let json = run(tabflow(&server), &all).json();
+        json.pointer("/flows/flow")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|f| f["name"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let mut daily = listed(&["--tag", "daily"]);
+    daily.sort();
+    assert_eq!(daily, ["Coffee Chain", "Sales Cleanup"]);
+    assert_eq!(
+        listed(&["--tag", "daily", "--tag", "sales"]),
+        ["Sales Cleanup"]
+    );
+    assert_eq!(listed(&["--tag", "Yearly Sales"]), ["Coffee Chain"]);
+    assert_eq!(
+        listed(&["--tag", "daily", "--filter", "name:eq:Coffee Chain"]),
+        ["Coffee Chain"]
+    );
+    let mut paged = listed(&["--tag", "daily", "--page-size", "1", "--all"]);
+    paged.sort();
+    assert_eq!(paged, ["Coffee Chain", "Sales Cleanup"]);
+    assert_eq!(
+        listed(&["--tag", "daily", "--page-size", "1", "--limit", "1"]).len(),
+        1
+    );
+    assert_eq!(
+        listed(&["--tag", "daily", "--user", "admin"]).len(),
+        2,
+        "--tag with --user"
+    );
+    // One page only without --all: its matches, with a note saying so.
+    let page = run(
+        tabflow(&server),
+        &[
+            "flows",
+            "list",
+            "--tag",
+            "nothing-has-this",
+            "--page-size",
+            "1",
+        ],
+    );
+    assert_eq!(page.status, 0, "{page:#?}");
+    assert!(page.stderr.contains("0 of the 1 flows"), "{page:#?}");
+    assert!(page.stderr.contains("1 of 3 flows"), "{page:#?}");
+
+    // Untag removes each tag; an unknown tag is the server's 404007.
+    let untagged = run(
+        tabflow(&server),
+        &["flows", "untag", "Coffee Chain", "Yearly Sales", "a,b"],
+    )
+    .ok()
+    .to_owned();
+    assert!(untagged.contains("removed Yearly Sales, a,b"), "{untagged}");
+    assert_eq!(listed(&["--tag", "Yearly Sales"]), Vec::<String>::new());
+    let missing = run(
+        tabflow(&server),
+        &["flows", "untag", "Coffee Chain", "nope"],
+    );
+    assert_ne!(missing.status, 0, "{missing:#?}");
+    assert!(missing.stderr.contains("404007"), "{missing:#?}");
+    // A tag argument is required and not empty.
+    run(tabflow(&server), &["flows", "tag", "Coffee Chain"]).usage();
+    run(tabflow(&server), &["flows", "tag", "Coffee Chain", " "]).usage();
+}

@@ -330,3 +330,63 @@ mod tests {
         assert_eq!(hourly.frequency_details.intervals[0].hours, Some(1));
     }
 }
+
+impl crate::tags::AddTagsToFlowRequest {
+    /// The body of Add Tags to Flow adding these tags, each kept whole: a tag holding whitespace
+    /// or a comma is sent in double quotes, as servers split an unquoted label there and store a
+    /// quoted one without its quotes (deviation S37; the official Python client quotes the same
+    /// way). Empty tags are left out.
+    ///
+    /// ```no_run
+    /// use tableau_flows::tags::AddTagsToFlowRequest;
+    /// # fn main() -> Result<(), tableau_flows::Error> {
+    /// # let client = tableau_flows::Client::from_env()?;
+    /// let tags = client
+    ///     .add_tags_to_flow(
+    ///         "d00700fe-28a0-4ece-a7af-5543ddf38a82",
+    ///         AddTagsToFlowRequest::new(["daily", "Yearly Sales"]),
+    ///     )
+    ///     .send()?
+    ///     .tags;
+    /// // Every tag of the flow, "Yearly Sales" as one tag.
+    /// # Ok(()) }
+    /// ```
+    pub fn new<I, S>(tags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let tags = tags
+            .into_iter()
+            .filter(|t| !t.as_ref().is_empty())
+            .map(|t| crate::Tag {
+                label: tag_label(t.as_ref()),
+            })
+            .collect();
+        crate::tags::AddTagsToFlowRequest { tags }
+    }
+}
+
+/// The label that stores `tag` as one tag (deviation S37).
+fn tag_label(tag: &str) -> String {
+    if tag.chars().any(|c| c == ',' || c.is_whitespace()) {
+        format!("\"{tag}\"")
+    } else {
+        tag.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tag_tests {
+    use crate::tags::AddTagsToFlowRequest;
+
+    #[test]
+    fn tags_with_spaces_or_commas_are_quoted() {
+        let labels: Vec<String> = AddTagsToFlowRequest::new(["daily", "Yearly Sales", "a,b", ""])
+            .tags
+            .into_iter()
+            .map(|t| t.label)
+            .collect();
+        assert_eq!(labels, ["daily", "\"Yearly Sales\"", "\"a,b\""]);
+    }
+}

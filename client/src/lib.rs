@@ -48,7 +48,7 @@
 //! [`PublishOptions`]). Each endpoint's request and response documents and its error enum are in
 //! the module of its resource group, as `spec/` groups them ([`flows`], [`flow_runs`],
 //! [`flow_tasks`], [`linked_tasks`], [`connections`], [`permissions`], [`projects`], [`users`],
-//! [`groups`], [`schedules`], [`jobs`], [`auth`], [`server`], [`uploads`]), with the types only
+//! [`groups`], [`schedules`], [`tags`], [`jobs`], [`auth`], [`server`], [`uploads`]), with the types only
 //! they use: `tableau_flows::flows::QueryFlowError`,
 //! `tableau_flows::permissions::AddFlowPermissionsRequest`. The items the support groups' lists
 //! hold ([`Project`], [`User`], [`Group`]) are at the root too.

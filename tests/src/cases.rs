@@ -179,6 +179,12 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                 .send(),
         ),
         "delete_flow" => show(client.delete_flow(FLOW).send()),
+        "add_tags_to_flow" => show(
+            client
+                .add_tags_to_flow(FLOW, AddTagsToFlowRequest::new(["daily", "Yearly Sales"]))
+                .send(),
+        ),
+        "delete_tag_from_flow" => show(client.delete_tag_from_flow(FLOW, "Sales #1/2").send()),
         "download_flow" => {
             let mut d = client
                 .download_flow(FLOW)
@@ -362,6 +368,7 @@ pub fn answer(id: &str) -> Answer {
         ),
         "sign_out"
         | "delete_flow"
+        | "delete_tag_from_flow"
         | "delete_flow_permission_for_group"
         | "delete_flow_permission_for_user" => Answer::empty(204),
         "cancel_flow_run" => Answer::empty(200),

@@ -7,7 +7,7 @@ pub mod tf {
     pub use tableau_flows::*;
     pub use tableau_flows::{
         auth::*, connections::*, flow_runs::*, flow_tasks::*, flows::*, groups::*, jobs::*,
-        linked_tasks::*, permissions::*, projects::*, schedules::*, server::*, uploads::*,
+        linked_tasks::*, permissions::*, projects::*, schedules::*, server::*, tags::*, uploads::*,
         users::*,
     };
 }

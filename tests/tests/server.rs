@@ -452,6 +452,22 @@ fn every_endpoint_answers_namespace_well_formed_xml() {
         200,
     );
     check(
+        "add_tags_to_flow",
+        call("PUT", sites(&format!("/flows/{new_flow}/tags")))
+            .token(t)
+            .xml(r#"<tsRequest><tags><tag label="daily"/><tag label="&quot;Yearly Sales&quot;"/></tags></tsRequest>"#),
+        200,
+    );
+    check(
+        "delete_tag_from_flow",
+        call(
+            "DELETE",
+            sites(&format!("/flows/{new_flow}/tags/Yearly%20Sales")),
+        )
+        .token(t),
+        204,
+    );
+    check(
         "update_flow",
         call("PUT", sites(&format!("/flows/{new_flow}")))
             .token(t)

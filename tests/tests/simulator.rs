@@ -1870,3 +1870,132 @@ fn a_parameter_value_without_an_override_keeps_the_parameter_s_value() {
         404043
     );
 }
+
+/// The labels of a flow's tags, as Query Flow answers them.
+fn tags_of(client: &Client, flow: &str) -> Vec<String> {
+    let flow = client.query_flow(flow).send().unwrap().flow;
+    flow.tags.into_iter().map(|t| t.label).collect()
+}
+
+#[test]
+fn tags_are_added_once_shown_in_flow_answers_and_deleted_by_name() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    let flow = demo::COFFEE_FLOW_ID;
+    assert_eq!(tags_of(&client, flow), Vec::<String>::new());
+    // A tag with a space, a comma, `#`, `/` and a non-ASCII letter stays one tag (deviation S37).
+    let odd = "Sales, Q1 #2/3 ä";
+    let answer = client
+        .add_tags_to_flow(
+            flow,
+            AddTagsToFlowRequest::new(["daily", "Yearly Sales", odd]),
+        )
+        .send()
+        .unwrap();
+    let labels: Vec<String> = answer.tags.into_iter().map(|t| t.label).collect();
+    assert_eq!(labels, ["daily", "Yearly Sales", odd]);
+    // Adding again is no error and adds nothing; the answer holds every tag of the flow.
+    let again = client
+        .add_tags_to_flow(flow, AddTagsToFlowRequest::new(["daily", "Weekly"]))
+        .send()
+        .unwrap();
+    let labels: Vec<String> = again.tags.into_iter().map(|t| t.label).collect();
+    assert_eq!(labels, ["daily", "Yearly Sales", odd, "Weekly"]);
+    // An unquoted label is split on whitespace and commas, as servers do.
+    let raw = AddTagsToFlowRequest {
+        tags: vec![Tag {
+            label: "north south,east".into(),
+        }],
+    };
+    client.add_tags_to_flow(flow, raw).send().unwrap();
+    // Every flow answer shows the tags.
+    let expected = [
+        "daily",
+        "Yearly Sales",
+        odd,
+        "Weekly",
+        "north",
+        "south",
+        "east",
+    ];
+    assert_eq!(tags_of(&client, flow), expected);
+    let listed = client
+        .query_flows_for_site()
+        .filter(Filter::new().eq("name", "Coffee Chain"))
+        .send()
+        .unwrap();
+    let listed: Vec<Vec<String>> = listed
+        .flows
+        .into_iter()
+        .map(|f| f.tags.into_iter().map(|t| t.label).collect())
+        .collect();
+    assert_eq!(listed, [expected.map(String::from).to_vec()]);
+    // Deleting by name, the name percent-encoded in the path.
+    client.delete_tag_from_flow(flow, odd).send().unwrap();
+    client
+        .delete_tag_from_flow(flow, "Yearly Sales")
+        .send()
+        .unwrap();
+    assert_eq!(
+        tags_of(&client, flow),
+        ["daily", "Weekly", "north", "south", "east"]
+    );
+    // A tag the flow does not carry (labels compare exactly), or an unknown flow.
+    assert_eq!(
+        code(client.delete_tag_from_flow(flow, "odd").send()),
+        404007
+    );
+    assert_eq!(
+        code(client.delete_tag_from_flow(flow, "DAILY").send()),
+        404007
+    );
+    let nowhere = "00000000-0000-4000-8000-000000000000";
+    assert_eq!(
+        code(client.delete_tag_from_flow(nowhere, "daily").send()),
+        404027
+    );
+    assert_eq!(
+        code(
+            client
+                .add_tags_to_flow(nowhere, AddTagsToFlowRequest::new(["x"]))
+                .send()
+        ),
+        404027
+    );
+    // Tagging needs Write on the flow (deviation S38).
+    let analyst = analyst(&server);
+    let add = |c: &Client| {
+        c.add_tags_to_flow(flow, AddTagsToFlowRequest::new(["mine"]))
+            .send()
+    };
+    assert_eq!(code(add(&analyst)), 403004);
+    assert_eq!(
+        code(analyst.delete_tag_from_flow(flow, "daily").send()),
+        403004
+    );
+    grant(&client, flow, demo::ANALYST_ID, Capability::Write);
+    add(&analyst).unwrap();
+    analyst.delete_tag_from_flow(flow, "mine").send().unwrap();
+    assert!(!tags_of(&client, flow).contains(&"mine".to_string()));
+}
+
+#[test]
+fn tags_are_no_flow_filter_field() {
+    // Servers refuse `tags` as a flow filter field (deviation S14): 400065 from the simulator;
+    // the client refuses it before sending unless asked not to check.
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    let refused = client
+        .query_flows_for_site()
+        .filter(Filter::new().eq("tags", "sales"))
+        .send();
+    assert!(
+        matches!(refused.map_err(Error::from), Err(Error::InvalidArgument(_))),
+        "the client sent a tags filter"
+    );
+    let sent = client
+        .query_flows_for_site()
+        .filter(Filter::new().unchecked("tags", tableau_flows::filter::Operator::Eq, "sales"))
+        .send();
+    assert_eq!(code(sent), 400065);
+}

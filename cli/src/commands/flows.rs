@@ -1,4 +1,4 @@
-//! `flows list|get|delete|download|publish|update|run`.
+//! `flows list|get|delete|tag|untag|download|publish|update|run`.
 
 use super::{FlowNames, flow_name, list, note_more_pages, resume_hint, run_rows, wait_for_run};
 use crate::args::{
@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tableau_flows::endpoints;
 use tableau_flows::flows::{FlowUpdate, QueryFlowsResponse, RunFlowNowResponse, UpdateFlowRequest};
+use tableau_flows::tags::AddTagsToFlowRequest;
 use tableau_flows::{
     CancelToken, Client, DownloadOptions, Error, Flow, FlowParameter, ProjectRef, PublishOptions,
     RunOptions, UserRef,
@@ -30,6 +31,8 @@ pub fn run(
         FlowsCommand::List(args) => list_flows(client, args, out, cancel),
         FlowsCommand::Get { flow } => get(client, &flow, out),
         FlowsCommand::Delete { flow } => delete(client, &flow, out),
+        FlowsCommand::Tag { flow, tags } => tag(client, &flow, &tags, out),
+        FlowsCommand::Untag { flow, tags } => untag(client, &flow, &tags, out),
         FlowsCommand::Download(args) => download(client, args, out, cancel),
         FlowsCommand::Publish(args) => publish(client, args, out, cancel),
         FlowsCommand::Update { flow, changes } => update(client, &flow, changes, out),
@@ -37,9 +40,9 @@ pub fn run(
     }
 }
 
-/// The table of flows: ID, NAME, PROJECT (its name), OWNER (their name), TYPE, UPDATED.
+/// The table of flows: ID, NAME, PROJECT (its name), OWNER (their name), TYPE, UPDATED, TAGS.
 pub fn flow_table(flows: &[Flow]) -> Table {
-    let mut t = Table::new(&["ID", "NAME", "PROJECT", "OWNER", "TYPE", "UPDATED"]);
+    let mut t = Table::new(&["ID", "NAME", "PROJECT", "OWNER", "TYPE", "UPDATED", "TAGS"]);
     for f in flows {
         t.row([
             f.id.as_str().to_owned(),
@@ -54,9 +57,24 @@ pub fn flow_table(flows: &[Flow]) -> Table {
                 .unwrap_or_default(),
             value(f.file_type.as_ref()),
             date(f.updated_at.as_ref()),
+            tag_list(f),
         ]);
     }
     t
+}
+
+/// A flow's tags, comma-separated.
+fn tag_list(flow: &Flow) -> String {
+    flow.tags
+        .iter()
+        .map(|t| t.label.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether the flow carries every one of `tags` (exactly as it lists them).
+fn carries(flow: &Flow, tags: &[String]) -> bool {
+    tags.iter().all(|t| flow.tags.iter().any(|l| l.label == *t))
 }
 
 fn list_flows(
@@ -65,7 +83,7 @@ fn list_flows(
     out: &mut Output,
     cancel: &CancelToken,
 ) -> Result<(), CliError> {
-    let listing = match &args.user {
+    let listing: (super::Listing<Flow>, usize) = match &args.user {
         Some(user) => {
             let user_id = resolve::user_id(client, user)?;
             let mut call = client.query_flows_for_user(user_id.as_str());
@@ -75,7 +93,7 @@ fn list_flows(
             if let Some(n) = args.pages.page_size {
                 call = call.page_size(n);
             }
-            list(call, args.pages, "flows", cancel, |c| {
+            tagged(call, args.pages, &args.tags, cancel, |c| {
                 let a = c.send()?;
                 Ok((a.flows, a.pagination))
             })?
@@ -91,12 +109,13 @@ fn list_flows(
             if let Some(n) = args.pages.page_size {
                 call = call.page_size(n);
             }
-            list(call, args.pages, "flows", cancel, |c| {
+            tagged(call, args.pages, &args.tags, cancel, |c| {
                 let a = c.send()?;
                 Ok((a.flows, a.pagination))
             })?
         }
     };
+    let (listing, read) = listing;
     if out.is_json() {
         return out.json(&QueryFlowsResponse {
             pagination: listing.pagination,
@@ -104,13 +123,87 @@ fn list_flows(
         });
     }
     out.table(&flow_table(&listing.items))?;
+    if !args.tags.is_empty() && listing.pagination.is_some() {
+        // One page was read: say how many of its flows matched before the note on other pages.
+        out.flush()?;
+        crate::verbose::to_stderr(&format!(
+            "({} of the {read} flows of this page carry the tags; --all reads every page)",
+            listing.items.len()
+        ));
+    }
     note_more_pages(
         out,
         listing.pagination.as_ref(),
-        listing.items.len(),
+        read,
         "flows",
         &endpoints::QUERY_FLOWS_FOR_SITE,
     )
+}
+
+/// The flows of a listing that carry every one of `tags` (all of them when none is given), and
+/// how many flows the pages read held. Servers refuse `tags` as a flow filter field (deviation
+/// S14), so the pages are filtered here: with `--all` or `--limit N` pages are read until `N`
+/// flows match (or none is left); otherwise the one page read is filtered.
+fn tagged<B: tableau_flows::pagination::Paged<Item = Flow>>(
+    call: B,
+    pages: crate::args::PageArgs,
+    tags: &[String],
+    cancel: &CancelToken,
+    send: impl FnOnce(B) -> Result<(Vec<Flow>, Option<tableau_flows::Pagination>), CliError>,
+) -> Result<(super::Listing<Flow>, usize), CliError> {
+    if tags.is_empty() {
+        let listing = list(call, pages, "flows", cancel, send)?;
+        let read = listing.items.len();
+        return Ok((listing, read));
+    }
+    if pages.all || pages.limit.is_some() {
+        let (items, read) =
+            super::every_matching(call, pages.limit, "flows", cancel, |f| carries(f, tags))?;
+        return Ok((
+            super::Listing {
+                items,
+                pagination: None,
+            },
+            read,
+        ));
+    }
+    let (items, pagination) = send(call)?;
+    let read = items.len();
+    let items = items.into_iter().filter(|f| carries(f, tags)).collect();
+    Ok((super::Listing { items, pagination }, read))
+}
+
+fn tag(client: &Client, flow: &str, tags: &[String], out: &mut Output) -> Result<(), CliError> {
+    let flow_id = resolve::flow_id(client, flow)?;
+    let answer = client
+        .add_tags_to_flow(flow_id.as_str(), AddTagsToFlowRequest::new(tags))
+        .send()?;
+    if out.is_json() {
+        return out.json(&answer);
+    }
+    let all: Vec<&str> = answer.tags.iter().map(|t| t.label.as_str()).collect();
+    out.line(format!(
+        "tagged flow {}; its tags: {}",
+        shown(flow, &flow_id),
+        all.join(", ")
+    ))
+}
+
+fn untag(client: &Client, flow: &str, tags: &[String], out: &mut Output) -> Result<(), CliError> {
+    let flow_id = resolve::flow_id(client, flow)?;
+    for t in tags {
+        client
+            .delete_tag_from_flow(flow_id.as_str(), t.as_str())
+            .send()?;
+    }
+    if out.is_json() {
+        return out.json(&json!({ "flowId": flow_id, "removedTags": tags }));
+    }
+    out.line(format!(
+        "removed {} from flow {}",
+        tags.join(", "),
+        shown(flow, &flow_id)
+    ))
 }
 
 fn describe_domain(p: &FlowParameter) -> String {

@@ -119,6 +119,43 @@ pub fn every<B: Paged>(
     }
 }
 
+/// The items of the list `call` asks for that `keep` accepts, at most `limit` of them, and how
+/// many items were read: pages are fetched until `limit` items match or none is left (a filter the
+/// server does not offer, applied here). Ctrl-C (`cancel`) stops it as [`every`] does.
+pub fn every_matching<B: Paged>(
+    call: B,
+    limit: Option<u64>,
+    what: &str,
+    cancel: &CancelToken,
+    keep: impl Fn(&B::Item) -> bool,
+) -> Result<(Vec<B::Item>, usize), CliError> {
+    let _guard = interrupt::cancellable();
+    let mut pages = Pages::new(call);
+    let (mut items, mut read) = (Vec::new(), 0);
+    loop {
+        if limit.is_some_and(|n| items.len() as u64 >= n) {
+            return Ok((items, read));
+        }
+        if cancel.is_cancelled() {
+            return Err(CliError::Interrupted(format!(
+                "interrupted after fetching {} and {read} {what}, {} of them matching; --limit N lists at most N",
+                count(u64::from(pages.pages_fetched()), "page", "pages"),
+                items.len()
+            )));
+        }
+        match pages.next() {
+            Some(item) => {
+                let item = item?;
+                read += 1;
+                if keep(&item) {
+                    items.push(item);
+                }
+            }
+            None => return Ok((items, read)),
+        }
+    }
+}
+
 /// A note for stderr when a page does not hold every item: how many there are in all. `what` is
 /// the items' plural; `endpoint` gives the server's default page size.
 pub fn more_pages(

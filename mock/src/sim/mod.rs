@@ -18,6 +18,7 @@ mod projects;
 mod schedules;
 mod server;
 pub(crate) mod state;
+mod tags;
 pub(crate) mod uploads;
 mod users;
 
