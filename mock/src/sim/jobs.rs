@@ -118,11 +118,7 @@ impl JobsService for Simulator {
             .jobs
             .iter()
             .filter(|j| j.site_id == cx.session.site_id)
-            .filter(|j| {
-                passes(input.filter.as_ref(), |f| {
-                    state.job_field(j, f, cx.version)
-                })
-            })
+            .filter(|j| passes(input.filter.as_ref(), |f| state.job_field(j, f, cx.version)))
             .collect();
         order(&mut jobs, input.sort.as_ref(), |j, f| {
             state.job_field(j, f, cx.version)
