@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use tableau_flows::endpoints;
 use tableau_flows::meta::EndpointMeta;
 use tableau_flows::{
-    ApiVersion, Capability, CapabilityMode, Filter, FlowRunMode, Interval, ScheduleFrequency, Sort,
-    WeekDay,
+    ApiVersion, Capability, CapabilityMode, Filter, FlowRunMode, Interval, RunStatus,
+    ScheduleFrequency, Sort, WeekDay,
 };
 
 const AFTER_HELP: &str = "\
@@ -74,6 +74,14 @@ Examples:
   tabflow runs wait 0e7d5dd7-61b7-4f6a-8d51-1c2e3f4a5b6c --timeout 600 --json
 
 Exit status 3 when the run failed (its reason is printed), was cancelled or had not finished.";
+
+const JOBS_LIST_EXAMPLES: &str = "\
+Examples:
+  tabflow jobs list
+  tabflow jobs list --status InProgress --type run_flow
+  tabflow jobs list --filter createdAt:gt:2024-01-01T00:00:00Z --sort createdAt:desc --all --json
+
+Finished jobs are listed too. Only server and site administrators may list a site's jobs.";
 
 const API_EXAMPLES: &str = "\
 Examples:
@@ -227,6 +235,9 @@ pub enum Command {
     /// A flow's permissions: list, add, delete
     #[command(subcommand)]
     Permissions(PermissionsCommand),
+    /// Background jobs (flow runs among them): list, show, cancel
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// The site's projects (names, paths and ids)
     #[command(subcommand)]
     Projects(ProjectsCommand),
@@ -501,6 +512,59 @@ pub enum RunsCommand {
         #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
         timeout: Option<u64>,
     },
+}
+
+/// `jobs ...`
+#[derive(Debug, Subcommand)]
+#[command(arg_required_else_help = true)]
+pub enum JobsCommand {
+    /// List the site's jobs, queued, running and finished (one page unless --all)
+    #[command(after_help = JOBS_LIST_EXAMPLES)]
+    List(JobsListArgs),
+    /// Show a job: its state, progress, finish code and, for a flow run's job, the run
+    Get {
+        /// The job's id
+        #[arg(value_parser = resource)]
+        job_id: String,
+    },
+    /// Cancel a job that is queued or running (a flow run's job cancels the run)
+    Cancel {
+        /// The job's id
+        #[arg(value_parser = resource)]
+        job_id: String,
+    },
+}
+
+/// `jobs list` options.
+#[derive(Debug, Args)]
+pub struct JobsListArgs {
+    /// A filter, e.g. status:eq:Failed or createdAt:gt:2024-01-01T00:00:00Z
+    #[arg(long, value_name = "EXPR", value_parser = filter,
+        long_help = expression_help("A filter, e.g. status:eq:Failed or createdAt:gt:2024-01-01T00:00:00Z.", &endpoints::QUERY_JOBS, "filter"))]
+    pub filter: Option<Filter>,
+    /// Only jobs in this state (status:eq:STATUS): Pending, InProgress, Success, Failed, Cancelled
+    #[arg(long, value_name = "STATUS", value_parser = job_status)]
+    pub status: Option<RunStatus>,
+    /// Only jobs of this type (jobType:eq:TYPE), e.g. run_flow or refresh_extracts
+    #[arg(long = "type", value_name = "TYPE", value_parser = resource)]
+    pub job_type: Option<String>,
+    /// A sort, e.g. createdAt:desc
+    #[arg(long, value_name = "EXPR", value_parser = sort,
+        long_help = expression_help("A sort, e.g. createdAt:desc.", &endpoints::QUERY_JOBS, "sort"))]
+    pub sort: Option<Sort>,
+    /// Items per page and every page
+    #[command(flatten)]
+    pub pages: PageArgs,
+}
+
+/// A job state (`--status`), as the answers write it.
+fn job_status(text: &str) -> Result<RunStatus, String> {
+    match RunStatus::from(text) {
+        RunStatus::Unknown(_) => Err(format!(
+            "{text:?} is not a job state: Pending, InProgress, Success, Failed or Cancelled"
+        )),
+        known => Ok(known),
+    }
 }
 
 /// `tasks ...`

@@ -3380,3 +3380,72 @@ fn flows_tag_untag_and_list_by_tag() {
     run(tabflow(&server), &["flows", "tag", "Coffee Chain"]).usage();
     run(tabflow(&server), &["flows", "tag", "Coffee Chain", " "]).usage();
 }
+
+#[test]
+fn jobs_list_get_and_cancel() {
+    let server = slow_simulator();
+    let started = run(
+        tabflow(&server),
+        &["flows", "run", demo::COFFEE_FLOW_ID, "--json"],
+    )
+    .json();
+    let job_id = started["job"]["id"].as_str().unwrap().to_owned();
+    let run_id = started["job"]["runFlowJobType"]["flowRunId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Listed as a table and as the answer's JSON, filtered by state and type.
+    let table = run(tabflow(&server), &["jobs", "list"]).ok().to_owned();
+    assert!(table.starts_with("ID"), "{table}");
+    assert!(
+        table.contains(&job_id) && table.contains("run_flow"),
+        "{table}"
+    );
+    let json = run(tabflow(&server), &["jobs", "list", "--all", "--json"]).json();
+    assert!(strings(&json, "/backgroundJobs/backgroundJob", "id").contains(&job_id.as_str()));
+    let json = run(
+        tabflow(&server),
+        &["jobs", "list", "--status", "Success", "--json"],
+    )
+    .json();
+    assert!(!json.to_string().contains(&job_id), "{json:#}");
+
+    // Shown with its flow run; cancelling it cancels the run.
+    let shown = run(tabflow(&server), &["jobs", "get", &job_id])
+        .ok()
+        .to_owned();
+    assert!(shown.contains(&run_id), "{shown}");
+    let out = run(tabflow(&server), &["jobs", "cancel", &job_id]);
+    assert!(out.ok().contains("cancelled job"), "{out:#?}");
+    let run_json = run(tabflow(&server), &["runs", "get", &run_id, "--json"]).json();
+    assert_eq!(run_json["flowRun"]["status"], "Cancelled");
+    let job = run(tabflow(&server), &["jobs", "get", &job_id, "--json"]).json();
+    assert_eq!(job["job"]["finishCode"], "2");
+    let json = run(
+        tabflow(&server),
+        &[
+            "jobs",
+            "list",
+            "--status",
+            "Cancelled",
+            "--type",
+            "run_flow",
+            "--json",
+        ],
+    )
+    .json();
+    assert_eq!(
+        strings(&json, "/backgroundJobs/backgroundJob", "id"),
+        [job_id.as_str()]
+    );
+    // A finished job cannot be cancelled: the service's error.
+    let out = run(tabflow(&server), &["jobs", "cancel", &job_id]);
+    assert!(out.fails(1).contains("403091"), "{out:#?}");
+
+    // A state that is not one, and a field Query Jobs does not filter on, are usage errors.
+    run(tabflow(&server), &["jobs", "list", "--status", "Done"]).usage();
+    let out = run(tabflow(&server), &["jobs", "list", "--filter", "name:eq:x"]);
+    assert_ne!(out.status, 0, "{out:#?}");
+    assert!(out.stderr.contains("name"), "{out:#?}");
+}

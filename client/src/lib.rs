@@ -3,8 +3,8 @@
 //!
 //! Sign in, then call: every method of Tableau's Flow Methods reference (API 3.6 and 3.24
 //! editions), and the endpoints a flow tool needs around them (Sign In, Server Info, Query Job,
-//! file uploads, and Query Projects, Get Users on Site, Query Groups and List Server Schedules to
-//! find things by name), is a method of [`Client`] returning a request builder: required
+//! Query Jobs and Cancel Job, file uploads, and Query Projects, Get Users on Site, Query Groups
+//! and List Server Schedules to find things by name), is a method of [`Client`] returning a request builder: required
 //! parameters are arguments, optional ones are builder methods, and `send()` performs the call.
 //! Workflows built on them publish a flow file, run a flow and wait for it, download a flow, and
 //! find a flow, project, user, group or schedule by its name.

@@ -4,10 +4,10 @@ against our simulator, `tabflow mock`.
 
 It starts `tabflow --json mock --port 0`, then drives every flow-related call TSC offers
 whose endpoint the simulator documents (Flow Methods, Sign In/Out, Server Info, Query Job,
-File Uploads): sign in (token and password), server info, flows (list, pages, filters,
+Query Jobs, Cancel Job, File Uploads): sign in (token and password), server info, flows (list, pages, filters,
 sorts, get, connections, permissions, download, publish in one request and in chunks,
 update, update connection, run, delete), flow runs (list, filter, get, cancel, wait),
-jobs (get, wait), flow tasks (list, get, run, add to schedule, create on Cloud), linked
+jobs (list, filter, get, wait, cancel), flow tasks (list, get, run, add to schedule, create on Cloud), linked
 tasks (list, get, run now), and sign out. Each check asserts the values it gets back
 (ids, names, statuses, dates), not only that no exception was raised.
 
@@ -60,6 +60,7 @@ from tableauserverclient.server.endpoint.exceptions import (
     FailedSignInError,
     FlowRunCancelledException,
     FlowRunFailedException,
+    JobCancelledException,
     JobFailedException,
     ServerResponseError,
 )
@@ -180,6 +181,10 @@ TSC_CALLS: dict[str, list[str]] = {
     "server.flows.schedule_flow_run": ["flows_schedule_flow_run"],
     "server.schedules.add_to_schedule(flow=...)": ["schedules_add_to_schedule_flow"],
     "server.jobs.get_by_id": ["jobs_get_by_id"],
+    "server.jobs.get() (Query Jobs)": ["jobs_get_list"],
+    "server.jobs.filter (QuerySet)": ["jobs_filter_job_type_and_status"],
+    "server.jobs.cancel (Cancel Job on a flow run's job)": ["jobs_cancel_flow_run_job",
+                                                           "jobs_cancel_finished_job_reports_error"],
     "server.jobs.wait_for_job": ["jobs_wait_for_job", "jobs_wait_for_job_failed_run",
                                  "jobs_wait_for_job_flow_deleted_mid_run"],
     "server.flow_runs.get": ["flow_runs_get"],
@@ -204,7 +209,7 @@ TSC_CALLS: dict[str, list[str]] = {
 
 # --------------------------------------------------------------------------------------
 # Flow-related TSC calls that are NOT run: their endpoints are outside what the simulator
-# documents (Flow Methods plus Sign In/Out, Server Info, Query Job, File Uploads).
+# documents (Flow Methods plus Sign In/Out, Server Info, Query Job(s), Cancel Job, File Uploads).
 # --------------------------------------------------------------------------------------
 OUT_OF_SCOPE: dict[str, str] = {
     "tags.batch_add / batch_delete": "PUT /tags:batchCreate|batchDelete: Tags methods",
@@ -217,8 +222,6 @@ OUT_OF_SCOPE: dict[str, str] = {
         "/api/{v}/schedules/{id}, POST/PUT/DELETE: only List Server Schedules is documented",
     "projects.create / update / delete, users.add / update / remove, groups.create / ...":
         "only the list endpoints (Query Projects, Get Users on Site, Query Groups) are documented",
-    "jobs.get (list) / jobs.filter / jobs.cancel":
-        "GET /sites/{site}/jobs, PUT /sites/{site}/jobs/{id}: only Query Job is documented",
     "tasks.delete(id, TaskItem.Type.RunFlow)":
         "DELETE /sites/{site}/tasks/runFlow/{id}: no such documented endpoint",
     "auth.switch_site / revoke_all_server_admin_tokens": "not documented by the simulator",
@@ -919,6 +922,71 @@ def _(ctx):
     ctx.s.flow_runs.cancel(started.flow_run.id)
     # The run is now Cancelled: cancelling again must fail (403135).
     expect_error(lambda: ctx.s.flow_runs.cancel(started.flow_run.id), ServerResponseError, "403135")
+
+
+@check("jobs_get_list")
+def _(ctx):
+    # Query Jobs: every job of the site, the one just started among them.
+    started = start_run(ctx, COFFEE_CHAIN)
+    jobs, pagination = ctx.s.jobs.get()
+    mine = [j for j in jobs if j.id == started.id]
+    with Expect() as e:
+        e.eq("jobs with the started id", len(mine), 1)
+        e.true("total_available counts them", (pagination.total_available or 0) >= len(jobs),
+               repr(pagination.total_available))
+        e.true("every job has id, type and status", all(j.id and j.type and j.status for j in jobs))
+        for j in mine:
+            e.eq("type", j.type, "run_flow")
+            e.eq("name (the title)", j.name, "Coffee Chain")
+            e.true("status", j.status in ("Pending", "InProgress", "Success"), repr(j.status))
+            e.eq("priority", j.priority, "50")
+            check_dates(e, "job", created_at=j.created_at)
+
+
+@check("jobs_filter_job_type_and_status")
+def _(ctx):
+    # Finished jobs are listed too: wait for one, then filter on its type and state.
+    started = start_run(ctx, COFFEE_CHAIN)
+    ctx.s.jobs.wait_for_job(started.id, timeout=WAIT_TIMEOUT)
+    done = list(ctx.s.jobs.filter(job_type="run_flow", status="Success"))
+    going = list(ctx.s.jobs.filter(status="Cancelled", job_type="refresh_extracts"))
+    with Expect() as e:
+        e.true("the finished job is listed", started.id in {j.id for j in done})
+        e.eq("states", {j.status for j in done}, {"Success"})
+        e.eq("types", {j.type for j in done}, {"run_flow"})
+        e.eq("no duplicates", len({j.id for j in done}), len(done))
+        e.eq("no extract refreshes", going, [])
+        for j in done:
+            if j.id == started.id:
+                check_dates(e, "job", started_at=j.started_at, ended_at=j.ended_at)
+
+
+@check("jobs_cancel_flow_run_job")
+def _(ctx):
+    # Cancel Job on a flow run's job cancels the run (as tableau_tools cancels runs at 3.6).
+    started = start_run(ctx, SALES_CLEANUP)
+    ctx.s.jobs.cancel(started.id)
+    run = ctx.s.flow_runs.get_by_id(started.flow_run.id)
+    job = ctx.s.jobs.get_by_id(started.id)
+    with Expect() as e:
+        e.eq("run status after cancelling its job", run.status, "Cancelled")
+        e.eq("job finish_code", job.finish_code, TSC.JobItem.FinishCode.Cancelled)
+        check_dates(e, "job", completed_at=job.completed_at)
+        try:
+            ctx.s.jobs.wait_for_job(started.id, timeout=WAIT_TIMEOUT)
+            e.true("wait_for_job raised JobCancelledException", False, "it returned")
+        except JobCancelledException:
+            pass
+        except Exception as exc:  # noqa: BLE001
+            e.true("wait_for_job raised JobCancelledException", False, f"{type(exc).__name__}: {exc}")
+
+
+@check("jobs_cancel_finished_job_reports_error")
+def _(ctx):
+    started = start_run(ctx, SALES_CLEANUP)
+    ctx.s.jobs.cancel(started.id)
+    # The job is now finished (cancelled): cancelling again must fail (403091).
+    expect_error(lambda: ctx.s.jobs.cancel(started.id), ServerResponseError, "403091")
 
 
 # --------------------------------------------------------------------------------------

@@ -89,6 +89,19 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
         "sign_out" => show(client.sign_out().send()),
         "server_info" => show(client.server_info().send()),
         "query_job" => show(client.query_job(JOB).send()),
+        "query_jobs" => show(
+            client
+                .query_jobs()
+                .filter(
+                    Filter::new()
+                        .eq("status", "InProgress")
+                        .is_in("jobType", ["run_flow", "refresh_extracts"]),
+                )
+                .sort(Sort::new().desc("createdAt"))
+                .page_size(50)
+                .send(),
+        ),
+        "cancel_job" => show(client.cancel_job(JOB).send()),
         "query_projects" => show(
             client
                 .query_projects()
@@ -371,7 +384,7 @@ pub fn answer(id: &str) -> Answer {
         | "delete_tag_from_flow"
         | "delete_flow_permission_for_group"
         | "delete_flow_permission_for_user" => Answer::empty(204),
-        "cancel_flow_run" => Answer::empty(200),
+        "cancel_flow_run" | "cancel_job" => Answer::empty(200),
         "server_info" => Answer::xml(
             200,
             doc(

@@ -16,7 +16,7 @@ fn export_has_the_documented_keys() {
     let doc = export();
     assert_eq!(doc["format"], "tableau-flows-spec");
     let endpoints = doc["endpoints"].as_array().expect("endpoints[]");
-    assert_eq!(endpoints.len(), 37);
+    assert_eq!(endpoints.len(), 39);
     for e in endpoints {
         for key in ["id", "title", "method", "path", "since", "query", "errors"] {
             assert!(e.get(key).is_some(), "endpoint without {key}: {e}");
@@ -98,12 +98,14 @@ fn flow_methods_pages_are_covered() {
         [
             "add_tags_to_flow",
             "append_to_file_upload",
+            "cancel_job",
             "delete_tag_from_flow",
             "get_users_on_site",
             "initiate_file_upload",
             "list_server_schedules",
             "query_groups",
             "query_job",
+            "query_jobs",
             "query_projects",
             "server_info",
             "sign_in",

@@ -272,6 +272,48 @@ fn every_endpoint_answers_namespace_well_formed_xml() {
         call("GET", sites(&format!("/jobs/{job}"))).token(t),
         200,
     );
+    let jobs = check(
+        "query_jobs",
+        call("GET", sites("/jobs"))
+            .query("filter=jobType:in:[run_flow,refresh_extracts],progress:lt:100&sort=createdAt:desc&pageSize=10")
+            .token(t),
+        200,
+    );
+    assert_eq!(
+        attr(&checked_xml(&jobs, "query_jobs"), "backgroundJob", "id"),
+        job
+    );
+    let refused = check(
+        "query_jobs",
+        call("GET", sites("/jobs"))
+            .query("filter=name:eq:x")
+            .token(t),
+        400,
+    );
+    assert_eq!(code(&refused), 400065);
+    let coffee = check(
+        "run_flow_now",
+        call(
+            "POST",
+            sites(&format!("/flows/{}/run", demo::COFFEE_FLOW_ID)),
+        )
+        .token(t)
+        .xml("<tsRequest/>"),
+        200,
+    );
+    let coffee_job = attr(&checked_xml(&coffee, "run_flow_now"), "job", "id");
+    check(
+        "cancel_job",
+        call("PUT", sites(&format!("/jobs/{coffee_job}"))).token(t),
+        200,
+    );
+    // A second cancel: the job is finished (cancelled).
+    let again = check(
+        "cancel_job",
+        call("PUT", sites(&format!("/jobs/{coffee_job}"))).token(t),
+        403,
+    );
+    assert_eq!(code(&again), 403091);
     check(
         "get_flow_run",
         call("GET", sites(&format!("/flows/runs/{run}"))).token(t),

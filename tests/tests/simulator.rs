@@ -1999,3 +1999,150 @@ fn tags_are_no_flow_filter_field() {
         .send();
     assert_eq!(code(sent), 400065);
 }
+
+/// Query Jobs lists every job of the site, finished ones too, to administrators, with the Jobs
+/// filter and sort fields and pagination (deviation S34); Cancel Job cancels a flow run's job as
+/// Cancel Flow Run cancels the run, at every version (deviation S35).
+#[test]
+fn jobs_are_listed_and_cancelled() {
+    let clock = Clock::manual();
+    let server = MockServer::builder()
+        .clock(clock.clone())
+        .run_timing(Duration::from_secs(10), Duration::from_secs(100))
+        .start()
+        .unwrap();
+    let client = admin(&server);
+    let done = client
+        .run_flow(demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap();
+    clock.advance(Duration::from_secs(200));
+    let failed = client
+        .run_flow(demo::FAILING_FLOW_ID, RunOptions::new())
+        .unwrap();
+    clock.advance(Duration::from_secs(200));
+    let going = client
+        .run_flow(demo::SALES_FLOW_ID, RunOptions::new())
+        .unwrap();
+    let ids = |a: &QueryJobsResponse| -> Vec<String> {
+        a.jobs.iter().map(|j| j.id.to_string()).collect()
+    };
+    let all = client.query_jobs().send().unwrap();
+    assert_eq!(all.pagination.as_ref().unwrap().total_available, Some(3));
+    let done_job = all.jobs.iter().find(|j| j.id == done.job.id).unwrap();
+    assert_eq!(
+        done_job.status,
+        Some(RunStatus::Success),
+        "finished jobs are listed"
+    );
+    assert_eq!(done_job.job_type.as_deref(), Some("run_flow"));
+    assert_eq!(done_job.title.as_deref(), Some("Coffee Chain"));
+    assert!(done_job.ended_at.is_some());
+    assert_eq!(done_job.priority, Some(50));
+    let only = |f: Filter| ids(&client.query_jobs().filter(f).send().unwrap());
+    assert_eq!(
+        only(Filter::new().eq("status", "Failed")),
+        [failed.job.id.to_string()]
+    );
+    assert_eq!(
+        only(Filter::new().eq("status", "Pending")),
+        [going.job.id.to_string()]
+    );
+    assert_eq!(
+        only(Filter::new().has("title", "Loom")),
+        [failed.job.id.to_string()]
+    );
+    assert_eq!(
+        only(Filter::new().has("notes", "connection refused")),
+        [failed.job.id.to_string()],
+        "only the failed job has notes"
+    );
+    assert_eq!(
+        only(Filter::new().is_in("jobType", ["run_flow", "refresh_extracts"])).len(),
+        3
+    );
+    assert_eq!(
+        only(Filter::new().lt("progress", 100)),
+        [going.job.id.to_string()]
+    );
+    let sorted = client
+        .query_jobs()
+        .sort(Sort::new().desc("createdAt"))
+        .send()
+        .unwrap();
+    assert_eq!(
+        ids(&sorted),
+        [&going.job.id, &failed.job.id, &done.job.id].map(|i| i.to_string())
+    );
+    let paged: Vec<BackgroundJob> = client
+        .query_jobs()
+        .page_size(2)
+        .all()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(paged.len(), 3);
+    assert_eq!(
+        code(client.query_jobs().page_size(2).page_number(3).send()),
+        400006
+    );
+    // A field Query Jobs does not filter on is refused before sending (400065 on the wire:
+    // tests/tests/server.rs).
+    assert!(
+        client
+            .query_jobs()
+            .filter(Filter::new().eq("name", "x"))
+            .send()
+            .is_err()
+    );
+
+    // Only administrators list and cancel jobs.
+    let other = analyst(&server);
+    assert_eq!(code(other.query_jobs().send()), 403004);
+    assert_eq!(code(other.cancel_job(going.job.id.clone()).send()), 403032);
+
+    // Cancelling the job cancels its run; a finished job, or one of no job, cannot be.
+    client.cancel_job(going.job.id.clone()).send().unwrap();
+    let run = client
+        .get_flow_run(going.flow_run_id().unwrap())
+        .send()
+        .unwrap()
+        .flow_run;
+    assert_eq!(run.status, Some(RunStatus::Cancelled));
+    let job = client.query_job(going.job.id.clone()).send().unwrap().job;
+    assert_eq!(job.finish_code, Some(2));
+    assert!(job.completed_at.is_some());
+    assert_eq!(code(client.cancel_job(going.job.id.clone()).send()), 403091);
+    assert_eq!(code(client.cancel_job(done.job.id.clone()).send()), 403091);
+    assert_eq!(
+        code(
+            client
+                .cancel_job("00000000-0000-4000-8000-000000000000")
+                .send()
+        ),
+        404031
+    );
+
+    // At 3.6 a job carries no flowRunId, and cancelling the job is how a run is cancelled.
+    let old = MockServer::builder()
+        .api_version(ApiVersion::new(3, 6))
+        .run_timing(Duration::ZERO, Duration::from_secs(60))
+        .start()
+        .unwrap();
+    let old_client = admin(&old);
+    assert_eq!(old_client.api_version(), Some(ApiVersion::new(3, 6)));
+    let started = old_client
+        .run_flow(demo::COFFEE_FLOW_ID, RunOptions::new())
+        .unwrap();
+    assert!(started.flow_run_id().is_err());
+    old_client
+        .cancel_job(started.job.id.clone())
+        .send()
+        .unwrap();
+    let job = old_client
+        .query_job(started.job.id.clone())
+        .send()
+        .unwrap()
+        .job;
+    assert_eq!(job.finish_code, Some(2));
+    let listed = old_client.query_jobs().send().unwrap();
+    assert_eq!(listed.jobs[0].status, Some(RunStatus::Cancelled));
+}

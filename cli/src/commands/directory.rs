@@ -54,7 +54,7 @@ pub fn projects(
 
 /// Prints a listing: as the answer's JSON document (`json` rebuilds it), or as a table followed,
 /// on stderr, by a note when the page does not hold every item of the `what` listed.
-fn show<T, J: serde::Serialize>(
+pub(super) fn show<T, J: serde::Serialize>(
     out: &mut Output,
     listing: Listing<T>,
     json: impl FnOnce(Option<Pagination>, Vec<T>) -> J,

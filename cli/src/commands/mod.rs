@@ -4,6 +4,7 @@ pub mod api;
 pub mod connections;
 pub mod directory;
 pub mod flows;
+pub mod jobs;
 pub mod linked;
 pub mod permissions;
 pub mod runs;
@@ -36,6 +37,7 @@ pub fn run(
         Command::Linked(c) => linked::run(client, c, out, cancel),
         Command::Connections(c) => connections::run(client, c, out),
         Command::Permissions(c) => permissions::run(client, c, out),
+        Command::Jobs(c) => jobs::run(client, c, out, cancel),
         Command::Projects(c) => directory::projects(client, c, out, cancel),
         Command::Users(c) => directory::users(client, c, out, cancel),
         Command::Groups(c) => directory::groups(client, c, out, cancel),

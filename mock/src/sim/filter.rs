@@ -39,7 +39,12 @@ impl Value {
         let first = wanted.first().map(String::as_str).unwrap_or_default();
         let ord = || self.compare(first);
         match op {
-            Operator::Eq | Operator::Has => ord() == Some(Ordering::Equal),
+            Operator::Eq => ord() == Some(Ordering::Equal),
+            // `has`: the text contains the value (Query Jobs' title, subtitle, notes and args).
+            Operator::Has => match self {
+                Value::Text(v) => v.contains(first),
+                _ => ord() == Some(Ordering::Equal),
+            },
             Operator::Cieq => match self {
                 Value::Text(v) => v.eq_ignore_ascii_case(first),
                 _ => ord() == Some(Ordering::Equal),
