@@ -3278,9 +3278,15 @@ fn users_get_shows_one_user_and_projects_permissions_shows_a_projects_rules() {
     assert_eq!(me["user"]["id"], demo::ADMIN_ID, "{me}");
     assert_eq!(me["user"]["fullName"], demo::ADMIN_FULL_NAME, "{me}");
     // By name (resolved through Get Users on Site) or by id.
-    let text = run(tabflow(&server), &["users", "get", "analyst"]).ok().to_owned();
+    let text = run(tabflow(&server), &["users", "get", "analyst"])
+        .ok()
+        .to_owned();
     assert!(
-        text.lines().nth(1).unwrap_or("").starts_with(demo::ANALYST_ID) && text.contains("Creator"),
+        text.lines()
+            .nth(1)
+            .unwrap_or("")
+            .starts_with(demo::ANALYST_ID)
+            && text.contains("Creator"),
         "{text}"
     );
     // Someone who is not an administrator may show only themselves.
@@ -3290,7 +3296,10 @@ fn users_get_shows_one_user_and_projects_permissions_shows_a_projects_rules() {
         .env("TABLEAU_PAT_NAME", demo::ANALYST_PAT_NAME)
         .env("TABLEAU_PAT_SECRET", demo::ANALYST_PAT_SECRET);
     let err = run(analyst, &["users", "get", demo::ADMIN_ID]);
-    assert!(err.fails(1).starts_with("tabflow: error 403133 "), "{err:#?}");
+    assert!(
+        err.fails(1).starts_with("tabflow: error 403133 "),
+        "{err:#?}"
+    );
 
     // A project's permissions, by path; its default permissions for one kind of content.
     let text = run(tabflow(&server), &["projects", "permissions", "Archive"]);
@@ -3299,14 +3308,24 @@ fn users_get_shows_one_user_and_projects_permissions_shows_a_projects_rules() {
         .ok()
         .to_owned();
     let header = text.lines().next().unwrap();
-    assert!(header.starts_with("GRANTEE") && header.contains("CAPABILITY"), "{text}");
+    assert!(
+        header.starts_with("GRANTEE") && header.contains("CAPABILITY"),
+        "{text}"
+    );
     assert!(
         text.contains(demo::ANALYSTS_GROUP_ID) && text.contains("Write") && text.contains("Allow"),
         "{text}"
     );
     let flows = run(
         tabflow(&server),
-        &["projects", "permissions", "Default", "--default", "flows", "--json"],
+        &[
+            "projects",
+            "permissions",
+            "Default",
+            "--default",
+            "flows",
+            "--json",
+        ],
     )
     .json();
     let caps = &flows["permissions"]["granteeCapabilities"][0]["capabilities"]["capability"];

@@ -226,7 +226,11 @@ fn every_endpoint_answers_namespace_well_formed_xml() {
     );
     check(
         "query_project_permissions",
-        call("GET", sites(&format!("/projects/{}/permissions", demo::PROJECT_ID))).token(t),
+        call(
+            "GET",
+            sites(&format!("/projects/{}/permissions", demo::PROJECT_ID)),
+        )
+        .token(t),
         200,
     );
     for (id, kind) in [

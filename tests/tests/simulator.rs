@@ -1826,7 +1826,11 @@ fn users_query_themselves_and_project_permissions_are_read_by_those_who_may() {
     let analyst = analyst(&server);
 
     // Query User On Site: anyone may query themselves, with every attribute real servers send.
-    let me = analyst.query_user_on_site(demo::ANALYST_ID).send().unwrap().user;
+    let me = analyst
+        .query_user_on_site(demo::ANALYST_ID)
+        .send()
+        .unwrap()
+        .user;
     assert_eq!(me.id.as_str(), demo::ANALYST_ID);
     assert_eq!(me.name.as_deref(), Some(demo::ANALYST_USER));
     assert_eq!(me.full_name.as_deref(), Some(demo::ANALYST_FULL_NAME));
@@ -1839,7 +1843,11 @@ fn users_query_themselves_and_project_permissions_are_read_by_those_who_may() {
         code(analyst.query_user_on_site(demo::ADMIN_ID).send()),
         403133
     );
-    let other = admin.query_user_on_site(demo::ANALYST_ID).send().unwrap().user;
+    let other = admin
+        .query_user_on_site(demo::ANALYST_ID)
+        .send()
+        .unwrap()
+        .user;
     assert_eq!(other.name.as_deref(), Some(demo::ANALYST_USER));
     assert_eq!(
         code(
@@ -1910,7 +1918,11 @@ fn users_query_themselves_and_project_permissions_are_read_by_those_who_may() {
         analyst.query_project_permissions(project).send().unwrap();
     }
     assert_eq!(
-        code(analyst.query_project_permissions(demo::SALES_PROJECT_ID).send()),
+        code(
+            analyst
+                .query_project_permissions(demo::SALES_PROJECT_ID)
+                .send()
+        ),
         404005
     );
     assert_eq!(

@@ -294,7 +294,11 @@ fn the_support_endpoints_answers_validate_against_the_official_schema() {
         ("query_projects", None, None),
         ("get_users_on_site", Some(("fields", "_all_")), None),
         ("get_users_on_site", None, None),
-        ("query_user_on_site", None, Some(("user_id", demo::ANALYST_ID))),
+        (
+            "query_user_on_site",
+            None,
+            Some(("user_id", demo::ANALYST_ID)),
+        ),
         ("query_groups", None, None),
         ("list_server_schedules", None, None),
         (

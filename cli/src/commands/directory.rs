@@ -70,9 +70,9 @@ fn project_permissions(
     let id = resolve::project_id(client, project)?;
     let answer = match defaults {
         None => client.query_project_permissions(id.as_str()).send()?,
-        Some(DefaultsKind::Workbooks) => {
-            client.query_default_workbook_permissions(id.as_str()).send()?
-        }
+        Some(DefaultsKind::Workbooks) => client
+            .query_default_workbook_permissions(id.as_str())
+            .send()?,
         Some(DefaultsKind::Datasources) => client
             .query_default_datasource_permissions(id.as_str())
             .send()?,

@@ -198,7 +198,10 @@ impl ProjectsService for Simulator {
             &cx.session,
             input.project_id.as_str(),
             DefaultsFor::Workbooks,
-            [E::ProjectNotFound, E::DefaultWorkbookPermissionsReadForbidden],
+            [
+                E::ProjectNotFound,
+                E::DefaultWorkbookPermissionsReadForbidden,
+            ],
         )
     }
 
