@@ -793,6 +793,26 @@ pub enum ProjectsCommand {
         #[command(flatten)]
         pages: PageArgs,
     },
+    /// Show a project's permissions, or with --default the default permissions it gives the
+    /// workbooks, data sources or flows published into it
+    Permissions {
+        /// The project: its name, path (Sales/Archive) or id
+        project: String,
+        /// Show the default permissions for this kind of content instead
+        #[arg(long = "default", value_name = "KIND")]
+        defaults: Option<DefaultsKind>,
+    },
+}
+
+/// The kind of content whose default permissions `projects permissions --default` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DefaultsKind {
+    /// Query Default Permissions for workbooks
+    Workbooks,
+    /// Query Default Permissions for data sources
+    Datasources,
+    /// Query Default Permissions for flows (API 3.4 and later)
+    Flows,
 }
 
 /// `users ...`
@@ -812,6 +832,12 @@ pub enum UsersCommand {
         /// Items per page and every page
         #[command(flatten)]
         pages: PageArgs,
+    },
+    /// Show one user (Query User On Site); without USER, the signed-in user. Users who are not
+    /// administrators may show only themselves
+    Get {
+        /// The user: their user name or id (default: the signed-in user)
+        user: Option<String>,
     },
 }
 

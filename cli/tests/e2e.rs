@@ -3449,3 +3449,78 @@ fn jobs_list_get_and_cancel() {
     assert_ne!(out.status, 0, "{out:#?}");
     assert!(out.stderr.contains("name"), "{out:#?}");
 }
+
+#[test]
+fn users_get_shows_one_user_and_projects_permissions_shows_a_projects_rules() {
+    let server = simulator();
+    // Without USER: the signed-in user (Query User On Site with the session's user id).
+    let me = run(tabflow(&server), &["users", "get", "--json"]).json();
+    assert_eq!(me["user"]["id"], demo::ADMIN_ID, "{me}");
+    assert_eq!(me["user"]["fullName"], demo::ADMIN_FULL_NAME, "{me}");
+    // By name (resolved through Get Users on Site) or by id.
+    let text = run(tabflow(&server), &["users", "get", "analyst"])
+        .ok()
+        .to_owned();
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap_or("")
+            .starts_with(demo::ANALYST_ID)
+            && text.contains("Creator"),
+        "{text}"
+    );
+    // Someone who is not an administrator may show only themselves.
+    let mut analyst = bare();
+    analyst
+        .env("TABLEAU_SERVER", server.url())
+        .env("TABLEAU_PAT_NAME", demo::ANALYST_PAT_NAME)
+        .env("TABLEAU_PAT_SECRET", demo::ANALYST_PAT_SECRET);
+    let err = run(analyst, &["users", "get", demo::ADMIN_ID]);
+    assert!(
+        err.fails(1).starts_with("tabflow: error 403133 "),
+        "{err:#?}"
+    );
+
+    // A project's permissions, by path; its default permissions for one kind of content.
+    let text = run(tabflow(&server), &["projects", "permissions", "Archive"]);
+    assert!(text.fails(1).contains("Archive"), "ambiguous: {text:#?}");
+    let text = run(tabflow(&server), &["projects", "permissions", "Default"])
+        .ok()
+        .to_owned();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.starts_with("GRANTEE") && header.contains("CAPABILITY"),
+        "{text}"
+    );
+    assert!(
+        text.contains(demo::ANALYSTS_GROUP_ID) && text.contains("Write") && text.contains("Allow"),
+        "{text}"
+    );
+    let flows = run(
+        tabflow(&server),
+        &[
+            "projects",
+            "permissions",
+            "Default",
+            "--default",
+            "flows",
+            "--json",
+        ],
+    )
+    .json();
+    let caps = &flows["permissions"]["granteeCapabilities"][0]["capabilities"]["capability"];
+    assert_eq!(caps[0]["name"], "Read", "{flows}");
+    assert_eq!(caps[1]["name"], "ExportXml", "{flows}");
+    let none = run(
+        tabflow(&server),
+        &["projects", "permissions", "Sales", "--default", "workbooks"],
+    )
+    .ok()
+    .to_owned();
+    assert_eq!(none.lines().count(), 1, "the header alone: {none}");
+    let usage = run(
+        tabflow(&server),
+        &["projects", "permissions", "Default", "--default", "views"],
+    );
+    assert!(usage.usage().contains("workbooks"), "{usage:#?}");
+}

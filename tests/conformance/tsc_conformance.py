@@ -89,6 +89,8 @@ PROJECT_DEFAULT = "6f8a2966-e173-11e8-ae74-ffd84c19d7f3"
 PROJECT_SALES = "9077e04c-ece4-11e8-aa58-df538c72f42f"
 SEEDED_NAMES = ["Broken Loom", "Coffee Chain", "Sales Cleanup"]
 ADMIN_FULL_NAME = "Ada Admin"  # the owner's display name, what ownerName compares
+ANALYST_PAT_NAME = "demo-analyst"  # a creator who is not an administrator
+ANALYST_PAT_SECRET = "demo-analyst-secret"
 
 WAIT_TIMEOUT = 6  # seconds; runs finish in about 1.2 s on the simulator
 
@@ -205,6 +207,12 @@ TSC_CALLS: dict[str, list[str]] = {
     "server.users.get": ["users_get", "users_filter_site_role"],
     "server.groups.get": ["groups_get", "groups_filter_name"],
     "server.schedules.get": ["schedules_get"],
+    # What clients ask around flows: who is signed in (tabcmd checks its session so), and a
+    # project's permissions before publishing into it (tableau_tools builds a Project so).
+    "server.users.get_by_id": ["users_get_by_id", "users_get_by_id_self_as_non_admin"],
+    "server.projects.populate_permissions": ["projects_populate_permissions"],
+    "server.projects.populate_workbook/datasource/flow_default_permissions":
+        ["projects_populate_default_permissions"],
 }
 
 # --------------------------------------------------------------------------------------
@@ -216,8 +224,9 @@ OUT_OF_SCOPE: dict[str, str] = {
     "flows.populate_dqw / add_dqw / update_dqw / delete_dqw":
         "/sites/{site}/dataQualityWarnings/flow/{id}: Metadata methods",
     "favorites.add_favorite_flow / delete_favorite_flow": "/sites/{site}/favorites/{user}: Favorites",
-    "projects.populate_flow_default_permissions / update_flow_default_permissions":
-        "/sites/{site}/projects/{id}/default-permissions/flows: Projects (not implemented)",
+    "projects.update_*_default_permissions / delete_*_default_permissions, "
+    "update_permissions / delete_permission":
+        "PUT/DELETE /sites/{site}/projects/{id}/(default-)permissions: only the queries are documented",
     "schedules.get_by_id / create / update / delete / batch_update_state":
         "/api/{v}/schedules/{id}, POST/PUT/DELETE: only List Server Schedules is documented",
     "projects.create / update / delete, users.add / update / remove, groups.create / ...":
@@ -547,6 +556,81 @@ def _(ctx):
     users, _ = ctx.s.users.get(options)
     with Expect() as e:
         e.eq("creators", [u.id for u in users], [USER_ANALYST])
+
+
+@check("users_get_by_id")
+def _(ctx):
+    admin = ctx.s.users.get_by_id(USER_ADMIN)
+    analyst = ctx.s.users.get_by_id(USER_ANALYST)
+    with Expect() as e:
+        e.eq("admin name", admin.name, "admin")
+        e.eq("admin fullname", admin.fullname, ADMIN_FULL_NAME)
+        e.eq("admin site role", admin.site_role, "ServerAdministrator")
+        e.not_none("admin last_login (signed in)", admin.last_login)
+        e.eq("analyst name", analyst.name, "analyst")
+        e.eq("analyst site role", analyst.site_role, "Creator")
+        e.eq("analyst auth setting", analyst.auth_setting, "ServerDefault")
+        e.eq("analyst domain", analyst.domain_name, "local")
+    expect_error(lambda: ctx.s.users.get_by_id("00000000-0000-4000-8000-000000000000"),
+                 ServerResponseError, "404002")
+
+
+@check("users_get_by_id_self_as_non_admin")
+def _(ctx):
+    # tabcmd's login: sign in, then Query User On Site with the signed-in user's id.
+    server = ctx.new_server()
+    server.auth.sign_in(TSC.PersonalAccessTokenAuth(ANALYST_PAT_NAME, ANALYST_PAT_SECRET,
+                                                    site_id=ctx.info["site"]))
+    try:
+        me = server.users.get_by_id(server.user_id)
+        with Expect() as e:
+            e.eq("the signed-in user", me.id, USER_ANALYST)
+            e.eq("their name", me.name, "analyst")
+        # Someone else: administrators only (403133).
+        expect_error(lambda: server.users.get_by_id(USER_ADMIN), ServerResponseError, "403133")
+    finally:
+        server.auth.sign_out()
+
+
+def _grantee_rules(rules):
+    """(grantee tag, grantee id) -> {capability: mode}, from TSC's PermissionsRule list."""
+    return {(r.grantee.tag_name, r.grantee.id): dict(r.capabilities) for r in rules}
+
+
+@check("projects_populate_permissions")
+def _(ctx):
+    projects = {p.id: p for p in TSC.Pager(ctx.s.projects)}
+    default, archive = projects[PROJECT_DEFAULT], projects[PROJECT_ARCHIVE]
+    ctx.s.projects.populate_permissions(default)
+    ctx.s.projects.populate_permissions(archive)
+    with Expect() as e:
+        e.eq("Default: the Analysts may publish (Write)", _grantee_rules(default.permissions),
+             {("group", GROUP_ANALYSTS): {"Write": "Allow"}})
+        e.eq("Archive: the analyst leads it", _grantee_rules(archive.permissions),
+             {("user", USER_ANALYST): {"ProjectLeader": "Allow"}})
+
+
+@check("projects_populate_default_permissions")
+def _(ctx):
+    projects = {p.id: p for p in TSC.Pager(ctx.s.projects)}
+    default, sales = projects[PROJECT_DEFAULT], projects[PROJECT_SALES]
+    for project in (default, sales):
+        ctx.s.projects.populate_workbook_default_permissions(project)
+        ctx.s.projects.populate_datasource_default_permissions(project)
+        ctx.s.projects.populate_flow_default_permissions(project)
+    viewer = {c: "Allow" for c in ["Read", "Filter", "ViewComments", "AddComment", "ExportImage",
+                                   "ExportData", "ShareView"]}
+    with Expect() as e:
+        e.eq("Default workbooks", _grantee_rules(default.default_workbook_permissions),
+             {("group", GROUP_ALL_USERS): viewer})
+        e.eq("Default data sources", _grantee_rules(default.default_datasource_permissions),
+             {("group", GROUP_ALL_USERS): {"Read": "Allow", "Connect": "Allow"}})
+        e.eq("Default flows", _grantee_rules(default.default_flow_permissions),
+             {("group", GROUP_ANALYSTS): {"Read": "Allow", "ExportXml": "Allow"}})
+        # No rule: an empty, well-formed answer.
+        e.eq("Sales workbooks", sales.default_workbook_permissions, [])
+        e.eq("Sales data sources", sales.default_datasource_permissions, [])
+        e.eq("Sales flows", sales.default_flow_permissions, [])
 
 
 @check("groups_get")

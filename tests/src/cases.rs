@@ -115,6 +115,17 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                 .field_expression("_all_")
                 .send(),
         ),
+        "query_user_on_site" => show(client.query_user_on_site(USER2).send()),
+        "query_project_permissions" => show(client.query_project_permissions(PROJECT).send()),
+        "query_default_workbook_permissions" => {
+            show(client.query_default_workbook_permissions(PROJECT).send())
+        }
+        "query_default_datasource_permissions" => {
+            show(client.query_default_datasource_permissions(PROJECT).send())
+        }
+        "query_default_flow_permissions" => {
+            show(client.query_default_flow_permissions(PROJECT2).send())
+        }
         "query_groups" => show(client.query_groups().sort(Sort::new().asc("name")).send()),
         "list_server_schedules" => show(client.list_server_schedules().page_size(50).send()),
         "initiate_file_upload" => show(client.initiate_file_upload().send()),

@@ -16,7 +16,7 @@ fn export_has_the_documented_keys() {
     let doc = export();
     assert_eq!(doc["format"], "tableau-flows-spec");
     let endpoints = doc["endpoints"].as_array().expect("endpoints[]");
-    assert_eq!(endpoints.len(), 39);
+    assert_eq!(endpoints.len(), 44);
     for e in endpoints {
         for key in ["id", "title", "method", "path", "since", "query", "errors"] {
             assert!(e.get(key).is_some(), "endpoint without {key}: {e}");
@@ -103,10 +103,15 @@ fn flow_methods_pages_are_covered() {
             "get_users_on_site",
             "initiate_file_upload",
             "list_server_schedules",
+            "query_default_datasource_permissions",
+            "query_default_flow_permissions",
+            "query_default_workbook_permissions",
             "query_groups",
             "query_job",
             "query_jobs",
+            "query_project_permissions",
             "query_projects",
+            "query_user_on_site",
             "server_info",
             "sign_in",
             "sign_out"

@@ -220,6 +220,38 @@ fn every_endpoint_answers_namespace_well_formed_xml() {
         200,
     );
     check(
+        "query_user_on_site",
+        call("GET", sites(&format!("/users/{}", demo::ANALYST_ID))).token(t),
+        200,
+    );
+    check(
+        "query_project_permissions",
+        call(
+            "GET",
+            sites(&format!("/projects/{}/permissions", demo::PROJECT_ID)),
+        )
+        .token(t),
+        200,
+    );
+    for (id, kind) in [
+        ("query_default_workbook_permissions", "workbooks"),
+        ("query_default_datasource_permissions", "datasources"),
+        ("query_default_flow_permissions", "flows"),
+    ] {
+        check(
+            id,
+            call(
+                "GET",
+                sites(&format!(
+                    "/projects/{}/default-permissions/{kind}",
+                    demo::SALES_PROJECT_ID
+                )),
+            )
+            .token(t),
+            200,
+        );
+    }
+    check(
         "query_groups",
         call("GET", sites("/groups"))
             .query("filter=userCount:gte:1")

@@ -2146,3 +2146,231 @@ fn jobs_are_listed_and_cancelled() {
     let listed = old_client.query_jobs().send().unwrap();
     assert_eq!(listed.jobs[0].status, Some(RunStatus::Cancelled));
 }
+
+/// The user and project endpoints clients call around flows (tabcmd checks its session with
+/// Query User On Site; tableau_tools reads a project's permissions and default permissions before
+/// publishing into it): who may call them (deviations S40, S41) and what they answer.
+#[test]
+fn users_query_themselves_and_project_permissions_are_read_by_those_who_may() {
+    let server = fast().start().unwrap();
+    let admin = admin(&server);
+    let analyst = analyst(&server);
+
+    // Query User On Site: anyone may query themselves, with every attribute real servers send.
+    let me = analyst
+        .query_user_on_site(demo::ANALYST_ID)
+        .send()
+        .unwrap()
+        .user;
+    assert_eq!(me.id.as_str(), demo::ANALYST_ID);
+    assert_eq!(me.name.as_deref(), Some(demo::ANALYST_USER));
+    assert_eq!(me.full_name.as_deref(), Some(demo::ANALYST_FULL_NAME));
+    assert_eq!(me.site_role.as_deref(), Some("Creator"));
+    assert_eq!(me.auth_setting.as_deref(), Some("ServerDefault"));
+    assert!(me.last_login.is_some(), "signed in above");
+    assert_eq!(me.domain.as_ref().map(|d| d.name.as_str()), Some("local"));
+    // Only administrators may query someone else.
+    assert_eq!(
+        code(analyst.query_user_on_site(demo::ADMIN_ID).send()),
+        403133
+    );
+    let other = admin
+        .query_user_on_site(demo::ANALYST_ID)
+        .send()
+        .unwrap()
+        .user;
+    assert_eq!(other.name.as_deref(), Some(demo::ANALYST_USER));
+    assert_eq!(
+        code(
+            admin
+                .query_user_on_site("00000000-0000-4000-8000-000000000000")
+                .send()
+        ),
+        404002
+    );
+
+    // Query Project Permissions: the project (with its owner) and its rules by grantee.
+    let default = admin
+        .query_project_permissions(demo::PROJECT_ID)
+        .send()
+        .unwrap()
+        .permissions;
+    let project = default.project.as_ref().unwrap();
+    assert_eq!(project.id.as_str(), demo::PROJECT_ID);
+    assert_eq!(project.name.as_deref(), Some("Default"));
+    assert_eq!(
+        project.owner.as_ref().map(|o| o.id.as_str()),
+        Some(demo::ADMIN_ID)
+    );
+    let rules = |p: &ProjectPermissions| -> Vec<(String, Vec<String>)> {
+        p.grantees
+            .iter()
+            .map(|g| {
+                let who = match (&g.user, &g.group) {
+                    (Some(u), _) => format!("user {}", u.id),
+                    (_, Some(gr)) => format!("group {}", gr.id),
+                    _ => panic!("a grantee without user or group: {g:?}"),
+                };
+                let caps = g
+                    .capabilities
+                    .iter()
+                    .map(|c| format!("{}:{}", c.name, c.mode))
+                    .collect();
+                (who, caps)
+            })
+            .collect()
+    };
+    assert_eq!(
+        rules(&default),
+        [(
+            format!("group {}", demo::ANALYSTS_GROUP_ID),
+            vec!["Write:Allow".to_owned()]
+        )]
+    );
+    let archive = admin
+        .query_project_permissions(demo::ARCHIVE_PROJECT_ID)
+        .send()
+        .unwrap()
+        .permissions;
+    assert_eq!(
+        rules(&archive),
+        [(
+            format!("user {}", demo::ANALYST_ID),
+            vec!["ProjectLeader:Allow".to_owned()]
+        )]
+    );
+    // Who may read them: Write on Default (through the Analysts), leader of Archive, owner of
+    // Sales/Archive; Sales is the administrator's alone (404005: the table has no 403).
+    for project in [
+        demo::PROJECT_ID,
+        demo::ARCHIVE_PROJECT_ID,
+        demo::SALES_ARCHIVE_PROJECT_ID,
+    ] {
+        analyst.query_project_permissions(project).send().unwrap();
+    }
+    assert_eq!(
+        code(
+            analyst
+                .query_project_permissions(demo::SALES_PROJECT_ID)
+                .send()
+        ),
+        404005
+    );
+    assert_eq!(
+        code(
+            admin
+                .query_project_permissions("00000000-0000-4000-8000-000000000000")
+                .send()
+        ),
+        404005
+    );
+
+    // Query Default Permissions: the demo's rules on Default, none on Sales (still a well-formed
+    // answer naming the project).
+    let workbooks = analyst
+        .query_default_workbook_permissions(demo::PROJECT_ID)
+        .send()
+        .unwrap()
+        .permissions;
+    let viewer: Vec<String> = [
+        "Read",
+        "Filter",
+        "ViewComments",
+        "AddComment",
+        "ExportImage",
+        "ExportData",
+        "ShareView",
+    ]
+    .iter()
+    .map(|c| format!("{c}:Allow"))
+    .collect();
+    assert_eq!(
+        rules(&workbooks),
+        [(format!("group {}", demo::ALL_USERS_GROUP_ID), viewer)]
+    );
+    let datasources = analyst
+        .query_default_datasource_permissions(demo::PROJECT_ID)
+        .send()
+        .unwrap()
+        .permissions;
+    assert_eq!(
+        rules(&datasources),
+        [(
+            format!("group {}", demo::ALL_USERS_GROUP_ID),
+            vec!["Read:Allow".to_owned(), "Connect:Allow".to_owned()]
+        )]
+    );
+    let flows = analyst
+        .query_default_flow_permissions(demo::PROJECT_ID)
+        .send()
+        .unwrap()
+        .permissions;
+    assert_eq!(
+        rules(&flows),
+        [(
+            format!("group {}", demo::ANALYSTS_GROUP_ID),
+            vec!["Read:Allow".to_owned(), "ExportXml:Allow".to_owned()]
+        )]
+    );
+    let sales = admin
+        .query_default_flow_permissions(demo::SALES_PROJECT_ID)
+        .send()
+        .unwrap()
+        .permissions;
+    assert!(sales.grantees.is_empty());
+    assert_eq!(
+        sales.project.as_ref().map(|p| p.id.as_str()),
+        Some(demo::SALES_PROJECT_ID)
+    );
+    // A caller who may not read them gets the page's code of each kind.
+    assert_eq!(
+        code(
+            analyst
+                .query_default_workbook_permissions(demo::SALES_PROJECT_ID)
+                .send()
+        ),
+        403036
+    );
+    assert_eq!(
+        code(
+            analyst
+                .query_default_datasource_permissions(demo::SALES_PROJECT_ID)
+                .send()
+        ),
+        403035
+    );
+    assert_eq!(
+        code(
+            analyst
+                .query_default_flow_permissions(demo::SALES_PROJECT_ID)
+                .send()
+        ),
+        403035
+    );
+    assert_eq!(
+        code(
+            admin
+                .query_default_workbook_permissions("00000000-0000-4000-8000-000000000000")
+                .send()
+        ),
+        404005
+    );
+
+    // Flows' default permissions came with API 3.4, workbooks' with 2.1.
+    let old = Client::builder(server.url())
+        .api_version(ApiVersion::new(3, 3))
+        .build()
+        .unwrap();
+    old.sign_in_with(
+        Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+        demo::SITE,
+    )
+    .unwrap();
+    assert!(matches!(
+        old.query_default_flow_permissions(demo::PROJECT_ID).send(),
+        Err(CallError::Unsupported(_))
+    ));
+    old.query_default_workbook_permissions(demo::PROJECT_ID)
+        .send()
+        .unwrap();
+}

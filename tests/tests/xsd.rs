@@ -289,16 +289,51 @@ fn the_support_endpoints_answers_validate_against_the_official_schema() {
     let dir = std::env::temp_dir().join(format!("tableau-flows-answers-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut failures = Vec::new();
-    for (id, query) in [
-        ("query_projects", None),
-        ("get_users_on_site", Some(("fields", "_all_"))),
-        ("get_users_on_site", None),
-        ("query_groups", None),
-        ("list_server_schedules", None),
+    use tableau_flows_mock::demo;
+    for (id, query, path) in [
+        ("query_projects", None, None),
+        ("get_users_on_site", Some(("fields", "_all_")), None),
+        ("get_users_on_site", None, None),
+        (
+            "query_user_on_site",
+            None,
+            Some(("user_id", demo::ANALYST_ID)),
+        ),
+        ("query_groups", None, None),
+        ("list_server_schedules", None, None),
+        (
+            "query_project_permissions",
+            None,
+            Some(("project_id", demo::PROJECT_ID)),
+        ),
+        (
+            "query_default_workbook_permissions",
+            None,
+            Some(("project_id", demo::PROJECT_ID)),
+        ),
+        (
+            "query_default_datasource_permissions",
+            None,
+            Some(("project_id", demo::PROJECT_ID)),
+        ),
+        (
+            "query_default_flow_permissions",
+            None,
+            Some(("project_id", demo::PROJECT_ID)),
+        ),
+        // No default permissions: an empty answer is well formed too.
+        (
+            "query_default_flow_permissions",
+            None,
+            Some(("project_id", demo::SALES_PROJECT_ID)),
+        ),
     ] {
         let mut call = client.raw(id).unwrap();
         if let Some((k, v)) = query {
             call = call.query(k, v);
+        }
+        if let Some((k, v)) = path {
+            call = call.path(k, v);
         }
         let body = call.send().unwrap().body;
         let file = dir.join(format!("{id}.xml"));

@@ -1,15 +1,17 @@
 //! `projects list`, `users list`, `groups list`, `schedules list`: the names other commands take,
-//! with their ids.
+//! with their ids; `projects permissions` (a project's permissions and default permissions) and
+//! `users get` (one user, the signed-in one by default).
 
 use super::tasks::describe_schedule;
 use super::{Listing, list, note_more_pages};
-use crate::args::{GroupsCommand, ProjectsCommand, SchedulesCommand, UsersCommand};
+use crate::args::{DefaultsKind, GroupsCommand, ProjectsCommand, SchedulesCommand, UsersCommand};
 use crate::error::CliError;
 use crate::output::{Output, Table, date, text, value};
+use crate::resolve;
 use tableau_flows::endpoints;
 use tableau_flows::groups::QueryGroupsResponse;
 use tableau_flows::meta::EndpointMeta;
-use tableau_flows::projects::QueryProjectsResponse;
+use tableau_flows::projects::{ProjectPermissions, QueryProjectsResponse};
 use tableau_flows::schedules::ListServerSchedulesResponse;
 use tableau_flows::users::GetUsersOnSiteResponse;
 use tableau_flows::{CancelToken, Client, Group, Pagination, Project, Schedule, User};
@@ -21,11 +23,16 @@ pub fn projects(
     out: &mut Output,
     cancel: &CancelToken,
 ) -> Result<(), CliError> {
-    let ProjectsCommand::List {
-        filter,
-        sort,
-        pages,
-    } = command;
+    let (filter, sort, pages) = match command {
+        ProjectsCommand::List {
+            filter,
+            sort,
+            pages,
+        } => (filter, sort, pages),
+        ProjectsCommand::Permissions { project, defaults } => {
+            return project_permissions(client, &project, defaults, out);
+        }
+    };
     let mut call = client.query_projects();
     if let Some(f) = filter {
         call = call.filter(f);
@@ -50,6 +57,72 @@ pub fn projects(
         project_table,
         ("projects", &endpoints::QUERY_PROJECTS),
     )
+}
+
+/// `projects permissions PROJECT [--default KIND]`: Query Project Permissions, or Query Default
+/// Permissions for one kind of content; as the answer's JSON document or as a table.
+fn project_permissions(
+    client: &Client,
+    project: &str,
+    defaults: Option<DefaultsKind>,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    let id = resolve::project_id(client, project)?;
+    let answer = match defaults {
+        None => client.query_project_permissions(id.as_str()).send()?,
+        Some(DefaultsKind::Workbooks) => client
+            .query_default_workbook_permissions(id.as_str())
+            .send()?,
+        Some(DefaultsKind::Datasources) => client
+            .query_default_datasource_permissions(id.as_str())
+            .send()?,
+        Some(DefaultsKind::Flows) => client.query_default_flow_permissions(id.as_str()).send()?,
+    };
+    if out.is_json() {
+        return out.json(&answer);
+    }
+    out.table(&project_permission_table(&answer.permissions))
+}
+
+/// The table of a project's (default) permissions, one row per capability: GRANTEE, ID,
+/// CAPABILITY, MODE (a project with no rule shows the header alone).
+pub fn project_permission_table(p: &ProjectPermissions) -> Table {
+    let mut t = Table::new(&["GRANTEE", "ID", "CAPABILITY", "MODE"]);
+    for g in &p.grantees {
+        let (kind, id) = match (&g.user, &g.group, &g.group_set) {
+            (Some(u), _, _) => ("user", u.id.to_string()),
+            (None, Some(gr), _) => ("group", gr.id.to_string()),
+            (None, None, Some(s)) => ("groupSet", s.id.clone()),
+            (None, None, None) => ("?", String::new()),
+        };
+        if g.capabilities.is_empty() {
+            t.row([kind, &id, "", ""]);
+        }
+        for c in &g.capabilities {
+            t.row([kind, &id, c.name.as_str(), c.mode.as_str()]);
+        }
+    }
+    t
+}
+
+/// `users get [USER]`: Query User On Site for the user named (or identified), or the signed-in
+/// user; as the answer's JSON document or as the users table's one row.
+fn user_get(client: &Client, user: Option<&str>, out: &mut Output) -> Result<(), CliError> {
+    let id = match user {
+        Some(arg) => resolve::user_id(client, arg)?,
+        None => client
+            .session()
+            .and_then(|s| s.user_id)
+            .map(|id| id.to_string())
+            .ok_or_else(|| {
+                CliError::other("the server did not say who is signed in: give USER".to_owned())
+            })?,
+    };
+    let answer = client.query_user_on_site(id.as_str()).send()?;
+    if out.is_json() {
+        return out.json(&answer);
+    }
+    out.table(&user_table(std::slice::from_ref(&answer.user)))
 }
 
 /// Prints a listing: as the answer's JSON document (`json` rebuilds it), or as a table followed,
@@ -123,11 +196,14 @@ pub fn users(
     out: &mut Output,
     cancel: &CancelToken,
 ) -> Result<(), CliError> {
-    let UsersCommand::List {
-        filter,
-        sort,
-        pages,
-    } = command;
+    let (filter, sort, pages) = match command {
+        UsersCommand::List {
+            filter,
+            sort,
+            pages,
+        } => (filter, sort, pages),
+        UsersCommand::Get { user } => return user_get(client, user.as_deref(), out),
+    };
     // Every field: full names and emails come only with `_all_`.
     let mut call = client.get_users_on_site().field_expression("_all_");
     if let Some(f) = filter {

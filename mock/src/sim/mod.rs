@@ -240,6 +240,20 @@ impl State {
     }
 }
 
+impl State {
+    /// Whether the user may read the project's permissions and default permissions (deviation
+    /// S41): one who may publish into it ([`State::may_publish`]), or who holds `Read` on it.
+    pub(crate) fn may_read_permissions(&self, user_id: &str, project_id: &str) -> bool {
+        self.may_publish(user_id, project_id)
+            || self.project_allows(
+                user_id,
+                &self.groups_of(user_id),
+                project_id,
+                ProjectCapability::Read,
+            )
+    }
+}
+
 /// The `<pagination>` of a page of `total` items.
 pub(crate) fn pagination(size: u32, number: u32, total: usize) -> tableau_flows::Pagination {
     tableau_flows::Pagination {

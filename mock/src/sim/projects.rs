@@ -1,10 +1,21 @@
-//! Query Projects (`spec/projects.tfspec`). Every project of the session's site is listed (the
-//! project permissions the simulator keeps, deviation S26, decide who may publish, not who sees).
+//! Query Projects, Query Project Permissions and Query Default Permissions
+//! (`spec/projects.tfspec`). Every project of the session's site is listed (the project
+//! permissions the simulator keeps, deviation S26, decide who may publish, not who sees); its
+//! permissions and default permissions are answered to those deviation S41 lets read them.
 
 use super::filter::{Value, order, passes};
+use super::state::DefaultsFor;
 use super::{Session, Simulator, page_or, state};
-use crate::interface::{Context, ProjectsService, QueryProjectsError, QueryProjectsInput, Reject};
+use crate::interface::{
+    Context, ProjectsService, QueryDefaultDatasourcePermissionsError,
+    QueryDefaultDatasourcePermissionsInput, QueryDefaultFlowPermissionsError,
+    QueryDefaultFlowPermissionsInput, QueryDefaultWorkbookPermissionsError,
+    QueryDefaultWorkbookPermissionsInput, QueryProjectPermissionsError,
+    QueryProjectPermissionsInput, QueryProjectsError, QueryProjectsInput, Reject,
+};
 use crate::tf;
+use crate::tf::ContentCapability;
+use tableau_flows::CapabilityMode;
 
 impl super::State {
     /// A project's value of a filter or sort field of Query Projects.
@@ -42,7 +53,187 @@ impl super::State {
     }
 }
 
+/// One rule of a project's permissions or default permissions: (grantee is a group, grantee id,
+/// capability, mode).
+type Rule<'a> = (bool, &'a str, ContentCapability, &'a CapabilityMode);
+
+impl super::State {
+    /// A project of the session's site whose permissions the user may read: the endpoint's
+    /// `not_found` when there is none, `forbidden` when they may not read them (deviation S41).
+    fn project_for_permissions<E>(
+        &self,
+        session: &Session,
+        project_id: &str,
+        not_found: E,
+        forbidden: E,
+    ) -> Result<&state::Project, Reject<E>> {
+        let project = self
+            .projects
+            .iter()
+            .find(|p| p.id == project_id && p.site_id == session.site_id)
+            .ok_or_else(|| Reject::new(not_found, format!("no project with id {project_id}")))?;
+        if !self.may_read_permissions(&session.user_id, &project.id) {
+            return Err(Reject::new(
+                forbidden,
+                format!(
+                    "this user may not read the permissions of project {} (an administrator, its owner, a project leader or a holder of Read or Write on it may)",
+                    project.name
+                ),
+            ));
+        }
+        Ok(project)
+    }
+
+    /// The `<permissions>` of a project holding `rules`, grouped by grantee in the order the
+    /// rules were made; no `<granteeCapabilities>` at all when there is none.
+    fn project_permissions_model<'a>(
+        &self,
+        project: &state::Project,
+        rules: impl Iterator<Item = Rule<'a>>,
+    ) -> tf::ProjectPermissions {
+        let mut grantees: Vec<tf::ContentGranteeCapabilities> = Vec::new();
+        for (group, grantee, name, mode) in rules {
+            let cap = tf::ContentCapabilityRule {
+                name,
+                mode: mode.clone(),
+            };
+            let same = |x: &&mut tf::ContentGranteeCapabilities| {
+                if group {
+                    x.group.as_ref().is_some_and(|r| r.id.as_str() == grantee)
+                } else {
+                    x.user.as_ref().is_some_and(|r| r.id.as_str() == grantee)
+                }
+            };
+            match grantees.iter_mut().find(same) {
+                Some(x) => x.capabilities.push(cap),
+                None => grantees.push(tf::ContentGranteeCapabilities {
+                    user: (!group).then(|| tf::UserRef {
+                        id: grantee.to_owned().into(),
+                        name: None,
+                    }),
+                    group: group.then(|| tf::GroupRef {
+                        id: grantee.to_owned().into(),
+                        name: None,
+                    }),
+                    group_set: None,
+                    capabilities: vec![cap],
+                }),
+            }
+        }
+        tf::ProjectPermissions {
+            parent: None,
+            // As real answers write it: the project's id and name, and its owner by id.
+            project: Some(tf::Project {
+                id: project.id.clone().into(),
+                name: Some(project.name.clone()),
+                owner: Some(tf::UserRef {
+                    id: project.owner_id.clone().into(),
+                    name: None,
+                }),
+                ..tf::Project::default()
+            }),
+            grantees,
+        }
+    }
+
+    /// The answer of Query Default Permissions for one kind of content.
+    fn default_permissions<E>(
+        &self,
+        session: &Session,
+        project_id: &str,
+        kind: DefaultsFor,
+        [not_found, forbidden]: [E; 2],
+    ) -> Result<tf::ProjectPermissionsResponse, Reject<E>> {
+        let project = self.project_for_permissions(session, project_id, not_found, forbidden)?;
+        let rules = self
+            .default_grants
+            .iter()
+            .filter(|g| g.project_id == project.id && g.kind == kind)
+            .map(|g| (g.group, g.grantee.as_str(), g.capability.clone(), &g.mode));
+        Ok(tf::ProjectPermissionsResponse {
+            permissions: self.project_permissions_model(project, rules),
+        })
+    }
+}
+
 impl ProjectsService for Simulator {
+    fn query_project_permissions(
+        &self,
+        cx: &Context<Session>,
+        input: QueryProjectPermissionsInput,
+    ) -> Result<tf::ProjectPermissionsResponse, Reject<QueryProjectPermissionsError>> {
+        let state = self.lock();
+        // The table has no code to refuse a caller with: one who may not read the project's
+        // permissions is answered as for a project they cannot see (deviation S41).
+        let project = state.project_for_permissions(
+            &cx.session,
+            input.project_id.as_str(),
+            QueryProjectPermissionsError::ProjectNotFound,
+            QueryProjectPermissionsError::ProjectNotFound,
+        )?;
+        let rules = state
+            .project_grants
+            .iter()
+            .filter(|g| g.project_id == project.id)
+            .map(|g| {
+                (
+                    g.group,
+                    g.grantee.as_str(),
+                    g.capability.content_capability(),
+                    &g.mode,
+                )
+            });
+        Ok(tf::ProjectPermissionsResponse {
+            permissions: state.project_permissions_model(project, rules),
+        })
+    }
+
+    fn query_default_workbook_permissions(
+        &self,
+        cx: &Context<Session>,
+        input: QueryDefaultWorkbookPermissionsInput,
+    ) -> Result<tf::ProjectPermissionsResponse, Reject<QueryDefaultWorkbookPermissionsError>> {
+        use QueryDefaultWorkbookPermissionsError as E;
+        self.lock().default_permissions(
+            &cx.session,
+            input.project_id.as_str(),
+            DefaultsFor::Workbooks,
+            [
+                E::ProjectNotFound,
+                E::DefaultWorkbookPermissionsReadForbidden,
+            ],
+        )
+    }
+
+    fn query_default_datasource_permissions(
+        &self,
+        cx: &Context<Session>,
+        input: QueryDefaultDatasourcePermissionsInput,
+    ) -> Result<tf::ProjectPermissionsResponse, Reject<QueryDefaultDatasourcePermissionsError>>
+    {
+        use QueryDefaultDatasourcePermissionsError as E;
+        self.lock().default_permissions(
+            &cx.session,
+            input.project_id.as_str(),
+            DefaultsFor::Datasources,
+            [E::ProjectNotFound, E::DefaultPermissionsReadForbidden],
+        )
+    }
+
+    fn query_default_flow_permissions(
+        &self,
+        cx: &Context<Session>,
+        input: QueryDefaultFlowPermissionsInput,
+    ) -> Result<tf::ProjectPermissionsResponse, Reject<QueryDefaultFlowPermissionsError>> {
+        use QueryDefaultFlowPermissionsError as E;
+        self.lock().default_permissions(
+            &cx.session,
+            input.project_id.as_str(),
+            DefaultsFor::Flows,
+            [E::ProjectNotFound, E::DefaultPermissionsReadForbidden],
+        )
+    }
+
     fn query_projects(
         &self,
         cx: &Context<Session>,

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tableau_flows::projects::ContentCapability;
 use tableau_flows::{
     Capability, CapabilityMode, ParameterDataType, ParameterDomainKind, RunStatus,
 };
@@ -109,13 +110,47 @@ pub(crate) struct Project {
     pub created_at: Duration,
 }
 
-/// A capability on a project (deviation S26): `Write` (the web UI's Publish) lets its holder
-/// publish into the project; `ProjectLeader` makes them a leader of it and of the projects inside
-/// it, with every capability on their flows.
+/// A capability on a project (deviation S26): `Read` lets its holder see the project's
+/// permissions (deviation S41); `Write` (the web UI's Publish) lets them publish into the project;
+/// `ProjectLeader` makes them a leader of it and of the projects inside it, with every capability
+/// on their flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ProjectCapability {
+    Read,
     Write,
     ProjectLeader,
+}
+
+impl ProjectCapability {
+    /// Its wire name.
+    pub(crate) fn content_capability(self) -> ContentCapability {
+        match self {
+            ProjectCapability::Read => ContentCapability::Read,
+            ProjectCapability::Write => ContentCapability::Write,
+            ProjectCapability::ProjectLeader => ContentCapability::ProjectLeader,
+        }
+    }
+}
+
+/// The kind of content a project's default permissions apply to (Query Default Permissions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DefaultsFor {
+    Workbooks,
+    Datasources,
+    Flows,
+}
+
+/// A rule of a project's default permissions: (project, kind of content, grantee is a group,
+/// grantee id, capability, mode). Kept and answered; not applied to content published later
+/// (deviation S41).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DefaultGrant {
+    pub project_id: String,
+    pub kind: DefaultsFor,
+    pub group: bool,
+    pub grantee: String,
+    pub capability: ContentCapability,
+    pub mode: CapabilityMode,
 }
 
 /// A rule of a project's permissions: (project, grantee is a group, grantee id, capability, mode).
@@ -328,6 +363,8 @@ pub(crate) struct State {
     pub grants: Vec<Grant>,
     /// The rules of the projects' permissions.
     pub project_grants: Vec<ProjectGrant>,
+    /// The rules of the projects' default permissions.
+    pub default_grants: Vec<DefaultGrant>,
     pub schedules: Vec<Schedule>,
     pub tasks: Vec<FlowTask>,
     pub linked: Vec<LinkedTask>,
@@ -466,7 +503,7 @@ pub mod demo {
     /// An extract schedule ("Weekend extracts"): listed among the server schedules, not for flows.
     pub const EXTRACT_SCHEDULE_ID: &str = "a3c5e7f9-1b2d-4f6a-8c0e-2d4f6a8c0e1b";
     /// The "Default" project: the Analysts group holds `Write` (Publish) on it, so the analyst
-    /// may publish into it.
+    /// may publish into it and read its permissions; it holds the demo's default permissions.
     pub const PROJECT_ID: &str = "6f8a2966-e173-11e8-ae74-ffd84c19d7f3";
     /// The "Sales" project: only the administrator, its owner, may publish into it.
     pub const SALES_PROJECT_ID: &str = "9077e04c-ece4-11e8-aa58-df538c72f42f";
@@ -553,6 +590,51 @@ pub mod demo {
 }
 
 impl State {
+    /// The demo's default permissions (Query Default Permissions): on the Default project, the
+    /// web UI's Viewer template for All Users on workbooks, Read and Connect for All Users on data
+    /// sources, and Read and ExportXml (Download) for the Analysts on flows; none on the others.
+    fn seed_default_permissions(&mut self) {
+        use ContentCapability as C;
+        use demo::*;
+        let rules: [(DefaultsFor, &str, &[ContentCapability]); 3] = [
+            (
+                DefaultsFor::Workbooks,
+                ALL_USERS_GROUP_ID,
+                &[
+                    C::Read,
+                    C::Filter,
+                    C::ViewComments,
+                    C::AddComment,
+                    C::ExportImage,
+                    C::ExportData,
+                    C::ShareView,
+                ],
+            ),
+            (
+                DefaultsFor::Datasources,
+                ALL_USERS_GROUP_ID,
+                &[C::Read, C::Connect],
+            ),
+            (
+                DefaultsFor::Flows,
+                ANALYSTS_GROUP_ID,
+                &[C::Read, C::ExportXml],
+            ),
+        ];
+        for (kind, group, capabilities) in rules {
+            for capability in capabilities {
+                self.default_grants.push(DefaultGrant {
+                    project_id: PROJECT_ID.into(),
+                    kind,
+                    group: true,
+                    grantee: group.into(),
+                    capability: capability.clone(),
+                    mode: CapabilityMode::Allow,
+                });
+            }
+        }
+    }
+
     pub(crate) fn new(clock: Clock, timing: Timing, token_lifetime: Duration) -> State {
         State {
             base_url: String::new(),
@@ -571,6 +653,7 @@ impl State {
             flows: super::index::Flows::default(),
             grants: Vec::new(),
             project_grants: Vec::new(),
+            default_grants: Vec::new(),
             schedules: Vec::new(),
             tasks: Vec::new(),
             linked: Vec::new(),
@@ -767,6 +850,7 @@ impl State {
                 mode: CapabilityMode::Allow,
             });
         }
+        self.seed_default_permissions();
         let flow = |id: &str, name: &str, project: &str, file_type: &str, fails: bool| Flow {
             id: id.into(),
             name: name.into(),

@@ -1,10 +1,14 @@
-//! Get Users on Site (`spec/users.tfspec`). Administrators see every user of the site; other
-//! users see themselves only (the simulator's reading of "can only be called by administrators",
-//! since the endpoint's table has no code to refuse them with).
+//! Get Users on Site and Query User On Site (`spec/users.tfspec`). Administrators see every user
+//! of the site; other users see themselves only (for Get Users on Site the simulator's reading of
+//! "can only be called by administrators", since the endpoint's table has no code to refuse them
+//! with; Query User On Site refuses them another user with 403133, deviation S40).
 
 use super::filter::{Value, order, passes};
 use super::{Session, Simulator, page_or, state};
-use crate::interface::{Context, GetUsersOnSiteError, GetUsersOnSiteInput, Reject, UsersService};
+use crate::interface::{
+    Context, GetUsersOnSiteError, GetUsersOnSiteInput, QueryUserOnSiteError, QueryUserOnSiteInput,
+    Reject, UsersService,
+};
 use crate::tf;
 
 impl super::State {
@@ -54,6 +58,36 @@ impl super::State {
 }
 
 impl UsersService for Simulator {
+    fn query_user_on_site(
+        &self,
+        cx: &Context<Session>,
+        input: QueryUserOnSiteInput,
+    ) -> Result<tf::QueryUserOnSiteResponse, Reject<QueryUserOnSiteError>> {
+        let state = self.lock();
+        let id = input.user_id.as_str();
+        let user = state
+            .users
+            .iter()
+            .find(|u| u.id == id && u.site_id == cx.session.site_id)
+            .ok_or_else(|| {
+                Reject::new(
+                    QueryUserOnSiteError::UserNotFound,
+                    format!("no user with id {id} on this site"),
+                )
+            })?;
+        if user.id != cx.session.user_id && !state.is_admin(&cx.session.user_id) {
+            return Err(Reject::new(
+                QueryUserOnSiteError::UserQueryForbidden,
+                "only administrators may query users other than themselves",
+            ));
+        }
+        // Every attribute real servers send for one user (deviation S40), as `fields=_all_`
+        // gives them on Get Users on Site.
+        Ok(tf::QueryUserOnSiteResponse {
+            user: state.user_model(user, true),
+        })
+    }
+
     fn get_users_on_site(
         &self,
         cx: &Context<Session>,
