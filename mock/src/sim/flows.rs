@@ -455,6 +455,13 @@ impl FlowsService for Simulator {
                 (bytes, ext)
             }
         };
+        // The file must be a flow file, however it came (deviation S33).
+        let document = super::flowfile::read(&bytes).map_err(|e| {
+            Reject::new(
+                E::GenericFlowPublishingError,
+                format!("the published file is not a flow file: {e}"),
+            )
+        })?;
         let now = state.now();
         // The flow of the project with the name, ignoring ASCII case (the lowest id, should a
         // move have made several).
@@ -485,6 +492,7 @@ impl FlowsService for Simulator {
                     .update(&f.id, |entry| {
                         entry.bytes = Arc::new(bytes);
                         entry.file_type = file_type;
+                        entry.output_steps = document.output_steps;
                         entry.updated_at = now;
                         if let Some(d) = description {
                             entry.description = d;
@@ -505,9 +513,18 @@ impl FlowsService for Simulator {
                     created_at: now,
                     updated_at: now,
                     tags: Vec::new(),
-                    output_steps: vec![(new_id(), "Output".into())],
+                    output_steps: document.output_steps,
                     parameters: Vec::new(),
-                    connections: input
+                    // The connections the request gives (with their credentials), else the
+                    // database connections of the file.
+                    connections: if input.payload.connections.is_empty() {
+                        document
+                            .connections
+                            .into_iter()
+                            .map(state::Connection::from)
+                            .collect()
+                    } else {
+                        input
                         .payload
                         .connections
                         .iter()
@@ -530,7 +547,8 @@ impl FlowsService for Simulator {
                                 .and_then(|k| k.embed)
                                 .unwrap_or(false),
                         })
-                        .collect(),
+                        .collect()
+                    },
                     fails: false,
                     site_id: cx.session.site_id.clone(),
                 };
@@ -667,8 +685,17 @@ impl FlowsService for Simulator {
             DownloadFlowError::FlowNotFound,
             DownloadFlowError::DownloadForbidden,
         )?;
+        // What real servers send (deviation S33): a `.tfl` as `application/xml`, a `.tflx` as
+        // `application/octet-stream`, named in `Content-Disposition` as the part `tableau_flow`.
+        let content_type = if flow.file_type == "tfl" {
+            "application/xml"
+        } else {
+            "application/octet-stream"
+        };
         Ok(FileAnswer {
             filename: format!("{}.{}", flow.name, flow.file_type),
+            name: "tableau_flow",
+            content_type,
             bytes: flow.bytes.clone(),
         })
     }

@@ -4,6 +4,7 @@
 
 mod auth;
 mod connections;
+pub(crate) mod flowfile;
 mod filter;
 mod flow_runs;
 mod flow_tasks;
