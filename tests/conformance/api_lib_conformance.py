@@ -14,13 +14,12 @@ Task exist but take a task of its own listing; Create Cloud Flow Task, linked ta
 download of a flow revision are absent from the library.
 """
 
-import json
 import os
 import sys
 import tempfile
-import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import flowfile  # noqa: E402
 from tsc_conformance import start_simulator, stop_simulator  # noqa: E402
 
 from tableau_api_lib import TableauServerConnection  # noqa: E402
@@ -159,8 +158,8 @@ def main() -> int:
         s.check("initiate file upload", conn.initiate_file_upload(), 201, lambda j: j["fileUpload"]["uploadSessionId"])
         with tempfile.TemporaryDirectory() as work:
             path = os.path.join(work, "api_lib.tflx")
-            with zipfile.ZipFile(path, "w") as z:
-                z.writestr("flow", json.dumps({"nodes": {}, "connections": {}, "initialNodes": [], "name": "api_lib"}))
+            with open(path, "wb") as fh:
+                fh.write(flowfile.flow_file("api_lib"))
             published = s.check("publish flow (JSON request_payload)",
                                 conn.publish_flow(path, "API Lib Publish", project_id), 201, lambda j: j["flow"]["id"])
         downloaded = conn.download_flow(flow_id)

@@ -12,9 +12,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import flowfile  # noqa: E402
 from tsc_conformance import start_simulator, stop_simulator  # noqa: E402
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "everyday")
@@ -33,8 +33,8 @@ def main() -> int:
     failed = 0
     try:
         with tempfile.TemporaryDirectory() as work:
-            with zipfile.ZipFile(os.path.join(work, "sales.tflx"), "w") as z:
-                z.writestr("flow", '{"nodes":{},"connections":{},"initialNodes":[],"name":"Sales"}')
+            with open(os.path.join(work, "sales.tflx"), "wb") as fh:
+                fh.write(flowfile.flow_file("Sales"))
             env = dict(os.environ, TABLEAU_SERVER=info["url"], TABLEAU_SITE=info["site"],
                        TABLEAU_PAT_NAME=info["patName"], TABLEAU_PAT_SECRET=info["patSecret"])
             for name, expected in EXPECTED.items():

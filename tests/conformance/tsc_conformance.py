@@ -50,9 +50,9 @@ import threading
 import time
 import traceback
 import uuid
-import zipfile
 from xml.etree import ElementTree as ET
 
+import flowfile
 import requests
 import tableauserverclient as TSC
 from tableauserverclient.models.task_item import TaskItem
@@ -377,13 +377,8 @@ def flow_by_id(ctx, flow_id):
 
 
 def make_tflx(name: str, payload: int = 0) -> bytes:
-    """A tiny .tflx (a zip), optionally padded with `payload` incompressible bytes."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("flow", json.dumps({"nodes": {}, "connections": {}, "initialNodes": [], "name": name}))
-        if payload:
-            z.writestr("data.bin", os.urandom(payload))
-    return buf.getvalue()
+    """A real .tflx (flowfile.py), optionally packaging `payload` incompressible bytes."""
+    return flowfile.flow_file(name, payload)
 
 
 def start_run(ctx, flow_id):

@@ -83,7 +83,7 @@ fn a_flow_lifecycle() {
     let one = client
         .publish_flow_file(&small, PublishOptions::new(demo::PROJECT_ID))
         .unwrap();
-    let big: Vec<u8> = (0..50_000u32).flat_map(|i| i.to_be_bytes()).collect();
+    let big = demo::flow_file_of_size(200_000);
     let chunked = client
         .publish_flow_reader(
             "Big.tfl",
@@ -864,12 +864,13 @@ fn documented_errors() {
             .file(FilePart::from_bytes("x.tfl", bytes.to_vec()))
             .send()
     };
+    let flow = demo::flow_file_bytes();
     assert_eq!(
-        code(publish("Coffee Chain", b"x", demo::PROJECT_ID)),
+        code(publish("Coffee Chain", &flow, demo::PROJECT_ID)),
         409041
     );
-    assert_eq!(code(publish("New", b"x", "no-project")), 404005);
-    assert_eq!(code(publish(" ", b"x", demo::PROJECT_ID)), 400089);
+    assert_eq!(code(publish("New", &flow, "no-project")), 404005);
+    assert_eq!(code(publish(" ", &flow, demo::PROJECT_ID)), 400089);
     let bad_name = client
         .publish_flow(PublishFlowRequest {
             flow: PublishFlow {
@@ -882,7 +883,7 @@ fn documented_errors() {
             },
             connections: Vec::new(),
         })
-        .file(FilePart::from_bytes("report.twbx", b"x".to_vec()))
+        .file(FilePart::from_bytes("report.twbx", demo::flow_file_bytes()))
         .send();
     assert_eq!(code(bad_name), 400086);
     // Capabilities the simulator's version does not know are invalid (3.6 has no Execute).
@@ -1112,11 +1113,13 @@ fn sixteen_clients_five_hundred_calls_each() {
                     match i % 10 {
                         0 => {
                             let name = format!("t{t}-flow-{i}.tfl");
+                            let flow = demo::flow_file_bytes();
+                            let len = flow.len() as u64;
                             let r = client
                                 .publish_flow_reader(
                                     &name,
-                                    std::io::Cursor::new(vec![t as u8; 64]),
-                                    64,
+                                    std::io::Cursor::new(flow),
+                                    len,
                                     PublishOptions::new(demo::PROJECT_ID),
                                 )
                                 .unwrap();
@@ -1761,7 +1764,7 @@ fn a_raised_token_stops_a_publish() {
             }
         }))
         .cancel(token);
-    let big: Vec<u8> = vec![7; 2 * 1024 * 1024];
+    let big = demo::flow_file_of_size(2 * 1024 * 1024);
     let err = client
         .publish_flow_reader(
             "Stopped.tfl",

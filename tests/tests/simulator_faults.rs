@@ -775,7 +775,7 @@ fn bodies_of_endpoints_without_a_file_have_a_small_limit() {
         assert_eq!(answer.status, 400, "{target}: {answer:?}");
     }
     // The endpoints that take a file keep the large limit: a 4 MiB flow is published.
-    let bytes = vec![b'f'; 4 * MIB];
+    let bytes = demo::flow_file_of_size(4 * MIB);
     let answer = publish(&url, &token, "Four", &bytes, |_| {});
     assert_eq!(answer.status, 201, "{answer:?}");
     let id = attribute(&answer.body[answer.body.find("<flow ").unwrap()..], "id");
@@ -819,7 +819,7 @@ fn a_published_flow_goes_to_disk_as_it_arrives() {
     let url = server.url().to_owned();
     let token = sign_in(&url);
     let dir = server.upload_dir().to_owned();
-    let bytes: Vec<u8> = (0..16 * MIB).map(|i| (i % 251) as u8).collect();
+    let bytes = demo::flow_file_of_size(16 * MIB);
     let answer = publish(&url, &token, "Spooled", &bytes, |_| {
         // Half the file sent: it is in a file of the upload folder, not in memory.
         let deadline = Instant::now() + Duration::from_secs(10);

@@ -541,7 +541,10 @@ mod tests {
         assert!(matches!(err(b"not a zip"), FlowFileError::NotZip(_)));
         assert!(matches!(err(b""), FlowFileError::NotZip(_)));
         assert_eq!(err(&zip(&[("other", b"{}")])), FlowFileError::NoFlowEntry);
-        assert_eq!(err(&zip(&[("dir/flow", b"{}")])), FlowFileError::NoFlowEntry);
+        assert_eq!(
+            err(&zip(&[("dir/flow", b"{}")])),
+            FlowFileError::NoFlowEntry
+        );
         assert!(matches!(
             err(&zip(&[("flow", b"{nope")])),
             FlowFileError::NotJson(_)
@@ -633,6 +636,9 @@ mod tests {
         zip64.extend_from_slice(&0u64.to_le_bytes());
         zip64.extend_from_slice(&1u32.to_le_bytes());
         zip64.extend_from_slice(&eocd);
-        assert!(matches!(read(&zip64).unwrap_err(), FlowFileError::NotZip(_)));
+        assert!(matches!(
+            read(&zip64).unwrap_err(),
+            FlowFileError::NotZip(_)
+        ));
     }
 }

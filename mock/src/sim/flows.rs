@@ -525,29 +525,29 @@ impl FlowsService for Simulator {
                             .collect()
                     } else {
                         input
-                        .payload
-                        .connections
-                        .iter()
-                        .map(|c| state::Connection {
-                            id: c.id.as_ref().map(|i| i.to_string()).unwrap_or_else(new_id),
-                            kind: c
-                                .connection_type
-                                .clone()
-                                .unwrap_or_else(|| "postgres".into()),
-                            server_address: c.server_address.clone().unwrap_or_default(),
-                            server_port: c.server_port,
-                            user_name: c
-                                .credentials
-                                .as_ref()
-                                .and_then(|k| k.name.clone())
-                                .unwrap_or_default(),
-                            embed_password: c
-                                .credentials
-                                .as_ref()
-                                .and_then(|k| k.embed)
-                                .unwrap_or(false),
-                        })
-                        .collect()
+                            .payload
+                            .connections
+                            .iter()
+                            .map(|c| state::Connection {
+                                id: c.id.as_ref().map(|i| i.to_string()).unwrap_or_else(new_id),
+                                kind: c
+                                    .connection_type
+                                    .clone()
+                                    .unwrap_or_else(|| "postgres".into()),
+                                server_address: c.server_address.clone().unwrap_or_default(),
+                                server_port: c.server_port,
+                                user_name: c
+                                    .credentials
+                                    .as_ref()
+                                    .and_then(|k| k.name.clone())
+                                    .unwrap_or_default(),
+                                embed_password: c
+                                    .credentials
+                                    .as_ref()
+                                    .and_then(|k| k.embed)
+                                    .unwrap_or(false),
+                            })
+                            .collect()
                     },
                     fails: false,
                     site_id: cx.session.site_id.clone(),

@@ -4,10 +4,10 @@
 
 mod auth;
 mod connections;
-pub(crate) mod flowfile;
 mod filter;
 mod flow_runs;
 mod flow_tasks;
+pub(crate) mod flowfile;
 mod flows;
 mod groups;
 mod index;
