@@ -1818,3 +1818,205 @@ fn parameter_values_before_api_3_24_are_refused_before_anything_is_read() {
         .run_flow(demo::SALES_FLOW_ID, RunOptions::new())
         .unwrap();
 }
+
+/// The flow document and entry names of a flow file, opened with the zip crate.
+fn open_flow_file(bytes: &[u8]) -> (Vec<String>, serde_json::Value) {
+    use std::io::Read as _;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip archive");
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| n.expect("a name").into_owned())
+        .collect();
+    let mut json = String::new();
+    archive
+        .by_name("flow")
+        .expect("a flow entry")
+        .read_to_string(&mut json)
+        .unwrap();
+    (names, serde_json::from_str(&json).expect("JSON"))
+}
+
+#[test]
+fn the_demo_flows_are_real_flow_files_that_agree_with_what_the_simulator_reports() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    for (id, file_type, data) in [
+        (demo::COFFEE_FLOW_ID, FlowFileType::Tfl, None),
+        (
+            demo::SALES_FLOW_ID,
+            FlowFileType::Tflx,
+            Some("Data/orders.csv"),
+        ),
+        (demo::FAILING_FLOW_ID, FlowFileType::Tflx, None),
+    ] {
+        let mut bytes = Vec::new();
+        client
+            .download_flow_to(id, &mut bytes, DownloadOptions::new())
+            .unwrap();
+        let (names, doc) = open_flow_file(&bytes);
+        for entry in ["flow", "displaySettings", "maestroMetadata"] {
+            assert!(names.iter().any(|n| n == entry), "{id}: {names:?}");
+        }
+        assert_eq!(
+            data.is_some_and(|d| names.iter().any(|n| n == d)),
+            data.is_some()
+        );
+        // The shape: inputs (from initialNodes), a cleaning step, outputs, all linked.
+        let nodes = doc["nodes"].as_object().expect("nodes");
+        let of = |base: &str| -> Vec<(&String, &serde_json::Value)> {
+            nodes
+                .iter()
+                .filter(|(_, n)| n["baseType"] == base)
+                .collect()
+        };
+        let inputs = of("input");
+        assert!(!inputs.is_empty(), "{id}");
+        let initial: Vec<&str> = doc["initialNodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        for (node_id, node) in &inputs {
+            assert!(initial.contains(&node_id.as_str()), "{id}: {node_id}");
+            let t = node["nodeType"].as_str().unwrap();
+            assert!(t == ".v1.LoadCsv" || t == ".v1.LoadSql", "{t}");
+            assert!(doc["connections"][node["connectionId"].as_str().unwrap()].is_object());
+        }
+        assert_eq!(of("container").len(), 1, "{id}: a cleaning step");
+        for node in nodes.values() {
+            for next in node["nextNodes"].as_array().unwrap() {
+                assert!(
+                    nodes.contains_key(next["nextNodeId"].as_str().unwrap()),
+                    "{id}"
+                );
+            }
+        }
+        // What the simulator reports is what the file holds.
+        let answer = client.query_flow(id).send().unwrap();
+        assert_eq!(answer.flow.file_type.as_ref(), Some(&file_type));
+        let mut outputs: Vec<(String, String)> = of("output")
+            .into_iter()
+            .map(|(k, n)| (k.clone(), n["name"].as_str().unwrap().to_owned()))
+            .collect();
+        outputs.sort();
+        let mut reported: Vec<(String, String)> = answer
+            .output_steps
+            .iter()
+            .map(|s| (s.id.to_string(), s.name.clone().unwrap()))
+            .collect();
+        reported.sort();
+        assert_eq!(reported, outputs, "{id}: output steps");
+        let mut in_file: Vec<(String, String, String, Option<u32>)> = doc["connections"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, c)| c["connectionType"] == ".v1.SqlConnection")
+            .map(|(k, c)| {
+                let a = &c["connectionAttributes"];
+                (
+                    k.clone(),
+                    a["class"].as_str().unwrap().to_owned(),
+                    a["server"].as_str().unwrap().to_owned(),
+                    a["port"].as_str().unwrap().parse().ok(),
+                )
+            })
+            .collect();
+        in_file.sort();
+        let mut connections: Vec<(String, String, String, Option<u32>)> = client
+            .query_flow_connections(id)
+            .send()
+            .unwrap()
+            .connections
+            .into_iter()
+            .map(|c| {
+                (
+                    c.id.unwrap().to_string(),
+                    c.connection_type.unwrap(),
+                    c.server_address.unwrap(),
+                    c.server_port,
+                )
+            })
+            .collect();
+        connections.sort();
+        assert_eq!(connections, in_file, "{id}: connections");
+        let parameters: Vec<String> = answer
+            .flow
+            .parameters
+            .iter()
+            .map(|p| p.id.to_string())
+            .collect();
+        let mut in_file: Vec<String> = doc["parameters"]["parameters"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        in_file.sort();
+        let mut parameters = parameters;
+        parameters.sort();
+        assert_eq!(parameters, in_file, "{id}: parameters");
+        // Downloaded, it publishes again (as a new flow), with the same output steps.
+        let copy = client
+            .publish_flow_reader(
+                &format!("Copy {id}.{file_type}"),
+                std::io::Cursor::new(bytes.clone()),
+                bytes.len() as u64,
+                PublishOptions::new(demo::PROJECT_ID),
+            )
+            .unwrap();
+        let mut again: Vec<(String, String)> = copy
+            .output_steps
+            .iter()
+            .map(|s| (s.id.to_string(), s.name.clone().unwrap()))
+            .collect();
+        again.sort();
+        assert_eq!(again, outputs, "{id}: republished");
+    }
+}
+
+#[test]
+fn publishing_in_chunks_checks_the_assembled_file_too() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    let before = server.flow_ids().len();
+    // Not a zip, big enough to go in chunks: refused once assembled, the session gone.
+    let noise: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let err = client
+        .publish_flow_reader(
+            "Noise.tflx",
+            std::io::Cursor::new(noise.clone()),
+            noise.len() as u64,
+            PublishOptions::new(demo::PROJECT_ID)
+                .chunk_threshold(100_000)
+                .chunk_size(64_000),
+        )
+        .unwrap_err();
+    match &err {
+        Error::Service(a) => {
+            assert_eq!(a.code.code(), 400087, "{err}");
+            assert!(a.detail.contains("not a zip archive"), "{}", a.detail);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.flow_ids().len(), before);
+    assert_eq!(
+        server.upload_session_count(),
+        0,
+        "publishing ended the session"
+    );
+    // A real flow file in chunks is published, and reads back whole.
+    let flow = demo::flow_file_of_size(300_000);
+    let published = client
+        .publish_flow_reader(
+            "Real.tflx",
+            std::io::Cursor::new(flow.clone()),
+            flow.len() as u64,
+            PublishOptions::new(demo::PROJECT_ID)
+                .chunk_threshold(100_000)
+                .chunk_size(64_000),
+        )
+        .unwrap();
+    assert_eq!(server.flow_bytes(published.flow.id.as_str()).unwrap(), flow);
+    assert_eq!(published.output_steps.len(), 1);
+}

@@ -248,7 +248,7 @@ impl Answer {
         // Real servers write `name="tableau_flow"; filename="..."` (deviation S33).
         let part = file.name;
         let disposition = if name.is_ascii() {
-            format!("attachment; name=\"{part}\"; filename=\"{name}\"")
+            format!("name=\"{part}\"; filename=\"{name}\"")
         } else {
             let ascii: String = name
                 .chars()
@@ -256,7 +256,7 @@ impl Answer {
                 .collect();
             let encoded =
                 percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC);
-            format!("attachment; name=\"{part}\"; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+            format!("name=\"{part}\"; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
         };
         Answer {
             status: 200,
