@@ -3000,7 +3000,10 @@ fn downloads_write_into_devices_and_fifos_and_follow_links_only_with_force() {
     .ok();
     let bytes = std::fs::read(&reference).unwrap();
     let size = bytes.len();
-    assert!((1024..1024 * 1024).contains(&size), "a real flow file: {size} B");
+    assert!(
+        (1024..1024 * 1024).contains(&size),
+        "a real flow file: {size} B"
+    );
     assert!(is_char_device(Path::new("/dev/null")));
     // /dev/null without --force: it is no file anyone would lose. (First: had this failed,
     // nothing below would go near /dev/null with --force.)
