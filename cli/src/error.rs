@@ -54,6 +54,14 @@ pub enum CliError {
     },
     /// Ctrl-C stopped a wait or a transfer; the message says how to resume (exit status 130).
     Interrupted(String),
+    /// The file given to `flows publish` is not a flow file, checked before anything is sent
+    /// (exit status 1).
+    NotAFlowFile {
+        /// The file, as given.
+        path: String,
+        /// What is wrong with it.
+        error: tableau_flows_mock::FlowFileError,
+    },
     /// Anything else (exit status 1).
     Other(String),
     /// Standard output was closed by its reader (e.g. `| head`): stop quietly.
@@ -78,7 +86,10 @@ impl CliError {
             CliError::RunUnsuccessful(_) => EXIT_RUN_UNSUCCESSFUL,
             CliError::Interrupted(_) => EXIT_INTERRUPTED,
             CliError::BrokenPipe => EXIT_OK,
-            CliError::Api { .. } | CliError::Unreachable { .. } | CliError::Other(_) => EXIT_ERROR,
+            CliError::Api { .. }
+            | CliError::Unreachable { .. }
+            | CliError::NotAFlowFile { .. }
+            | CliError::Other(_) => EXIT_ERROR,
         }
     }
 
@@ -144,6 +155,12 @@ impl fmt::Display for CliError {
                     write!(f, "cannot reach {server}: {}", one_line(message))
                 }
             }
+            CliError::NotAFlowFile { path, error } => write!(
+                f,
+                "{} is not a flow file (.tfl or .tflx), nothing was published: {}",
+                one_line(path),
+                one_line(&error.to_string())
+            ),
             CliError::BrokenPipe => f.write_str("standard output was closed"),
         }
     }

@@ -837,24 +837,52 @@ fn publish_download_update_delete() {
 }
 
 #[test]
+fn a_file_that_is_not_a_flow_is_refused_before_it_is_sent() {
+    let server = simulator();
+    let dir = scratch("not-a-flow");
+    let before = server.flow_ids().len();
+    let zip_without_flow = {
+        // An empty zip archive: only the end of its central directory.
+        let mut z = vec![0x50, 0x4b, 0x05, 0x06];
+        z.extend_from_slice(&[0; 18]);
+        z
+    };
+    for (name, content, problem) in [
+        ("fake.tflx", b"not a zip".to_vec(), "not a zip archive"),
+        ("empty.tfl", zip_without_flow, "no `flow` entry"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, &content).unwrap();
+        // The project is not looked up either: the file is checked first.
+        let out = run(
+            tabflow(&server),
+            &[
+                "flows",
+                "publish",
+                path.to_str().unwrap(),
+                "--project",
+                "No Such Project",
+            ],
+        );
+        let line = out.fails(1);
+        assert!(
+            line.contains("is not a flow file") && line.contains(problem),
+            "{line}"
+        );
+        assert!(line.contains("nothing was published"), "{line}");
+    }
+    assert_eq!(server.flow_ids().len(), before);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn publish_above_64_mb_goes_in_chunks() {
-    use std::io::{Seek, SeekFrom, Write};
     let server = simulator();
     let dir = scratch("chunked");
     let path = dir.join("Big.tflx");
-    // One byte over the single-request limit: Initiate File Upload, Append (8 MiB chunks), Publish.
-    let size = 64 * 1024 * 1024 + 1;
-    let mut file = std::fs::File::create(&path).unwrap();
-    file.set_len(size).unwrap();
-    for (at, mark) in [
-        (0, &b"first"[..]),
-        (33 << 20, b"middle"),
-        (size - 4, b"last"),
-    ] {
-        file.seek(SeekFrom::Start(at)).unwrap();
-        file.write_all(mark).unwrap();
-    }
-    drop(file);
+    // Over the single-request limit: Initiate File Upload, Append (8 MiB chunks), Publish. A
+    // real flow file packaging 64 MiB of data.
+    std::fs::write(&path, demo::flow_file_of_size(64 * 1024 * 1024 + 1)).unwrap();
     let json = run(
         tabflow(&server),
         &[
@@ -2972,6 +3000,10 @@ fn downloads_write_into_devices_and_fifos_and_follow_links_only_with_force() {
     .ok();
     let bytes = std::fs::read(&reference).unwrap();
     let size = bytes.len();
+    assert!(
+        (1024..1024 * 1024).contains(&size),
+        "a real flow file: {size} B"
+    );
     assert!(is_char_device(Path::new("/dev/null")));
     // /dev/null without --force: it is no file anyone would lose. (First: had this failed,
     // nothing below would go near /dev/null with --force.)
@@ -2981,7 +3013,10 @@ fn downloads_write_into_devices_and_fifos_and_follow_links_only_with_force() {
     );
     assert_eq!(
         out.ok(),
-        format!("downloaded flow {flow} to /dev/null ({size} B)\n")
+        format!(
+            "downloaded flow {flow} to /dev/null ({:.1} KiB)\n",
+            size as f64 / 1024.0
+        )
     );
     assert!(is_char_device(Path::new("/dev/null")), "still a device");
     let out = run(

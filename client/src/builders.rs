@@ -334,7 +334,7 @@ mod tests {
 impl crate::tags::AddTagsToFlowRequest {
     /// The body of Add Tags to Flow adding these tags, each kept whole: a tag holding whitespace
     /// or a comma is sent in double quotes, as servers split an unquoted label there and store a
-    /// quoted one without its quotes (deviation S37; the official Python client quotes the same
+    /// quoted one without its quotes (deviation S34; the official Python client quotes the same
     /// way). Empty tags are left out.
     ///
     /// ```no_run
@@ -367,7 +367,7 @@ impl crate::tags::AddTagsToFlowRequest {
     }
 }
 
-/// The label that stores `tag` as one tag (deviation S37).
+/// The label that stores `tag` as one tag (deviation S34).
 fn tag_label(tag: &str) -> String {
     if tag.chars().any(|c| c == ',' || c.is_whitespace()) {
         format!("\"{tag}\"")

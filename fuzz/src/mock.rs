@@ -22,7 +22,9 @@
 //! previous XML answer of the same input, and `$element.attribute` (`$flow.id`, `$job.id`,
 //! `$runFlowJobType.flowRunId`, `$fileUpload.uploadSessionId`) for that attribute of the first
 //! such element of the latest answer of the same input that had one (so that one input can
-//! publish a flow, then run it, then poll the run). Unknown placeholders stay as they are.
+//! publish a flow, then run it, then poll the run), and `$FLOW_FILE` for the bytes of a real flow
+//! file (`demo::flow_file_bytes`; Publish Flow refuses others). Unknown placeholders stay as
+//! they are.
 //!
 //! What must hold, for every answer: no panic; an HTTP status from 100 to 599; every header name
 //! is a token and every value visible ASCII, spaces and tabs (no CR, LF or NUL, and nothing a
@@ -225,6 +227,12 @@ impl Values<'_> {
         let mut i = 0;
         'outer: while i < b.len() {
             if b[i] == b'$' {
+                if b[i..].starts_with(b"$FLOW_FILE") {
+                    static FLOW_FILE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+                    out.extend_from_slice(FLOW_FILE.get_or_init(demo::flow_file_bytes));
+                    i += "$FLOW_FILE".len();
+                    continue;
+                }
                 for (k, v) in self.fixed() {
                     if b[i..].starts_with(k.as_bytes()) {
                         out.extend_from_slice(v.as_bytes());
@@ -283,7 +291,9 @@ fn show_body(body: &AnswerBody) -> String {
     match body {
         AnswerBody::Empty => String::new(),
         AnswerBody::Xml(xml) | AnswerBody::Json(xml) => xml.clone(),
-        AnswerBody::File(bytes) => format!("({} bytes)", bytes.len()),
+        AnswerBody::File(bytes, content_type) => {
+            format!("({} bytes of {content_type})", bytes.len())
+        }
     }
 }
 

@@ -537,7 +537,7 @@ fn mock_request() -> Vec<Seed> {
     let project = tableau_flows_mock::demo::PROJECT_ID;
     let publish = |name: &str, file: &str| {
         format!(
-            "POST /api/{v}/sites/$SITE/flows?overwrite=true HTTP/1.1\nX-Tableau-Auth: $TOKEN\nContent-Type: multipart/mixed; boundary=B\n\n--B\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n<tsRequest><flow name=\"{name}\"><project id=\"{project}\"/></flow></tsRequest>\r\n--B\r\nContent-Disposition: name=\"tableau_flow\"; filename=\"{file}\"\r\nContent-Type: application/octet-stream\r\n\r\nPK\x03\x04flow-bytes\r\n--B--\r\n"
+            "POST /api/{v}/sites/$SITE/flows?overwrite=true HTTP/1.1\nX-Tableau-Auth: $TOKEN\nContent-Type: multipart/mixed; boundary=B\n\n--B\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n<tsRequest><flow name=\"{name}\"><project id=\"{project}\"/></flow></tsRequest>\r\n--B\r\nContent-Disposition: name=\"tableau_flow\"; filename=\"{file}\"\r\nContent-Type: application/octet-stream\r\n\r\n$FLOW_FILE\r\n--B--\r\n"
         )
     };
     let hand: Vec<(&str, String)> = vec![

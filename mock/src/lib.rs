@@ -97,6 +97,7 @@ mod tf {
     };
 }
 
+pub use sim::flowfile::{FlowFileError, MAX_ENTRIES, MAX_FLOW_DOCUMENT, check_flow_file};
 pub use sim::state::{Clock, Domain, Parameter, Role, Timing, demo};
 
 use sim::Simulator;
@@ -441,6 +442,11 @@ impl MockServer {
         let mut state = self.lock();
         let now = state.now();
         let mut ids = Vec::with_capacity(count);
+        // One real flow file, shared by all of them, and its output steps.
+        let bytes = Arc::new(demo::flow_file_bytes());
+        let output_steps = sim::flowfile::read(&bytes)
+            .map(|d| d.output_steps)
+            .unwrap_or_default();
         for i in 0..count {
             // A bijection of u32 (odd multiplier), so the names of one call are distinct.
             let n = (i as u32).wrapping_mul(0x9E37_79B1) ^ 0x5A5A_5A5A;
@@ -451,11 +457,11 @@ impl MockServer {
                 project_id: demo::PROJECT_ID.into(),
                 owner_id: demo::ADMIN_ID.into(),
                 file_type: "tflx".into(),
-                bytes: Arc::new(Vec::new()),
+                bytes: Arc::clone(&bytes),
                 created_at: now,
                 updated_at: now,
                 tags: Vec::new(),
-                output_steps: Vec::new(),
+                output_steps: output_steps.clone(),
                 parameters: Vec::new(),
                 connections: Vec::new(),
                 fails: false,
@@ -782,11 +788,8 @@ fn reply(answer: interface::Answer) -> http::Reply {
             ));
             http::ReplyBody::Owned(xml.into_bytes())
         }
-        interface::AnswerBody::File(bytes) => {
-            headers.push((
-                "Content-Type".to_owned(),
-                "application/octet-stream".to_owned(),
-            ));
+        interface::AnswerBody::File(bytes, content_type) => {
+            headers.push(("Content-Type".to_owned(), content_type.to_owned()));
             http::ReplyBody::Shared(bytes)
         }
     };

@@ -1,6 +1,7 @@
 """What every conformance script of tests/conformance/ shares, in the standard library only (so
 that each peer client's virtualenv can import it): starting and stopping `tabflow mock`, the
-demo content's ids, a small but real flow file, and the one line a step reports.
+demo content's ids, the one line a step reports, and (from flowfile.py) a small but real flow
+file.
 
 A step's result is printed as `PASS name`, `FAIL name: cause`, `KNOWN name: cause` or
 `UNEXPECTED-PASS name`; when PEERS_RESULTS names a file, it is also appended there as one JSON
@@ -19,6 +20,9 @@ import sys
 import threading
 import time
 import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from flowfile import flow_document, flow_file  # noqa: E402,F401 (re-exported)
 
 # The demo content of the simulator (tableau_flows_mock::demo).
 SALES_CLEANUP = "d00700fe-28a0-4ece-a7af-5543ddf38a82"
@@ -74,46 +78,6 @@ def stop_simulator(proc):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-def flow_document(name: str) -> dict:
-    """A small flow document (the `flow` entry of a .tfl/.tflx): an input, a cleaning step and an
-    output, chained by `nextNodes`, with one parameter."""
-    return {
-        "name": name,
-        "initialNodes": ["input-1"],
-        "nodes": {
-            "input-1": {
-                "nodeType": ".v1.LoadCsv", "baseType": "input", "name": "orders.csv", "id": "input-1",
-                "connectionId": "conn-1", "nextNodes": [{"namespace": "Default", "nextNodeId": "clean-1",
-                                                        "nextNamespace": "Default"}],
-            },
-            "clean-1": {
-                "nodeType": ".v1.SuperTransform", "baseType": "transform", "name": "Clean", "id": "clean-1",
-                "nextNodes": [{"namespace": "Default", "nextNodeId": "output-1", "nextNamespace": "Default"}],
-            },
-            "output-1": {
-                "nodeType": ".v1.PublishExtract", "baseType": "output", "name": "Orders", "id": "output-1",
-                "nextNodes": [],
-            },
-        },
-        "connections": {"conn-1": {"connectionType": ".v1.FileConnection", "name": "orders.csv", "id": "conn-1"}},
-        "connectionIds": ["conn-1"],
-        "parameters": {"parameters": {}},
-    }
-
-
-def flow_file(name: str, payload: int = 0) -> bytes:
-    """A .tflx as Tableau Prep writes one (a zip holding `flow`, `displaySettings` and
-    `maestroMetadata`), optionally with `payload` incompressible bytes of packaged data."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("flow", json.dumps(flow_document(name)))
-        z.writestr("displaySettings", json.dumps({"flowDisplaySettings": {}}))
-        z.writestr("maestroMetadata", json.dumps({"documentFormatVersion": 1}))
-        if payload:
-            z.writestr(zipfile.ZipInfo("Data/orders.hyper"), os.urandom(payload), zipfile.ZIP_STORED)
-    return buf.getvalue()
 
 
 def is_flow_file(data: bytes) -> bool:

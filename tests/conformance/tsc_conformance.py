@@ -1316,7 +1316,7 @@ def _(ctx):
 @check("flows_add_and_delete_tags")
 def _(ctx):
     # Sales Cleanup is seeded with the tags sales and daily. TSC quotes a tag holding a space or
-    # a comma; the server stores it whole (deviation S37). Adding a tag the flow has is no error,
+    # a comma; the server stores it whole (deviation S34). Adding a tag the flow has is no error,
     # and the answer is every tag of the flow.
     added = {"daily", "Yearly Sales", "Sales, Revenue", "#q1/2024", "näive"}
     try:

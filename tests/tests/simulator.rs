@@ -83,7 +83,7 @@ fn a_flow_lifecycle() {
     let one = client
         .publish_flow_file(&small, PublishOptions::new(demo::PROJECT_ID))
         .unwrap();
-    let big: Vec<u8> = (0..50_000u32).flat_map(|i| i.to_be_bytes()).collect();
+    let big = demo::flow_file_of_size(200_000);
     let chunked = client
         .publish_flow_reader(
             "Big.tfl",
@@ -864,12 +864,13 @@ fn documented_errors() {
             .file(FilePart::from_bytes("x.tfl", bytes.to_vec()))
             .send()
     };
+    let flow = demo::flow_file_bytes();
     assert_eq!(
-        code(publish("Coffee Chain", b"x", demo::PROJECT_ID)),
+        code(publish("Coffee Chain", &flow, demo::PROJECT_ID)),
         409041
     );
-    assert_eq!(code(publish("New", b"x", "no-project")), 404005);
-    assert_eq!(code(publish(" ", b"x", demo::PROJECT_ID)), 400089);
+    assert_eq!(code(publish("New", &flow, "no-project")), 404005);
+    assert_eq!(code(publish(" ", &flow, demo::PROJECT_ID)), 400089);
     let bad_name = client
         .publish_flow(PublishFlowRequest {
             flow: PublishFlow {
@@ -882,7 +883,7 @@ fn documented_errors() {
             },
             connections: Vec::new(),
         })
-        .file(FilePart::from_bytes("report.twbx", b"x".to_vec()))
+        .file(FilePart::from_bytes("report.twbx", demo::flow_file_bytes()))
         .send();
     assert_eq!(code(bad_name), 400086);
     // Capabilities the simulator's version does not know are invalid (3.6 has no Execute).
@@ -1112,11 +1113,13 @@ fn sixteen_clients_five_hundred_calls_each() {
                     match i % 10 {
                         0 => {
                             let name = format!("t{t}-flow-{i}.tfl");
+                            let flow = demo::flow_file_bytes();
+                            let len = flow.len() as u64;
                             let r = client
                                 .publish_flow_reader(
                                     &name,
-                                    std::io::Cursor::new(vec![t as u8; 64]),
-                                    64,
+                                    std::io::Cursor::new(flow),
+                                    len,
                                     PublishOptions::new(demo::PROJECT_ID),
                                 )
                                 .unwrap();
@@ -1761,7 +1764,7 @@ fn a_raised_token_stops_a_publish() {
             }
         }))
         .cancel(token);
-    let big: Vec<u8> = vec![7; 2 * 1024 * 1024];
+    let big = demo::flow_file_of_size(2 * 1024 * 1024);
     let err = client
         .publish_flow_reader(
             "Stopped.tfl",
@@ -1883,7 +1886,7 @@ fn tags_are_added_once_shown_in_flow_answers_and_deleted_by_name() {
     let client = admin(&server);
     let flow = demo::COFFEE_FLOW_ID;
     assert_eq!(tags_of(&client, flow), Vec::<String>::new());
-    // A tag with a space, a comma, `#`, `/` and a non-ASCII letter stays one tag (deviation S37).
+    // A tag with a space, a comma, `#`, `/` and a non-ASCII letter stays one tag (deviation S34).
     let odd = "Sales, Q1 #2/3 ä";
     let answer = client
         .add_tags_to_flow(
@@ -1962,7 +1965,7 @@ fn tags_are_added_once_shown_in_flow_answers_and_deleted_by_name() {
         ),
         404027
     );
-    // Tagging needs Write on the flow (deviation S38).
+    // Tagging needs Write on the flow (deviation S35).
     let analyst = analyst(&server);
     let add = |c: &Client| {
         c.add_tags_to_flow(flow, AddTagsToFlowRequest::new(["mine"]))
@@ -2001,8 +2004,8 @@ fn tags_are_no_flow_filter_field() {
 }
 
 /// Query Jobs lists every job of the site, finished ones too, to administrators, with the Jobs
-/// filter and sort fields and pagination (deviation S34); Cancel Job cancels a flow run's job as
-/// Cancel Flow Run cancels the run, at every version (deviation S35).
+/// filter and sort fields and pagination (deviation S32); Cancel Job cancels a flow run's job as
+/// Cancel Flow Run cancels the run, at every version (deviation S33).
 #[test]
 fn jobs_are_listed_and_cancelled() {
     let clock = Clock::manual();
@@ -2149,7 +2152,7 @@ fn jobs_are_listed_and_cancelled() {
 
 /// The user and project endpoints clients call around flows (tabcmd checks its session with
 /// Query User On Site; tableau_tools reads a project's permissions and default permissions before
-/// publishing into it): who may call them (deviations S40, S41) and what they answer.
+/// publishing into it): who may call them (deviations S36, S37) and what they answer.
 #[test]
 fn users_query_themselves_and_project_permissions_are_read_by_those_who_may() {
     let server = fast().start().unwrap();
@@ -2373,4 +2376,206 @@ fn users_query_themselves_and_project_permissions_are_read_by_those_who_may() {
     old.query_default_workbook_permissions(demo::PROJECT_ID)
         .send()
         .unwrap();
+}
+
+/// The flow document and entry names of a flow file, opened with the zip crate.
+fn open_flow_file(bytes: &[u8]) -> (Vec<String>, serde_json::Value) {
+    use std::io::Read as _;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip archive");
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| n.expect("a name").into_owned())
+        .collect();
+    let mut json = String::new();
+    archive
+        .by_name("flow")
+        .expect("a flow entry")
+        .read_to_string(&mut json)
+        .unwrap();
+    (names, serde_json::from_str(&json).expect("JSON"))
+}
+
+#[test]
+fn the_demo_flows_are_real_flow_files_that_agree_with_what_the_simulator_reports() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    for (id, file_type, data) in [
+        (demo::COFFEE_FLOW_ID, FlowFileType::Tfl, None),
+        (
+            demo::SALES_FLOW_ID,
+            FlowFileType::Tflx,
+            Some("Data/orders.csv"),
+        ),
+        (demo::FAILING_FLOW_ID, FlowFileType::Tflx, None),
+    ] {
+        let mut bytes = Vec::new();
+        client
+            .download_flow_to(id, &mut bytes, DownloadOptions::new())
+            .unwrap();
+        let (names, doc) = open_flow_file(&bytes);
+        for entry in ["flow", "displaySettings", "maestroMetadata"] {
+            assert!(names.iter().any(|n| n == entry), "{id}: {names:?}");
+        }
+        assert_eq!(
+            data.is_some_and(|d| names.iter().any(|n| n == d)),
+            data.is_some()
+        );
+        // The shape: inputs (from initialNodes), a cleaning step, outputs, all linked.
+        let nodes = doc["nodes"].as_object().expect("nodes");
+        let of = |base: &str| -> Vec<(&String, &serde_json::Value)> {
+            nodes
+                .iter()
+                .filter(|(_, n)| n["baseType"] == base)
+                .collect()
+        };
+        let inputs = of("input");
+        assert!(!inputs.is_empty(), "{id}");
+        let initial: Vec<&str> = doc["initialNodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        for (node_id, node) in &inputs {
+            assert!(initial.contains(&node_id.as_str()), "{id}: {node_id}");
+            let t = node["nodeType"].as_str().unwrap();
+            assert!(t == ".v1.LoadCsv" || t == ".v1.LoadSql", "{t}");
+            assert!(doc["connections"][node["connectionId"].as_str().unwrap()].is_object());
+        }
+        assert_eq!(of("container").len(), 1, "{id}: a cleaning step");
+        for node in nodes.values() {
+            for next in node["nextNodes"].as_array().unwrap() {
+                assert!(
+                    nodes.contains_key(next["nextNodeId"].as_str().unwrap()),
+                    "{id}"
+                );
+            }
+        }
+        // What the simulator reports is what the file holds.
+        let answer = client.query_flow(id).send().unwrap();
+        assert_eq!(answer.flow.file_type.as_ref(), Some(&file_type));
+        let mut outputs: Vec<(String, String)> = of("output")
+            .into_iter()
+            .map(|(k, n)| (k.clone(), n["name"].as_str().unwrap().to_owned()))
+            .collect();
+        outputs.sort();
+        let mut reported: Vec<(String, String)> = answer
+            .output_steps
+            .iter()
+            .map(|s| (s.id.to_string(), s.name.clone().unwrap()))
+            .collect();
+        reported.sort();
+        assert_eq!(reported, outputs, "{id}: output steps");
+        let mut in_file: Vec<(String, String, String, Option<u32>)> = doc["connections"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, c)| c["connectionType"] == ".v1.SqlConnection")
+            .map(|(k, c)| {
+                let a = &c["connectionAttributes"];
+                (
+                    k.clone(),
+                    a["class"].as_str().unwrap().to_owned(),
+                    a["server"].as_str().unwrap().to_owned(),
+                    a["port"].as_str().unwrap().parse().ok(),
+                )
+            })
+            .collect();
+        in_file.sort();
+        let mut connections: Vec<(String, String, String, Option<u32>)> = client
+            .query_flow_connections(id)
+            .send()
+            .unwrap()
+            .connections
+            .into_iter()
+            .map(|c| {
+                (
+                    c.id.unwrap().to_string(),
+                    c.connection_type.unwrap(),
+                    c.server_address.unwrap(),
+                    c.server_port,
+                )
+            })
+            .collect();
+        connections.sort();
+        assert_eq!(connections, in_file, "{id}: connections");
+        let parameters: Vec<String> = answer
+            .flow
+            .parameters
+            .iter()
+            .map(|p| p.id.to_string())
+            .collect();
+        let mut in_file: Vec<String> = doc["parameters"]["parameters"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        in_file.sort();
+        let mut parameters = parameters;
+        parameters.sort();
+        assert_eq!(parameters, in_file, "{id}: parameters");
+        // Downloaded, it publishes again (as a new flow), with the same output steps.
+        let copy = client
+            .publish_flow_reader(
+                &format!("Copy {id}.{file_type}"),
+                std::io::Cursor::new(bytes.clone()),
+                bytes.len() as u64,
+                PublishOptions::new(demo::PROJECT_ID),
+            )
+            .unwrap();
+        let mut again: Vec<(String, String)> = copy
+            .output_steps
+            .iter()
+            .map(|s| (s.id.to_string(), s.name.clone().unwrap()))
+            .collect();
+        again.sort();
+        assert_eq!(again, outputs, "{id}: republished");
+    }
+}
+
+#[test]
+fn publishing_in_chunks_checks_the_assembled_file_too() {
+    let server = fast().start().unwrap();
+    let client = admin(&server);
+    let before = server.flow_ids().len();
+    // Not a zip, big enough to go in chunks: refused once assembled, the session gone.
+    let noise: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let err = client
+        .publish_flow_reader(
+            "Noise.tflx",
+            std::io::Cursor::new(noise.clone()),
+            noise.len() as u64,
+            PublishOptions::new(demo::PROJECT_ID)
+                .chunk_threshold(100_000)
+                .chunk_size(64_000),
+        )
+        .unwrap_err();
+    match &err {
+        Error::Service(a) => {
+            assert_eq!(a.code.code(), 400087, "{err}");
+            assert!(a.detail.contains("not a zip archive"), "{}", a.detail);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.flow_ids().len(), before);
+    assert_eq!(
+        server.upload_session_count(),
+        0,
+        "publishing ended the session"
+    );
+    // A real flow file in chunks is published, and reads back whole.
+    let flow = demo::flow_file_of_size(300_000);
+    let published = client
+        .publish_flow_reader(
+            "Real.tflx",
+            std::io::Cursor::new(flow.clone()),
+            flow.len() as u64,
+            PublishOptions::new(demo::PROJECT_ID)
+                .chunk_threshold(100_000)
+                .chunk_size(64_000),
+        )
+        .unwrap();
+    assert_eq!(server.flow_bytes(published.flow.id.as_str()).unwrap(), flow);
+    assert_eq!(published.output_steps.len(), 1);
 }

@@ -775,7 +775,7 @@ fn bodies_of_endpoints_without_a_file_have_a_small_limit() {
         assert_eq!(answer.status, 400, "{target}: {answer:?}");
     }
     // The endpoints that take a file keep the large limit: a 4 MiB flow is published.
-    let bytes = vec![b'f'; 4 * MIB];
+    let bytes = demo::flow_file_of_size(4 * MIB);
     let answer = publish(&url, &token, "Four", &bytes, |_| {});
     assert_eq!(answer.status, 201, "{answer:?}");
     let id = attribute(&answer.body[answer.body.find("<flow ").unwrap()..], "id");
@@ -819,7 +819,7 @@ fn a_published_flow_goes_to_disk_as_it_arrives() {
     let url = server.url().to_owned();
     let token = sign_in(&url);
     let dir = server.upload_dir().to_owned();
-    let bytes: Vec<u8> = (0..16 * MIB).map(|i| (i % 251) as u8).collect();
+    let bytes = demo::flow_file_of_size(16 * MIB);
     let answer = publish(&url, &token, "Spooled", &bytes, |_| {
         // Half the file sent: it is in a file of the upload folder, not in memory.
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -936,29 +936,36 @@ fn upload_sessions_keep_their_bytes_on_disk_until_published() {
     let token = sign_in(&url);
     assert!(!dir.exists(), "made when first needed");
     let session = initiate(&url, &token);
-    // Chunks full of near-boundaries and CRLFs, as a binary file may hold.
-    let mut expected = Vec::new();
-    for i in 0..3u8 {
-        let mut chunk = Vec::new();
-        while chunk.len() < MIB {
-            chunk.extend_from_slice(b"--faults-7b1d0\r\n\r\n--");
-            chunk.push(i);
-        }
-        let answer = append(&url, &token, &session, &chunk);
-        assert_eq!(answer.status, 200, "{answer:?}");
-        expected.extend_from_slice(&chunk);
+    // A flow file packaging data full of near-boundaries and CRLFs, as a binary file may hold,
+    // sent in chunks of 1 MiB and the rest.
+    let mut data = Vec::new();
+    while data.len() < 3 * MIB {
+        data.extend_from_slice(b"--faults-7b1d0\r\n\r\n--");
+        data.push((data.len() / MIB) as u8);
     }
+    let file = stored_flow_file(&data);
+    let mut expected = Vec::new();
+    for chunk in file.chunks(MIB).take(3) {
+        let answer = append(&url, &token, &session, chunk);
+        assert_eq!(answer.status, 200, "{answer:?}");
+        expected.extend_from_slice(chunk);
+    }
+    let rest = &file[expected.len()..];
+    assert!(!rest.is_empty());
     // A chunked request appends as well.
     let mut s = connect(&url);
-    let part = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: name=\"request_payload\"\r\n\r\n\r\n--{BOUNDARY}\r\nContent-Disposition: name=\"tableau_file\"; filename=\"file\"\r\n\r\nchunked\r\n--{BOUNDARY}--\r\n"
-    );
+    let mut part = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: name=\"request_payload\"\r\n\r\n\r\n--{BOUNDARY}\r\nContent-Disposition: name=\"tableau_file\"; filename=\"file\"\r\n\r\n"
+    )
+    .into_bytes();
+    part.extend_from_slice(rest);
+    part.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
     write!(
         s,
         "PUT /api/3.24/sites/{SITE}/fileUploads/{session} HTTP/1.1\r\nHost: x\r\nX-Tableau-Auth: {token}\r\nContent-Type: multipart/mixed; boundary={BOUNDARY}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
-    for piece in part.as_bytes().chunks(50) {
+    for piece in part.chunks(50) {
         write!(s, "{:x}\r\n", piece.len()).unwrap();
         s.write_all(piece).unwrap();
         s.write_all(b"\r\n").unwrap();
@@ -966,7 +973,8 @@ fn upload_sessions_keep_their_bytes_on_disk_until_published() {
     s.write_all(b"0\r\n\r\n").unwrap();
     let answer = read_answer(&mut BufReader::new(s));
     assert_eq!(answer.status, 200, "{answer:?}");
-    expected.extend_from_slice(b"chunked");
+    expected.extend_from_slice(rest);
+    assert_eq!(expected, file);
     // One file, of the session, holding every chunk; nothing of the requests left.
     let files = files_in(&dir);
     assert_eq!(files.len(), 1, "{files:?}");
@@ -1198,9 +1206,13 @@ fn appending_chunks_keeps_the_simulators_memory_bounded() {
     let files = files_in(&dir);
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(files[0].1, (8 * 64 + 1) as u64 * MIB as u64);
-    // Published, the session's file is removed.
+    // Published, the session's file is removed (and what it held, not a flow file, refused).
     let published = publish_session(&url, &token, &session, "Big");
-    assert_eq!(published.status, 201, "{published:?}");
+    assert_eq!(
+        (published.status, published.code().as_str()),
+        (400, "400087"),
+        "{published:?}"
+    );
     assert_eq!(files_in(&dir), vec![]);
     drop(child.process.stdin.take());
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -1436,7 +1448,8 @@ fn a_multipart_publish_with_filename_before_name_is_read() {
     let server = MockServer::builder().start().unwrap();
     let url = server.url().to_owned();
     let token = sign_in(&url);
-    let bytes = b"PK\x03\x04 flow; name=not-this\r\n";
+    // A flow file holding what looks like a disposition parameter.
+    let bytes = &stored_flow_file(b" flow; name=not-this\r\n")[..];
     let mut body = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n<tsRequest><flow name=\"Quoted\"><project id=\"{}\"/></flow></tsRequest>\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; filename=\"a;b.tflx\"; name=\"tableau_flow\"\r\nContent-Type: application/octet-stream\r\n\r\n",
         demo::PROJECT_ID
@@ -1571,4 +1584,127 @@ fn answers_are_negotiated_on_the_wire_refusals_on_the_head_included() {
     );
     let json: serde_json::Value = serde_json::from_str(&info.body).unwrap();
     assert_eq!(json["serverInfo"]["restApiVersion"], "3.24", "{json}");
+}
+
+/// A flow file packaging `data` stored (not compressed), written with the zip crate.
+fn stored_flow_file(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default();
+    writer.start_file("flow", deflated).unwrap();
+    writer
+        .write_all(br#"{"nodes": {}, "initialNodes": []}"#)
+        .unwrap();
+    writer
+        .start_file(
+            "Data/blob.bin",
+            deflated.compression_method(zip::CompressionMethod::Stored),
+        )
+        .unwrap();
+    writer.write_all(data).unwrap();
+    writer.finish().unwrap().into_inner()
+}
+
+/// A zip archive of `entries` (name, content), deflated, written with the zip crate.
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content) in entries {
+        writer
+            .start_file(
+                *name,
+                zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated),
+            )
+            .unwrap();
+        writer.write_all(content).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+#[test]
+fn publish_refuses_what_is_not_a_flow_file_with_400087_naming_the_problem() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    let before = server.flow_ids().len();
+    // 17 MiB of spaces deflate to about 17 KiB: a zip bomb for a reader without a bound.
+    let bomb_document = vec![b' '; 17 * MIB];
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("Text", b"just some text".to_vec(), "not a zip archive"),
+        ("Empty", Vec::new(), "not a zip archive"),
+        (
+            "NoFlow",
+            zip_of(&[("displaySettings", b"{}"), ("Data/orders.csv", b"a,b\n")]),
+            "no `flow` entry",
+        ),
+        (
+            "BadJson",
+            zip_of(&[("flow", b"{\"nodes\": {")]),
+            "not a flow document",
+        ),
+        (
+            "NoNodes",
+            zip_of(&[("flow", br#"{"initialNodes": [], "connections": {}}"#)]),
+            "lacks `nodes`",
+        ),
+        (
+            "Bomb",
+            zip_of(&[("flow", &bomb_document)]),
+            "inflates to more than",
+        ),
+    ];
+    for (name, bytes, problem) in &cases {
+        let answer = publish(&url, &token, name, bytes, |_| {});
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (400, "400087"),
+            "{name}: {answer:?}"
+        );
+        assert!(
+            answer.body.contains("Generic flow publishing error") && answer.body.contains(problem),
+            "{name}: {}",
+            answer.body
+        );
+    }
+    assert_eq!(server.flow_ids().len(), before, "nothing was published");
+    // The least a real file holds is a flow file.
+    let answer = publish(
+        &url,
+        &token,
+        "Least",
+        &zip_of(&[("flow", br#"{"nodes": {}}"#)]),
+        |_| {},
+    );
+    assert_eq!(answer.status, 201, "{answer:?}");
+}
+
+#[test]
+fn a_download_carries_the_content_type_and_name_of_its_file_type() {
+    let server = MockServer::builder().start().unwrap();
+    let url = server.url().to_owned();
+    let token = sign_in(&url);
+    for (id, content_type, filename) in [
+        (demo::COFFEE_FLOW_ID, "application/xml", "Coffee Chain.tfl"),
+        (
+            demo::SALES_FLOW_ID,
+            "application/octet-stream",
+            "Sales Cleanup.tflx",
+        ),
+    ] {
+        let answer = exchange(
+            &url,
+            "GET",
+            &format!("/api/3.24/sites/{SITE}/flows/{id}/content"),
+            Some(&token),
+            None,
+            b"",
+        );
+        assert_eq!(answer.status, 200, "{answer:?}");
+        assert_eq!(answer.header("Content-Type"), Some(content_type));
+        assert_eq!(
+            answer.header("Content-Disposition"),
+            Some(format!("name=\"tableau_flow\"; filename=\"{filename}\"").as_str())
+        );
+    }
 }

@@ -477,12 +477,31 @@ fn download(
     ))
 }
 
+/// Refuses a file that is not a flow file before anything is sent (a server would answer 400087
+/// once the whole file is uploaded): it reads only the archive's directory and its `flow` entry.
+/// A file that cannot be opened is left to the publish, which says why.
+fn check_flow_file(path: &std::path::Path) -> Result<(), CliError> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    tableau_flows_mock::check_flow_file(std::io::BufReader::new(file)).map_err(|error| {
+        CliError::NotAFlowFile {
+            path: path.display().to_string(),
+            error,
+        }
+    })
+}
+
 fn publish(
     client: &Client,
     args: PublishArgs,
     out: &mut Output,
     cancel: &CancelToken,
 ) -> Result<(), CliError> {
+    check_flow_file(&args.file)?;
     let project_id = resolve::project_id(client, &args.project)?;
     let bar = progress::transfer(&format!("publishing {}", args.file.display()));
     let guard = interrupt::cancellable();

@@ -133,8 +133,12 @@ pub(crate) fn reject<E: ServiceError>(error: E, detail: impl Into<String>) -> An
 /// A file a behaviour answers with (Download Flow).
 #[derive(Debug, Clone)]
 pub struct FileAnswer {
-    /// The name for `Content-Disposition`.
+    /// The file name for `Content-Disposition`.
     pub filename: String,
+    /// The `name` parameter of `Content-Disposition` (`tableau_flow`).
+    pub name: &'static str,
+    /// The `Content-Type`.
+    pub content_type: &'static str,
     /// The bytes.
     pub bytes: Arc<Vec<u8>>,
 }
@@ -168,8 +172,8 @@ pub enum AnswerBody {
     Xml(String),
     /// A JSON document (`application/json`), by the spec's JSON rule.
     Json(String),
-    /// A file (`application/octet-stream`).
-    File(Arc<Vec<u8>>),
+    /// A file, with its `Content-Type`.
+    File(Arc<Vec<u8>>, &'static str),
 }
 
 impl Answer {
@@ -241,8 +245,10 @@ impl Answer {
             .collect();
         // A name that is not ASCII goes in RFC 6266's `filename*` (UTF-8, percent-encoded),
         // with an ASCII stand-in in `filename` for clients that read only that.
+        // Real servers write `name="tableau_flow"; filename="..."` (deviation S23).
+        let part = file.name;
         let disposition = if name.is_ascii() {
-            format!("attachment; filename=\"{name}\"")
+            format!("name=\"{part}\"; filename=\"{name}\"")
         } else {
             let ascii: String = name
                 .chars()
@@ -250,12 +256,12 @@ impl Answer {
                 .collect();
             let encoded =
                 percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC);
-            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+            format!("name=\"{part}\"; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
         };
         Answer {
             status: 200,
             headers: vec![("Content-Disposition", disposition)],
-            body: AnswerBody::File(file.bytes),
+            body: AnswerBody::File(file.bytes, file.content_type),
         }
     }
 

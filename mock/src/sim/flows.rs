@@ -455,6 +455,13 @@ impl FlowsService for Simulator {
                 (bytes, ext)
             }
         };
+        // The file must be a flow file, however it came (deviation S23).
+        let document = super::flowfile::read(&bytes).map_err(|e| {
+            Reject::new(
+                E::GenericFlowPublishingError,
+                format!("the published file is not a flow file: {e}"),
+            )
+        })?;
         let now = state.now();
         // The flow of the project with the name, ignoring ASCII case (the lowest id, should a
         // move have made several).
@@ -485,6 +492,7 @@ impl FlowsService for Simulator {
                     .update(&f.id, |entry| {
                         entry.bytes = Arc::new(bytes);
                         entry.file_type = file_type;
+                        entry.output_steps = document.output_steps;
                         entry.updated_at = now;
                         if let Some(d) = description {
                             entry.description = d;
@@ -505,32 +513,42 @@ impl FlowsService for Simulator {
                     created_at: now,
                     updated_at: now,
                     tags: Vec::new(),
-                    output_steps: vec![(new_id(), "Output".into())],
+                    output_steps: document.output_steps,
                     parameters: Vec::new(),
-                    connections: input
-                        .payload
-                        .connections
-                        .iter()
-                        .map(|c| state::Connection {
-                            id: c.id.as_ref().map(|i| i.to_string()).unwrap_or_else(new_id),
-                            kind: c
-                                .connection_type
-                                .clone()
-                                .unwrap_or_else(|| "postgres".into()),
-                            server_address: c.server_address.clone().unwrap_or_default(),
-                            server_port: c.server_port,
-                            user_name: c
-                                .credentials
-                                .as_ref()
-                                .and_then(|k| k.name.clone())
-                                .unwrap_or_default(),
-                            embed_password: c
-                                .credentials
-                                .as_ref()
-                                .and_then(|k| k.embed)
-                                .unwrap_or(false),
-                        })
-                        .collect(),
+                    // The connections the request gives (with their credentials), else the
+                    // database connections of the file.
+                    connections: if input.payload.connections.is_empty() {
+                        document
+                            .connections
+                            .into_iter()
+                            .map(state::Connection::from)
+                            .collect()
+                    } else {
+                        input
+                            .payload
+                            .connections
+                            .iter()
+                            .map(|c| state::Connection {
+                                id: c.id.as_ref().map(|i| i.to_string()).unwrap_or_else(new_id),
+                                kind: c
+                                    .connection_type
+                                    .clone()
+                                    .unwrap_or_else(|| "postgres".into()),
+                                server_address: c.server_address.clone().unwrap_or_default(),
+                                server_port: c.server_port,
+                                user_name: c
+                                    .credentials
+                                    .as_ref()
+                                    .and_then(|k| k.name.clone())
+                                    .unwrap_or_default(),
+                                embed_password: c
+                                    .credentials
+                                    .as_ref()
+                                    .and_then(|k| k.embed)
+                                    .unwrap_or(false),
+                            })
+                            .collect()
+                    },
                     fails: false,
                     site_id: cx.session.site_id.clone(),
                 };
@@ -667,8 +685,17 @@ impl FlowsService for Simulator {
             DownloadFlowError::FlowNotFound,
             DownloadFlowError::DownloadForbidden,
         )?;
+        // What real servers send (deviation S23): a `.tfl` as `application/xml`, a `.tflx` as
+        // `application/octet-stream`, named in `Content-Disposition` as the part `tableau_flow`.
+        let content_type = if flow.file_type == "tfl" {
+            "application/xml"
+        } else {
+            "application/octet-stream"
+        };
         Ok(FileAnswer {
             filename: format!("{}.{}", flow.name, flow.file_type),
+            name: "tableau_flow",
+            content_type,
             bytes: flow.bytes.clone(),
         })
     }

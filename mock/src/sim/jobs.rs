@@ -1,6 +1,6 @@
 //! Query Job, Query Jobs and Cancel Job (`spec/jobs.tfspec`). The simulator's jobs are those of
 //! flow runs (Run Flow Now, Run Flow Task, Run Linked Task Now): a job's state is its run's, and
-//! cancelling the job cancels the run as Cancel Flow Run does (deviation S35).
+//! cancelling the job cancels the run as Cancel Flow Run does (deviation S33).
 
 use super::filter::{Value, order, passes};
 use super::{Session, Simulator, page_or, state};
@@ -11,9 +11,9 @@ use crate::interface::{
 use crate::tf;
 use tableau_flows::{ApiVersion, RunStatus};
 
-/// The `jobType` of a flow run's job in Query Jobs (deviation S34).
+/// The `jobType` of a flow run's job in Query Jobs (deviation S32).
 const RUN_FLOW: &str = "run_flow";
-/// The subtitle the simulator gives a flow run's job (deviation S34: not confirmed).
+/// The subtitle the simulator gives a flow run's job (deviation S32: not confirmed).
 const FLOW_SUBTITLE: &str = "Flow";
 /// The priority of every job: the default of real servers ([tsc] job_get.xml).
 const PRIORITY: i64 = 50;
@@ -101,7 +101,7 @@ impl JobsService for Simulator {
         })
     }
 
-    /// Every job of the site, finished ones included, for administrators only (deviation S34).
+    /// Every job of the site, finished ones included, for administrators only (deviation S32).
     fn query_jobs(
         &self,
         cx: &Context<Session>,
@@ -143,7 +143,7 @@ impl JobsService for Simulator {
         })
     }
 
-    /// Cancels the job's flow run as Cancel Flow Run does, at every version (deviation S35).
+    /// Cancels the job's flow run as Cancel Flow Run does, at every version (deviation S33).
     fn cancel_job(
         &self,
         cx: &Context<Session>,

@@ -7,6 +7,7 @@ mod connections;
 mod filter;
 mod flow_runs;
 mod flow_tasks;
+pub(crate) mod flowfile;
 mod flows;
 mod groups;
 mod index;
@@ -242,7 +243,7 @@ impl State {
 
 impl State {
     /// Whether the user may read the project's permissions and default permissions (deviation
-    /// S41): one who may publish into it ([`State::may_publish`]), or who holds `Read` on it.
+    /// S37): one who may publish into it ([`State::may_publish`]), or who holds `Read` on it.
     pub(crate) fn may_read_permissions(&self, user_id: &str, project_id: &str) -> bool {
         self.may_publish(user_id, project_id)
             || self.project_allows(

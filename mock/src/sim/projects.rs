@@ -1,7 +1,7 @@
 //! Query Projects, Query Project Permissions and Query Default Permissions
 //! (`spec/projects.tfspec`). Every project of the session's site is listed (the project
 //! permissions the simulator keeps, deviation S26, decide who may publish, not who sees); its
-//! permissions and default permissions are answered to those deviation S41 lets read them.
+//! permissions and default permissions are answered to those deviation S37 lets read them.
 
 use super::filter::{Value, order, passes};
 use super::state::DefaultsFor;
@@ -59,7 +59,7 @@ type Rule<'a> = (bool, &'a str, ContentCapability, &'a CapabilityMode);
 
 impl super::State {
     /// A project of the session's site whose permissions the user may read: the endpoint's
-    /// `not_found` when there is none, `forbidden` when they may not read them (deviation S41).
+    /// `not_found` when there is none, `forbidden` when they may not read them (deviation S37).
     fn project_for_permissions<E>(
         &self,
         session: &Session,
@@ -164,7 +164,7 @@ impl ProjectsService for Simulator {
     ) -> Result<tf::ProjectPermissionsResponse, Reject<QueryProjectPermissionsError>> {
         let state = self.lock();
         // The table has no code to refuse a caller with: one who may not read the project's
-        // permissions is answered as for a project they cannot see (deviation S41).
+        // permissions is answered as for a project they cannot see (deviation S37).
         let project = state.project_for_permissions(
             &cx.session,
             input.project_id.as_str(),

@@ -111,7 +111,7 @@ pub(crate) struct Project {
 }
 
 /// A capability on a project (deviation S26): `Read` lets its holder see the project's
-/// permissions (deviation S41); `Write` (the web UI's Publish) lets them publish into the project;
+/// permissions (deviation S37); `Write` (the web UI's Publish) lets them publish into the project;
 /// `ProjectLeader` makes them a leader of it and of the projects inside it, with every capability
 /// on their flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +142,7 @@ pub(crate) enum DefaultsFor {
 
 /// A rule of a project's default permissions: (project, kind of content, grantee is a group,
 /// grantee id, capability, mode). Kept and answered; not applied to content published later
-/// (deviation S41).
+/// (deviation S37).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DefaultGrant {
     pub project_id: String,
@@ -216,6 +216,20 @@ pub(crate) struct Connection {
     pub server_port: Option<u32>,
     pub user_name: String,
     pub embed_password: bool,
+}
+
+impl From<super::flowfile::DocConnection> for Connection {
+    /// A connection a flow file holds (its password is not in the file: none is embedded).
+    fn from(c: super::flowfile::DocConnection) -> Connection {
+        Connection {
+            id: c.id,
+            kind: c.class,
+            server_address: c.server,
+            server_port: c.port,
+            user_name: c.username,
+            embed_password: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -519,6 +533,8 @@ pub mod demo {
     pub const REGION_PARAMETER_ID: &str = "ebfad780-c19f-42a2-822a-406468269a02";
     /// The Top N parameter of Sales Cleanup (an integer from 1 to 100, required, default 10).
     pub const TOP_N_PARAMETER: &str = "Top N";
+    /// The Top N parameter's id.
+    pub const TOP_N_PARAMETER_ID: &str = "4f22c514-5b56-4400-a48a-f69d9be217a9";
     /// A flow schedule ("Nightly").
     pub const SCHEDULE_ID: &str = "9a4ebbab-9ec8-487a-9b48-47fa81d6077a";
     /// A flow task running Coffee Chain on the schedule.
@@ -534,58 +550,154 @@ pub mod demo {
     /// Why runs of Broken Loom fail: the notes of their jobs (deviation S17).
     pub const FAILURE_REASON: &str = "The input step Loom Orders could not connect to loom-db.example.com:5432: connection refused.";
 
-    /// A small, valid flow file (`.tfl` is a JSON document).
-    pub fn tfl_bytes() -> Vec<u8> {
-        br#"{"nodes":{},"connections":{},"initialNodes":[],"name":"Coffee Chain"}"#.to_vec()
+    /// The input connection of Sales Cleanup (its Regions table).
+    pub const SALES_CONNECTION_ID: &str = "3b1f6a2e-9c4d-4e8f-a0b1-c2d3e4f5a6b7";
+    /// The input connection of Broken Loom (the database its runs cannot reach).
+    pub const LOOM_CONNECTION_ID: &str = "7c2e8f4a-1b3d-4c5e-9f6a-8b7c6d5e4f3a";
+
+    /// A small, real flow file, the same at every call: a zip archive whose `flow` entry is a
+    /// flow document (one SQL input, a cleaning step, one output named "Output"), beside
+    /// `displaySettings` and `maestroMetadata`. It is a valid `.tfl` and `.tflx` alike: publish
+    /// it to try things (the one helper the tests, benches and examples publish).
+    pub fn flow_file_bytes() -> Vec<u8> {
+        flow_file_of_size(0)
     }
 
-    /// A small, valid packaged flow file (`.tflx` is a zip archive): publish it to try things.
-    pub fn flow_file_bytes() -> Vec<u8> {
-        // A zip archive holding one stored (uncompressed) file `flow` with a tiny flow document.
-        let content = br#"{"nodes":{},"connections":{},"initialNodes":[],"name":"demo flow"}"#;
-        let name = b"flow";
-        let crc = crc32fast::hash(content);
-        let len = content.len() as u32;
-        let mut z = Vec::new();
-        let put16 = |z: &mut Vec<u8>, v: u16| z.extend_from_slice(&v.to_le_bytes());
-        let put32 = |z: &mut Vec<u8>, v: u32| z.extend_from_slice(&v.to_le_bytes());
-        // Local file header: signature, version, flags, method (stored), time, date, crc, sizes, name.
-        put32(&mut z, 0x0403_4b50);
-        for v in [20, 0, 0, 0, 0] {
-            put16(&mut z, v);
+    /// A real packaged flow file (`.tflx`) of at least `len` bytes: [`flow_file_bytes`]'s flow,
+    /// packaging a data file of incompressible bytes (for uploads in chunks).
+    pub fn flow_file_of_size(len: usize) -> Vec<u8> {
+        use super::super::flowfile::{Input, Spec, build};
+        let spec = |padding| Spec {
+            name: "Demo Flow",
+            inputs: vec![Input::Sql {
+                id: "0f5a3c1e-8d2b-4a6f-9e7c-1b3d5f7a9c2e",
+                name: "Orders",
+                connection_id: "2d4f6a8c-0e1b-4c3d-8e5f-7a9b1c3d5e7f",
+                class: "postgres",
+                server: "db.example.com",
+                port: 5432,
+                username: "reader",
+                table: "orders",
+            }],
+            outputs: vec![(
+                "6e8a0c2e-4f1b-4d3e-a5f7-9b1d3f5a7c9e",
+                "Output",
+                ".v1.PublishExtract",
+            )],
+            parameters: Vec::new(),
+            padding,
+        };
+        let small = build(&spec(0));
+        if small.len() >= len {
+            return small;
         }
-        for v in [crc, len, len] {
-            put32(&mut z, v);
-        }
-        put16(&mut z, name.len() as u16);
-        put16(&mut z, 0);
-        z.extend_from_slice(name);
-        z.extend_from_slice(content);
-        let central = z.len() as u32;
-        // Central directory entry.
-        put32(&mut z, 0x0201_4b50);
-        for v in [20, 20, 0, 0, 0, 0] {
-            put16(&mut z, v);
-        }
-        for v in [crc, len, len] {
-            put32(&mut z, v);
-        }
-        for v in [name.len() as u16, 0, 0, 0, 0] {
-            put16(&mut z, v);
-        }
-        put32(&mut z, 0);
-        put32(&mut z, 0);
-        z.extend_from_slice(name);
-        let size = z.len() as u32 - central;
-        // End of central directory.
-        put32(&mut z, 0x0605_4b50);
-        for v in [0, 0, 1, 1] {
-            put16(&mut z, v);
-        }
-        put32(&mut z, size);
-        put32(&mut z, central);
-        put16(&mut z, 0);
-        z
+        // The archive grows by the padding and a few hundred bytes of headers.
+        build(&spec(len - small.len()))
+    }
+
+    /// The file of Coffee Chain (`.tfl`): a SQL Server input, a cleaning step, one output.
+    pub fn coffee_chain_file() -> Vec<u8> {
+        use super::super::flowfile::{Input, Spec, build};
+        build(&Spec {
+            name: "Coffee Chain",
+            inputs: vec![Input::Sql {
+                id: "a41c7e3b-5d2f-4b8e-9c6a-0e1f2d3c4b5a",
+                name: "Coffee Sales",
+                connection_id: CONNECTION_ID,
+                class: "sqlserver",
+                server: "sql.example.com",
+                port: 1433,
+                username: "etl",
+                table: "coffee_sales",
+            }],
+            outputs: vec![(
+                "e3f5a7c9-1b2d-4e6f-8a0c-2e4f6a8c0e1b",
+                "Coffee Chain output",
+                ".v1.PublishExtract",
+            )],
+            parameters: Vec::new(),
+            padding: 0,
+        })
+    }
+
+    /// The file of Sales Cleanup (`.tflx`): a packaged CSV (`Data/orders.csv`) joined with a
+    /// PostgreSQL table, a cleaning step, two outputs (Sales CSV, Sales Hyper) and the Region
+    /// and Top N parameters.
+    pub fn sales_cleanup_file() -> Vec<u8> {
+        use super::super::flowfile::{Input, Spec, build};
+        build(&Spec {
+            name: "Sales Cleanup",
+            inputs: vec![
+                Input::Csv {
+                    id: "c8d9e0f1-2a3b-4c5d-8e6f-0a1b2c3d4e5f",
+                    name: "Orders",
+                    connection_id: "f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b",
+                    file: "orders.csv",
+                    content: b"id,region,amt\n1,North,120.50\n2,South,80.00\n3,East,42.25\n",
+                },
+                Input::Sql {
+                    id: "d4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f7a",
+                    name: "Regions",
+                    connection_id: SALES_CONNECTION_ID,
+                    class: "postgres",
+                    server: "sales-db.example.com",
+                    port: 5432,
+                    username: "sales",
+                    table: "regions",
+                },
+            ],
+            outputs: vec![
+                (
+                    "5e4c9a74-d29a-4f62-baa5-97c443440dfc",
+                    "Sales CSV",
+                    ".v1.WriteToCsv",
+                ),
+                (
+                    "baa85bce-6aab-434a-8070-72625ded8cb6",
+                    "Sales Hyper",
+                    ".v1.WriteToHyper",
+                ),
+            ],
+            parameters: vec![
+                serde_json::json!({
+                    "id": REGION_PARAMETER_ID, "name": REGION_PARAMETER, "type": "string",
+                    "value": "North", "isRequired": false,
+                    "domain": { "type": "list", "values": ["North", "South", "East", "West"] },
+                }),
+                serde_json::json!({
+                    "id": TOP_N_PARAMETER_ID, "name": TOP_N_PARAMETER, "type": "integer",
+                    "value": "10", "isRequired": true,
+                    "domain": { "type": "range", "min": 1, "max": 100, "step": 1 },
+                }),
+            ],
+            padding: 0,
+        })
+    }
+
+    /// The file of Broken Loom (`.tflx`): a PostgreSQL input at loom-db.example.com:5432 (which
+    /// its runs cannot reach, [`FAILURE_REASON`]), a cleaning step, one output.
+    pub fn broken_loom_file() -> Vec<u8> {
+        use super::super::flowfile::{Input, Spec, build};
+        build(&Spec {
+            name: "Broken Loom",
+            inputs: vec![Input::Sql {
+                id: "b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e",
+                name: "Loom Orders",
+                connection_id: LOOM_CONNECTION_ID,
+                class: "postgres",
+                server: "loom-db.example.com",
+                port: 5432,
+                username: "loom",
+                table: "orders",
+            }],
+            outputs: vec![(
+                "9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d",
+                "Broken Loom output",
+                ".v1.PublishExtract",
+            )],
+            parameters: Vec::new(),
+            padding: 0,
+        })
     }
 }
 
@@ -851,41 +963,35 @@ impl State {
             });
         }
         self.seed_default_permissions();
-        let flow = |id: &str, name: &str, project: &str, file_type: &str, fails: bool| Flow {
-            id: id.into(),
-            name: name.into(),
-            description: format!("{name}, seeded by the simulator"),
-            project_id: project.into(),
-            owner_id: ADMIN_ID.into(),
-            file_type: file_type.into(),
-            bytes: Arc::new(flow_file_bytes()),
-            created_at: now,
-            updated_at: now,
-            tags: Vec::new(),
-            output_steps: vec![(new_id(), format!("{name} output"))],
-            parameters: Vec::new(),
-            connections: Vec::new(),
-            fails,
-            site_id: SITE_ID.into(),
+        // Each demo flow's output steps and connections are read from its file.
+        let flow = |id: &str, name: &str, project: &str, file_type: &str, bytes: Vec<u8>| {
+            let doc = super::flowfile::read(&bytes).unwrap_or_default();
+            Flow {
+                id: id.into(),
+                name: name.into(),
+                description: format!("{name}, seeded by the simulator"),
+                project_id: project.into(),
+                owner_id: ADMIN_ID.into(),
+                file_type: file_type.into(),
+                bytes: Arc::new(bytes),
+                created_at: now,
+                updated_at: now,
+                tags: Vec::new(),
+                output_steps: doc.output_steps,
+                parameters: Vec::new(),
+                connections: doc.connections.into_iter().map(Connection::from).collect(),
+                fails: false,
+                site_id: SITE_ID.into(),
+            }
         };
         let mut sales = flow(
             SALES_FLOW_ID,
             "Sales Cleanup",
             SALES_PROJECT_ID,
             "tflx",
-            false,
+            sales_cleanup_file(),
         );
         sales.tags = vec!["sales".into(), "daily".into()];
-        sales.output_steps = vec![
-            (
-                "5e4c9a74-d29a-4f62-baa5-97c443440dfc".into(),
-                "Sales CSV".into(),
-            ),
-            (
-                "baa85bce-6aab-434a-8070-72625ded8cb6".into(),
-                "Sales Hyper".into(),
-            ),
-        ];
         sales.parameters = vec![
             Parameter {
                 id: REGION_PARAMETER_ID.into(),
@@ -901,7 +1007,7 @@ impl State {
                 ]),
             },
             Parameter {
-                id: "4f22c514-5b56-4400-a48a-f69d9be217a9".into(),
+                id: TOP_N_PARAMETER_ID.into(),
                 name: TOP_N_PARAMETER.into(),
                 data_type: ParameterDataType::Integer,
                 value: "10".into(),
@@ -913,17 +1019,24 @@ impl State {
                 },
             },
         ];
-        let mut coffee = flow(COFFEE_FLOW_ID, "Coffee Chain", PROJECT_ID, "tfl", false);
-        coffee.bytes = Arc::new(tfl_bytes());
-        coffee.connections = vec![Connection {
-            id: CONNECTION_ID.into(),
-            kind: "sqlserver".into(),
-            server_address: "sql.example.com".into(),
-            server_port: Some(1433),
-            user_name: "etl".into(),
-            embed_password: true,
-        }];
-        let failing = flow(FAILING_FLOW_ID, "Broken Loom", PROJECT_ID, "tflx", true);
+        let mut coffee = flow(
+            COFFEE_FLOW_ID,
+            "Coffee Chain",
+            PROJECT_ID,
+            "tfl",
+            coffee_chain_file(),
+        );
+        for c in &mut coffee.connections {
+            c.embed_password = true;
+        }
+        let mut failing = flow(
+            FAILING_FLOW_ID,
+            "Broken Loom",
+            PROJECT_ID,
+            "tflx",
+            broken_loom_file(),
+        );
+        failing.fails = true;
         for f in [sales, coffee, failing] {
             self.flows.insert(f);
         }

@@ -1,7 +1,7 @@
 //! Add Tags to Flow and Delete Tag from Flow (`spec/tags.tfspec`). A label is parsed as servers
-//! parse it (deviation S37): unquoted text splits on whitespace and commas, a double-quoted part
+//! parse it (deviation S34): unquoted text splits on whitespace and commas, a double-quoted part
 //! stays whole without its quotes; a flow keeps each label once, in the order first added, with
-//! the case it was sent in. Tagging needs Write on the flow (deviation S38).
+//! the case it was sent in. Tagging needs Write on the flow (deviation S35).
 
 use super::{Session, Simulator};
 use crate::interface::{
@@ -11,7 +11,7 @@ use crate::interface::{
 use crate::tf;
 use tableau_flows::Capability;
 
-/// The tags one `label` of Add Tags to Flow stands for (deviation S37): `a b,c` is `a`, `b` and
+/// The tags one `label` of Add Tags to Flow stands for (deviation S34): `a b,c` is `a`, `b` and
 /// `c`; `"Yearly Sales"` is `Yearly Sales`; empty pieces are dropped.
 pub(crate) fn parse_label(label: &str) -> Vec<String> {
     let mut tags = Vec::new();

@@ -1,7 +1,7 @@
 //! Get Users on Site and Query User On Site (`spec/users.tfspec`). Administrators see every user
 //! of the site; other users see themselves only (for Get Users on Site the simulator's reading of
 //! "can only be called by administrators", since the endpoint's table has no code to refuse them
-//! with; Query User On Site refuses them another user with 403133, deviation S40).
+//! with; Query User On Site refuses them another user with 403133, deviation S36).
 
 use super::filter::{Value, order, passes};
 use super::{Session, Simulator, page_or, state};
@@ -81,7 +81,7 @@ impl UsersService for Simulator {
                 "only administrators may query users other than themselves",
             ));
         }
-        // Every attribute real servers send for one user (deviation S40), as `fields=_all_`
+        // Every attribute real servers send for one user (deviation S36), as `fields=_all_`
         // gives them on Get Users on Site.
         Ok(tf::QueryUserOnSiteResponse {
             user: state.user_model(user, true),
