@@ -3559,3 +3559,47 @@ fn users_get_shows_one_user_and_projects_permissions_shows_a_projects_rules() {
     );
     assert!(usage.usage().contains("workbooks"), "{usage:#?}");
 }
+
+/// Answers name a flow's owner by id only, as real servers do (deviation S24): tables show the
+/// owner's user name where Query User On Site gives it (an administrator may query anyone), and
+/// the id where it refuses (anyone else may query only themselves). JSON stays the answer.
+#[test]
+fn flow_tables_name_owners_the_answers_give_by_id() {
+    let server = simulator();
+    let table = run(tabflow(&server), &["flows", "list"]).ok().to_owned();
+    let coffee = table
+        .lines()
+        .find(|l| l.contains("Coffee Chain"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        coffee.contains(&format!(" {} ", demo::ADMIN_USER)),
+        "{table}"
+    );
+    assert!(!coffee.contains(demo::ADMIN_ID), "{table}");
+    let details = run(tabflow(&server), &["flows", "get", "Coffee Chain"])
+        .ok()
+        .to_owned();
+    assert!(
+        details.contains(&format!("{} ({})", demo::ADMIN_USER, demo::ADMIN_ID)),
+        "{details}"
+    );
+    let json = run(
+        tabflow(&server),
+        &["flows", "get", "Coffee Chain", "--json"],
+    )
+    .json();
+    assert_eq!(json["flow"]["owner"]["id"], demo::ADMIN_ID, "{json}");
+    assert!(json["flow"]["owner"].get("name").is_none(), "{json}");
+
+    let mut analyst = bare();
+    analyst
+        .env("TABLEAU_SERVER", server.url())
+        .env("TABLEAU_PAT_NAME", demo::ANALYST_PAT_NAME)
+        .env("TABLEAU_PAT_SECRET", demo::ANALYST_PAT_SECRET);
+    let table = run(analyst, &["flows", "list"]).ok().to_owned();
+    let coffee = table
+        .lines()
+        .find(|l| l.contains("Coffee Chain"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(coffee.contains(demo::ADMIN_ID), "{table}");
+}

@@ -77,6 +77,44 @@ fn carries(flow: &Flow, tags: &[String]) -> bool {
     tags.iter().all(|t| flow.tags.iter().any(|l| l.label == *t))
 }
 
+/// Fills in the owners' names where the answers name them by id only, as real servers do
+/// (deviation S24): each owner is asked for once with Query User On Site. A user may query only
+/// themselves unless an administrator, so after the first refusal the other owners keep their ids;
+/// an owner who cannot be found keeps their id too.
+fn name_owners(client: &Client, flows: &mut [Flow]) -> Result<(), CliError> {
+    let mut names: std::collections::HashMap<String, Option<String>> = Default::default();
+    let mut refused = false;
+    let me = client
+        .session()
+        .and_then(|s| s.user_id)
+        .map(|id| id.to_string());
+    for owner in flows.iter_mut().filter_map(|f| f.owner.as_mut()) {
+        if owner.name.is_some() {
+            continue;
+        }
+        let id = owner.id.to_string();
+        if !names.contains_key(&id) {
+            let name = if refused && me.as_deref() != Some(id.as_str()) {
+                None
+            } else {
+                match client.query_user_on_site(id.as_str()).send() {
+                    Ok(answer) => Some(answer.user.name.unwrap_or(id.clone())),
+                    Err(e) => match Error::from(e) {
+                        Error::Service(api) => {
+                            refused |= api.code.code() / 1000 == 403;
+                            None
+                        }
+                        other => return Err(other.into()),
+                    },
+                }
+            };
+            names.insert(id.clone(), name);
+        }
+        owner.name = names[&id].clone();
+    }
+    Ok(())
+}
+
 fn list_flows(
     client: &Client,
     args: FlowsListArgs,
@@ -115,13 +153,14 @@ fn list_flows(
             })?
         }
     };
-    let (listing, read) = listing;
+    let (mut listing, read) = listing;
     if out.is_json() {
         return out.json(&QueryFlowsResponse {
             pagination: listing.pagination,
             flows: listing.items,
         });
     }
+    name_owners(client, &mut listing.items)?;
     out.table(&flow_table(&listing.items))?;
     if !args.tags.is_empty() && listing.pagination.is_some() {
         // One page was read: say how many of its flows matched before the note on other pages.
@@ -308,10 +347,11 @@ fn show_flow(
 
 fn get(client: &Client, flow: &str, out: &mut Output) -> Result<(), CliError> {
     let flow_id = resolve::flow_id(client, flow)?;
-    let answer = client.query_flow(flow_id.as_str()).send()?;
+    let mut answer = client.query_flow(flow_id.as_str()).send()?;
     if out.is_json() {
         return out.json(&answer);
     }
+    name_owners(client, std::slice::from_mut(&mut answer.flow))?;
     show_flow(&answer.flow, &answer.output_steps, out)
 }
 
@@ -572,10 +612,11 @@ fn update(
             }),
         },
     };
-    let answer = client.update_flow(flow_id.as_str(), body).send()?;
+    let mut answer = client.update_flow(flow_id.as_str(), body).send()?;
     if out.is_json() {
         return out.json(&answer);
     }
+    name_owners(client, std::slice::from_mut(&mut answer.flow))?;
     out.line(format!("updated flow {}", shown(flow, &flow_id)))?;
     out.table(&flow_table(std::slice::from_ref(&answer.flow)))
 }
