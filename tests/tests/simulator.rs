@@ -2579,3 +2579,62 @@ fn publishing_in_chunks_checks_the_assembled_file_too() {
     assert_eq!(server.flow_bytes(published.flow.id.as_str()).unwrap(), flow);
     assert_eq!(published.output_steps.len(), 1);
 }
+
+/// A new flow takes its project's default permissions for flows, as content published into a
+/// project does on real servers (deviation S37): the demo's Default project gives the Analysts
+/// group Read and ExportXml, so the analyst sees and downloads a flow the administrator publishes
+/// there; Sales has no defaults, so a flow published there is the owner's alone.
+#[test]
+fn a_published_flow_takes_its_project_s_default_flow_permissions() {
+    let server = fast().start().unwrap();
+    let (admin, analyst) = (admin(&server), analyst(&server));
+    let publish = |name: &str, project: &str| {
+        let bytes = demo::flow_file_bytes();
+        let len = bytes.len() as u64;
+        admin
+            .publish_flow_reader(
+                name,
+                std::io::Cursor::new(bytes),
+                len,
+                PublishOptions::new(project),
+            )
+            .unwrap()
+            .flow
+            .id
+    };
+    let in_default = publish("Inherits.tflx", demo::PROJECT_ID);
+    let rules: Vec<(String, String, String)> = admin
+        .list_flow_permissions(in_default.as_str())
+        .send()
+        .unwrap()
+        .permissions
+        .grantees
+        .into_iter()
+        .flat_map(|g| {
+            let who = g.group.map(|x| x.id.to_string()).unwrap_or_default();
+            g.capabilities
+                .into_iter()
+                .map(move |c| (who.clone(), c.name.to_string(), c.mode.to_string()))
+        })
+        .collect();
+    let expected = |cap: &str| {
+        (
+            demo::ANALYSTS_GROUP_ID.to_owned(),
+            cap.to_owned(),
+            "Allow".to_owned(),
+        )
+    };
+    assert_eq!(rules, [expected("Read"), expected("ExportXml")]);
+    analyst.query_flow(in_default.as_str()).send().unwrap();
+    analyst.download_flow(in_default.as_str()).send().unwrap();
+
+    let in_sales = publish("Private.tflx", demo::SALES_PROJECT_ID);
+    let grantees = admin
+        .list_flow_permissions(in_sales.as_str())
+        .send()
+        .unwrap()
+        .permissions
+        .grantees;
+    assert!(grantees.is_empty(), "{grantees:?}");
+    assert_eq!(code(analyst.query_flow(in_sales.as_str()).send()), 403004);
+}

@@ -553,6 +553,20 @@ impl FlowsService for Simulator {
                     site_id: cx.session.site_id.clone(),
                 };
                 state.flows.insert(f.clone());
+                // A new flow takes its project's default permissions for flows (deviation S37).
+                let inherited: Vec<state::Grant> = state
+                    .default_grants
+                    .iter()
+                    .filter(|d| d.project_id == f.project_id && d.kind == state::DefaultsFor::Flows)
+                    .map(|d| state::Grant {
+                        flow_id: f.id.clone(),
+                        group: d.group,
+                        grantee: d.grantee.clone(),
+                        capability: Capability::from(d.capability.to_string().as_str()),
+                        mode: d.mode.clone(),
+                    })
+                    .collect();
+                state.grants.extend(inherited);
                 f
             }
         };

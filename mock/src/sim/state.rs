@@ -141,8 +141,8 @@ pub(crate) enum DefaultsFor {
 }
 
 /// A rule of a project's default permissions: (project, kind of content, grantee is a group,
-/// grantee id, capability, mode). Kept and answered; not applied to content published later
-/// (deviation S37).
+/// grantee id, capability, mode). Answered by Query Default Permissions; a flow published into
+/// the project takes the flows' rules as its own (deviation S37).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DefaultGrant {
     pub project_id: String,
