@@ -120,21 +120,21 @@ echo "   site $SITE_ID, user $USER_ID"
 
 echo "== preparing the objects that the ids in paths and bodies are bound to"
 curl -fsS "${AUTH[@]}" "$SITE/flows" -o "$TMP/flows.xml"
-# The first flow that has a connection (seeded "Coffee Chain"); its group permission too.
+# The first flow that has a connection and a group permission (seeded "Coffee Chain").
 FLOW_ID=""
 for flow in $(python3 -c "$PARSE_XML"'
 for f in parse_xml(sys.argv[1]).iterfind(".//{http://tableau.com/api}flow"):
     print(f.attrib["id"])
 ' "$TMP/flows.xml"); do
   curl -fsS "${AUTH[@]}" "$SITE/flows/$flow/connections" -o "$TMP/connections.xml"
-  if CONNECTION_ID=$(xml_attr "$TMP/connections.xml" ".//t:connection" id 2>/dev/null); then
+  curl -fsS "${AUTH[@]}" "$SITE/flows/$flow/permissions" -o "$TMP/permissions.xml"
+  if CONNECTION_ID=$(xml_attr "$TMP/connections.xml" ".//t:connection" id 2>/dev/null) \
+      && GROUP_ID=$(xml_attr "$TMP/permissions.xml" ".//t:granteeCapabilities/t:group" id 2>/dev/null); then
     FLOW_ID=$flow
     break
   fi
 done
-[[ -n "$FLOW_ID" ]] || { echo "no seeded flow has a connection" >&2; exit 1; }
-curl -fsS "${AUTH[@]}" "$SITE/flows/$FLOW_ID/permissions" -o "$TMP/permissions.xml"
-GROUP_ID=$(xml_attr "$TMP/permissions.xml" ".//t:granteeCapabilities/t:group" id)
+[[ -n "$FLOW_ID" ]] || { echo "no seeded flow has a connection and a group permission" >&2; exit 1; }
 
 curl -fsS "${AUTH[@]}" "$SITE/tasks/runFlow" -o "$TMP/tasks.xml"
 TASK_ID=$(xml_attr "$TMP/tasks.xml" ".//t:task/t:flowRun" id)
@@ -155,23 +155,36 @@ UPLOAD_SESSION_ID=$(xml_attr "$TMP/upload.xml" ".//t:fileUpload" uploadSessionId
 # An upload session holding a flow file, for Publish Flow's uploadSessionId.
 curl -fsS -X POST "${AUTH[@]}" "$SITE/fileUploads" -o "$TMP/upload2.xml"
 PUBLISH_UPLOAD_SESSION_ID=$(xml_attr "$TMP/upload2.xml" ".//t:fileUpload" uploadSessionId)
-printf -- '--tabflow-schemathesis-boundary\r\nContent-Disposition: name="request_payload"\r\nContent-Type: text/xml\r\n\r\n\r\n--tabflow-schemathesis-boundary\r\nContent-Disposition: name="tableau_file"; filename="upload.tfl"\r\nContent-Type: application/octet-stream\r\n\r\n{}\r\n--tabflow-schemathesis-boundary--\r\n' > "$TMP/append.bin"
+HERE="$HERE" python3 - "$TMP/append.bin" <<'PY'
+import os, sys
+sys.path.insert(0, os.environ["HERE"])
+from flowfile import flow_file  # a real flow file (deviation S23): Publish Flow refuses others
+boundary = b"tabflow-schemathesis-boundary"
+body = (
+    b"--" + boundary + b'\r\nContent-Disposition: name="request_payload"\r\nContent-Type: text/xml\r\n\r\n\r\n'
+    + b"--" + boundary + b'\r\nContent-Disposition: name="tableau_file"; filename="upload.tfl"\r\n'
+    + b"Content-Type: application/octet-stream\r\n\r\n" + flow_file("upload") + b"\r\n--" + boundary + b"--\r\n"
+)
+open(sys.argv[1], "wb").write(body)
+PY
 curl -fsS -X PUT "${AUTH[@]}" -H 'Content-Type: multipart/mixed; boundary=tabflow-schemathesis-boundary' \
   --data-binary @"$TMP/append.bin" "$SITE/fileUploads/$PUBLISH_UPLOAD_SESSION_ID" -o /dev/null
 
 # A flow published only to be deleted by Delete Flow.
 PROJECT_ID=$(xml_attr "$TMP/flows.xml" ".//t:flow/t:project" id)
-python3 - "$TMP/publish.bin" "$PROJECT_ID" <<'PY'
-import sys
+HERE="$HERE" python3 - "$TMP/publish.bin" "$PROJECT_ID" <<'PY'
+import os, sys
+sys.path.insert(0, os.environ["HERE"])
+from flowfile import flow_file
 path, project = sys.argv[1:3]
 boundary = "tabflow-schemathesis-boundary"
 payload = f'<tsRequest><flow name="schemathesis-delete-me"><project id="{project}"/></flow></tsRequest>'
 body = (
     f"--{boundary}\r\nContent-Disposition: name=\"request_payload\"\r\nContent-Type: text/xml\r\n\r\n{payload}\r\n"
     f"--{boundary}\r\nContent-Disposition: name=\"tableau_flow\"; filename=\"delete-me.tfl\"\r\n"
-    f"Content-Type: application/octet-stream\r\n\r\n{{}}\r\n--{boundary}--\r\n"
-)
-open(path, "wb").write(body.encode())
+    "Content-Type: application/octet-stream\r\n\r\n"
+).encode() + flow_file("delete-me") + f"\r\n--{boundary}--\r\n".encode()
+open(path, "wb").write(body)
 PY
 curl -fsS -X POST "${AUTH[@]}" -H 'Content-Type: multipart/mixed; boundary=tabflow-schemathesis-boundary' \
   --data-binary @"$TMP/publish.bin" "$SITE/flows?flowType=tfl" -o "$TMP/published.xml"

@@ -141,6 +141,17 @@ fn diagnostics() {
         ),
         ("non-2xx success", broken("200 xml", "404 xml")),
         (
+            "a file response without its file types",
+            broken("200 xml QueryFlowResponse", "200 binary"),
+        ),
+        (
+            "a file type twice, a dotted extension, a bad media type",
+            broken(
+                "200 xml QueryFlowResponse",
+                "200 binary [\"tfl\" \"application/xml\", \"TFL\" \"text/xml\", \".tflx\" \"octet-stream\"]",
+            ),
+        ),
+        (
             "paginated without a default page size",
             broken(
                 "    response:",

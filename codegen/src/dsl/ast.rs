@@ -262,7 +262,8 @@ pub struct ResponseDecl {
 
 pub enum ResponseBody {
     None,
-    Binary,
+    /// A file, with the `Content-Type` of each file type: `binary ["tfl" "application/xml", ..]`.
+    Binary(Vec<(LitStr, LitStr)>),
     Xml(Ident),
 }
 

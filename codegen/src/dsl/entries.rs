@@ -104,7 +104,16 @@ pub(crate) fn parse_entries(input: ParseStream) -> syn::Result<Vec<Entry>> {
                     ResponseBody::None
                 } else if la.peek(kw::binary) {
                     input.parse::<kw::binary>()?;
-                    ResponseBody::Binary
+                    let mut types = Vec::new();
+                    if input.peek(syn::token::Bracket) {
+                        let content;
+                        bracketed!(content in input);
+                        while !content.is_empty() {
+                            types.push((content.parse()?, content.parse()?));
+                            optional_comma(&content)?;
+                        }
+                    }
+                    ResponseBody::Binary(types)
                 } else if la.peek(kw::xml) {
                     input.parse::<kw::xml>()?;
                     ResponseBody::Xml(input.parse()?)

@@ -95,7 +95,14 @@ pub fn export_markdown(spec: &Spec) -> Vec<(String, String)> {
                 };
                 let resp = match &e.response.body {
                     ResponseBody::None => "no body".to_owned(),
-                    ResponseBody::Binary => "the file".to_owned(),
+                    ResponseBody::Binary(types) => format!(
+                        "the file ({})",
+                        types
+                            .iter()
+                            .map(|t| format!("`.{}` as `{}`", t.extension, t.media_type))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                     ResponseBody::Xml(t) => format!("`{t}`"),
                 };
                 s.push_str(&format!("Request: {req}. Response: {} with {resp}.\n\n", e.response.status));

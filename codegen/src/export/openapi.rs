@@ -336,10 +336,26 @@ pub fn export_openapi(spec: &Spec) -> String {
         let mut responses = Map::new();
         let ok = match &e.response.body {
             ResponseBody::None => json!({"description": "Success, no body."}),
-            ResponseBody::Binary => json!({
-                "description": "The file; Content-Disposition names it.",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-            }),
+            ResponseBody::Binary(types) => {
+                let mut content = Map::new();
+                for t in types {
+                    content.insert(
+                        t.media_type.clone(),
+                        json!({"schema": {"type": "string", "format": "binary"}}),
+                    );
+                }
+                let by_type: Vec<String> = types
+                    .iter()
+                    .map(|t| format!("`.{}` as `{}`", t.extension, t.media_type))
+                    .collect();
+                json!({
+                    "description": format!(
+                        "The file; Content-Disposition names it. Content-Type by file type: {}.",
+                        by_type.join(", ")
+                    ),
+                    "content": content,
+                })
+            }
             ResponseBody::Xml(t) => json!({
                 "description": "Success.",
                 "content": both(t),

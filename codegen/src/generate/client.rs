@@ -491,7 +491,7 @@ impl Gen<'_> {
         let mut prelude = TokenStream::new();
         let (ret, finish) = match &e.response.body {
             ResponseBody::None => (quote! { () }, quote! { Ok(call.execute()?.none()?) }),
-            ResponseBody::Binary => (
+            ResponseBody::Binary(_) => (
                 quote! { crate::transfer::Download },
                 quote! { Ok(call.execute_download()?) },
             ),

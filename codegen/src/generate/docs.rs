@@ -131,7 +131,7 @@ impl Gen<'_> {
         chain.push(".send()?;".to_owned());
         let (binding, after) = match &e.response.body {
             ResponseBody::None => (String::new(), Vec::new()),
-            ResponseBody::Binary => (
+            ResponseBody::Binary(_) => (
                 "let download = ".to_owned(),
                 vec![
                     "let name = download.filename.clone().unwrap_or_else(|| \"flow.tflx\".into());"

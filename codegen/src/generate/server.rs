@@ -220,7 +220,7 @@ impl Gen<'_> {
     fn server_output(&self, e: &Endpoint) -> TokenStream {
         match &e.response.body {
             ResponseBody::None => quote! { () },
-            ResponseBody::Binary => quote! { super::FileAnswer },
+            ResponseBody::Binary(_) => quote! { super::FileAnswer },
             ResponseBody::Xml(t) => {
                 let t = self.tf_path(t);
                 quote! { #t }
@@ -256,7 +256,14 @@ impl Gen<'_> {
                     e.response.status,
                     match &e.response.body {
                         ResponseBody::None => "with no body".to_owned(),
-                        ResponseBody::Binary => "with a file".to_owned(),
+                        ResponseBody::Binary(types) => format!(
+                            "with a file ({})",
+                            types
+                                .iter()
+                                .map(|t| format!("`.{}` as `{}`", t.extension, t.media_type))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                         ResponseBody::Xml(t) => format!("with `{t}`"),
                     }
                 ));
@@ -475,7 +482,14 @@ impl Gen<'_> {
         let status = e.response.status;
         let answer = match &e.response.body {
             ResponseBody::None => quote! { super::Answer::empty(#status) },
-            ResponseBody::Binary => quote! { super::Answer::file(output) },
+            // Each file type with the Content-Type the spec gives it.
+            ResponseBody::Binary(types) => {
+                let pairs = types.iter().map(|t| {
+                    let (ext, media) = (&t.extension, &t.media_type);
+                    quote! { (#ext, #media) }
+                });
+                quote! { super::Answer::file(output, &[#(#pairs),*]) }
+            }
             // Written in the format the request's Accept prefers (S29).
             ResponseBody::Xml(_) => quote! {
                 match super::answer_format(request.accept) {

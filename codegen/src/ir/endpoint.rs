@@ -255,10 +255,20 @@ pub struct Response {
 pub enum ResponseBody {
     /// No body.
     None,
-    /// A file.
-    Binary,
+    /// A file, with the `Content-Type` servers send for each file type.
+    Binary(Vec<FileType>),
     /// An XML document of this root type.
     Xml(String),
+}
+
+/// A file type a file response can carry, and the `Content-Type` servers send it with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileType {
+    /// The file name's extension, without the dot (`tflx`).
+    pub extension: String,
+    /// The media type of the answer's `Content-Type` (`application/octet-stream`).
+    pub media_type: String,
 }
 
 /// A row of an error table.

@@ -245,7 +245,9 @@ pub(super) fn endpoint_decl(
             }
             let body = match &r.body {
                 ast::ResponseBody::None => Some(ResponseBody::None),
-                ast::ResponseBody::Binary => Some(ResponseBody::Binary),
+                ast::ResponseBody::Binary(types) => {
+                    Some(ResponseBody::Binary(file_types(cx, r.status.span(), types)))
+                }
                 ast::ResponseBody::Xml(t) => {
                     root_type(cx, names, t, "response").map(ResponseBody::Xml)
                 }
@@ -468,4 +470,57 @@ pub(super) fn root_type(cx: &mut Cx, names: &Names, t: &syn::Ident, what: &str) 
             None
         }
     }
+}
+
+/// The file types of a file response: at least one, each extension once, each media type
+/// `type/subtype`.
+fn file_types(cx: &mut Cx, span: Span, types: &[(LitStr, LitStr)]) -> Vec<FileType> {
+    if types.is_empty() {
+        cx.err(
+            span,
+            "a file response lists the Content-Type of each file type: `binary [\"tfl\" \"application/xml\", \"tflx\" \"application/octet-stream\"]`",
+        );
+    }
+    let mut out: Vec<FileType> = Vec::new();
+    for (ext, media) in types {
+        let extension = ext.value();
+        if extension.is_empty() || !extension.chars().all(|c| c.is_ascii_alphanumeric()) {
+            cx.err(
+                ext.span(),
+                format!(
+                    "a file type is an extension without its dot, such as `tflx`, not `{extension}`"
+                ),
+            );
+        } else if out
+            .iter()
+            .any(|t| t.extension.eq_ignore_ascii_case(&extension))
+        {
+            cx.err(
+                ext.span(),
+                format!("the file type `{extension}` is listed twice"),
+            );
+        }
+        let media_type = media.value();
+        let valid = media_type.split_once('/').is_some_and(|(t, s)| {
+            let token = |x: &str| {
+                !x.is_empty()
+                    && x.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
+            };
+            token(t) && token(s)
+        });
+        if !valid {
+            cx.err(
+                media.span(),
+                format!(
+                    "`{media_type}` is not a media type (`type/subtype`, such as `application/xml`)"
+                ),
+            );
+        }
+        out.push(FileType {
+            extension,
+            media_type,
+        });
+    }
+    out
 }

@@ -137,8 +137,6 @@ pub struct FileAnswer {
     pub filename: String,
     /// The `name` parameter of `Content-Disposition` (`tableau_flow`).
     pub name: &'static str,
-    /// The `Content-Type`.
-    pub content_type: &'static str,
     /// The bytes.
     pub bytes: Arc<Vec<u8>>,
 }
@@ -236,8 +234,16 @@ impl Answer {
         }
     }
 
-    /// A file, named in `Content-Disposition`.
-    pub fn file(file: FileAnswer) -> Answer {
+    /// A file, named in `Content-Disposition`, with the `Content-Type` the spec gives its file
+    /// type: `types` pairs extensions with media types, and a name with none of them is sent
+    /// as the first.
+    pub fn file(file: FileAnswer, types: &[(&str, &'static str)]) -> Answer {
+        let extension = file.filename.rsplit_once('.').map(|(_, e)| e);
+        let content_type = types
+            .iter()
+            .find(|(ext, _)| extension.is_some_and(|e| e.eq_ignore_ascii_case(ext)))
+            .or(types.first())
+            .map_or("application/octet-stream", |(_, media)| *media);
         let name: String = file
             .filename
             .chars()
@@ -261,7 +267,7 @@ impl Answer {
         Answer {
             status: 200,
             headers: vec![("Content-Disposition", disposition)],
-            body: AnswerBody::File(file.bytes, file.content_type),
+            body: AnswerBody::File(file.bytes, content_type),
         }
     }
 

@@ -699,17 +699,11 @@ impl FlowsService for Simulator {
             DownloadFlowError::FlowNotFound,
             DownloadFlowError::DownloadForbidden,
         )?;
-        // What real servers send (deviation S23): a `.tfl` as `application/xml`, a `.tflx` as
-        // `application/octet-stream`, named in `Content-Disposition` as the part `tableau_flow`.
-        let content_type = if flow.file_type == "tfl" {
-            "application/xml"
-        } else {
-            "application/octet-stream"
-        };
+        // Named in `Content-Disposition` as the part `tableau_flow`, as real servers do; its
+        // Content-Type is the spec's for its file type (deviation S23).
         Ok(FileAnswer {
             filename: format!("{}.{}", flow.name, flow.file_type),
             name: "tableau_flow",
-            content_type,
             bytes: flow.bytes.clone(),
         })
     }
