@@ -267,7 +267,7 @@ impl<'a> Gen<'a, '_> {
     fn parameter_spec(&mut self) -> Result<FlowParameterSpec> {
         Ok(FlowParameterSpec {
             parameter_id: self.id()?,
-            override_value: self.string()?,
+            override_value: self.opt(Self::string)?,
         })
     }
 
@@ -554,7 +554,7 @@ pub fn build(u: &mut Unstructured<'_>) -> Result<(Model, Vec<char>)> {
                 jwt: g.opt(Gen::secret)?,
                 is_uat: g.opt(Gen::bool)?,
                 site: tableau_flows::auth::SignInSite {
-                    content_url: g.string()?,
+                    content_url: g.opt(Gen::string)?,
                 },
             },
         })),
