@@ -380,12 +380,41 @@ fn service_errors_are_one_line_with_code_and_summary() {
     );
 
     let mut wrong = tabflow(&server);
-    wrong.env("TABLEAU_PAT_SECRET", "wrong");
+    wrong.env("TABLEAU_PAT_SECRET", "not-the-secret");
     let out = run(wrong, &["flows", "list"]);
     assert!(
         out.fails(1).starts_with("tabflow: error 401001 "),
         "{out:#?}"
     );
+    // Sign In answers one code whatever was wrong: the message says what was tried, where, and
+    // the likely causes for that kind of credentials.
+    for wanted in [
+        "the default site (content URL \"\")",
+        server.url(),
+        &format!("the personal access token \"{}\"", demo::PAT_NAME),
+        "the token's secret is wrong",
+    ] {
+        assert!(out.stderr.contains(wanted), "{wanted}: {out:#?}");
+    }
+    assert!(
+        !out.stderr.contains("not-the-secret"),
+        "the secret is never shown: {out:#?}"
+    );
+    let mut wrong = bare();
+    wrong
+        .env("TABLEAU_SERVER", server.url())
+        .env("TABLEAU_SITE", "nowhere")
+        .env("TABLEAU_USERNAME", demo::ADMIN_USER)
+        .env("TABLEAU_PASSWORD", demo::ADMIN_PASSWORD);
+    let out = run(wrong, &["flows", "list"]);
+    assert!(out.fails(1).contains("401001"), "{out:#?}");
+    for wanted in [
+        "the site with content URL \"nowhere\"",
+        "the user \"admin\" and a password",
+        "no site has that content URL",
+    ] {
+        assert!(out.stderr.contains(wanted), "{wanted}: {out:#?}");
+    }
 
     // Nothing listening: a transport error, still one line.
     let url = server.url().to_owned();
