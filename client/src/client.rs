@@ -521,6 +521,15 @@ impl Client {
 mod tests {
     use super::*;
 
+    /// The documented promise: a client (and its builder) can be shared between threads.
+    #[test]
+    fn a_client_is_send_and_sync() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<Client>();
+        shareable::<ClientBuilder>();
+        shareable::<Arc<Client>>();
+    }
+
     #[test]
     fn from_env_names_what_is_missing_and_prefers_a_token() {
         let err = |pairs: &[(&str, &str)]| {
