@@ -681,6 +681,8 @@ fn base_url() -> Vec<Seed> {
         "http://127.0.0.1\\@evil.example",
         "http://127.0.0.1:9/tableau",
         "https://tableau.example.com",
+        // A password ("s user") that the refusal's own words hold by chance.
+        "H://540:s user@",
     ];
     let mut seeds: Vec<Seed> = named
         .iter()
