@@ -144,3 +144,8 @@ pub type Time = time::Time;
 /// The generated source this crate compiles (the snapshot tests compare it with the golden copy).
 #[doc(hidden)]
 pub const GENERATED_SOURCE: &str = include_str!(concat!(env!("OUT_DIR"), "/generated.rs"));
+
+/// The crate README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -158,3 +158,8 @@ fn build_with(files: &[(&str, &str)], out_file: &Path, generate: fn(&ir::Spec) -
         std::process::exit(1);
     }
 }
+
+/// The crate README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -812,7 +812,22 @@ fn reply(answer: interface::Answer) -> http::Reply {
 #[doc(hidden)]
 pub const GENERATED_SOURCE: &str = include_str!(concat!(env!("OUT_DIR"), "/server.rs"));
 
-/// The README's examples (client and simulator), compiled as doctests.
+/// The README's example, compiled as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+/// The everyday programs of `docs/everyday.md`, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/everyday.md")]
+struct EverydayDoctests;
+
+/// The simulator's example in `docs/simulator.md`, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/simulator.md")]
+struct SimulatorDocDoctests;
+
+/// This crate's README example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;

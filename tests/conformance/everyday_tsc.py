@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""The official Python client's versions of README's five everyday programs
+"""The official Python client's versions of the five everyday programs of docs/everyday.md
 (tests/conformance/everyday/*.py), each run against `tabflow mock`: they must work, so that
-README compares the Rust programs with working Python ones.
+docs/everyday.md compares the Rust programs with working Python ones.
 
     python3 tests/conformance/everyday_tsc.py target/debug/tabflow
 """

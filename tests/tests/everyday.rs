@@ -1,6 +1,6 @@
-//! The five everyday programs of README.md (`client/examples/`): each runs against the simulator,
-//! and README shows each one as it is, beside its equivalent with Tableau's official Python client,
-//! never longer than it.
+//! The five everyday programs of `docs/everyday.md` (`client/examples/`): each runs against the
+//! simulator, and that page shows each one as it is, beside its equivalent with Tableau's official
+//! Python client, never longer than it; README.md shows the first as it is.
 
 use std::process::Command;
 use std::time::Duration;
@@ -17,7 +17,7 @@ fn example(name: &str) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
-/// The program without its leading `//!` comment: what README shows.
+/// The program without its leading `//!` comment: what the pages show.
 fn body(source: &str) -> String {
     source
         .lines()
@@ -132,14 +132,28 @@ fn the_everyday_programs_work_in_json_as_in_xml() {
 }
 
 #[test]
-fn readme_shows_each_program_beside_a_longer_or_equal_official_client_one() {
+fn readme_shows_the_first_program_as_it_is() {
     let readme =
         std::fs::read_to_string(format!("{}/../README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    assert!(
+        readme.contains(&body(&example(PROGRAMS[0]))),
+        "README.md does not show client/examples/{}.rs as it is",
+        PROGRAMS[0]
+    );
+}
+
+#[test]
+fn everyday_page_shows_each_program_beside_a_longer_or_equal_official_client_one() {
+    let page = std::fs::read_to_string(format!(
+        "{}/../docs/everyday.md",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
     for name in PROGRAMS {
         let rust = body(&example(name));
         assert!(
-            readme.contains(&rust),
-            "README.md does not show client/examples/{name}.rs as it is"
+            page.contains(&rust),
+            "docs/everyday.md does not show client/examples/{name}.rs as it is"
         );
         let python_path = format!(
             "{}/conformance/everyday/{name}.py",
@@ -148,8 +162,8 @@ fn readme_shows_each_program_beside_a_longer_or_equal_official_client_one() {
         let python = std::fs::read_to_string(&python_path).unwrap();
         let python_body = body_py(&python);
         assert!(
-            readme.contains(&python_body),
-            "README.md does not show tests/conformance/everyday/{name}.py as it is"
+            page.contains(&python_body),
+            "docs/everyday.md does not show tests/conformance/everyday/{name}.py as it is"
         );
         // Blank lines and lines that only close a block (Python needs none) are not counted.
         let lines = |text: &str| {
