@@ -55,6 +55,16 @@ pub(crate) fn parse(raw: &str, allow_plain_http: bool) -> Result<String, Error> 
     if host.is_empty() {
         return Err(invalid(&format!("{named} names no host")));
     }
+    // Brackets hold an IPv6 address only (RFC 3986's IP-literal): `[127.0.0.1]` is no URL, as
+    // the `url` crate and browsers read it.
+    if let Some(inner) = host.strip_prefix('[') {
+        let inner = inner.strip_suffix(']').unwrap_or(inner);
+        if inner.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(invalid(&format!(
+                "{named} has a host in brackets that is not an IPv6 address"
+            )));
+        }
+    }
     let port = authority.as_str().get(host.len()..).unwrap_or("");
     // After the host: nothing, or `:` and the digits of a port (http::Uri lets other text
     // stand between a bracketed host and its port).
@@ -98,11 +108,12 @@ pub(crate) fn is_loopback(host: &str) -> bool {
     if name.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    let literal = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    literal.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+    }
 }
 
 #[cfg(test)]
@@ -183,6 +194,9 @@ mod tests {
             "http://[::1]path:80",
             "http://[0:00::1]path:0/0:[/0::1]http://0.0t",
             "http://localhost:",
+            "http://[127.0.0.1]",
+            "https://[127.0.0.1]:443",
+            "http://[localhost]",
         ] {
             refused(url);
         }

@@ -683,6 +683,8 @@ fn base_url() -> Vec<Seed> {
         "https://tableau.example.com",
         // A password ("s user") that the refusal's own words hold by chance.
         "H://540:s user@",
+        // Brackets around an IPv4 address: no URL (the url crate refuses it).
+        "http://[127.0.0.1]",
     ];
     let mut seeds: Vec<Seed> = named
         .iter()
