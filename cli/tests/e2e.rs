@@ -3706,6 +3706,13 @@ fn api_reaches_any_path_of_the_server_with_the_session() {
         out.stderr.contains("content-type: application/xml"),
         "{out:#?}"
     );
+    // The ENDPOINT_ID form takes -i and --json too.
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url());
+    let out = run(c, &["api", "server_info", "-i", "--json"]);
+    assert!(out.stderr.starts_with("HTTP 200\n"), "{out:#?}");
+    let info: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(info["serverInfo"]["restApiVersion"], "3.24", "{info:#}");
 
     // POST with a body from a file: Run Flow Now.
     let dir = scratch("api-path");

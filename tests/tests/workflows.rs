@@ -323,7 +323,12 @@ fn a_request_of_any_path_carries_the_session_and_follows_the_client_s_rules() {
     assert_eq!(seen[0].header("accept"), Some("application/xml"));
     // A GET is retried on 503; the error answer of the last attempt is returned, not an Err.
     server.push(Answer::error(503, 503000, "Service unavailable", "busy"));
-    server.push(Answer::error(404, 404003, "Resource not found", "nothing here"));
+    server.push(Answer::error(
+        404,
+        404003,
+        "Resource not found",
+        "nothing here",
+    ));
     let answer = client
         .request("GET", "/sites/{site}/nothing")
         .unwrap()
@@ -395,7 +400,11 @@ fn a_request_of_any_path_carries_the_session_and_follows_the_client_s_rules() {
         .unwrap_err();
     assert!(matches!(err, Error::NotSignedIn), "{err}");
     server.push(Answer::xml(200, doc("<serverInfo/>")));
-    client.request("GET", "/serverinfo").unwrap().send().unwrap();
+    client
+        .request("GET", "/serverinfo")
+        .unwrap()
+        .send()
+        .unwrap();
     assert_eq!(server.take_requests()[0].token, None);
 }
 
