@@ -85,14 +85,23 @@ Finished jobs are listed too. Only server and site administrators may list a sit
 
 const API_EXAMPLES: &str = "\
 Examples:
-  tabflow api --list
+  tabflow api --list                                       # the spec's endpoints, by id
   tabflow api query_flows_for_site --query pageSize=5 --query sort=name:asc
   tabflow api query_flow --path flow_id=d00700fe-28a0-4ece-a7af-5543ddf38a82
   tabflow api update_flow --path flow_id=ID --body change.xml
   echo '<tsRequest>...</tsRequest>' | tabflow api update_flow --path flow_id=ID --body -
+  tabflow api GET /sites/{site}/users/{user}               # any path of the server
+  tabflow api get /sites/{site}/jobs --query pageSize=10 --json
+  tabflow api POST /sites/{site}/flows/ID/run --body run.xml -i
+  tabflow api GET /api/3.4/serverinfo
 
-The spec's checks apply before anything is sent: known path and query parameters only, their
-API versions, ranges, filter and sort fields, and an XML body only where the endpoint takes one.";
+With an ENDPOINT_ID the spec's checks apply before anything is sent: known path and query
+parameters only, their API versions, ranges, filter and sort fields, and an XML body only where
+the endpoint takes one. With a METHOD the path is sent as written, with the session: {site} and
+{user} (or {site_id}, {user_id}) are the signed-in site's and user's ids, /api/VERSION goes before
+a path that does not start with /api/; a path that could reach another server (a scheme, //host,
+a backslash, a control character, .. above /api) is refused. The answer's body is printed as it
+came (XML, or JSON with --json); an error answer is printed too, and its code on stderr (status 1).";
 
 /// tabflow: publish, run, schedule and manage Tableau Prep flows on Tableau Server or Cloud.
 #[derive(Debug, Parser)]
@@ -111,11 +120,10 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options for every command, most also read from an environment variable.
-///
-/// `--username` and `--password` sign in and are given before the command, because `connections
-/// update` has options of the same names (the connection's credentials); the others may be given
-/// anywhere.
+/// Options for every command, most also read from an environment variable, given before or after
+/// the command (`tabflow --username admin flows list` or `tabflow flows list --username admin`).
+/// No command has an option of the same name: `connections update` names the connection's
+/// credentials `--connection-username` and `--connection-password`.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
@@ -174,15 +182,15 @@ pub struct GlobalArgs {
         value_name = "JWT"
     )]
     pub jwt: Option<String>,
-    /// The user name to sign in with (given before the command)
-    #[arg(long, env = "TABLEAU_USERNAME", value_name = "NAME")]
+    /// The user name to sign in with
+    #[arg(long, env = "TABLEAU_USERNAME", global = true, value_name = "NAME")]
     pub username: Option<String>,
-    /// The password to sign in with (given before the command). Avoid giving it here, where other
-    /// users of the machine can see it: set TABLEAU_PASSWORD, use --password-stdin, or answer the
-    /// prompt
+    /// The password to sign in with. Avoid giving it here, where other users of the machine can
+    /// see it: set TABLEAU_PASSWORD, use --password-stdin, or answer the prompt
     #[arg(
         long,
         env = "TABLEAU_PASSWORD",
+        global = true,
         hide_env_values = true,
         value_name = "PASSWORD"
     )]
@@ -250,8 +258,12 @@ pub enum Command {
     /// The server's schedules (Tableau Server)
     #[command(subcommand)]
     Schedules(SchedulesCommand),
-    /// Call any endpoint of the spec by its id and print the answer's XML (--list lists them)
-    #[command(after_help = API_EXAMPLES)]
+    /// Call an endpoint of the spec by its id (--list lists them), or any path of the server
+    /// (METHOD PATH), and print the answer (XML, or JSON with --json)
+    #[command(
+        after_help = API_EXAMPLES,
+        override_usage = "tabflow api [OPTIONS] [ENDPOINT_ID]\n       tabflow api [OPTIONS] METHOD PATH\n       tabflow api --list"
+    )]
     Api(ApiArgs),
     /// Show the server's version and REST API version (no sign-in needed)
     ServerInfo,
@@ -717,12 +729,14 @@ pub struct ConnectionChanges {
     /// The database server's port
     #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub port: Option<u32>,
-    /// The user name of the connection (not the one signing in)
+    /// The user name the connection signs in to its database with (--username is the one
+    /// signing in to Tableau)
     #[arg(long, value_name = "NAME")]
-    pub username: Option<String>,
-    /// The password of the connection (not the one signing in)
+    pub connection_username: Option<String>,
+    /// The password the connection signs in to its database with (--password is the one
+    /// signing in to Tableau)
     #[arg(long, value_name = "PASSWORD")]
-    pub password: Option<String>,
+    pub connection_password: Option<String>,
     /// Whether the password is stored with the connection (true or false, in any case; also
     /// yes/no)
     #[arg(long, value_name = "true|false", value_parser = clap::builder::BoolishValueParser::new())]
@@ -873,24 +887,38 @@ pub enum SchedulesCommand {
     },
 }
 
-/// `api` options.
+/// `api` options: `api ENDPOINT_ID` (an endpoint of the spec, checked against it) or
+/// `api METHOD PATH` (any path of the server, like `gh api`).
 #[derive(Debug, Args)]
 pub struct ApiArgs {
-    /// The endpoint's id, e.g. query_flow (without it, or with --list, the endpoints are listed)
-    #[arg(value_name = "ENDPOINT_ID")]
+    /// The endpoint's id, e.g. query_flow (without it, or with --list, the endpoints are
+    /// listed); or a method, GET, POST, PUT, PATCH, DELETE or HEAD (any case), followed by a PATH
+    #[arg(value_name = "ENDPOINT_ID|METHOD")]
     pub endpoint: Option<String>,
+    /// With a METHOD: the path, e.g. /sites/{site}/users or /serverinfo ({site}, {user}: the
+    /// session's site and user ids; /api/VERSION is put before it unless it starts with /api/)
+    #[arg(value_name = "PATH", requires = "endpoint")]
+    pub url_path: Option<String>,
     /// List the endpoints: id, method, path and title
     #[arg(long, conflicts_with_all = ["endpoint", "path", "query", "body"])]
     pub list: bool,
-    /// A path parameter, by its name in the endpoint's path, e.g. flow_id=ID (repeatable)
+    /// With an ENDPOINT_ID: a path parameter, by its name in the endpoint's path, e.g.
+    /// flow_id=ID (repeatable)
     #[arg(long = "path", value_name = "NAME=VALUE", value_parser = key_value, requires = "endpoint")]
     pub path: Vec<(String, String)>,
     /// A query parameter, by its name on the wire, e.g. pageSize=10 (repeatable)
     #[arg(long = "query", value_name = "NAME=VALUE", value_parser = key_value, requires = "endpoint")]
     pub query: Vec<(String, String)>,
-    /// The XML request body: a file, or - for standard input
+    /// The request body: a file, or - for standard input (at most 64 MiB)
     #[arg(long, value_name = "FILE", requires = "endpoint")]
     pub body: Option<PathBuf>,
+    /// With a METHOD: the body's Content-Type (default: application/json for a body starting
+    /// with { or [, application/xml otherwise)
+    #[arg(long, value_name = "TYPE", requires = "body")]
+    pub content_type: Option<String>,
+    /// With a METHOD: print the answer's status line and headers on standard error
+    #[arg(short = 'i', long, requires = "endpoint")]
+    pub include: bool,
 }
 
 /// `mock` options.
@@ -1089,6 +1117,101 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_are_taken_before_or_after_the_command() {
+        for argv in [
+            &[
+                "tabflow",
+                "--username",
+                "admin",
+                "--password",
+                "pw",
+                "flows",
+                "list",
+            ][..],
+            &[
+                "tabflow",
+                "flows",
+                "list",
+                "--username",
+                "admin",
+                "--password",
+                "pw",
+            ],
+            &[
+                "tabflow",
+                "flows",
+                "--username",
+                "admin",
+                "list",
+                "--password",
+                "pw",
+            ],
+        ] {
+            let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+            assert_eq!(cli.global.username.as_deref(), Some("admin"), "{argv:?}");
+            assert_eq!(cli.global.password.as_deref(), Some("pw"), "{argv:?}");
+        }
+        // Every global option is global: clap would refuse one given after the command
+        // otherwise.
+        let command = Cli::command();
+        for arg in command.get_arguments() {
+            if arg.get_long().is_some() && !matches!(arg.get_id().as_str(), "help" | "version") {
+                assert!(arg.is_global_set(), "--{} is not global", arg.get_id());
+            }
+        }
+        // connections update: the connection's credentials have names of their own, and the
+        // sign-in's are the global ones.
+        let cli = Cli::try_parse_from([
+            "tabflow",
+            "connections",
+            "update",
+            "F",
+            "C",
+            "--connection-username",
+            "loader",
+            "--connection-password",
+            "hunter2",
+            "--username",
+            "admin",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.username.as_deref(), Some("admin"));
+        let Command::Connections(ConnectionsCommand::Update { changes, .. }) = cli.command else {
+            panic!("not connections update");
+        };
+        assert_eq!(changes.connection_username.as_deref(), Some("loader"));
+        assert_eq!(changes.connection_password.as_deref(), Some("hunter2"));
+    }
+
+    #[test]
+    fn api_takes_an_endpoint_id_or_a_method_and_a_path() {
+        let cli = Cli::try_parse_from([
+            "tabflow",
+            "api",
+            "GET",
+            "/sites/{site}/users",
+            "--query",
+            "pageSize=1",
+            "-i",
+        ])
+        .unwrap();
+        let Command::Api(args) = cli.command else {
+            panic!("not api");
+        };
+        assert_eq!(args.endpoint.as_deref(), Some("GET"));
+        assert_eq!(args.url_path.as_deref(), Some("/sites/{site}/users"));
+        assert!(args.include);
+        for bad in [
+            // --content-type needs a body.
+            &["tabflow", "api", "POST", "/x", "--content-type", "text/xml"][..],
+            &["tabflow", "api", "--list", "GET"],
+        ] {
+            let err = Cli::try_parse_from(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
     }
 
     #[test]

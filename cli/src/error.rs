@@ -168,6 +168,204 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
+/// What a sign-in tried, to say so when it fails: the kind of credentials and their name (never
+/// the secret), the site and the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInAttempt {
+    /// The credentials, as a message names them: `the personal access token "ci"`, `the user
+    /// "admin" and a password`, `a JWT`.
+    pub with: String,
+    /// The likely causes of these credentials being refused (401001).
+    pub refused_because: &'static str,
+    /// What kind of sign-in a server may have turned off: `personal access tokens`, `passwords`,
+    /// `connected apps`.
+    pub kind: &'static str,
+    /// The site's content URL (`""`: the default site).
+    pub site: String,
+    /// The server's URL.
+    pub server: String,
+    /// The API version asked for, when known.
+    pub version: Option<tableau_flows::ApiVersion>,
+}
+
+impl SignInAttempt {
+    /// The attempt of signing in with `credentials` to the site `site` of `server`.
+    pub fn new(
+        credentials: &tableau_flows::Credentials,
+        site: &str,
+        server: &str,
+        version: Option<tableau_flows::ApiVersion>,
+    ) -> Self {
+        use tableau_flows::Credentials;
+        let (with, refused_because, kind) = match credentials {
+            Credentials::PersonalAccessToken { name, .. } => (
+                format!("the personal access token {name:?}"),
+                "the token's secret is wrong, or the token expired, was revoked or was made on \
+                 another site",
+                "personal access tokens",
+            ),
+            Credentials::Password { username, .. } => (
+                format!("the user {username:?} and a password"),
+                "the user name or the password is wrong, or the user is not a user of that site",
+                "passwords",
+            ),
+            _ => (
+                "a JWT".to_owned(),
+                "the JWT expired, is not signed by a connected app the site trusts, or names a \
+                 user who is not on the site",
+                "connected apps",
+            ),
+        };
+        SignInAttempt {
+            with,
+            refused_because,
+            kind,
+            site: site.to_owned(),
+            server: server.to_owned(),
+            version,
+        }
+    }
+
+    /// The site, as a message names it.
+    fn site_named(&self) -> String {
+        if self.site.is_empty() {
+            "the default site (content URL \"\")".to_owned()
+        } else {
+            format!("the site with content URL {:?}", self.site)
+        }
+    }
+
+    /// The likely cause of a sign-in failing with this code (a service error), by code.
+    pub fn likely_cause(&self, code: u32) -> Option<String> {
+        let server = &self.server;
+        Some(match code {
+            401001 => format!(
+                "{}; or no site has that content URL (--site, TABLEAU_SITE)",
+                self.refused_because
+            ),
+            401000..=401999 => format!(
+                "the server refused the credentials: {}",
+                self.refused_because
+            ),
+            400000..=400999 => "the server could not read the sign-in request: a proxy between \
+                                tabflow and the server may have changed it, or --server is not \
+                                the address of Tableau's REST API"
+                .to_owned(),
+            403000..=403999 => format!(
+                "the server forbids this sign-in: the user may be unlicensed, locked or without a \
+                 role on that site, or signing in with {} is turned off there",
+                self.kind
+            ),
+            404000 => "no site has that content URL (--site, TABLEAU_SITE: what follows /site/ in \
+                       the site's web address; empty for the default site)"
+                .to_owned(),
+            404001 => format!(
+                "the server does not speak API {} (--api-version, TABLEAU_API_VERSION): give its \
+                 version or an older one (`tabflow server-info` shows it), or leave it out",
+                self.version
+                    .map_or_else(|| "asked for".to_owned(), |v| v.to_string())
+            ),
+            404002..=404999 => format!(
+                "--server {server} is not the address of Tableau's REST API (the server's address \
+                 without a path, e.g. https://tableau.example.com)"
+            ),
+            405000..=405999 => format!(
+                "the request reached the server with another method than POST: a proxy or \
+                 gateway in front of {server} redirects or rewrites it (give the server's own \
+                 address)"
+            ),
+            500000..=599999 => "the server (or a proxy in front of it) failed: try again later; \
+                                if it goes on, its administrator can look in its logs"
+                .to_owned(),
+            _ => return None,
+        })
+    }
+
+    /// The likely cause of a sign-in answered with this status but no error document (a proxy's
+    /// or another program's answer).
+    fn likely_cause_of_status(&self, status: u16) -> Option<String> {
+        let server = &self.server;
+        Some(match status {
+            401 | 403 | 407 => format!(
+                "a proxy or firewall in front of {server} refused the request (the answer is not \
+                 Tableau's)"
+            ),
+            404 | 405 => format!(
+                "--server {server} is not the address of Tableau's REST API (the server's address \
+                 without a path, e.g. https://tableau.example.com)"
+            ),
+            500..=599 => {
+                "the server (or a proxy in front of it) failed: try again later".to_owned()
+            }
+            _ => return None,
+        })
+    }
+
+    /// `Signing in to SITE of SERVER with CREDENTIALS was refused|failed.`
+    fn tried(&self, refused: bool) -> String {
+        format!(
+            "Signing in to {} of {} with {} {}",
+            self.site_named(),
+            self.server,
+            self.with,
+            if refused { "was refused" } else { "failed" }
+        )
+    }
+
+    /// The error of a failed sign-in, saying what was tried and, by the code (or the status of
+    /// an answer that is not Tableau's), the likely cause; other errors (the transport, a
+    /// deadline) are left as they are.
+    pub fn explain(&self, e: Error) -> CliError {
+        let status = match &e {
+            Error::UnexpectedStatus { status, .. } | Error::Redirected { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        };
+        match (CliError::from(e), status) {
+            (
+                CliError::Api {
+                    code,
+                    summary,
+                    detail,
+                    endpoint,
+                },
+                _,
+            ) => {
+                let number = code.code();
+                let refused = (401000..404000).contains(&number);
+                let mut said = self.tried(refused);
+                if let Some(cause) = self.likely_cause(number) {
+                    said = format!("{said}. Likely: {cause}");
+                }
+                let detail = if detail.trim().is_empty() {
+                    said
+                } else {
+                    format!("{}. {said}", detail.trim().trim_end_matches('.'))
+                };
+                CliError::Api {
+                    code,
+                    summary,
+                    detail,
+                    endpoint,
+                }
+            }
+            (CliError::Other(message), Some(status)) => {
+                let mut said = format!(
+                    "{}. {}",
+                    message.trim_end_matches('.'),
+                    self.tried(matches!(status, 401 | 403 | 407))
+                );
+                if let Some(cause) = self.likely_cause_of_status(status) {
+                    said = format!("{said}. Likely: {cause}");
+                }
+                CliError::Other(said)
+            }
+            (other, _) => other,
+        }
+    }
+}
+
 /// The command that lists what a "no such name" error looked for.
 fn list_command(what: &str) -> Option<&'static str> {
     Some(match what {

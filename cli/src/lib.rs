@@ -107,7 +107,9 @@ fn completions(shell: clap_complete::Shell, out: &mut Output) -> Result<(), CliE
     let mut command = Cli::command();
     command.set_bin_name("tabflow");
     command.build();
-    shell.try_generate(&command, out.writer())?;
+    shell
+        .try_generate(&command, out.writer())
+        .map_err(output::stdout_error)?;
     Ok(())
 }
 
@@ -122,6 +124,11 @@ fn execute(
         verbose::install();
     }
     let mut out = Output::new(stdout, cli.global.json);
+    if let Command::Api(args) = &cli.command {
+        // A command line mixing the two forms, or a path of another server: refused before
+        // anything is sent.
+        api::form(args)?;
+    }
     let result = match cli.command {
         Command::Mock(args) => simulator::mock(&args, &cli.global, &mut out, cancel),
         Command::Demo => simulator::demo(&mut out, cancel),
@@ -260,6 +267,11 @@ mod tests {
             ),
             (&["runs", "wait", "--help"], "tabflow runs wait "),
             (&["api", "--help"], "tabflow api --list"),
+            (
+                &["api", "--help"],
+                "tabflow api GET /sites/{site}/users/{user}",
+            ),
+            (&["api", "--help"], "tabflow api [OPTIONS] METHOD PATH"),
             (&["flows", "run", "-h"], "Examples:"),
         ] {
             let (status, out, _) = run(args);

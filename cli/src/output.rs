@@ -25,45 +25,60 @@ impl<'w> Output<'w> {
 
     /// Prints one JSON document (pretty-printed, followed by a newline).
     pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), CliError> {
-        serde_json::to_writer_pretty(&mut *self.out, value)?;
-        writeln!(self.out)?;
-        self.out.flush()?;
-        Ok(())
+        serde_json::to_writer_pretty(&mut *self.out, value).map_err(|e| {
+            match e.io_error_kind() {
+                Some(kind) => stdout_error(std::io::Error::new(kind, e.to_string())),
+                None => CliError::from(e),
+            }
+        })?;
+        writeln!(self.out).map_err(stdout_error)?;
+        self.out.flush().map_err(stdout_error)
     }
 
     /// Writes bytes as they are (a downloaded file, an answer's XML), ignoring `--json`.
     pub fn write_raw(&mut self, bytes: &[u8]) -> Result<(), CliError> {
-        self.out.write_all(bytes)?;
-        Ok(())
+        self.out.write_all(bytes).map_err(stdout_error)
     }
 
-    /// The writer itself, for streaming a download to standard output.
+    /// The writer itself, for streaming a download to standard output (its errors are to be
+    /// named with [`stdout_error`]).
     pub fn writer(&mut self) -> &mut dyn Write {
         &mut *self.out
     }
 
     /// Prints a line of text, [cleaned](clean) of terminal controls (it may quote the server).
     pub fn line(&mut self, text: impl Display) -> Result<(), CliError> {
-        writeln!(self.out, "{}", clean(&text.to_string()))?;
-        Ok(())
+        writeln!(self.out, "{}", clean(&text.to_string())).map_err(stdout_error)
     }
 
     /// Prints a table.
     pub fn table(&mut self, table: &Table) -> Result<(), CliError> {
-        self.out.write_all(table.render().as_bytes())?;
-        Ok(())
+        self.out
+            .write_all(table.render().as_bytes())
+            .map_err(stdout_error)
     }
 
     /// Prints `name  value` lines, the values aligned.
     pub fn details(&mut self, details: &Details) -> Result<(), CliError> {
-        self.out.write_all(details.render().as_bytes())?;
-        Ok(())
+        self.out
+            .write_all(details.render().as_bytes())
+            .map_err(stdout_error)
     }
 
     /// Flushes what was written.
     pub fn flush(&mut self) -> Result<(), CliError> {
-        self.out.flush()?;
-        Ok(())
+        self.out.flush().map_err(stdout_error)
+    }
+}
+
+/// The error of writing standard output, naming it (`writing standard output: No space left on
+/// device`); a reader gone from it (a broken pipe) is [`CliError::BrokenPipe`], which ends the
+/// command quietly.
+pub fn stdout_error(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CliError::BrokenPipe
+    } else {
+        CliError::other(format!("writing standard output: {e}"))
     }
 }
 

@@ -239,57 +239,16 @@ pub fn sign_in(
     source: &mut dyn SecretSource,
 ) -> Result<(), CliError> {
     let credentials = credentials(global, source)?;
-    let (tried, likely) = match &credentials {
-        Credentials::PersonalAccessToken { name, .. } => (
-            format!("the personal access token {name:?}"),
-            "the token's secret is wrong, or the token expired, was revoked or was made on \
-             another site",
-        ),
-        Credentials::Password { username, .. } => (
-            format!("the user {username:?} and a password"),
-            "the user name or the password is wrong, or the user is not a user of that site",
-        ),
-        _ => (
-            "a JWT".to_owned(),
-            "the JWT expired, is not signed by a connected app the site trusts, or names a user \
-             who is not on the site",
-        ),
-    };
+    // What was tried and the likely cause by the code, never the secret (crate::error).
+    let attempt = crate::error::SignInAttempt::new(
+        &credentials,
+        &global.site,
+        client.base_url(),
+        client.api_version(),
+    );
     client
         .sign_in_with(credentials, &global.site)
-        .map_err(|e| match CliError::from(e) {
-            // Sign In answers one code whatever was wrong: say what was tried and why it may
-            // have been refused.
-            CliError::Api {
-                code,
-                summary,
-                detail,
-                endpoint,
-            } if code.code() == 401001 => {
-                let site = if global.site.is_empty() {
-                    "the default site (content URL \"\")".to_owned()
-                } else {
-                    format!("the site with content URL {:?}", global.site)
-                };
-                let server = given(&global.server).unwrap_or_default();
-                let tried = format!(
-                    "Signing in to {site} of {server} with {tried} was refused. Likely: {likely}; \
-                     or no site has that content URL (--site, TABLEAU_SITE)"
-                );
-                let detail = if detail.trim().is_empty() {
-                    tried
-                } else {
-                    format!("{}. {tried}", detail.trim_end_matches('.'))
-                };
-                CliError::Api {
-                    code,
-                    summary,
-                    detail,
-                    endpoint,
-                }
-            }
-            other => other,
-        })?;
+        .map_err(|e| attempt.explain(e.into()))?;
     Ok(())
 }
 

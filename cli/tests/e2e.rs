@@ -1309,9 +1309,9 @@ fn connections_list_and_update() {
             "db2.example.com",
             "--port",
             "5432",
-            "--username",
+            "--connection-username",
             "loader",
-            "--password",
+            "--connection-password",
             "hunter2",
             "--embed-password",
             "true",
@@ -3631,4 +3631,546 @@ fn flow_tables_name_owners_the_answers_give_by_id() {
         .find(|l| l.contains("Coffee Chain"))
         .unwrap_or_else(|| panic!("{table}"));
     assert!(coffee.contains(demo::ADMIN_ID), "{table}");
+}
+
+/// A listener that records every connection made to it (none is expected): where a refused path
+/// would have sent the token.
+fn elsewhere() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (address, count)
+}
+
+#[test]
+fn api_reaches_any_path_of_the_server_with_the_session() {
+    let server = simulator();
+    // GET with the session's site and user put in: Query User On Site, which no ENDPOINT_ID
+    // form reaches without giving both ids.
+    let xml = run(
+        tabflow(&server),
+        &["api", "GET", "/sites/{site}/users/{user_id}"],
+    )
+    .ok()
+    .to_owned();
+    assert!(
+        xml.starts_with("<?xml") || xml.starts_with("<tsResponse"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!("<user id=\"{}\" name=\"admin\"", demo::ADMIN_ID)),
+        "{xml}"
+    );
+    // The method in any case, {site_id} and {user} as well; --json asks for JSON.
+    let json = run(
+        tabflow(&server),
+        &["api", "get", "/sites/{site_id}/users/{user}", "--json"],
+    )
+    .json();
+    assert_eq!(json["user"]["id"], demo::ADMIN_ID, "{json:#}");
+    // Query parameters, and a path that already names its version.
+    let jobs = run(
+        tabflow(&server),
+        &[
+            "api",
+            "GET",
+            "/api/3.24/sites/{site}/jobs",
+            "--query",
+            "pageSize=1",
+            "--json",
+        ],
+    )
+    .json();
+    assert_eq!(jobs["pagination"]["pageSize"], "1", "{jobs:#}");
+    // Server Info needs no sign-in (no credentials at all), in any spelling.
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url());
+    assert!(
+        run(c, &["api", "GET", "/serverInfo"])
+            .ok()
+            .contains("<restApiVersion>3.24")
+    );
+    // -i: the status and headers on stderr, the body on stdout.
+    let out = run(tabflow(&server), &["api", "HEAD", "/serverinfo", "-i"]);
+    assert_eq!(out.status, 0, "{out:#?}");
+    assert_eq!(out.stdout, "", "{out:#?}");
+    assert!(out.stderr.starts_with("HTTP 200\n"), "{out:#?}");
+    assert!(
+        out.stderr.contains("content-type: application/xml"),
+        "{out:#?}"
+    );
+    // The ENDPOINT_ID form takes -i and --json too.
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url());
+    let out = run(c, &["api", "server_info", "-i", "--json"]);
+    assert!(out.stderr.starts_with("HTTP 200\n"), "{out:#?}");
+    let info: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(info["serverInfo"]["restApiVersion"], "3.24", "{info:#}");
+
+    // POST with a body from a file: Run Flow Now.
+    let dir = scratch("api-path");
+    let file = dir.join("run.xml");
+    std::fs::write(&file, "<tsRequest/>").unwrap();
+    let runs = server.run_count();
+    let out = run(
+        tabflow(&server),
+        &[
+            "api",
+            "POST",
+            &format!("/sites/{{site}}/flows/{}/run", demo::COFFEE_FLOW_ID),
+            "--body",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.ok().contains("<job "), "{out:#?}");
+    assert_eq!(server.run_count(), runs + 1);
+    // PUT with a JSON body from standard input (its content type told from its first
+    // character), answered in XML.
+    let body = format!(
+        "{{\"flow\": {{\"project\": {{\"id\": \"{}\"}}}}}}",
+        demo::SALES_PROJECT_ID
+    );
+    let out = run_with_input(
+        tabflow(&server),
+        &[
+            "api",
+            "PUT",
+            &format!("sites/{{site}}/flows/{}", demo::COFFEE_FLOW_ID),
+            "--body",
+            "-",
+        ],
+        body.as_bytes(),
+    );
+    assert!(out.ok().contains(demo::SALES_PROJECT_ID), "{out:#?}");
+    assert!(out.stdout.contains("<flow "), "{out:#?}");
+    let moved = run(
+        tabflow(&server),
+        &["flows", "get", demo::COFFEE_FLOW_ID, "--json"],
+    )
+    .json();
+    assert_eq!(moved["flow"]["project"]["id"], demo::SALES_PROJECT_ID);
+    // --content-type says otherwise: the simulator reads the body as XML, and refuses it.
+    let out = run_with_input(
+        tabflow(&server),
+        &[
+            "api",
+            "PUT",
+            &format!("/sites/{{site}}/flows/{}", demo::COFFEE_FLOW_ID),
+            "--body",
+            "-",
+            "--content-type",
+            "application/xml",
+        ],
+        body.as_bytes(),
+    );
+    assert!(out.fails(1).contains("error 400"), "{out:#?}");
+
+    // An error answer: its body printed, its code on stderr, status 1.
+    let out = run(tabflow(&server), &["api", "GET", "/sites/{site}/nothing"]);
+    let line = out.fails(1);
+    assert!(
+        line.starts_with(&format!(
+            "tabflow: error 404003 (Resource not found) from GET /api/3.24/sites/{}/nothing",
+            demo::SITE_ID
+        )),
+        "{line}"
+    );
+    assert!(out.stdout.contains("<error code=\"404003\">"), "{out:#?}");
+    let out = run(
+        tabflow(&server),
+        &[
+            "api",
+            "DELETE",
+            &format!("/sites/{{site}}/flows/{NO_SUCH_FLOW}"),
+            "--json",
+        ],
+    );
+    assert!(out.fails(1).contains("error 404027"), "{out:#?}");
+    let error: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(error["error"]["code"], "404027", "{error:#}");
+
+    // The two forms do not mix.
+    for (args, said) in [
+        (&["api", "GET"][..], "needs a PATH"),
+        (&["api", "query_flow", "/x"], "is not a method"),
+        (
+            &["api", "GET", "/x", "--path", "flow_id=1"],
+            "--path NAME=VALUE is for an ENDPOINT_ID",
+        ),
+        (
+            &[
+                "api",
+                "query_flow",
+                "--body",
+                "-",
+                "--content-type",
+                "text/xml",
+            ],
+            "--content-type is for METHOD PATH",
+        ),
+        (
+            &["api", "GET", "/x", "--body", "-"],
+            "a GET request takes no body",
+        ),
+    ] {
+        let out = run(tabflow(&server), args);
+        assert!(out.usage().contains(said), "{args:?}: {out:#?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn api_reaches_a_path_the_spec_does_not_have() {
+    let (url, seen) = routed_server(|_| {
+        http_answer(
+            "200 OK",
+            "application/xml",
+            &[],
+            b"<tsResponse xmlns=\"http://tableau.com/api\"><workbooks/></tsResponse>",
+        )
+    });
+    let out = run(
+        tabflow_at(&url),
+        &[
+            "api",
+            "GET",
+            "/sites/{site}/workbooks",
+            "--query",
+            "filter=name:eq:Sales Report",
+        ],
+    );
+    assert!(out.ok().contains("<workbooks/>"), "{out:#?}");
+    let lines = seen.lock().unwrap().clone();
+    assert!(
+        lines.contains(&format!(
+            "GET /api/3.24/sites/{}/workbooks?filter=name:eq:Sales%20Report HTTP/1.1",
+            demo::SITE_ID
+        )),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn api_paths_that_could_reach_another_server_are_refused_before_anything_is_sent() {
+    let (url, seen) = routed_server(|_| http_answer("200 OK", "application/xml", &[], b""));
+    let (other, connections) = elsewhere();
+    for path in [
+        format!("http://{other}/api/3.24/serverinfo"),
+        format!("//{other}/x"),
+        format!("\\\\{other}\\x"),
+        format!("/\\{other}/x"),
+        format!("{other}/x"),
+        "/sites/{site}/x\r\nHost: evil.example".to_owned(),
+        "/sites/{site}/%0d%0aX-Evil: 1".to_owned(),
+        "/sites/{site}/%2e%2e/%2e%2e/x".to_owned(),
+        "/sites/{site}/x%2F..%2F..".to_owned(),
+        "/api/../../x".to_owned(),
+        "/sites/{site}/../../../../x".to_owned(),
+        "/sites/{site}//x".to_owned(),
+        "/sites/{site}/x#y".to_owned(),
+        "/sites/{flow_id}/x".to_owned(),
+    ] {
+        let out = run(tabflow_at(&url), &["api", "GET", &path]);
+        let text = out.usage();
+        assert!(text.contains("nothing was sent"), "{path:?}: {out:#?}");
+    }
+    // Refused before signing in: the configured server saw nothing, the other nothing at all.
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0);
+    // `@host` after the first slash is a path of the configured server, sent there.
+    let out = run(tabflow_at(&url), &["api", "GET", &format!("/@{other}")]);
+    out.ok();
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.starts_with(&format!("GET /api/3.24/@{other} "))),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+}
+
+#[test]
+fn api_bodies_name_their_file_and_are_bounded() {
+    let server = simulator();
+    let dir = scratch("api-bodies");
+    let missing = dir.join("missing.xml");
+    for form in [
+        &["api", "POST", "/sites/{site}/flows/x/run"][..],
+        &["api", "update_flow", "--path", "flow_id=x"],
+    ] {
+        let mut args = form.to_vec();
+        args.extend(["--body", missing.to_str().unwrap()]);
+        let out = run(tabflow(&server), &args);
+        let line = out.fails(1);
+        assert!(
+            line.contains(&format!("--body {}: cannot read it: ", missing.display())),
+            "{line}"
+        );
+        let mut args = form.to_vec();
+        args.extend(["--body", dir.to_str().unwrap()]);
+        let line = run(tabflow(&server), &args).fails(1).to_owned();
+        assert!(
+            line.contains(&format!("--body {}: ", dir.display())),
+            "{line}"
+        );
+    }
+    // The spec's checks of an endpoint's body name the file too.
+    let broken = dir.join("broken.xml");
+    std::fs::write(&broken, "not XML").unwrap();
+    let out = run(
+        tabflow(&server),
+        &[
+            "api",
+            "update_flow",
+            "--path",
+            &format!("flow_id={}", demo::COFFEE_FLOW_ID),
+            "--body",
+            broken.to_str().unwrap(),
+        ],
+    );
+    let line = out.fails(1);
+    assert!(
+        line.starts_with(&format!("tabflow: --body {}: ", broken.display()))
+            && line.contains("the body"),
+        "{line}"
+    );
+    // Standard input: at most 64 MiB, named as such.
+    let out = run_with_unread_input(
+        tabflow(&server),
+        &["api", "POST", "/sites/{site}/flows/x/run", "--body", "-"],
+        vec![b' '; 64 * 1024 * 1024 + 1],
+    );
+    let line = out.fails(1);
+    assert!(
+        line.contains("--body - (standard input): holds more than the 64 MiB"),
+        "{line}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn global_options_are_taken_after_the_command() {
+    let server = simulator();
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url());
+    let out = run(
+        c,
+        &[
+            "flows",
+            "list",
+            "--username",
+            demo::ADMIN_USER,
+            "--password",
+            demo::ADMIN_PASSWORD,
+        ],
+    );
+    assert!(out.ok().contains("Coffee Chain"), "{out:#?}");
+    // Between the group and its command too, mixed with the command's own options.
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", server.url());
+    let json = run(
+        c,
+        &[
+            "flows",
+            "--username",
+            demo::ADMIN_USER,
+            "get",
+            demo::SALES_FLOW_ID,
+            "--password",
+            demo::ADMIN_PASSWORD,
+            "--json",
+        ],
+    )
+    .json();
+    assert_eq!(json["flow"]["id"], demo::SALES_FLOW_ID);
+    // A misspelling is offered --username, never --user (which names a flow's user).
+    let out = run(tabflow(&server), &["flows", "list", "--usernam", "admin"]);
+    let text = out.usage();
+    assert!(text.contains("--username"), "{text}");
+    assert!(!text.contains("'--user'"), "{text}");
+    // The connection's credentials have names of their own.
+    let out = run(
+        tabflow(&server),
+        &[
+            "connections",
+            "update",
+            demo::COFFEE_FLOW_ID,
+            demo::CONNECTION_ID,
+            "--connection-username",
+            "etl",
+        ],
+    );
+    out.ok();
+    let table = run(
+        tabflow(&server),
+        &["connections", "list", demo::COFFEE_FLOW_ID],
+    )
+    .ok()
+    .to_owned();
+    assert!(table.contains("etl"), "{table}");
+}
+
+/// `tabflow` pointed at `url` (speaking 3.24) with the demo administrator's token.
+fn signing_in_at(url: &str) -> Command {
+    let mut c = bare();
+    c.env("TABLEAU_SERVER", url)
+        .env("TABLEAU_API_VERSION", "3.24")
+        .env("TABLEAU_PAT_NAME", demo::PAT_NAME)
+        .env("TABLEAU_PAT_SECRET", demo::PAT_SECRET);
+    c
+}
+
+#[test]
+fn sign_in_failures_say_what_was_tried_and_the_likely_cause_by_code() {
+    let server = simulator();
+    let tried = format!(
+        "Signing in to the default site (content URL \"\") of {} with the personal access token \"{}\"",
+        server.url(),
+        demo::PAT_NAME
+    );
+    // 404001: a version the server does not speak.
+    let mut c = tabflow(&server);
+    c.env("TABLEAU_API_VERSION", "3.25");
+    let out = run(c, &["flows", "list"]);
+    let line = out.fails(1);
+    assert!(line.starts_with("tabflow: error 404001 "), "{line}");
+    assert!(line.contains(&format!("{tried} failed")), "{line}");
+    assert!(
+        line.contains("Likely: the server does not speak API 3.25 (--api-version"),
+        "{line}"
+    );
+    // 404003: a server URL with a path the REST API is not under (from Server Info, asked
+    // first, or from Sign In when the version is pinned).
+    for pinned in [false, true] {
+        let wrong = format!("{}/tableau", server.url());
+        let mut c = tabflow(&server);
+        c.env("TABLEAU_SERVER", &wrong);
+        if pinned {
+            c.env("TABLEAU_API_VERSION", "3.24");
+        }
+        let out = run(c, &["flows", "list"]);
+        let line = out.fails(1);
+        assert!(line.starts_with("tabflow: error 404003 "), "{line}");
+        assert!(
+            line.contains(&format!(
+                "Likely: --server {wrong} is not the address of Tableau's REST API"
+            )),
+            "{line}"
+        );
+    }
+    // 401001 (a wrong secret or site) keeps its causes; the secret is never printed.
+    let mut c = tabflow(&server);
+    c.env("TABLEAU_PAT_SECRET", "wrong-secret");
+    let out = run(c, &["flows", "list"]);
+    let line = out.fails(1);
+    assert!(line.contains(&format!("{tried} was refused")), "{line}");
+    assert!(!line.contains("wrong-secret"), "{line}");
+
+    // What a server or a proxy in front of it answers, which the simulator does not.
+    let error = |code: u32| -> &'static str {
+        Box::leak(
+            format!(
+                "<tsResponse xmlns=\"http://tableau.com/api\"><error code=\"{code}\"><summary>S</summary><detail>D</detail></error></tsResponse>"
+            )
+            .into_boxed_str(),
+        )
+    };
+    for (status, body, wanted) in [
+        (
+            400,
+            error(400000),
+            "the server could not read the sign-in request",
+        ),
+        (403, error(403001), "the server forbids this sign-in"),
+        (404, error(404000), "no site has that content URL"),
+        (
+            405,
+            error(405000),
+            "the request reached the server with another method than POST",
+        ),
+        (
+            500,
+            error(500000),
+            "the server (or a proxy in front of it) failed",
+        ),
+        (
+            404,
+            "<html>Not Found</html>",
+            "is not the address of Tableau's REST API",
+        ),
+        (
+            403,
+            "<html>Forbidden</html>",
+            "a proxy or firewall in front of",
+        ),
+    ] {
+        let url = hostile_server(status, body);
+        let out = run(signing_in_at(&url), &["flows", "list"]);
+        let line = out.fails(1);
+        assert!(
+            line.contains(&format!(
+                "Signing in to the default site (content URL \"\") of {url} with the personal access token \"{}\"",
+                demo::PAT_NAME
+            )),
+            "{line}"
+        );
+        let likely = line.split_once(". Likely: ").map(|(_, l)| l).unwrap_or("");
+        assert!(likely.contains(wanted), "{status}: {line}");
+        assert!(!line.contains(demo::PAT_SECRET), "{line}");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn file_errors_name_the_file_or_standard_output() {
+    let server = simulator();
+    // Standard output that cannot be written.
+    let full = || {
+        let mut c = tabflow(&server);
+        c.stdout(std::fs::File::create("/dev/full").unwrap());
+        c
+    };
+    for args in [
+        &["flows", "list"][..],
+        &["flows", "list", "--json"],
+        &["api", "query_flows_for_site"],
+        &["flows", "download", demo::COFFEE_FLOW_ID, "-o", "-"],
+    ] {
+        let output = full().args(args).stderr(Stdio::piped()).output().unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("tabflow: writing standard output: "),
+            "{args:?}: {stderr}"
+        );
+    }
+    // A download whose partial file cannot be made beside its target names both.
+    let out = run(
+        tabflow(&server),
+        &[
+            "flows",
+            "download",
+            demo::COFFEE_FLOW_ID,
+            "-o",
+            "/proc/coffee.tfl",
+        ],
+    );
+    let line = out.fails(1);
+    assert!(
+        line.contains("/proc/coffee.tfl: cannot create the partial file /proc/.tabflow-"),
+        "{line}"
+    );
 }

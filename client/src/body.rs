@@ -146,6 +146,11 @@ impl FilePart {
 
     /// A reader of exactly `len()` bytes (a short source is an error, not a short request).
     pub(crate) fn open(&mut self) -> io::Result<Box<dyn Read + Send>> {
+        // A file on disk is named in every error reading it (one that shrank, a failing disk).
+        let path = match &self.source {
+            Source::Path { path, .. } => Some(path.clone()),
+            _ => None,
+        };
         let inner: Box<dyn Read + Send> = match &mut self.source {
             Source::Bytes(b) => Box::new(Cursor::new(ArcBytes(b.clone()))),
             Source::Path { path, offset } => {
@@ -160,6 +165,7 @@ impl FilePart {
         };
         Ok(Box::new(Exact {
             inner,
+            path,
             remaining: self.length,
             done: 0,
             total: self.length,
@@ -180,6 +186,8 @@ impl AsRef<[u8]> for ArcBytes {
 /// Reads exactly `remaining` bytes, failing on a short source, reporting progress.
 struct Exact {
     inner: Box<dyn Read + Send>,
+    /// The file read, named in errors.
+    path: Option<PathBuf>,
     remaining: u64,
     done: u64,
     total: u64,
@@ -198,12 +206,16 @@ impl Read for Exact {
         let want = buf
             .len()
             .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
+        let named = |e: io::Error| match &self.path {
+            Some(path) => crate::download::at(path, e),
+            None => e,
+        };
+        let n = self.inner.read(&mut buf[..want]).map_err(named)?;
         if n == 0 {
-            return Err(io::Error::new(
+            return Err(named(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 format!("the file ended {} bytes early", self.remaining),
-            ));
+            )));
         }
         self.remaining -= n as u64;
         self.done += n as u64;
@@ -257,6 +269,28 @@ mod tests {
         assert_eq!(s, "3456");
         let whole = FilePart::from_path(&p).unwrap();
         assert_eq!((whole.filename(), whole.len()), ("f.tflx", 10));
+        // A file that shrank after it was measured: the error names it.
+        let mut whole = whole;
+        std::fs::write(&p, b"01234").unwrap();
+        let err = whole
+            .open()
+            .unwrap()
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(
+            err.to_string(),
+            format!("{}: the file ended 5 bytes early", p.display())
+        );
+        std::fs::remove_file(&p).unwrap();
+        let err = FilePart::from_path_range("f.tflx", &p, 0, 1)
+            .open()
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().starts_with(&p.display().to_string()),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -19,13 +19,13 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved.
-const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
 /// In a query value, `:` and `,` (legal there) also stay, so filters read `name:eq:x,projectName:eq:y`.
-const ENCODE_QUERY: &AsciiSet = &ENCODE.remove(b':').remove(b',');
+pub(crate) const ENCODE_QUERY: &AsciiSet = &ENCODE.remove(b':').remove(b',');
 
 impl<'c> ClientRef<'c> {
     /// Starts a call of an endpoint: settles the API version and checks the endpoint's.
@@ -46,12 +46,39 @@ impl<'c> ClientRef<'c> {
             body: Body::None,
             download: false,
             sent: Default::default(),
+            auth: meta.auth,
+            accept: None,
+            fixed_path: None,
         };
         call.gate(Feature::new(meta.title, meta.since))?;
         if meta.auth && self.session().is_none() {
             return Err(CallError::NotSignedIn.into());
         }
         Ok(call)
+    }
+
+    /// A call of a path the caller wrote ([`Client::request`](crate::Client::request)):
+    /// `path_and_query` is sent as it is (already checked and encoded); `meta` gives the method
+    /// and whether it may be repeated; the session's token goes along when `auth`.
+    pub(crate) fn fixed_call(
+        &self,
+        meta: &'static EndpointMeta,
+        path_and_query: String,
+        auth: bool,
+    ) -> Call<'c> {
+        Call {
+            client: self.clone(),
+            meta,
+            version: self.api_version().unwrap_or(crate::OLDEST_API_VERSION),
+            path: Vec::new(),
+            query: Vec::new(),
+            body: Body::None,
+            download: false,
+            sent: Default::default(),
+            auth,
+            accept: None,
+            fixed_path: Some(path_and_query),
+        }
     }
 }
 
@@ -65,6 +92,11 @@ enum Body {
     None,
     Xml(String),
     Json(String),
+    /// Bytes with their content type, as the caller gave them.
+    Raw {
+        content_type: String,
+        bytes: Vec<u8>,
+    },
     Multipart {
         boundary: String,
         head: Vec<u8>,
@@ -87,6 +119,12 @@ pub(crate) struct Call<'c> {
     download: bool,
     /// The bytes of the request body handed to the transport in the current attempt.
     sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Whether the session's token goes along (and an expired one is renewed).
+    auth: bool,
+    /// The `Accept` header, when not the client's wire format's.
+    accept: Option<&'static str>,
+    /// The whole path and query, when the caller wrote it (instead of `path` and `query`).
+    fixed_path: Option<String>,
 }
 
 impl std::fmt::Debug for Call<'_> {
@@ -126,6 +164,9 @@ enum Next {
 impl<'c> Call<'c> {
     /// `/api/{version}/...?query`, as it will be sent (the site id from the current session).
     pub(crate) fn path_and_query(&self) -> String {
+        if let Some(fixed) = &self.fixed_path {
+            return fixed.clone();
+        }
         let site = self.client.session().map(|s| s.site_id);
         let mut s = format!("/api/{}", self.version);
         for p in &self.path {
@@ -151,6 +192,7 @@ impl<'c> Call<'c> {
             Body::None => None,
             Body::Xml(_) => Some("application/xml".to_owned()),
             Body::Json(_) => Some("application/json".to_owned()),
+            Body::Raw { content_type, .. } => Some(content_type.clone()),
             Body::Multipart { boundary, .. } => {
                 Some(format!("multipart/mixed; boundary={boundary}"))
             }
@@ -191,6 +233,19 @@ impl<'c> Call<'c> {
 
     pub(crate) fn raw_xml_body(&mut self, xml: String) {
         self.body = Body::Xml(xml);
+    }
+
+    /// A body as the caller gave it, with its content type.
+    pub(crate) fn raw_body(&mut self, content_type: String, bytes: Vec<u8>) {
+        self.body = Body::Raw {
+            content_type,
+            bytes,
+        };
+    }
+
+    /// Asks for answers in `format` rather than the client's wire format.
+    pub(crate) fn accept(&mut self, format: WireFormat) {
+        self.accept = Some(accept_header(format));
     }
 
     pub(crate) fn query<T: XmlValue>(&mut self, wire: &'static str, value: &T) {
@@ -329,10 +384,8 @@ impl<'c> Call<'c> {
             .uri(&url)
             .header(
                 "Accept",
-                match self.client.inner.wire_format {
-                    WireFormat::Xml => "application/xml",
-                    WireFormat::Json => "application/json",
-                },
+                self.accept
+                    .unwrap_or_else(|| accept_header(self.client.inner.wire_format)),
             );
         // A file is saved as it is (no content encoding to inflate without bound); any other
         // answer may come compressed, and is inflated within the client's limit.
@@ -340,7 +393,7 @@ impl<'c> Call<'c> {
             "Accept-Encoding",
             if self.download { "identity" } else { "gzip" },
         );
-        if self.meta.auth {
+        if self.auth {
             let session = self.client.session().ok_or(CallError::NotSignedIn)?;
             builder = builder.header("X-Tableau-Auth", session.token.expose());
         }
@@ -361,6 +414,13 @@ impl<'c> Call<'c> {
             ),
             Body::Xml(text) | Body::Json(text) => run_limited(
                 builder.body(text.as_str()).map_err(invalid)?,
+                agent,
+                transfer,
+                stall,
+                remaining,
+            ),
+            Body::Raw { bytes, .. } => run_limited(
+                builder.body(bytes.as_slice()).map_err(invalid)?,
                 agent,
                 transfer,
                 stall,
@@ -477,7 +537,7 @@ impl<'c> Call<'c> {
             let next = match &outcome {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    if status == 401 && self.meta.auth && !signed_in_again && self.replayable() {
+                    if status == 401 && self.auth && !signed_in_again && self.replayable() {
                         Next::SignInAgain
                     } else if retryable_status(status) && self.meta.idempotent {
                         let after = resp
@@ -621,6 +681,27 @@ impl<'c> Call<'c> {
         Ok(Response { status, body })
     }
 
+    /// Sends the call and returns the answer whatever its status: the status, the headers (names
+    /// in lower case, values as text) and the body, read in memory within the client's limit.
+    pub(crate) fn execute_any(self) -> Result<AnyAnswer, Failure> {
+        let (status, answer) = self.send(false)?;
+        let (parts, body) = match answer {
+            Answer::Read(parts, body) => (parts, body),
+            Answer::Stream(..) => unreachable!("send(false) reads the body"),
+        };
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        Ok((status, headers, body))
+    }
+
     /// Sends the call and returns the body as a stream (for downloads).
     pub(crate) fn execute_download(mut self) -> Result<Download, Failure> {
         self.download = true;
@@ -708,6 +789,10 @@ fn run_limited<S: ureq::AsSendBody>(
         req.timeout_global(remaining).run()
     }
 }
+
+/// An answer of any status: the status, the headers (lower-case names, values as text) and the
+/// body.
+pub(crate) type AnyAnswer = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// An answer whose status is settled: its body read, or (a download's success) to stream.
 enum Answer {
@@ -820,16 +905,21 @@ fn read_limited(
 /// The error of a non-2xx answer: the service error its document carries; for a redirect without
 /// one, where it points; else its status and the start of its body.
 fn error_answer(status: u16, parts: &ureq::http::response::Parts, body: &[u8]) -> Failure {
+    let location = parts
+        .headers
+        .get("location")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()));
+    error_of(status, location.as_deref(), body)
+}
+
+/// The error of a non-2xx answer of this status, `Location` header and body (see
+/// [`error_answer`]).
+pub(crate) fn error_of(status: u16, location: Option<&str>, body: &[u8]) -> Failure {
     if let Ok(Some(detail)) = service_error_in(body) {
         return Failure::service(status, &detail);
     }
     if (300..400).contains(&status) {
-        let location = parts.headers.get("location").map(|v| {
-            String::from_utf8_lossy(v.as_bytes())
-                .chars()
-                .take(200)
-                .collect()
-        });
+        let location = location.map(|v| v.chars().take(200).collect());
         return CallError::Redirected { status, location }.into();
     }
     CallError::UnexpectedStatus {
@@ -838,6 +928,14 @@ fn error_answer(status: u16, parts: &ureq::http::response::Parts, body: &[u8]) -
     }
     .into()
 }
+/// The `Accept` header asking for `format`.
+fn accept_header(format: WireFormat) -> &'static str {
+    match format {
+        WireFormat::Xml => "application/xml",
+        WireFormat::Json => "application/json",
+    }
+}
+
 /// Whether an answer's body is JSON (its first character other than white space is `{`): a
 /// server may answer XML although JSON was asked for, and the other way round.
 fn is_json(body: &[u8]) -> bool {
@@ -845,7 +943,9 @@ fn is_json(body: &[u8]) -> bool {
 }
 
 /// The service error an answer's body reports, in JSON (`{"error": {..}}`) or XML (`<error>`).
-fn service_error_in(body: &[u8]) -> Result<Option<crate::ErrorDetail>, crate::DecodeError> {
+pub(crate) fn service_error_in(
+    body: &[u8],
+) -> Result<Option<crate::ErrorDetail>, crate::DecodeError> {
     if is_json(body) {
         return Ok(crate::ErrorDocument::decode_json(body)
             .ok()

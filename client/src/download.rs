@@ -197,7 +197,7 @@ impl Client {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),
         };
-        let (partial, handle) = create_partial(&folder)?;
+        let (partial, handle) = create_partial(&folder, &target)?;
         let result = (|| {
             let mut writer = std::io::BufWriter::new(handle);
             download
@@ -324,13 +324,24 @@ fn at_error(path: &Path, e: Error) -> Error {
 /// Creates a new hidden partial file in `dir` (never an existing file), named
 /// `.tabflow-XXXXXXXX.part` whatever the target's name, so that a target whose name is as long
 /// as the file system allows can be downloaded.
-fn create_partial(dir: &Path) -> Result<(PathBuf, std::fs::File), Error> {
+/// A failure names the target and the partial file.
+fn create_partial(dir: &Path, target: &Path) -> Result<(PathBuf, std::fs::File), Error> {
     loop {
         let partial = dir.join(format!(".tabflow-{:08x}.part", fastrand::u32(..)));
         match std::fs::File::create_new(&partial) {
             Ok(file) => return Ok((partial, file)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(at(&partial, e).into()),
+            Err(e) => {
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{}: cannot create the partial file {} beside it: {e}",
+                        target.display(),
+                        partial.display()
+                    ),
+                )
+                .into());
+            }
         }
     }
 }

@@ -32,6 +32,7 @@ pub struct RawRequest<'c> {
     path: Vec<(String, String)>,
     query: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+    accept: Option<crate::WireFormat>,
 }
 
 /// The answer of a [`RawRequest`]: a success status and its body as sent (an error answer is the
@@ -61,6 +62,7 @@ impl Client {
             path: Vec::new(),
             query: Vec::new(),
             body: None,
+            accept: None,
         })
     }
 }
@@ -89,6 +91,13 @@ impl<'c> RawRequest<'c> {
         self
     }
 
+    /// Asks for the answer in this format (the `Accept` header; default: the client's
+    /// [wire format](crate::ClientBuilder::wire_format)); the request body stays XML.
+    pub fn accept(mut self, format: crate::WireFormat) -> Self {
+        self.accept = Some(format);
+        self
+    }
+
     fn invalid(&self, what: String) -> Error {
         Error::InvalidArgument(format!("{}: {what}", self.meta.title))
     }
@@ -96,6 +105,9 @@ impl<'c> RawRequest<'c> {
     fn prepare(&self) -> Result<Call<'c>, Error> {
         let meta = self.meta;
         let mut call = self.client.call(meta).map_err(Error::from)?;
+        if let Some(format) = self.accept {
+            call.accept(format);
+        }
         // Path: each placeholder given once, nothing else.
         let wanted: Vec<&str> = meta.path_params().filter(|p| *p != "site_id").collect();
         for (name, _) in &self.path {

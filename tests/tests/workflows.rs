@@ -302,6 +302,113 @@ fn a_post_is_never_retried_once_it_may_have_reached_the_server() {
 }
 
 #[test]
+fn a_request_of_any_path_carries_the_session_and_follows_the_client_s_rules() {
+    let server = TestServer::start();
+    let client = retrying(&server);
+    // The session's token and site, the version before the path, any status returned.
+    server.push(Answer::xml(200, doc("<workbooks/>")));
+    let answer = client
+        .request("get", "/sites/{site}/workbooks")
+        .unwrap()
+        .query("pageSize", "5")
+        .send()
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    assert!(answer.is_success());
+    assert!(String::from_utf8_lossy(&answer.body).contains("<workbooks/>"));
+    let seen = server.take_requests();
+    assert_eq!(seen[0].method, "GET");
+    assert_eq!(seen[0].url, "/api/3.24/sites/site-1/workbooks?pageSize=5");
+    assert_eq!(seen[0].token.as_deref(), Some("token-1"));
+    assert_eq!(seen[0].header("accept"), Some("application/xml"));
+    // A GET is retried on 503; the error answer of the last attempt is returned, not an Err.
+    server.push(Answer::error(503, 503000, "Service unavailable", "busy"));
+    server.push(Answer::error(
+        404,
+        404003,
+        "Resource not found",
+        "nothing here",
+    ));
+    let answer = client
+        .request("GET", "/sites/{site}/nothing")
+        .unwrap()
+        .accept(WireFormat::Json)
+        .send()
+        .unwrap();
+    assert_eq!(answer.status, 404);
+    assert_eq!(
+        answer.error().and_then(|e| e.code()),
+        Some(ErrorCode::ResourceNotFound)
+    );
+    let seen = server.take_requests();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].header("accept"), Some("application/json"));
+    // A POST is not retried, and carries its body with its content type.
+    server.push(Answer::error(503, 503000, "Service unavailable", "busy"));
+    let answer = client
+        .request("POST", "/sites/{site}/flows/f-1/run")
+        .unwrap()
+        .body("application/json", "{}")
+        .send()
+        .unwrap();
+    assert_eq!(answer.status, 503);
+    let seen = server.take_requests();
+    assert_eq!(seen.len(), 1, "a POST was repeated");
+    assert_eq!(seen[0].header("content-type"), Some("application/json"));
+    assert_eq!(seen[0].body, b"{}");
+    // An expired token: signed in again with the kept credentials, the request repeated.
+    let client = unsigned(&server);
+    server.push(sign_in_answer("old-token"));
+    client
+        .sign_in_with(Credentials::personal_access_token("ci", "s"), "marketing")
+        .unwrap();
+    server.push(Answer::error(401, 401002, "Unauthorized Access", "expired"));
+    server.push(sign_in_answer("new-token"));
+    server.push(Answer::empty(204));
+    let answer = client
+        .request("DELETE", "/sites/{site_id}/flows/f-1")
+        .unwrap()
+        .send()
+        .unwrap();
+    assert_eq!(answer.status, 204);
+    let seen: Vec<(String, Option<String>)> = server
+        .take_requests()
+        .into_iter()
+        .map(|r| (r.url, r.token))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("/api/3.24/auth/signin".to_owned(), None),
+            (
+                "/api/3.24/sites/site-9/flows/f-1".to_owned(),
+                Some("old-token".to_owned())
+            ),
+            ("/api/3.24/auth/signin".to_owned(), None),
+            (
+                "/api/3.24/sites/site-9/flows/f-1".to_owned(),
+                Some("new-token".to_owned())
+            ),
+        ]
+    );
+    // Without a session, nothing needing one is sent; Server Info goes without a token.
+    client.clear_session();
+    let err = client
+        .request("GET", "/sites/{site}/flows")
+        .unwrap()
+        .send()
+        .unwrap_err();
+    assert!(matches!(err, Error::NotSignedIn), "{err}");
+    server.push(Answer::xml(200, doc("<serverInfo/>")));
+    client
+        .request("GET", "/serverinfo")
+        .unwrap()
+        .send()
+        .unwrap();
+    assert_eq!(server.take_requests()[0].token, None);
+}
+
+#[test]
 fn a_server_that_never_answers_times_out() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();

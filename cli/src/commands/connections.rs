@@ -44,8 +44,8 @@ fn connection(changes: ConnectionChanges) -> ConnectionUpdate {
     ConnectionUpdate {
         server_address: changes.server_address,
         server_port: changes.port,
-        user_name: changes.username,
-        password: changes.password.map(Secret::new),
+        user_name: changes.connection_username,
+        password: changes.connection_password.map(Secret::new),
         embed_password: changes.embed_password,
         ..ConnectionUpdate::default()
     }

@@ -481,6 +481,7 @@ fn download_to_stdout(
              command again to download the flow"
                 .to_owned(),
         )),
+        Err(Error::Io(e)) => Err(crate::output::stdout_error(e)),
         Err(e) => Err(CliError::from(e)),
     }
 }
