@@ -126,7 +126,7 @@ pub use filter::{Filter, Sort};
 pub use generated::*;
 pub use limits::MAX_DURATION;
 pub use raw::{RawRequest, RawResponse};
-pub use resolve::is_luid;
+pub use resolve::{is_luid, join_path, split_path};
 pub use retry::RetryPolicy;
 pub use run::{PollCallback, RunOptions, StartedRun, WaitOptions};
 pub use secret::Secret;
