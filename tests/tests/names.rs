@@ -61,15 +61,14 @@ fn site() -> Site {
         None,
         "siblings' names are unique"
     );
-    let site = Site {
+    Site {
         dev_load: publish(&client, "Nightly Load", &dev),
         prod_load: publish(&client, "Nightly Load", &prod),
         deep: publish(&client, "Deep Flow", &child),
         in_out: publish(&client, "In/Out", &dev),
         ab_x: publish(&client, "X", &ab),
         server,
-    };
-    site
+    }
 }
 
 #[test]
