@@ -360,7 +360,7 @@ pub enum FlowsCommand {
 #[derive(Debug, Clone, Args)]
 pub struct FlowArg {
     /// The flow: its id, name, or path (Project/Flow; nested: Parent/Child/Flow; a `/` inside a
-    /// name is written \/, a backslash before it \\)
+    /// name is written \/)
     #[arg(value_parser = resource, value_name = "FLOW")]
     pub flow: String,
     /// Look the flow's name up in this project only: its name, path (Sales/Archive) or id (the

@@ -515,10 +515,18 @@ pub enum Error {
         what: &'static str,
         /// The name (or path) given.
         name: String,
-        /// The closest names of the same kind (for a path given, the closest paths), closest
-        /// first, at most three; empty when none is close or the lookup had none at hand (see
-        /// [`Client::find_flow`](crate::Client::find_flow) and the other `find_*` methods).
-        /// Also [`Error::suggestions`].
+        /// The closest names of the same kind (for a path given, the closest paths), the
+        /// fewest edits first, at most three: within an edit distance (optimal string
+        /// alignment) of 40% of the longer name's length, compared ignoring case. Searched:
+        /// for [`find_flow`](crate::Client::find_flow), the site's flows (listed once more,
+        /// only when nothing matched); for [`find_flow_in`](crate::Client::find_flow_in), the
+        /// project's flows, then flows of that very name in other projects (by path); for
+        /// [`find_project`](crate::Client::find_project), every project; for
+        /// [`find_schedule`](crate::Client::find_schedule), every server schedule; for
+        /// [`Flow::find_parameter`](crate::Flow::find_parameter), the flow's parameters; for
+        /// [`raw`](crate::Client::raw), the spec's endpoint ids. `find_user` and `find_group`
+        /// suggest nothing: the server filters them by name, and listing every user of a site
+        /// to suggest one would cost more than the lookup. Also [`Error::suggestions`].
         suggestions: Vec<String>,
     },
     /// Several things have this name: each candidate is listed with its id and what tells it

@@ -7,13 +7,13 @@
 //!
 //! # Paths
 //!
-//! Names are unique only among siblings: two projects may hold flows of the same name, two
-//! projects projects of the same name. A *path* of names tells them apart: `Sales/Archive` is the
+//! Names are unique only among siblings: two projects may each hold a flow of the same name, or
+//! a project of the same name. A *path* of names tells them apart: `Sales/Archive` is the
 //! project Archive inside the top-level project Sales, `Dev/Sales Cleanup` the flow Sales Cleanup
 //! in the top-level project Dev, `Parent/Child/Flow` a flow in a nested project. A `/` inside a
 //! name is written `\/` and a backslash `\\` (any other backslash stands for itself):
 //! `Dev/In\/Out` is the flow `In/Out` in Dev. [`split_path`] and [`join_path`] read and write
-//! paths.
+//! paths (their docs are the public ones of this module's).
 //!
 //! # Suggestions
 //!
@@ -63,9 +63,16 @@ pub fn is_luid(s: &str) -> bool {
         })
 }
 
-/// The names of a path (`Sales/Archive`, `Dev/Sales Cleanup`), split at each `/`; `\/` is a `/`
-/// inside a name and `\\` a backslash, any other backslash stands for itself. A text without
-/// `/` is one name. See [the module's paths](crate::Client::find_flow).
+/// The names of a path, split at each `/`: `\/` is a `/` inside a name and `\\` a backslash,
+/// any other backslash stands for itself; a text without `/` is one name.
+///
+/// Names are unique only among siblings: two projects may each hold a flow of the same name, or
+/// a project of the same name. A path of names tells them apart, from the top:
+/// `Sales/Archive` is the project Archive inside the top-level project Sales, `Dev/Sales Cleanup`
+/// the flow Sales Cleanup in the top-level project Dev, `Parent/Child/Flow` a flow in a nested
+/// project, `Dev/In\/Out` the flow `In/Out` in Dev. [`Client::find_flow`] and
+/// [`Client::find_project`] take paths, and describe the candidates of an ambiguous name by
+/// theirs ([`join_path`] writes them).
 ///
 /// ```
 /// use tableau_flows::split_path;
