@@ -13,8 +13,11 @@ use tableau_flows::{
 };
 
 const AFTER_HELP: &str = "\
-Names or ids: every argument naming a flow, project (or a path such as Sales/Archive), user,
-group, schedule or flow parameter takes its name or its id.
+Names or ids: every argument naming a flow, project, user, group, schedule or flow parameter
+takes its name or its id. Flows and projects also take a path: Sales/Archive (a nested project),
+Dev/Sales Cleanup (a flow in a project), Parent/Child/Flow; a `/` inside a name is written \\/.
+--project PROJECT looks a flow's name up in one project. An ambiguous name lists the candidates
+with their paths; a name that matches nothing suggests the closest.
 
 Exit status: 0 success, 1 error (the service's code and summary are printed), 2 usage error,
 3 a flow run waited for failed, was cancelled or did not finish in time, 130 interrupted (Ctrl-C).
@@ -31,6 +34,14 @@ Examples:
   tabflow flows list --user analyst --owned
   tabflow flows list --tag daily --all";
 
+const FLOWS_UPDATE_NOTE: &str = "\
+Examples:
+  tabflow flows update \"Sales Cleanup\" --project Sales/Archive
+  tabflow flows update \"Dev/Sales Cleanup\" --project Prod --owner analyst
+
+--project is the project the flow moves to; to pick one of several flows of the same name, give
+its path (Dev/Sales Cleanup) or its id.";
+
 const FLOWS_TAG_EXAMPLES: &str = "\
 Examples:
   tabflow flows tag \"Sales Cleanup\" daily \"Yearly Sales\"
@@ -45,6 +56,8 @@ const FLOWS_RUN_EXAMPLES: &str = "\
 Examples:
   tabflow flows run \"Sales Cleanup\"
   tabflow flows run \"Sales Cleanup\" --param Region=North --wait
+  tabflow flows run \"Prod/Sales Cleanup\"                 # the one in the project Prod
+  tabflow flows run \"Sales Cleanup\" --project Sales/Archive
   tabflow flows run d00700fe-28a0-4ece-a7af-5543ddf38a82 --mode incremental --wait --timeout 600
 
 Ctrl-C while waiting stops the wait (status 130), not the run: `tabflow runs wait RUN_ID` resumes.";
@@ -74,6 +87,17 @@ Examples:
   tabflow runs wait 0e7d5dd7-61b7-4f6a-8d51-1c2e3f4a5b6c --timeout 600 --json
 
 Exit status 3 when the run failed (its reason is printed), was cancelled or had not finished.";
+
+const RUNS_LIST_EXAMPLES: &str = "\
+Examples:
+  tabflow runs list --limit 20
+  tabflow runs list --flow \"Prod/Sales Cleanup\" --status Failed --since 7d
+  tabflow runs list --flow \"Sales Cleanup\" --project Prod --since 2024-05-01 --json
+
+Newest first. --flow, --since and --filter are sent to the server (Get Flow Runs' filter fields
+flowId and startedAt); --status is applied here, as Get Flow Runs cannot filter on the state. A
+failed run's reason is the run's failureReason (API 3.30) or its job's notes (one Query Job per
+failed run shown).";
 
 const JOBS_LIST_EXAMPLES: &str = "\
 Examples:
@@ -292,31 +316,31 @@ pub enum FlowsCommand {
     List(FlowsListArgs),
     /// Show a flow, its output steps and parameters
     Get {
-        /// The flow's name or id
-        #[arg(value_parser = resource)]
-        flow: String,
+        /// The flow
+        #[command(flatten)]
+        flow: FlowArg,
     },
     /// Delete a flow
     Delete {
-        /// The flow's name or id
-        #[arg(value_parser = resource)]
-        flow: String,
+        /// The flow
+        #[command(flatten)]
+        flow: FlowArg,
     },
     /// Add tags to a flow (a tag may hold spaces and commas; tags it has are kept)
     #[command(after_help = FLOWS_TAG_EXAMPLES)]
     Tag {
-        /// The flow's name or id
-        #[arg(value_parser = resource)]
-        flow: String,
+        /// The flow
+        #[command(flatten)]
+        flow: FlowArg,
         /// The tags to add
         #[arg(required = true, value_parser = tag_arg, value_name = "TAG")]
         tags: Vec<String>,
     },
     /// Remove tags from a flow
     Untag {
-        /// The flow's name or id
-        #[arg(value_parser = resource)]
-        flow: String,
+        /// The flow
+        #[command(flatten)]
+        flow: FlowArg,
         /// The tags to remove, each as the flow lists it
         #[arg(required = true, value_parser = tag_arg, value_name = "TAG")]
         tags: Vec<String>,
@@ -328,9 +352,12 @@ pub enum FlowsCommand {
     #[command(after_help = FLOWS_PUBLISH_EXAMPLES)]
     Publish(PublishArgs),
     /// Move a flow to another project, or give it another owner
+    #[command(after_help = FLOWS_UPDATE_NOTE)]
     Update {
-        /// The flow's name or id
-        #[arg(value_parser = resource)]
+        /// The flow: its id, name, or path (Project/Flow; nested: Parent/Child/Flow; a `/` inside
+        /// a name is written \/). Here --project is where the flow moves to: a name that flows of
+        /// several projects have is given by its path
+        #[arg(value_parser = resource, value_name = "FLOW")]
         flow: String,
         /// What to change
         #[command(flatten)]
@@ -339,6 +366,19 @@ pub enum FlowsCommand {
     /// Run a flow now, optionally waiting for the run to finish
     #[command(after_help = FLOWS_RUN_EXAMPLES)]
     Run(FlowRunArgs),
+}
+
+/// A flow argument: its id, name or path, and `--project` to look a name up in one project.
+#[derive(Debug, Clone, Args)]
+pub struct FlowArg {
+    /// The flow: its id, name, or path (Project/Flow; nested: Parent/Child/Flow; a `/` inside a
+    /// name is written \/)
+    #[arg(value_parser = resource, value_name = "FLOW")]
+    pub flow: String,
+    /// Look the flow's name up in this project only: its name, path (Sales/Archive) or id (the
+    /// flow's name is then taken as it is, a `/` in it included)
+    #[arg(long = "project", value_name = "PROJECT", value_parser = resource)]
+    pub project: Option<String>,
 }
 
 /// `flows list` options.
@@ -403,9 +443,9 @@ pub struct LimitArgs {
 /// `flows download` options.
 #[derive(Debug, Args)]
 pub struct DownloadArgs {
-    /// The flow's name or id
-    #[arg(value_parser = resource)]
-    pub flow: String,
+    /// The flow
+    #[command(flatten)]
+    pub flow: FlowArg,
     /// A file to write, a directory to write the server's file name into (default: the current
     /// directory), or - for standard output
     #[arg(short = 'o', long = "output", value_name = "PATH")]
@@ -449,9 +489,9 @@ pub struct FlowChanges {
 /// `flows run` options.
 #[derive(Debug, Args)]
 pub struct FlowRunArgs {
-    /// The flow's name or id
-    #[arg(value_parser = resource)]
-    pub flow: String,
+    /// The flow
+    #[command(flatten)]
+    pub flow: FlowArg,
     /// Run only this output step (repeatable; default: every output step)
     #[arg(long = "output-step", value_name = "ID", value_parser = resource)]
     pub output_steps: Vec<String>,
@@ -492,16 +532,10 @@ impl From<RunMode> for FlowRunMode {
 #[derive(Debug, Subcommand)]
 #[command(arg_required_else_help = true)]
 pub enum RunsCommand {
-    /// List the site's flow runs (every page)
-    List {
-        /// A filter, e.g. flowId:eq:ID or progress:lt:100
-        #[arg(long, value_name = "EXPR", value_parser = filter,
-            long_help = expression_help("A filter, e.g. flowId:eq:ID or progress:lt:100.", &endpoints::GET_FLOW_RUNS, "filter"))]
-        filter: Option<Filter>,
-        /// How many
-        #[command(flatten)]
-        limit: LimitArgs,
-    },
+    /// List the site's flow runs, newest first, with their durations and the reasons of failed
+    /// runs
+    #[command(after_help = RUNS_LIST_EXAMPLES)]
+    List(RunsListArgs),
     /// Show a flow run
     Get {
         /// The flow run's id
@@ -524,6 +558,160 @@ pub enum RunsCommand {
         #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
         timeout: Option<u64>,
     },
+}
+
+/// `runs list` options: --flow, --since and --filter go to the server, --status is applied here.
+#[derive(Debug, Args)]
+pub struct RunsListArgs {
+    /// Only the runs of this flow: its id, name or path (Project/Flow). Sent to the server
+    /// (flowId:eq:ID)
+    #[arg(long, value_name = "FLOW", value_parser = resource)]
+    pub flow: Option<String>,
+    /// With --flow: look the flow's name up in this project only (its name, path or id)
+    #[arg(long, value_name = "PROJECT", value_parser = resource, requires = "flow")]
+    pub project: Option<String>,
+    /// Only runs in this state (repeatable: any of them): Pending, InProgress, Success (or
+    /// Succeeded), Failed, Cancelled, in any case. Applied here: Get Flow Runs cannot filter on
+    /// the state
+    #[arg(long, value_name = "STATUS", value_parser = run_status)]
+    pub status: Vec<RunStatus>,
+    /// Only runs started since then: a duration back from now (30m, 2h, 7d, 2w, 1h30m, 3 days) or a date
+    /// (2024-05-01, midnight UTC; or 2024-05-01T08:00:00Z, any RFC 3339 time). Sent to the
+    /// server (startedAt:gte)
+    #[arg(long, value_name = "DURATION|DATE", value_parser = since)]
+    pub since: Option<Since>,
+    /// A filter, e.g. userId:eq:ID or progress:lt:100
+    #[arg(long, value_name = "EXPR", value_parser = filter,
+        long_help = expression_help("A filter, e.g. userId:eq:ID or progress:lt:100 (sent to the server, with --flow and --since).", &endpoints::GET_FLOW_RUNS, "filter"))]
+    pub filter: Option<Filter>,
+    /// At most the N newest runs. Get Flow Runs has no sort, so the newest are known only once
+    /// every page of the runs the server's filters keep has been read (pages of 1000): --flow
+    /// and --since make those fewer
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+}
+
+/// A flow run state (`runs list --status`), in any case; `Succeeded` is `Success`.
+fn run_status(text: &str) -> Result<RunStatus, String> {
+    let t = text.trim();
+    let known = [
+        RunStatus::Pending,
+        RunStatus::InProgress,
+        RunStatus::Success,
+        RunStatus::Failed,
+        RunStatus::Cancelled,
+    ];
+    if t.eq_ignore_ascii_case("Succeeded") {
+        return Ok(RunStatus::Success);
+    }
+    known
+        .into_iter()
+        .find(|s| s.as_str().eq_ignore_ascii_case(t))
+        .ok_or_else(|| {
+            format!("{text:?} is not a run state: Pending, InProgress, Success (Succeeded), Failed or Cancelled")
+        })
+}
+
+/// `--since`: the earliest start time, in seconds since the Unix epoch, and how it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Since {
+    /// The time, in seconds since the Unix epoch (UTC).
+    pub unix: i64,
+    /// As given on the command line.
+    pub given: String,
+}
+
+/// The longest `--since` duration: 100 years.
+const MAX_SINCE_SECS: u64 = 100 * 366 * 24 * 3600;
+
+/// A `--since` value: a duration back from now (`30m`, `2h`, `7d`, `2w`, `1h30m`, `3 days`;
+/// units s, m, h, d, w or their words) or a date (`2024-05-01`, midnight UTC) or an RFC 3339 time
+/// (`2024-05-01T08:00:00Z`, `2024-05-01T10:00:00+02:00`).
+pub fn since(text: &str) -> Result<Since, String> {
+    since_at(text, std::time::SystemTime::now())
+}
+
+/// [`since`], with `now` given (for tests).
+pub fn since_at(text: &str, now: std::time::SystemTime) -> Result<Since, String> {
+    let t = text.trim();
+    let given = t.to_owned();
+    if t.is_empty() {
+        return Err("--since needs a duration (30m, 2h, 7d) or a date (2024-05-01)".to_owned());
+    }
+    // A date has a `-` after its year; a duration starts with a number and has none.
+    if t.starts_with(|c: char| c.is_ascii_digit()) && !t.contains(['-', ':']) {
+        let secs = duration_secs(t)?;
+        let now = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|_| "the system clock is before 1970".to_owned())?
+            .as_secs();
+        let unix = i64::try_from(now).unwrap_or(i64::MAX) - i64::try_from(secs).unwrap_or(i64::MAX);
+        return Ok(Since { unix, given });
+    }
+    let unix = date_secs(t)?;
+    Ok(Since { unix, given })
+}
+
+/// `30m`, `2h`, `7d`, `1h30m`, `3 days`: the seconds of a duration, numbers each followed by a
+/// unit (s, m, h, d, w, or their words: sec, min, hour, day, week, plural or not, any case).
+fn duration_secs(text: &str) -> Result<u64, String> {
+    let bad = |why: &str| {
+        format!(
+            "{text:?} is not a duration ({why}): numbers with units, e.g. 30m, 2h, 7d, 2w, 1h30m or 3 days"
+        )
+    };
+    let mut total: u64 = 0;
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(bad("empty"));
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(bad("a unit without a number"));
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| bad("too large"))?;
+        rest = rest[digits..].trim_start();
+        let letters = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        if letters == 0 {
+            return Err(bad("a number without a unit"));
+        }
+        let unit: u64 = match rest[..letters].to_ascii_lowercase().as_str() {
+            "s" | "sec" | "secs" | "second" | "seconds" => 1,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
+            "d" | "day" | "days" => 86_400,
+            "w" | "week" | "weeks" => 7 * 86_400,
+            other => return Err(bad(&format!("unknown unit {other:?}"))),
+        };
+        rest = rest[letters..].trim_start();
+        total = n
+            .checked_mul(unit)
+            .and_then(|s| total.checked_add(s))
+            .filter(|s| *s <= MAX_SINCE_SECS)
+            .ok_or_else(|| bad("longer than 100 years"))?;
+    }
+    Ok(total)
+}
+
+/// `2024-05-01` (midnight UTC) or an RFC 3339 time: seconds since the Unix epoch.
+fn date_secs(text: &str) -> Result<i64, String> {
+    use time::format_description::well_known::Rfc3339;
+    let bad = || {
+        format!(
+            "{text:?} is neither a duration (30m, 2h, 7d) nor a date (2024-05-01, or 2024-05-01T08:00:00Z)"
+        )
+    };
+    if let Ok(t) = time::OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(t.unix_timestamp());
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text, &format).map_err(|_| bad())?;
+    Ok(date.midnight().assume_utc().unix_timestamp())
 }
 
 /// `jobs ...`
@@ -585,6 +773,13 @@ fn job_status(text: &str) -> Result<RunStatus, String> {
 pub enum TasksCommand {
     /// List the site's scheduled flow tasks
     List {
+        /// Only the tasks of this flow: its id, name or path (Project/Flow). Applied here: Get
+        /// Flow Run Tasks has no filter
+        #[arg(long, value_name = "FLOW", value_parser = resource)]
+        flow: Option<String>,
+        /// With --flow: look the flow's name up in this project only (its name, path or id)
+        #[arg(long, value_name = "PROJECT", value_parser = resource, requires = "flow")]
+        project: Option<String>,
         /// How many
         #[command(flatten)]
         limit: LimitArgs,
@@ -606,9 +801,9 @@ pub enum TasksCommand {
         /// The schedule's name or id (a Flow schedule; `tabflow schedules list` shows them)
         #[arg(value_parser = resource)]
         schedule: String,
-        /// The flow's name or id
-        #[arg(value_parser = resource)]
-        flow: String,
+        /// The flow
+        #[command(flatten)]
+        flow: FlowArg,
         /// A parameter value for the task's runs, by the parameter's name or id (repeatable;
         /// API 3.24)
         #[arg(long = "param", value_name = "NAME=VALUE", value_parser = key_value)]
@@ -621,9 +816,9 @@ pub enum TasksCommand {
 /// `tasks create-cloud` options.
 #[derive(Debug, Args)]
 pub struct CreateCloudArgs {
-    /// The flow's name or id
-    #[arg(value_parser = resource)]
-    pub flow: String,
+    /// The flow
+    #[command(flatten)]
+    pub flow: FlowArg,
     /// How often the task runs
     #[arg(long, value_enum, ignore_case = true)]
     pub frequency: Frequency,
@@ -701,15 +896,15 @@ pub enum LinkedCommand {
 pub enum ConnectionsCommand {
     /// List a flow's connections
     List {
-        /// The flow's name or id
-        #[arg(value_parser = resource)]
-        flow: String,
+        /// The flow
+        #[command(flatten)]
+        flow: FlowArg,
     },
     /// Change a connection's address, port or credentials
     Update {
-        /// The flow's name or id
-        #[arg(value_parser = resource)]
-        flow: String,
+        /// The flow
+        #[command(flatten)]
+        flow: FlowArg,
         /// The connection's id (`tabflow connections list FLOW` shows them)
         #[arg(value_parser = resource)]
         connection_id: String,
@@ -749,9 +944,9 @@ pub struct ConnectionChanges {
 pub enum PermissionsCommand {
     /// List a flow's permissions
     List {
-        /// The flow's name or id
-        #[arg(value_parser = resource)]
-        flow: String,
+        /// The flow
+        #[command(flatten)]
+        flow: FlowArg,
     },
     /// Grant or deny capabilities to a user or group
     #[command(after_help = PERMISSIONS_ADD_EXAMPLES)]
@@ -764,9 +959,9 @@ pub enum PermissionsCommand {
 /// What `permissions add` and `permissions delete` take: a flow, a grantee, capabilities.
 #[derive(Debug, Args)]
 pub struct PermissionArgs {
-    /// The flow's name or id
-    #[arg(value_parser = resource)]
-    pub flow: String,
+    /// The flow
+    #[command(flatten)]
+    pub flow: FlowArg,
     /// Who
     #[command(flatten)]
     pub grantee: Grantee,
@@ -1358,7 +1553,8 @@ mod tests {
         let Command::Flows(FlowsCommand::Run(run)) = cli.command else {
             panic!("not flows run");
         };
-        assert_eq!(run.flow, "Sales Cleanup");
+        assert_eq!(run.flow.flow, "Sales Cleanup");
+        assert_eq!(run.flow.project, None);
         assert_eq!(run.params, [("Region".to_owned(), "South".to_owned())]);
         assert_eq!(run.output_steps, ["s1"]);
         assert_eq!(run.mode, Some(RunMode::Incremental));
@@ -1439,6 +1635,111 @@ mod tests {
         ] {
             let err = Cli::try_parse_from(bad).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_flow_takes_project_to_narrow_its_name_but_update_moves_with_it() {
+        let cli = Cli::try_parse_from([
+            "tabflow",
+            "flows",
+            "get",
+            "Sales Cleanup",
+            "--project",
+            "Prod",
+        ])
+        .unwrap();
+        let Command::Flows(FlowsCommand::Get { flow }) = cli.command else {
+            panic!("not flows get");
+        };
+        assert_eq!(
+            (flow.flow.as_str(), flow.project.as_deref()),
+            ("Sales Cleanup", Some("Prod"))
+        );
+        let cli = Cli::try_parse_from([
+            "tabflow",
+            "tasks",
+            "add-to-schedule",
+            "Nightly",
+            "Sales Cleanup",
+            "--project",
+            "Dev",
+        ])
+        .unwrap();
+        let Command::Tasks(TasksCommand::AddToSchedule { schedule, flow, .. }) = cli.command else {
+            panic!("not tasks add-to-schedule");
+        };
+        assert_eq!(
+            (schedule.as_str(), flow.flow.as_str()),
+            ("Nightly", "Sales Cleanup")
+        );
+        assert_eq!(flow.project.as_deref(), Some("Dev"));
+        let cli = Cli::try_parse_from(["tabflow", "flows", "update", "Dev/F", "--project", "Prod"])
+            .unwrap();
+        let Command::Flows(FlowsCommand::Update { flow, changes }) = cli.command else {
+            panic!("not flows update");
+        };
+        assert_eq!(
+            (flow.as_str(), changes.project.as_deref()),
+            ("Dev/F", Some("Prod"))
+        );
+        // --project without --flow is refused where --flow is an option.
+        for bad in [
+            &["tabflow", "runs", "list", "--project", "Dev"][..],
+            &["tabflow", "tasks", "list", "--project", "Dev"],
+            &["tabflow", "flows", "get", "F", "--project", ""],
+        ] {
+            assert_eq!(
+                Cli::try_parse_from(bad).unwrap_err().exit_code(),
+                2,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn run_states_in_any_case() {
+        assert_eq!(run_status("failed").unwrap(), RunStatus::Failed);
+        assert_eq!(run_status("Succeeded").unwrap(), RunStatus::Success);
+        assert_eq!(run_status("SUCCESS").unwrap(), RunStatus::Success);
+        assert_eq!(run_status("inprogress").unwrap(), RunStatus::InProgress);
+        let err = run_status("Done").unwrap_err();
+        assert!(err.contains("not a run state"), "{err}");
+    }
+
+    #[test]
+    fn since_takes_durations_and_dates() {
+        let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let at = |t: &str| since_at(t, now).map(|s| s.unix);
+        assert_eq!(at("30m"), Ok(1_700_000_000 - 1800));
+        assert_eq!(at("2h"), Ok(1_700_000_000 - 7200));
+        assert_eq!(at("7d"), Ok(1_700_000_000 - 7 * 86_400));
+        assert_eq!(at("2w"), Ok(1_700_000_000 - 14 * 86_400));
+        assert_eq!(at("1h30m"), Ok(1_700_000_000 - 5400));
+        assert_eq!(at("45S"), Ok(1_700_000_000 - 45));
+        assert_eq!(at("3 days"), Ok(1_700_000_000 - 3 * 86_400));
+        assert_eq!(at("1 hour 30 mins"), Ok(1_700_000_000 - 5400));
+        assert_eq!(at("2024-05-01"), Ok(1_714_521_600));
+        assert_eq!(at("2024-05-01T08:00:00Z"), Ok(1_714_521_600 + 8 * 3600));
+        assert_eq!(
+            at("2024-05-01T10:00:00+02:00"),
+            Ok(1_714_521_600 + 8 * 3600)
+        );
+        assert_eq!(since_at(" 2h ", now).unwrap().given, "2h");
+        for (bad, says) in [
+            ("2", "a number without a unit"),
+            ("h", "neither a duration"),
+            ("2y", "unknown unit \"y\""),
+            ("3 fortnights", "unknown unit \"fortnights\""),
+            ("2h 30", "a number without a unit"),
+            ("99999999999999999999s", "too large"),
+            ("1000000000w", "longer than 100 years"),
+            ("2024-13-01", "neither a duration"),
+            ("yesterday", "neither a duration"),
+            ("", "needs a duration"),
+        ] {
+            let err = since_at(bad, now).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
         }
     }
 }

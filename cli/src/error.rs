@@ -380,6 +380,21 @@ fn list_command(what: &str) -> Option<&'static str> {
     })
 }
 
+/// A name that matches nothing: the closest names when there are some, else the command that
+/// lists what there is.
+fn not_found(e: &Error) -> CliError {
+    let Error::NotFound { what, name, .. } = e else {
+        return CliError::Other(e.to_string());
+    };
+    if !e.suggestions().is_empty() {
+        return CliError::Other(e.to_string());
+    }
+    CliError::Other(match list_command(what) {
+        Some(command) => format!("no {what} named {name:?} (`{command}` shows them)"),
+        None => format!("no {what} named {name:?}"),
+    })
+}
+
 impl From<Error> for CliError {
     fn from(e: Error) -> Self {
         let connected = !e.is_unreachable();
@@ -414,18 +429,28 @@ impl From<Error> for CliError {
             Error::InvalidArgument(message) => CliError::Other(message),
             Error::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => CliError::BrokenPipe,
             Error::Io(e) => CliError::Other(e.to_string()),
-            Error::NotFound { what, name } => CliError::Other(match list_command(what) {
-                Some(command) => format!("no {what} named {name:?} (`{command}` shows them)"),
-                None => format!("no {what} named {name:?}"),
-            }),
-            e @ Error::Ambiguous { .. } => {
-                let hint = match &e {
-                    Error::Ambiguous { what, .. } if *what == "project" => {
-                        "; give one of the ids, or a path of names (Parent/Name)"
+            e @ Error::NotFound { .. } => not_found(&e),
+            Error::Ambiguous {
+                what,
+                name,
+                candidates,
+            } => {
+                let listed: Vec<String> = candidates
+                    .iter()
+                    .map(|c| format!("{} ({})", c.id, c.description))
+                    .collect();
+                let hint = match what {
+                    "project" => "give one of the ids, or a path of names (Parent/Name)",
+                    "flow" => {
+                        "give one of the ids, or a path (Project/Flow; nested: Parent/Child/Flow)"
                     }
-                    _ => "; give one of the ids",
+                    _ => "give one of the ids",
                 };
-                CliError::Other(format!("{e}{hint}"))
+                CliError::Other(format!(
+                    "{} {what}s are named {name:?}: {}; {hint}",
+                    candidates.len(),
+                    listed.join(", ")
+                ))
             }
             e @ (Error::RunFailed { .. } | Error::RunCancelled(_) | Error::WaitTimedOut { .. }) => {
                 CliError::RunUnsuccessful(e.to_string())
@@ -559,12 +584,41 @@ mod tests {
         let e = CliError::from(Error::NotFound {
             what: "flow",
             name: "Nope".into(),
+            suggestions: Vec::new(),
         });
         assert_eq!(
             e.to_string(),
             "no flow named \"Nope\" (`tabflow flows list` shows them)"
         );
         assert_eq!(e.exit_status(), EXIT_ERROR);
+        let e = CliError::from(Error::NotFound {
+            what: "flow",
+            name: "Sales Cleanpu".into(),
+            suggestions: vec!["Sales Cleanup".into(), "Sales Cleanup 2".into()],
+        });
+        assert_eq!(
+            e.to_string(),
+            "no flow named \"Sales Cleanpu\"; did you mean \"Sales Cleanup\" or \"Sales Cleanup 2\"?"
+        );
+        let e = CliError::from(Error::Ambiguous {
+            what: "flow",
+            name: "Nightly Load".into(),
+            candidates: vec![
+                Candidate {
+                    id: "d1".into(),
+                    description: "Dev/Nightly Load".into(),
+                },
+                Candidate {
+                    id: "p2".into(),
+                    description: "Prod/Nightly Load".into(),
+                },
+            ],
+        });
+        assert_eq!(
+            e.to_string(),
+            "2 flows are named \"Nightly Load\": d1 (Dev/Nightly Load), p2 (Prod/Nightly Load); \
+             give one of the ids, or a path (Project/Flow; nested: Parent/Child/Flow)"
+        );
         let e = CliError::from(Error::Ambiguous {
             what: "project",
             name: "Archive".into(),

@@ -1,21 +1,44 @@
 //! Names or ids: every argument naming a flow, project, user, group, schedule or flow parameter
-//! takes either. An argument shaped like a LUID (`d00700fe-28a0-4ece-a7af-5543ddf38a82`) is used
-//! as the id without asking the server; anything else is looked up by name with the library's
-//! `find_*` methods, which fail with a name that matches nothing (naming it) or several things
-//! (listing each with its id).
+//! takes either; flows and projects also take a path (`Dev/Sales Cleanup`, `Sales/Archive`,
+//! `Parent/Child/Flow`, a `/` inside a name written `\/`), and `--project` narrows a flow's name
+//! to one project. An argument shaped like a LUID (`d00700fe-28a0-4ece-a7af-5543ddf38a82`) is
+//! used as the id without asking the server (but with `--project`, which is checked); anything
+//! else is looked up with the library's `find_*` methods, which fail with a name that matches
+//! nothing (naming it, with the closest names) or several things (listing each with its id and
+//! path).
 
+use crate::args::FlowArg;
 use crate::error::CliError;
 use tableau_flows::{Client, Flow, FlowParameterId};
 
 /// Whether `s` has the shape of a LUID (the library's [`tableau_flows::is_luid`]).
 pub use tableau_flows::is_luid as looks_like_id;
 
-/// The id of the flow named (or identified by) `arg`.
-pub fn flow_id(client: &Client, arg: &str) -> Result<String, CliError> {
-    if looks_like_id(arg) {
-        return Ok(arg.to_owned());
-    }
-    Ok(client.find_flow(arg)?.id.to_string())
+/// The id of the flow a flow argument names: its id, name or path, looked up in `--project`
+/// when given.
+pub fn flow_id(client: &Client, flow: &FlowArg) -> Result<String, CliError> {
+    flow_id_in(client, &flow.flow, flow.project.as_deref())
+}
+
+/// The id of the flow `arg` names (an id, a name or a path), in `project` (a name, path or id)
+/// when given: there an id is checked to be a flow of the project, elsewhere it is taken as it
+/// is.
+pub fn flow_id_in(client: &Client, arg: &str, project: Option<&str>) -> Result<String, CliError> {
+    Ok(flow_in(client, arg, project)?.0)
+}
+
+/// [`flow_id_in`], with the flow's name when it was looked up (an id taken as it is has none).
+pub fn flow_in(
+    client: &Client,
+    arg: &str,
+    project: Option<&str>,
+) -> Result<(String, Option<String>), CliError> {
+    let flow = match project {
+        Some(project) => client.find_flow_in(project, arg)?,
+        None if looks_like_id(arg) => return Ok((arg.to_owned(), None)),
+        None => client.find_flow(arg)?,
+    };
+    Ok((flow.id.to_string(), flow.name))
 }
 
 /// The id of the project with this name, path (`Sales/Archive`) or id.

@@ -507,16 +507,32 @@ pub enum Error {
     /// Reading a file to send or writing a download failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
-    /// Nothing has this name (or id).
-    #[error("no {what} named {name:?}")]
+    /// Nothing has this name (or id). Its message ends with `did you mean "..."?` when there
+    /// are suggestions.
+    #[error("no {what} named {name:?}{}", did_you_mean(suggestions))]
     NotFound {
         /// What was looked for: "flow", "project", "user", "group", "schedule", "parameter".
         what: &'static str,
-        /// The name given.
+        /// The name (or path) given.
         name: String,
+        /// The closest names of the same kind (for a path given, the closest paths), the
+        /// fewest edits first, at most three: within an edit distance (optimal string
+        /// alignment) of 40% of the longer name's length, compared ignoring case. Searched:
+        /// for [`find_flow`](crate::Client::find_flow), the site's flows (listed once more,
+        /// only when nothing matched); for [`find_flow_in`](crate::Client::find_flow_in), the
+        /// project's flows, then flows of that very name in other projects (by path); for
+        /// [`find_project`](crate::Client::find_project), every project; for
+        /// [`find_schedule`](crate::Client::find_schedule), every server schedule; for
+        /// [`Flow::find_parameter`](crate::Flow::find_parameter), the flow's parameters; for
+        /// [`raw`](crate::Client::raw), the spec's endpoint ids. `find_user` and `find_group`
+        /// suggest nothing: the server filters them by name, and listing every user of a site
+        /// to suggest one would cost more than the lookup. Also [`Error::suggestions`].
+        suggestions: Vec<String>,
     },
-    /// Several things have this name; use one of their ids (or, for projects, a path).
-    #[error("{} {what}s are named {name:?}: {}", candidates.len(), candidates.iter().map(|c| format!("{} ({})", c.id, c.description)).collect::<Vec<_>>().join(", "))]
+    /// Several things have this name: each candidate is listed with its id and what tells it
+    /// apart (for flows and projects, their paths, `Dev/Sales Cleanup`), and the message says
+    /// how to name one (its path, or its id).
+    #[error("{} {what}s are named {name:?}: {}; {}", candidates.len(), candidates.iter().map(|c| format!("{} ({})", c.id, c.description)).collect::<Vec<_>>().join(", "), pick_one(what))]
     Ambiguous {
         /// What was looked for.
         what: &'static str,
@@ -573,6 +589,25 @@ impl fmt::Debug for Error {
     }
 }
 
+/// `; did you mean "a", "b" or "c"?`, or nothing without suggestions.
+fn did_you_mean(suggestions: &[String]) -> String {
+    let quoted: Vec<String> = suggestions.iter().map(|s| format!("{s:?}")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => format!("; did you mean {one}?"),
+        [rest @ .., last] => format!("; did you mean {} or {last}?", rest.join(", ")),
+    }
+}
+
+/// How to name one of several things of the same name.
+fn pick_one(what: &str) -> &'static str {
+    match what {
+        "flow" => "name one by its path (Project/Flow) or its id",
+        "project" => "name one by its path (Parent/Name) or its id",
+        _ => "name one by its id",
+    }
+}
+
 /// `: body` after "without an error document", or nothing for an empty body.
 fn shown_body(body: &str) -> String {
     if body.trim().is_empty() {
@@ -602,6 +637,25 @@ impl Error {
         match self {
             Error::Service(a) => Some(a.code),
             _ => None,
+        }
+    }
+
+    /// The closest names to the one given, closest first, for an [`Error::NotFound`] (empty
+    /// for any other error, or when nothing was close).
+    ///
+    /// ```
+    /// let e = tableau_flows::Error::NotFound {
+    ///     what: "flow",
+    ///     name: "Sales Cleanpu".into(),
+    ///     suggestions: vec!["Sales Cleanup".into()],
+    /// };
+    /// assert_eq!(e.suggestions(), ["Sales Cleanup"]);
+    /// assert_eq!(e.to_string(), r#"no flow named "Sales Cleanpu"; did you mean "Sales Cleanup"?"#);
+    /// ```
+    pub fn suggestions(&self) -> &[String] {
+        match self {
+            Error::NotFound { suggestions, .. } => suggestions,
+            _ => &[],
         }
     }
 

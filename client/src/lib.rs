@@ -128,7 +128,7 @@ pub use generated::*;
 pub use limits::MAX_DURATION;
 pub use raw::{RawRequest, RawResponse};
 pub use request::{PathRequest, PathResponse};
-pub use resolve::is_luid;
+pub use resolve::{is_luid, join_path, split_path};
 pub use retry::RetryPolicy;
 pub use run::{PollCallback, RunOptions, StartedRun, WaitOptions};
 pub use secret::Secret;

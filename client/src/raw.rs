@@ -50,11 +50,15 @@ pub struct RawResponse {
 
 impl Client {
     /// A call of the endpoint with this id (`"query_flow"`, as `flowspec export` and
-    /// [`crate::endpoints::ALL`] list them); [`Error::NotFound`] for an id the spec does not have.
+    /// [`crate::endpoints::ALL`] list them); [`Error::NotFound`] for an id the spec does not have (suggesting the closest ids).
     pub fn raw(&self, endpoint_id: &str) -> Result<RawRequest<'_>, Error> {
         let meta = EndpointMeta::by_id(endpoint_id).ok_or_else(|| Error::NotFound {
             what: "endpoint",
             name: endpoint_id.to_owned(),
+            suggestions: crate::resolve::suggest(
+                endpoint_id,
+                crate::endpoints::ALL.iter().map(|e| e.id),
+            ),
         })?;
         Ok(RawRequest {
             client: self,

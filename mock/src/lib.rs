@@ -473,6 +473,35 @@ impl MockServer {
         ids
     }
 
+    /// Adds a project to the default site, owned by the administrator, inside the project
+    /// `parent_id` (`None`: at the top), and returns its id. For tests that need projects the
+    /// demo does not have (two projects holding flows of the same name, nested projects):
+    /// Create Project is not among the endpoints the simulator answers. Like real servers, it
+    /// refuses a second project of the same name under the same parent; that, an unknown parent
+    /// or a blank name is `None`.
+    pub fn add_project(&self, name: &str, parent_id: Option<&str>) -> Option<String> {
+        let mut state = self.lock();
+        let taken = state.projects.iter().any(|p| {
+            p.site_id == demo::SITE_ID && p.name == name && p.parent_id.as_deref() == parent_id
+        });
+        let parent_known = parent_id.is_none_or(|id| state.projects.iter().any(|p| p.id == id));
+        if taken || !parent_known || name.trim().is_empty() {
+            return None;
+        }
+        let id = sim::state::new_id();
+        let now = state.now();
+        state.projects.push(sim::state::Project {
+            id: id.clone(),
+            name: name.to_owned(),
+            description: String::new(),
+            parent_id: parent_id.map(str::to_owned),
+            owner_id: demo::ADMIN_ID.into(),
+            site_id: demo::SITE_ID.into(),
+            created_at: now,
+        });
+        Some(id)
+    }
+
     /// Makes runs of a flow end Failed (or succeed again).
     pub fn set_flow_fails(&self, flow_id: &str, fails: bool) {
         self.lock().flows.update(flow_id, |f| f.fails = fails);

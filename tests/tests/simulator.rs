@@ -1654,7 +1654,9 @@ fn things_are_found_by_name_and_an_ambiguous_name_lists_its_matches() {
         demo::SCHEDULE_ID
     );
     match client.find_user("nobody") {
-        Err(Error::NotFound { what: "user", name }) => assert_eq!(name, "nobody"),
+        Err(Error::NotFound {
+            what: "user", name, ..
+        }) => assert_eq!(name, "nobody"),
         other => panic!("expected not found, got {other:?}"),
     }
     // A name the filter syntax cannot hold is still found, by listing.

@@ -33,7 +33,10 @@ pub fn run(client: &Client, command: ConnectionsCommand, out: &mut Output) -> Re
             if out.is_json() {
                 return out.json(&answer);
             }
-            out.line(format!("updated connection {connection_id} of flow {flow}"))?;
+            out.line(format!(
+                "updated connection {connection_id} of flow {}",
+                flow.flow
+            ))?;
             out.table(&connection_table(std::slice::from_ref(&answer.connection)))
         }
     }

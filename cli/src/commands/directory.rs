@@ -147,8 +147,9 @@ pub(super) fn show<T, J: serde::Serialize>(
     )
 }
 
-/// A project's path of names from the top (`Sales/Archive`), as far as `all` holds its parents;
-/// an ancestor not in `all` is shown by its id.
+/// A project's path of names from the top (`Sales/Archive`, a `/` inside a name written `\/`, as
+/// `--project` and flow paths take it), as far as `all` holds its parents; an ancestor not in
+/// `all` is shown by its id.
 pub fn project_path(project: &Project, all: &[Project]) -> String {
     let mut names = vec![project.name.clone().unwrap_or_default()];
     let mut parent = project.parent_project_id.clone();
@@ -167,7 +168,7 @@ pub fn project_path(project: &Project, all: &[Project]) -> String {
         }
     }
     names.reverse();
-    names.join("/")
+    tableau_flows::join_path(names)
 }
 
 /// The table of projects: ID, NAME, PATH (what `--project` takes for a nested one), OWNER,
@@ -375,5 +376,7 @@ mod tests {
         assert!(project_path(&cycle[0], &cycle).ends_with("Y/X"));
         let text = project_table(&all).render();
         assert!(text.contains("Sales/Archive/Old"), "{text}");
+        let slash = vec![p("a", "A/B", None), p("b", "C", Some("a"))];
+        assert_eq!(project_path(&slash[1], &slash), r"A\/B/C");
     }
 }

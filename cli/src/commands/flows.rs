@@ -2,7 +2,7 @@
 
 use super::{FlowNames, flow_name, list, note_more_pages, resume_hint, run_rows, wait_for_run};
 use crate::args::{
-    DownloadArgs, FlowChanges, FlowRunArgs, FlowsCommand, FlowsListArgs, PublishArgs,
+    DownloadArgs, FlowArg, FlowChanges, FlowRunArgs, FlowsCommand, FlowsListArgs, PublishArgs,
 };
 use crate::error::CliError;
 use crate::interrupt;
@@ -212,7 +212,7 @@ fn tagged<B: tableau_flows::pagination::Paged<Item = Flow>>(
     Ok((super::Listing { items, pagination }, read))
 }
 
-fn tag(client: &Client, flow: &str, tags: &[String], out: &mut Output) -> Result<(), CliError> {
+fn tag(client: &Client, flow: &FlowArg, tags: &[String], out: &mut Output) -> Result<(), CliError> {
     let flow_id = resolve::flow_id(client, flow)?;
     let answer = client
         .add_tags_to_flow(flow_id.as_str(), AddTagsToFlowRequest::new(tags))
@@ -223,12 +223,17 @@ fn tag(client: &Client, flow: &str, tags: &[String], out: &mut Output) -> Result
     let all: Vec<&str> = answer.tags.iter().map(|t| t.label.as_str()).collect();
     out.line(format!(
         "tagged flow {}; its tags: {}",
-        shown(flow, &flow_id),
+        shown(&flow.flow, &flow_id),
         all.join(", ")
     ))
 }
 
-fn untag(client: &Client, flow: &str, tags: &[String], out: &mut Output) -> Result<(), CliError> {
+fn untag(
+    client: &Client,
+    flow: &FlowArg,
+    tags: &[String],
+    out: &mut Output,
+) -> Result<(), CliError> {
     let flow_id = resolve::flow_id(client, flow)?;
     for t in tags {
         client
@@ -241,7 +246,7 @@ fn untag(client: &Client, flow: &str, tags: &[String], out: &mut Output) -> Resu
     out.line(format!(
         "removed {} from flow {}",
         tags.join(", "),
-        shown(flow, &flow_id)
+        shown(&flow.flow, &flow_id)
     ))
 }
 
@@ -345,7 +350,7 @@ fn show_flow(
     Ok(())
 }
 
-fn get(client: &Client, flow: &str, out: &mut Output) -> Result<(), CliError> {
+fn get(client: &Client, flow: &FlowArg, out: &mut Output) -> Result<(), CliError> {
     let flow_id = resolve::flow_id(client, flow)?;
     let mut answer = client.query_flow(flow_id.as_str()).send()?;
     if out.is_json() {
@@ -364,13 +369,13 @@ fn shown(arg: &str, id: &str) -> String {
     }
 }
 
-fn delete(client: &Client, flow: &str, out: &mut Output) -> Result<(), CliError> {
+fn delete(client: &Client, flow: &FlowArg, out: &mut Output) -> Result<(), CliError> {
     let flow_id = resolve::flow_id(client, flow)?;
     client.delete_flow(flow_id.as_str()).send()?;
     if out.is_json() {
         return out.json(&json!({ "flowId": flow_id, "deleted": true }));
     }
-    out.line(format!("deleted flow {}", shown(flow, &flow_id)))
+    out.line(format!("deleted flow {}", shown(&flow.flow, &flow_id)))
 }
 
 /// The message of an interrupted download.
@@ -512,7 +517,7 @@ fn download(
     }
     out.line(format!(
         "downloaded flow {} to {} ({})",
-        shown(&args.flow, &flow_id),
+        shown(&args.flow.flow, &flow_id),
         path.display(),
         bytes(size)
     ))
@@ -592,7 +597,7 @@ fn update(
     changes: FlowChanges,
     out: &mut Output,
 ) -> Result<(), CliError> {
-    let flow_id = resolve::flow_id(client, flow)?;
+    let flow_id = resolve::flow_id_in(client, flow, None)?;
     let project = match &changes.project {
         Some(p) => Some(resolve::project_id(client, p)?),
         None => None,
@@ -641,7 +646,7 @@ fn run_flow(
     }
     let started = client.run_flow(flow_id.as_str(), options)?;
     let run_id = started.flow_run_id().ok();
-    let flow_shown = shown(&args.flow, &flow_id);
+    let flow_shown = shown(&args.flow.flow, &flow_id);
     if !args.wait {
         if out.is_json() {
             return out.json(&RunFlowNowResponse { job: started.job });
@@ -675,10 +680,10 @@ fn run_flow(
             out.json(&json!({ "job": started.job, "flowRun": run }))?;
         }
     } else if let Some(run) = &run {
-        let names = if looks_like_id(&args.flow) {
+        let names = if looks_like_id(&args.flow.flow) {
             flow_name(client, Some(flow_id.as_str()))
         } else {
-            FlowNames::from([(flow_id.clone(), args.flow.clone())])
+            FlowNames::from([(flow_id.clone(), args.flow.flow.clone())])
         };
         out.table(&run_rows(std::slice::from_ref(run), &names))?;
     }

@@ -231,10 +231,62 @@ pub fn flow_name(client: &Client, flow_id: Option<&str>) -> FlowNames {
         .unwrap_or_default()
 }
 
-/// The table of flow runs: ID, FLOW (its name beside its id when known), STATUS, PROGRESS,
-/// STARTED, COMPLETED.
+/// Why flow runs failed, by run id (for tables).
+pub type Reasons = HashMap<String, String>;
+
+/// Seconds since the Unix epoch, now.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A duration as people read it: `45s`, `1m 12s`, `2h 5m`, `3d 4h`.
+pub fn human_duration(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {s}s"),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+/// How long a run took (completed - started), or for a run still pending or in progress how
+/// long it has been going (`now` - started); nothing without the times to tell.
+pub fn run_duration(run: &FlowRun, now: i64) -> String {
+    let Some(start) = run.started_at.as_ref().map(|d| d.unix_timestamp()) else {
+        return String::new();
+    };
+    let end = match run.completed_at.as_ref() {
+        Some(c) => c.unix_timestamp(),
+        None if matches!(
+            run.status,
+            Some(tableau_flows::RunStatus::Pending | tableau_flows::RunStatus::InProgress)
+        ) =>
+        {
+            now
+        }
+        None => return String::new(),
+    };
+    human_duration(u64::try_from(end.saturating_sub(start)).unwrap_or(0))
+}
+
+/// The table of flow runs: ID, FLOW (its name beside its id when known), STATUS, STARTED,
+/// DURATION, PROGRESS.
 pub fn run_rows(runs: &[FlowRun], names: &FlowNames) -> Table {
-    let mut t = Table::new(&["ID", "FLOW", "STATUS", "PROGRESS", "STARTED", "COMPLETED"]);
+    run_table(runs, names, &Reasons::new(), now_unix())
+}
+
+/// [`run_rows`], with a REASON column when a run has one in `reasons`; durations of unfinished
+/// runs are counted to `now` (seconds since the Unix epoch).
+pub fn run_table(runs: &[FlowRun], names: &FlowNames, reasons: &Reasons, now: i64) -> Table {
+    let with_reasons = runs.iter().any(|r| reasons.contains_key(r.id.as_str()));
+    let mut headers = vec!["ID", "FLOW", "STATUS", "STARTED", "DURATION", "PROGRESS"];
+    if with_reasons {
+        headers.push("REASON");
+    }
+    let mut t = Table::new(&headers);
     for r in runs {
         let flow = r
             .flow_id
@@ -245,9 +297,10 @@ pub fn run_rows(runs: &[FlowRun], names: &FlowNames) -> Table {
             r.id.as_str().to_owned(),
             flow,
             value(r.status.as_ref()),
-            r.progress.map(|p| format!("{p}%")).unwrap_or_default(),
             date(r.started_at.as_ref()),
-            date(r.completed_at.as_ref()),
+            run_duration(r, now),
+            r.progress.map(|p| format!("{p}%")).unwrap_or_default(),
+            reasons.get(r.id.as_str()).cloned().unwrap_or_default(),
         ]);
     }
     t
@@ -358,5 +411,15 @@ mod tests {
             text.lines().nth(1).unwrap().starts_with("r1  f1  "),
             "{text}"
         );
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(human_duration(0), "0s");
+        assert_eq!(human_duration(45), "45s");
+        assert_eq!(human_duration(72), "1m 12s");
+        assert_eq!(human_duration(3600 + 5 * 60 + 9), "1h 5m");
+        assert_eq!(human_duration(3 * 86_400 + 4 * 3600 + 59), "3d 4h");
+        assert_eq!(human_duration(u64::MAX).split(' ').count(), 2);
     }
 }

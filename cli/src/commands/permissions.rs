@@ -106,7 +106,7 @@ fn delete(client: &Client, args: PermissionArgs, out: &mut Output) -> Result<(),
         removed.join(" "),
         who.kind,
         who.shown,
-        args.flow
+        args.flow.flow
     ))
 }
 

@@ -13,8 +13,22 @@ use tableau_flows::{Client, FlowParameterId, FrequencyDetails, Interval, Job, Sc
 /// Runs a `tasks` command.
 pub fn run(client: &Client, command: TasksCommand, out: &mut Output) -> Result<(), CliError> {
     match command {
-        TasksCommand::List { limit } => {
+        TasksCommand::List {
+            flow,
+            project,
+            limit,
+        } => {
             let mut answer = client.get_flow_run_tasks().send()?;
+            // Get Flow Run Tasks has no filter: --flow keeps the flow's tasks here.
+            if let Some(flow) = flow {
+                let flow_id = resolve::flow_id_in(client, &flow, project.as_deref())?;
+                answer.tasks.retain(|t| {
+                    t.flow_run
+                        .as_ref()
+                        .and_then(|r| r.flow.as_ref())
+                        .is_some_and(|f| f.id.as_str() == flow_id)
+                });
+            }
             // One answer holds every task: --limit shows the first N of it.
             if let Some(n) = limit.limit {
                 answer
@@ -53,7 +67,7 @@ pub fn run(client: &Client, command: TasksCommand, out: &mut Output) -> Result<(
             }
             out.line(format!(
                 "added flow {} to schedule {} as task {}",
-                shown(&flow, &flow_id),
+                shown(&flow.flow, &flow_id),
                 shown(&schedule, &schedule_id),
                 task_id(&answer.task)
             ))?;
@@ -330,7 +344,7 @@ fn create_cloud(client: &Client, args: CreateCloudArgs, out: &mut Output) -> Res
     out.line(format!(
         "created task {} for flow {}",
         task_id(&answer.task),
-        shown(&args.flow, &flow_id)
+        shown(&args.flow.flow, &flow_id)
     ))?;
     show_task(&answer.task, out)
 }
