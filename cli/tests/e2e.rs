@@ -4174,3 +4174,40 @@ fn file_errors_name_the_file_or_standard_output() {
         "{line}"
     );
 }
+
+/// A binary answer (a flow's file) through `tabflow api METHOD PATH` reaches a pipe byte for
+/// byte: not cleaned of "control characters", not given a newline.
+#[test]
+fn api_writes_a_binary_answer_to_a_pipe_byte_for_byte() {
+    let server = simulator();
+    let path = format!("/sites/{{site}}/flows/{}/content", demo::SALES_FLOW_ID);
+    let output = tabflow(&server)
+        .args(["api", "GET", &path])
+        .output()
+        .expect("tabflow runs");
+    assert!(output.status.success(), "{output:?}");
+    let client = tableau_flows::Client::builder(server.url())
+        .build()
+        .unwrap();
+    client
+        .sign_in_with(
+            tableau_flows::Credentials::personal_access_token(demo::PAT_NAME, demo::PAT_SECRET),
+            demo::SITE,
+        )
+        .unwrap();
+    let mut expected = Vec::new();
+    client
+        .download_flow_to(
+            demo::SALES_FLOW_ID,
+            &mut expected,
+            tableau_flows::DownloadOptions::new(),
+        )
+        .unwrap();
+    assert!(expected.starts_with(b"PK\x03\x04"));
+    assert!(
+        output.stdout == expected,
+        "{} bytes written, {} expected",
+        output.stdout.len(),
+        expected.len()
+    );
+}

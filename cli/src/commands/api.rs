@@ -181,8 +181,20 @@ fn sniffed_content_type(body: &[u8]) -> &'static str {
 }
 
 /// Prints an answer's body as it came, [cleaned](crate::output::clean_document) of terminal
-/// controls, with a final newline.
+/// controls, with a final newline. A binary answer (not UTF-8: a flow's `/content`) is written
+/// byte for byte when standard output is not a terminal, and refused on a terminal.
 fn print_body(body: &[u8], out: &mut Output) -> Result<(), CliError> {
+    if std::str::from_utf8(body).is_err() {
+        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            return Err(CliError::usage(format!(
+                "the answer is binary ({} bytes): redirect standard output to a file \
+                 (`> FILE`), or use `tabflow flows download` for a flow's file",
+                body.len()
+            )));
+        }
+        out.write_raw(body)?;
+        return out.flush();
+    }
     out.write_raw(&crate::output::clean_document(body))?;
     if !body.is_empty() && !body.ends_with(b"\n") {
         out.write_raw(b"\n")?;
