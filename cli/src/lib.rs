@@ -6,7 +6,8 @@
 //! mock`, `tabflow demo`).
 //!
 //! The binary is a thin wrapper around [`main_with_cancel`]: parse the command line ([`args`]),
-//! sign in ([`session`]), resolve names ([`resolve`]), run the command ([`commands`],
+//! apply a profile ([`profiles`]), sign in or use the session `tabflow login` saved ([`session`],
+//! [`store`]), resolve names ([`resolve`]), run the command ([`commands`],
 //! [`simulator`]), print a table or one JSON document ([`output`]), and turn what went wrong into
 //! a message on stderr and an exit status ([`error`]). `-v` prints the library's request log
 //! ([`verbose`]); Ctrl-C cancels waits and transfers ([`interrupt`]).
