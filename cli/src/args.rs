@@ -127,6 +127,19 @@ a path that does not start with /api/; a path that could reach another server (a
 a backslash, a control character, .. above /api) is refused. The answer's body is printed as it
 came (XML, or JSON with --json); an error answer is printed too, and its code on stderr (status 1).";
 
+const LOGIN_HELP: &str = "\
+Examples:
+  tabflow login --server https://tableau.example.com --site marketing --token-name ci
+  TABLEAU_PAT_SECRET=... tabflow login --token-name ci --server https://tableau.example.com
+  tabflow --profile work login
+  tabflow login --username ada            # prompts for the password on a terminal
+
+The session (its token, never the secret) is saved in a file of mode 0600 under the user's state
+directory ($TABFLOW_STATE_DIR/sessions when set), one per server and site; `tabflow status`
+shows it, `tabflow logout` ends it. When it expires, a command signs in again if a secret is at
+hand (TABLEAU_PAT_SECRET, TABLEAU_PASSWORD, TABLEAU_JWT, --token-secret-stdin, or a prompt on a
+terminal), and otherwise says to log in again.";
+
 /// tabflow: publish, run, schedule and manage Tableau Prep flows on Tableau Server or Cloud.
 #[derive(Debug, Parser)]
 #[command(
@@ -160,16 +173,13 @@ pub struct GlobalArgs {
         help = "The server's URL, e.g. https://tableau.example.com (plain http only to loopback)"
     )]
     pub server: Option<String>,
-    /// The site's content URL; empty for the default site
-    #[arg(
-        long,
-        env = "TABLEAU_SITE",
-        global = true,
-        default_value = "",
-        hide_default_value = true,
-        value_name = "CONTENT_URL"
-    )]
-    pub site: String,
+    /// The site's content URL; empty (the default) for the default site
+    #[arg(long, env = "TABLEAU_SITE", global = true, value_name = "CONTENT_URL")]
+    pub site: Option<String>,
+    /// Take the server, site, token or user name and API version from this profile of the config
+    /// file (`tabflow profiles list`); options and variables given win over it
+    #[arg(long, env = "TABLEAU_PROFILE", global = true, value_name = "NAME")]
+    pub profile: Option<String>,
     /// The REST API version to speak, e.g. 3.24 (default: the server's, from serverinfo, at most
     /// 3.24); for `mock`, the version the simulator speaks
     #[arg(
@@ -291,6 +301,18 @@ pub enum Command {
     Api(ApiArgs),
     /// Show the server's version and REST API version (no sign-in needed)
     ServerInfo,
+    /// Sign in and save the session, so that later commands for this server and site neither
+    /// sign in nor out
+    #[command(after_help = LOGIN_HELP)]
+    Login,
+    /// Sign out of the saved session of this server and site, and delete its file
+    Logout,
+    /// Show the saved session of this server and site (or every saved session): who, where, until
+    /// when; exit status 1 when there is none
+    Status(StatusArgs),
+    /// The profiles of the config file
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(
         after_help = "Example: tabflow completions bash > ~/.local/share/bash-completion/completions/tabflow"
@@ -1114,6 +1136,22 @@ pub struct ApiArgs {
     /// With a METHOD: print the answer's status line and headers on standard error
     #[arg(short = 'i', long, requires = "endpoint")]
     pub include: bool,
+}
+
+/// `status` options.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Ask the server whether the session is still valid (one request: Query User On Site)
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `profiles ...`
+#[derive(Debug, Subcommand)]
+#[command(arg_required_else_help = true)]
+pub enum ProfilesCommand {
+    /// List the profiles of the config file (name, server, site, credentials' name)
+    List,
 }
 
 /// `mock` options.

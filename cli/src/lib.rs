@@ -6,7 +6,8 @@
 //! mock`, `tabflow demo`).
 //!
 //! The binary is a thin wrapper around [`main_with_cancel`]: parse the command line ([`args`]),
-//! sign in ([`session`]), resolve names ([`resolve`]), run the command ([`commands`],
+//! apply a profile ([`profiles`]), sign in or use the session `tabflow login` saved ([`session`],
+//! [`store`]), resolve names ([`resolve`]), run the command ([`commands`],
 //! [`simulator`]), print a table or one JSON document ([`output`]), and turn what went wrong into
 //! a message on stderr and an exit status ([`error`]). `-v` prints the library's request log
 //! ([`verbose`]); Ctrl-C cancels waits and transfers ([`interrupt`]).
@@ -18,17 +19,19 @@ pub mod commands;
 pub mod error;
 pub mod interrupt;
 pub mod output;
+pub mod profiles;
 pub mod progress;
 pub mod resolve;
 pub mod session;
 pub mod simulator;
+pub mod store;
 pub mod verbose;
 
 use args::{Cli, Command};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use clap_complete::Generator;
-use commands::api;
+use commands::{api, auth};
 use error::{CliError, EXIT_OK, EXIT_USAGE};
 use output::Output;
 use session::SecretSource;
@@ -113,7 +116,8 @@ fn completions(shell: clap_complete::Shell, out: &mut Output) -> Result<(), CliE
     Ok(())
 }
 
-/// Runs a parsed command line; secrets not given come from `source`.
+/// Runs a parsed command line; secrets not given come from `source` (and, to sign in again when
+/// a saved session expires, from the process's own standard input, environment and terminal).
 fn execute(
     cli: Cli,
     stdout: &mut dyn Write,
@@ -123,51 +127,48 @@ fn execute(
     if cli.global.verbose {
         verbose::install();
     }
-    let mut out = Output::new(stdout, cli.global.json);
+    let mut global = cli.global;
+    let mut out = Output::new(stdout, global.json);
     if let Command::Api(args) = &cli.command {
         // A command line mixing the two forms, or a path of another server: refused before
         // anything is sent.
         api::form(args)?;
     }
     let result = match cli.command {
-        Command::Mock(args) => simulator::mock(&args, &cli.global, &mut out, cancel),
+        Command::Mock(args) => simulator::mock(&args, &global, &mut out, cancel),
         Command::Demo => simulator::demo(&mut out, cancel),
         Command::Completions { shell } => completions(shell, &mut out),
+        Command::Profiles(args::ProfilesCommand::List) => auth::profiles_list(&mut out),
         Command::Api(args) if api::is_list(&args) => api::list(&mut out),
-        Command::ServerInfo => {
-            let client = session::client(&cli.global)?;
-            commands::server::info(&client, &mut out).map_err(|e| e.at_server(client.base_url()))
-        }
-        Command::Api(args) if !api::needs_session(&args) => {
-            let client = session::client(&cli.global)?;
-            api::call(&client, &args, &mut out).map_err(|e| e.at_server(client.base_url()))
-        }
         command => {
-            if let Command::Api(args) = &command
-                && api::body_from_stdin(args)
-                && (cli.global.token_secret_stdin || cli.global.password_stdin)
-            {
-                return Err(CliError::usage(
-                    "--body - and --token-secret-stdin or --password-stdin both read standard input: \
-                     give the body in a file",
-                ));
-            }
-            let client = session::client(&cli.global)?;
-            let url = client.base_url().to_owned();
-            session::sign_in(&client, &cli.global, source).map_err(|e| e.at_server(&url))?;
-            let result = commands::run(&client, command, &mut out, cancel);
-            let signed_out = client.end_session();
-            match (result, signed_out) {
-                (Ok(()), Err(e)) => {
-                    // The command did what it was asked; the session will expire by itself.
-                    let warning = format!(
-                        "tabflow: warning: signing out failed: {}",
-                        CliError::from(e).at_server(&url)
-                    );
-                    progress::suspend(|| verbose::to_stderr(&warning));
-                    Ok(())
+            profiles::apply(&mut global)?;
+            match command {
+                Command::ServerInfo => {
+                    let client = session::client(&global)?;
+                    commands::server::info(&client, &mut out)
+                        .map_err(|e| e.at_server(client.base_url()))
                 }
-                (result, _) => result.map_err(|e| e.at_server(&url)),
+                Command::Api(args) if !api::needs_session(&args) => {
+                    let client = session::client(&global)?;
+                    api::call(&client, &args, &mut out).map_err(|e| e.at_server(client.base_url()))
+                }
+                Command::Login => auth::login(&global, source, &mut out),
+                Command::Logout => auth::logout(&global, &mut out),
+                Command::Status(args) => auth::status(&global, &args, &mut out),
+                command => {
+                    if let Command::Api(args) = &command
+                        && api::body_from_stdin(args)
+                        && (global.token_secret_stdin || global.password_stdin)
+                    {
+                        return Err(CliError::usage(
+                            "--body - and --token-secret-stdin or --password-stdin both read standard input: \
+                             give the body in a file",
+                        ));
+                    }
+                    let connection = session::connect(&global, source)?;
+                    let result = commands::run(&connection.client, command, &mut out, cancel);
+                    connection.finish(result)
+                }
             }
         }
     };

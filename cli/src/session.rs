@@ -8,8 +8,12 @@
 
 use crate::args::GlobalArgs;
 use crate::error::CliError;
+use crate::store::{self, CredentialsKind, ExpirySource, SavedCredentials, SavedSession};
 use std::io::{BufRead, IsTerminal, Read};
-use tableau_flows::{Client, Credentials};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+use tableau_flows::{Client, Credentials, Secret, Session};
 
 /// The other environment variable read for the token's name (the one of older releases).
 pub const TOKEN_NAME_ALIAS: &str = "TABLEAU_TOKEN_NAME";
@@ -232,6 +236,11 @@ pub fn credentials(
     }
 }
 
+/// The site's content URL the options give (`""`, the default site, when none).
+pub fn site(global: &GlobalArgs) -> &str {
+    global.site.as_deref().unwrap_or_default()
+}
+
 /// Signs `client` in to `--site` with the global options' credentials.
 pub fn sign_in(
     client: &Client,
@@ -239,17 +248,320 @@ pub fn sign_in(
     source: &mut dyn SecretSource,
 ) -> Result<(), CliError> {
     let credentials = credentials(global, source)?;
-    // What was tried and the likely cause by the code, never the secret (crate::error).
+    sign_in_with(client, global, credentials)
+}
+
+/// Signs `client` in to `--site` with `credentials`; a refusal says what was tried and the
+/// likely cause by its code, never the secret ([`crate::error::SignInAttempt`]).
+pub fn sign_in_with(
+    client: &Client,
+    global: &GlobalArgs,
+    credentials: Credentials,
+) -> Result<(), CliError> {
     let attempt = crate::error::SignInAttempt::new(
         &credentials,
-        &global.site,
+        site(global),
         client.base_url(),
         client.api_version(),
     );
     client
-        .sign_in_with(credentials, &global.site)
+        .sign_in_with(credentials, site(global))
         .map_err(|e| attempt.explain(e.into()))?;
     Ok(())
+}
+
+/// The kind and name of the credentials the options name (token name, `--jwt`, user name, in
+/// that order of preference, as [`credentials`] reads them), without reading a secret.
+pub fn named_credentials(
+    global: &GlobalArgs,
+    source: &dyn SecretSource,
+) -> Option<SavedCredentials> {
+    if let Some(name) = given(&global.token_name)
+        .map(str::to_owned)
+        .or_else(|| source.var(TOKEN_NAME_ALIAS))
+    {
+        return Some(SavedCredentials {
+            kind: CredentialsKind::PersonalAccessToken,
+            name: Some(name),
+        });
+    }
+    if given(&global.jwt).is_some() {
+        return Some(SavedCredentials {
+            kind: CredentialsKind::Jwt,
+            name: None,
+        });
+    }
+    given(&global.username).map(|user| SavedCredentials {
+        kind: CredentialsKind::Password,
+        name: Some(user.to_owned()),
+    })
+}
+
+/// A saved session as `client` holds it now: its token, site and user, the API version, when it
+/// was opened and is expected to expire (the server's estimate, or the default lifetime).
+pub fn saved_session(
+    client: &Client,
+    session: &Session,
+    site: &str,
+    signed_in_at: SystemTime,
+    credentials: SavedCredentials,
+    user_name: Option<String>,
+) -> SavedSession {
+    let (expires_at, expiry) = match client.session_expires_at() {
+        Some(t) => (t, ExpirySource::Server),
+        None => (
+            signed_in_at + store::DEFAULT_SESSION_LIFETIME,
+            ExpirySource::Default,
+        ),
+    };
+    SavedSession {
+        format: store::FORMAT,
+        server: client.base_url().to_owned(),
+        site: site.to_owned(),
+        site_id: session.site_id.as_str().to_owned(),
+        user_id: session.user_id.as_ref().map(|u| u.as_str().to_owned()),
+        user_name,
+        api_version: client
+            .api_version()
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+        token: session.token.expose().to_owned(),
+        signed_in_at: store::rfc3339(store::unix(signed_in_at)),
+        expires_at: store::rfc3339(store::unix(expires_at)),
+        expiry,
+        credentials,
+    }
+}
+
+/// The command that logs in again to a saved session's server and site.
+pub fn login_hint(global: &GlobalArgs, saved: &SavedSession) -> String {
+    if let Some(profile) = given(&global.profile) {
+        return format!("tabflow --profile {} login", quote(profile));
+    }
+    let mut hint = format!("tabflow --server {}", quote(&saved.server));
+    if !saved.site.is_empty() {
+        hint.push_str(&format!(" --site {}", quote(&saved.site)));
+    }
+    match (&saved.credentials.kind, &saved.credentials.name) {
+        (CredentialsKind::PersonalAccessToken, Some(name)) => {
+            hint.push_str(&format!(" --token-name {}", quote(name)));
+        }
+        (CredentialsKind::Password, Some(name)) => {
+            hint.push_str(&format!(" --username {}", quote(name)));
+        }
+        _ => hint.push_str(" --jwt JWT"),
+    }
+    hint.push_str(" login");
+    hint
+}
+
+/// A word as a shell reads it: quoted when it holds anything but plain characters.
+fn quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+thread_local! {
+    /// The signed-in user's id and name, when a saved session knows them.
+    static SIGNED_IN_USER: std::cell::RefCell<Option<(String, String)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The name of the user `id`, when it is the user of the saved session in use (whose name was
+/// saved at login): tables name that owner without asking the server.
+pub fn known_user_name(id: &str) -> Option<String> {
+    SIGNED_IN_USER.with(|known| {
+        known
+            .borrow()
+            .as_ref()
+            .filter(|(known, _)| known == id)
+            .map(|(_, name)| name.clone())
+    })
+}
+
+/// A saved session a command is using.
+struct InUse {
+    path: PathBuf,
+    saved: SavedSession,
+    hint: String,
+    /// Why no credentials could be had to sign in again, when that was tried and failed.
+    refused: Arc<Mutex<Option<String>>>,
+    /// The credentials that signed in again, if that happened.
+    renewed: Arc<Mutex<Option<SavedCredentials>>>,
+}
+
+/// A client ready for a command: signed in for this command only, or using the saved session
+/// of its server and site.
+pub struct Connection {
+    /// The client.
+    pub client: Client,
+    in_use: Option<InUse>,
+}
+
+impl Connection {
+    /// Whether the command uses a saved session.
+    pub fn uses_saved_session(&self) -> bool {
+        self.in_use.is_some()
+    }
+
+    /// Ends what [`connect`] began, given the command's outcome: signs out a session opened for
+    /// this command (a failure to sign out is a warning), or saves the session again when it was
+    /// renewed; a saved session that expired with no secret at hand to sign in again is an error
+    /// saying how to log in again.
+    pub fn finish(self, result: Result<(), CliError>) -> Result<(), CliError> {
+        let url = self.client.base_url().to_owned();
+        let Some(in_use) = self.in_use else {
+            let signed_out = self.client.end_session();
+            return match (result, signed_out) {
+                (Ok(()), Err(e)) => {
+                    // The command did what it was asked; the session will expire by itself.
+                    let warning = format!(
+                        "tabflow: warning: signing out failed: {}",
+                        CliError::from(e).at_server(&url)
+                    );
+                    crate::progress::suspend(|| crate::verbose::to_stderr(&warning));
+                    Ok(())
+                }
+                (result, _) => result.map_err(|e| e.at_server(&url)),
+            };
+        };
+        let renewed = in_use
+            .renewed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let mut saved_again = Ok(());
+        if let (Some(credentials), Some(session)) = (renewed, self.client.session())
+            && session.token.expose() != in_use.saved.token
+        {
+            let user_name = match credentials.kind {
+                CredentialsKind::Password => credentials.name.clone(),
+                _ if session.user_id.as_ref().map(|u| u.as_str())
+                    == in_use.saved.user_id.as_deref() =>
+                {
+                    in_use.saved.user_name.clone()
+                }
+                _ => None,
+            };
+            let fresh = saved_session(
+                &self.client,
+                &session,
+                &in_use.saved.site,
+                SystemTime::now(),
+                credentials,
+                user_name,
+            );
+            saved_again = store::save(&in_use.path, &fresh);
+        }
+        let result = result.map_err(|e| match e {
+            CliError::Api { code, .. } if code.code() == 401002 => {
+                let why = in_use
+                    .refused
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take()
+                    .map(|w| format!(" and no credentials to sign in again ({w})"))
+                    .unwrap_or_default();
+                let site = if in_use.saved.site.is_empty() {
+                    "the default site".to_owned()
+                } else {
+                    format!("site {:?}", in_use.saved.site)
+                };
+                CliError::other(format!(
+                    "the saved session of {site} of {} has expired or was signed out                      (error 401002){why}; log in again: {} (or give the secret, e.g. in                      TABLEAU_PAT_SECRET or TABLEAU_PASSWORD, and tabflow signs in again by itself)",
+                    in_use.saved.server, in_use.hint
+                ))
+            }
+            other => other.at_server(&url),
+        });
+        result.and(saved_again)
+    }
+}
+
+/// A client for a command that needs a session: with the saved session of its server and site
+/// when there is one (and the options name no other credentials), making no sign-in and no
+/// sign-out request; otherwise signed in for this command, as [`sign_in`] does. With a saved
+/// session, credentials are read only if it has expired, then from the options, the environment,
+/// standard input or a prompt (on a terminal only), by the name saved with it unless the options
+/// give one.
+pub fn connect(global: &GlobalArgs, source: &mut dyn SecretSource) -> Result<Connection, CliError> {
+    let client = client(global)?;
+    let site = site(global).to_owned();
+    let path = store::session_file(client.base_url(), &site)?;
+    let saved = store::load(&path)?.filter(|saved| {
+        saved.server == client.base_url()
+            && saved.site == site
+            && named_credentials(global, source).is_none_or(|named| named == saved.credentials)
+    });
+    let Some(saved) = saved else {
+        let url = client.base_url().to_owned();
+        sign_in(&client, global, source).map_err(|e| e.at_server(&url))?;
+        return Ok(Connection {
+            client,
+            in_use: None,
+        });
+    };
+    // The saved session's API version, unless the options pin another: no server info request.
+    let client = match (global.api_version, saved.api_version.parse()) {
+        (None, Ok(version)) => {
+            let mut pinned = global.clone();
+            pinned.api_version = Some(version);
+            self::client(&pinned)?
+        }
+        _ => client,
+    };
+    let mut renewal = global.clone();
+    if named_credentials(global, source).is_none() {
+        match saved.credentials.kind {
+            CredentialsKind::PersonalAccessToken => {
+                renewal.token_name = saved.credentials.name.clone()
+            }
+            CredentialsKind::Password => renewal.username = saved.credentials.name.clone(),
+            CredentialsKind::Jwt => {}
+        }
+    }
+    let refused = Arc::new(Mutex::new(None));
+    let renewed = Arc::new(Mutex::new(None));
+    let (refused_by, renewed_with) = (Arc::clone(&refused), Arc::clone(&renewed));
+    let session = Session {
+        token: Secret::new(saved.token.clone()),
+        site_id: saved.site_id.as_str().into(),
+        user_id: saved.user_id.as_deref().map(Into::into),
+    };
+    client.resume_session(session, &site, move || {
+        // Secrets come from the process's own standard input, environment and terminal.
+        match crate::progress::suspend(|| credentials(&renewal, &mut Terminal)) {
+            Ok(c) => {
+                *renewed_with.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(SavedCredentials::of(&c));
+                Some(c)
+            }
+            Err(e) => {
+                *refused_by.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                None
+            }
+        }
+    });
+    let hint = login_hint(global, &saved);
+    let user = saved.user_id.clone().zip(saved.user_name.clone());
+    SIGNED_IN_USER.with(|known| *known.borrow_mut() = user);
+    Ok(Connection {
+        client,
+        in_use: Some(InUse {
+            path,
+            saved,
+            hint,
+            refused,
+            renewed,
+        }),
+    })
 }
 
 #[cfg(test)]

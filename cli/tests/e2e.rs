@@ -10,7 +10,7 @@ use tableau_flows_mock::{MockServer, demo};
 
 /// Every environment variable tabflow reads: removed so that the caller's environment cannot leak
 /// into a test.
-const VARIABLES: [&str; 13] = [
+const VARIABLES: [&str; 14] = [
     "TABLEAU_SERVER",
     "TABLEAU_SITE",
     "TABLEAU_API_VERSION",
@@ -24,6 +24,7 @@ const VARIABLES: [&str; 13] = [
     "TABLEAU_CA_CERT",
     "TABLEAU_CALL_TIMEOUT",
     "TABLEAU_STALL_TIMEOUT",
+    "TABLEAU_PROFILE",
 ];
 
 /// A flow id no flow has.
@@ -41,12 +42,16 @@ fn slow_simulator() -> MockServer {
         .expect("the simulator starts")
 }
 
-/// `tabflow` with a clean environment (no TABLEAU_* variables).
+/// `tabflow` with a clean environment (no TABLEAU_* variables), its saved sessions and config
+/// file in an empty directory of the target directory, never the user's.
 fn bare() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tabflow"));
     for v in VARIABLES {
         c.env_remove(v);
     }
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-no-home");
+    c.env("TABFLOW_STATE_DIR", home.join("state"))
+        .env("TABFLOW_CONFIG_DIR", home.join("config"));
     c.stdin(Stdio::null());
     c
 }

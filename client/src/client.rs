@@ -233,6 +233,8 @@ impl ClientBuilder {
                 retry: self.retry,
                 session: RwLock::new(None),
                 sign_in: Mutex::new(None),
+                renewal: Mutex::new(None),
+                expires_at: Mutex::new(None),
                 owns_session: AtomicBool::new(false),
             }),
         })
@@ -284,6 +286,11 @@ pub(crate) struct ClientInner {
     pub(crate) session: RwLock<Option<Session>>,
     /// What to sign in again with when the token expires.
     pub(crate) sign_in: Mutex<Option<(Credentials, String)>>,
+    /// Where to ask for credentials when the token expires and none are kept
+    /// ([`Client::resume_session`]).
+    pub(crate) renewal: Mutex<Option<crate::session::Renewal>>,
+    /// When the server expects the session to expire, from its Sign In answer.
+    pub(crate) expires_at: Mutex<Option<std::time::SystemTime>>,
     /// Whether the session came from [`Client::sign_in_with`] (signed out on drop).
     pub(crate) owns_session: AtomicBool,
 }
@@ -330,6 +337,8 @@ impl ClientInner {
                 retry: RetryPolicy::none(),
                 session: RwLock::new(Some(session)),
                 sign_in: Mutex::new(None),
+                renewal: Mutex::new(None),
+                expires_at: Mutex::new(None),
                 owns_session: AtomicBool::new(false),
             }),
         }

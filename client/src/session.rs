@@ -5,6 +5,40 @@ use crate::client::Client;
 use crate::error::{CallError, Failure};
 use crate::{Secret, SiteId, UserId};
 use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
+
+/// Where [`Client::resume_session`] asks for credentials when the session expires, and the site
+/// to sign in to.
+pub(crate) struct Renewal {
+    site: String,
+    credentials: Box<dyn FnMut() -> Option<Credentials> + Send>,
+}
+
+impl std::fmt::Debug for Renewal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renewal")
+            .field("site", &self.site)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A duration as Sign In's `estimatedTimeToExpiration` writes it, `HOURS:MM:SS` (e.g.
+/// `239:59:13`); `None` for anything else.
+pub(crate) fn parse_time_to_expiration(text: &str) -> Option<Duration> {
+    let mut parts = text.trim().split(':');
+    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let number = |p: &str, max: u64| {
+        (!p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse::<u64>().ok())
+            .flatten()
+            .filter(|n| *n <= max)
+    };
+    let (h, m, s) = (number(h, u64::MAX)?, number(m, 59)?, number(s, 59)?);
+    Some(Duration::from_secs(h * 3600 + m * 60 + s))
+}
 
 /// A signed-in session: the token for `X-Tableau-Auth` and the site id used in paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +101,64 @@ impl Client {
     /// client does not sign it out when dropped.
     pub fn set_session(&self, session: Session) {
         self.inner.owns_session.store(false, Ordering::SeqCst);
+        *self
+            .inner
+            .expires_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
         self.store_session(session);
+    }
+
+    /// Uses a session saved by an earlier program, as [`set_session`](Self::set_session) does
+    /// (the client does not sign it out when dropped), and when the server answers that it has
+    /// expired (401 with code 401002) asks `credentials` for credentials to sign in to `site`
+    /// again, then repeats the call once. `credentials` is called only then, so a program can
+    /// prompt for a secret only when one is needed; `None` gives up, and the call fails with
+    /// 401002. Credentials it gave are kept for later expiries, as
+    /// [`sign_in_with`](Self::sign_in_with) keeps its own.
+    ///
+    /// The new session is not signed out when the client is dropped either: read it with
+    /// [`session`](Self::session) (its token differs from the one given) to save it again.
+    ///
+    /// ```no_run
+    /// use tableau_flows::{Client, Credentials, Session};
+    /// # fn saved() -> Session { unimplemented!() }
+    /// # fn main() -> Result<(), tableau_flows::Error> {
+    /// let client = Client::builder("https://tableau.example.com").build()?;
+    /// let session: Session = saved();
+    /// let token = session.token.clone();
+    /// client.resume_session(session, "marketing", || {
+    ///     let secret = std::env::var("TABLEAU_PAT_SECRET").ok()?;
+    ///     Some(Credentials::personal_access_token("ci", secret))
+    /// });
+    /// client.query_flows_for_site().send()?;
+    /// if client.session().is_some_and(|s| s.token != token) {
+    ///     // Signed in again: save the new session.
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn resume_session<F>(&self, session: Session, site: &str, credentials: F)
+    where
+        F: FnMut() -> Option<Credentials> + Send + 'static,
+    {
+        self.set_session(session);
+        *self.inner.sign_in.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.inner.renewal.lock().unwrap_or_else(|p| p.into_inner()) = Some(Renewal {
+            site: site.to_owned(),
+            credentials: Box::new(credentials),
+        });
+    }
+
+    /// When the server expects the current session to expire: the time of its Sign In plus the
+    /// answer's `estimatedTimeToExpiration` (`HOURS:MM:SS`). `None` for a session given with
+    /// [`set_session`](Self::set_session), or when the answer said nothing readable. Servers
+    /// may end a session sooner (an administrator, a restart) or, counting idle time, later.
+    pub fn session_expires_at(&self) -> Option<SystemTime> {
+        *self
+            .inner
+            .expires_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     fn store_session(&self, session: Session) {
@@ -85,7 +176,8 @@ impl Client {
         self.session()
     }
 
-    /// Forgets the session and the credentials kept for signing in again (without signing out).
+    /// Forgets the session and the credentials kept for signing in again, or where to ask for
+    /// them ([`resume_session`](Self::resume_session)), without signing out.
     pub fn clear_session(&self) {
         self.inner.owns_session.store(false, Ordering::SeqCst);
         *self
@@ -94,6 +186,12 @@ impl Client {
             .write()
             .unwrap_or_else(|p| p.into_inner()) = None;
         *self.inner.sign_in.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.inner.renewal.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self
+            .inner
+            .expires_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// The current session.
@@ -143,10 +241,16 @@ impl Client {
             }
             Credentials::Jwt(jwt) => creds.jwt = Some(jwt.clone()),
         }
+        let asked = SystemTime::now();
         let answer = self
             .sign_in(crate::auth::SignInRequest { credentials: creds })
             .send()?;
         let c = answer.credentials;
+        let expires_at = c
+            .estimated_time_to_expiration
+            .as_deref()
+            .and_then(parse_time_to_expiration)
+            .and_then(|d| asked.checked_add(d));
         let site_id = c.site.id.ok_or_else(|| {
             CallError::InvalidArgument("the sign-in answer has no site id".into())
         })?;
@@ -156,6 +260,11 @@ impl Client {
             user_id: Some(c.user.id),
         };
         self.store_session(session.clone());
+        *self
+            .inner
+            .expires_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = expires_at;
         Ok(session)
     }
 
@@ -172,7 +281,8 @@ impl Client {
         result
     }
 
-    /// Signs in again with the kept credentials; `false` when there are none.
+    /// Signs in again with the kept credentials, or those [`resume_session`](Self::resume_session)'s
+    /// callback gives (then kept); `false` when there are none.
     pub(crate) fn reauthenticate(&self) -> Result<bool, Failure> {
         let kept = self
             .inner
@@ -180,13 +290,51 @@ impl Client {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        match kept {
-            Some((credentials, site)) => {
-                self.sign_in_once(&credentials, &site)
-                    .map_err(|e| Failure(e.into_generic()))?;
-                Ok(true)
+        let (credentials, site) = match kept {
+            Some(kept) => kept,
+            None => {
+                let mut renewal = self.inner.renewal.lock().unwrap_or_else(|p| p.into_inner());
+                let Some(r) = renewal.as_mut() else {
+                    return Ok(false);
+                };
+                let Some(credentials) = (r.credentials)() else {
+                    return Ok(false);
+                };
+                (credentials, r.site.clone())
             }
-            None => Ok(false),
+        };
+        self.sign_in_once(&credentials, &site)
+            .map_err(|e| Failure(e.into_generic()))?;
+        *self.inner.sign_in.lock().unwrap_or_else(|p| p.into_inner()) = Some((credentials, site));
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_to_expiration_are_hours_minutes_and_seconds() {
+        let t = parse_time_to_expiration;
+        assert_eq!(t("240:00:00"), Some(Duration::from_secs(240 * 3600)));
+        assert_eq!(t("0:05:09"), Some(Duration::from_secs(309)));
+        assert_eq!(
+            t(" 365:22:20 "),
+            Some(Duration::from_secs(365 * 3600 + 22 * 60 + 20))
+        );
+        for bad in [
+            "",
+            "4:00",
+            "1:60:00",
+            "1:00:60",
+            "-1:00:00",
+            "a:00:00",
+            "1:00:00:00",
+            "1::00",
+            "9999999999:00:00",
+        ] {
+            assert_eq!(t(bad), None, "{bad}");
         }
     }
 }

@@ -146,7 +146,29 @@ pub struct MockBuilder {
     users: Vec<(String, String, Role)>,
     pats: Vec<(String, String, String)>,
     jwts: Vec<(String, String)>,
+    request_log: bool,
 }
+
+/// A request the simulator answered on its port, as its request log keeps it
+/// ([`MockBuilder::request_log`], [`MockServer::requests`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoggedRequest {
+    /// The method, e.g. `GET`.
+    pub method: String,
+    /// The path, without the query: `/api/3.24/sites/{site-id}/flows`.
+    pub path: String,
+    /// The query, without `?` (empty when there is none).
+    pub query: String,
+    /// The endpoint the request reached, by its id in the spec (`sign_in`, `query_flows_for_site`,
+    /// ...); `None` for a request that reached none (answered 404 or 405).
+    pub endpoint: Option<&'static str>,
+    /// The status of the answer.
+    pub status: u16,
+}
+
+/// The request log of a server built with [`MockBuilder::request_log`].
+type RequestLog = Arc<Mutex<Vec<LoggedRequest>>>;
 
 impl MockBuilder {
     /// The loopback port (default 0: a free one).
@@ -285,6 +307,17 @@ impl MockBuilder {
         self
     }
 
+    /// Keeps a log of the requests answered on the port (default off), for tests and benchmarks
+    /// that count requests: [`MockServer::requests`] reads it, [`MockServer::clear_requests`]
+    /// empties it. It holds every request whose head was read and answered by the router
+    /// (an endpoint's answer, a refusal at sign-in (401), a path or method no endpoint has (404,
+    /// 405)); a request refused while its head or body was being read (400, 408, 413, 431) is
+    /// not in it. It grows with every request: leave it off for a long-running simulator.
+    pub fn request_log(mut self, keep: bool) -> Self {
+        self.request_log = keep;
+        self
+    }
+
     /// Starts serving on loopback.
     pub fn start(self) -> std::io::Result<MockServer> {
         let listener = http::listen_on_loopback(self.port)?;
@@ -315,8 +348,10 @@ impl MockBuilder {
             version: self.api_version,
             uploads: UploadStore::new(&parent),
         });
+        let log: Option<RequestLog> = self.request_log.then(Default::default);
         let handler = Arc::new(HttpHandler {
             simulator: shared.clone(),
+            log: log.clone(),
             max_request_bytes: self.max_request_bytes,
             max_body_bytes: self.max_body_bytes,
             gate: Gate {
@@ -335,6 +370,7 @@ impl MockBuilder {
             url: format!("http://127.0.0.1:{port}"),
             http,
             shared,
+            log,
         })
     }
 }
@@ -346,6 +382,7 @@ pub struct MockServer {
     url: String,
     http: http::Server,
     shared: Arc<Simulator>,
+    log: Option<RequestLog>,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -381,6 +418,7 @@ impl MockServer {
             users: Vec::new(),
             pats: Vec::new(),
             jwts: Vec::new(),
+            request_log: false,
         }
     }
 
@@ -392,6 +430,21 @@ impl MockServer {
     /// The API version it speaks.
     pub fn api_version(&self) -> ApiVersion {
         self.shared.version
+    }
+
+    /// The requests answered on the port so far, oldest first, when the server keeps a log
+    /// ([`MockBuilder::request_log`]); `None` when it does not.
+    pub fn requests(&self) -> Option<Vec<LoggedRequest>> {
+        self.log
+            .as_ref()
+            .map(|log| log.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+
+    /// Empties the request log (to count the requests of what follows).
+    pub fn clear_requests(&self) {
+        if let Some(log) = &self.log {
+            log.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        }
     }
 
     /// Answers a request in-process, without HTTP: exactly what the simulator answers on its port
@@ -631,6 +684,8 @@ impl Gate {
 /// Answers the HTTP server's requests.
 struct HttpHandler {
     simulator: Arc<Simulator>,
+    /// The request log, when the server keeps one.
+    log: Option<RequestLog>,
     /// The body limit of the endpoints that take a file.
     max_request_bytes: u64,
     /// The body limit of every other endpoint.
@@ -662,6 +717,22 @@ fn split_target(target: &str) -> (&str, &str) {
 }
 
 impl HttpHandler {
+    /// Adds a request and the status of its answer to the log, if there is one.
+    fn record(&self, head: &http::Head, endpoint: Option<&'static str>, status: u16) {
+        if let Some(log) = &self.log {
+            let (path, query) = split_target(&head.target);
+            log.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(LoggedRequest {
+                    method: head.method.clone(),
+                    path: path.to_owned(),
+                    query: query.to_owned(),
+                    endpoint,
+                    status,
+                });
+        }
+    }
+
     fn decide(&self, request: &interface::Request<'_>) -> interface::Answer {
         self.gate.pass(|| decide(&self.simulator, request))
     }
@@ -720,15 +791,20 @@ impl http::Handler for HttpHandler {
         let accept = head.header("accept");
         let Some(format) = interface::answer_format(accept) else {
             let answer = interface::not_acceptable(accept.unwrap_or_default());
+            self.record(head, None, answer.status);
             return http::Admission::Answer(reply(answer));
         };
         let (path, _) = split_target(&head.target);
         let route = match interface::route(self.simulator.version, &head.method, path) {
             Ok(route) => route,
-            Err(answer) => return http::Admission::Answer(reply(answer.in_format(format))),
+            Err(answer) => {
+                self.record(head, None, answer.status);
+                return http::Admission::Answer(reply(answer.in_format(format)));
+            }
         };
         let token = head.header("x-tableau-auth");
         if let Err(answer) = interface::authenticate(self.simulator.as_ref(), &route, token) {
+            self.record(head, Some(route.meta.id), answer.status);
             return http::Admission::Answer(reply(answer.in_format(format)));
         }
         let admitted = match route.file_part() {
@@ -774,6 +850,12 @@ impl http::Handler for HttpHandler {
                 })
             }
         };
+        if self.log.is_some() {
+            let endpoint = interface::route(self.simulator.version, &head.method, path)
+                .ok()
+                .map(|r| r.meta.id);
+            self.record(head, endpoint, answer.status);
+        }
         Ok(reply(answer))
     }
 

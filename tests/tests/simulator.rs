@@ -2640,3 +2640,150 @@ fn a_published_flow_takes_its_project_s_default_flow_permissions() {
     assert!(grantees.is_empty(), "{grantees:?}");
     assert_eq!(code(analyst.query_flow(in_sales.as_str()).send()), 403004);
 }
+
+/// `Client::resume_session`: a saved session is used as it is, and only when the server says it
+/// expired is the callback asked for credentials, once; what it gives signs in again and is
+/// kept, and the new session is not signed out when the client drops.
+#[test]
+fn a_resumed_session_asks_for_credentials_only_when_it_expires() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let clock = Clock::manual();
+    let server = MockServer::builder()
+        .clock(clock.clone())
+        .request_log(true)
+        .start()
+        .unwrap();
+    let first = admin(&server);
+    let saved = first.keep_session().unwrap();
+    // Sign In's estimatedTimeToExpiration (240 minutes in the simulator) gives the expiry.
+    let expires = first
+        .session_expires_at()
+        .expect("the answer gives an expiry");
+    let left = expires
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    assert!(left > Duration::from_secs(239 * 60) && left <= Duration::from_secs(240 * 60));
+    drop(first);
+
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&asked);
+    let client = Client::builder(server.url())
+        .api_version(server.api_version())
+        .build()
+        .unwrap();
+    client.resume_session(saved.clone(), demo::SITE, move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Some(Credentials::personal_access_token(
+            demo::PAT_NAME,
+            demo::PAT_SECRET,
+        ))
+    });
+    assert_eq!(client.session_expires_at(), None);
+    server.clear_requests();
+    client.query_flows_for_site().send().unwrap();
+    assert_eq!(asked.load(Ordering::SeqCst), 0);
+    let endpoints = |server: &MockServer| -> Vec<&'static str> {
+        let log = server.requests().unwrap();
+        server.clear_requests();
+        log.iter().map(|r| r.endpoint.unwrap_or("-")).collect()
+    };
+    assert_eq!(endpoints(&server), ["query_flows_for_site"]);
+
+    clock.advance(Duration::from_secs(241 * 60));
+    client.query_flows_for_site().send().unwrap();
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        endpoints(&server),
+        ["query_flows_for_site", "sign_in", "query_flows_for_site"]
+    );
+    let renewed = client.session().unwrap();
+    assert_ne!(renewed.token, saved.token);
+    assert!(client.session_expires_at().is_some());
+    // Kept: a second expiry signs in again without asking.
+    clock.advance(Duration::from_secs(241 * 60));
+    client.query_flows_for_site().send().unwrap();
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+    endpoints(&server);
+    // Not signed out when dropped: the renewed session is the caller's to save.
+    let renewed = client.session().unwrap();
+    drop(client);
+    assert!(endpoints(&server).is_empty());
+    let other = Client::builder(server.url())
+        .api_version(server.api_version())
+        .build()
+        .unwrap();
+    other.set_session(renewed);
+    other.query_flows_for_site().send().unwrap();
+
+    // A callback with no credentials: the call fails with 401002, once asked.
+    let refusing = Client::builder(server.url())
+        .api_version(server.api_version())
+        .build()
+        .unwrap();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&asked);
+    refusing.resume_session(saved, demo::SITE, move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        None
+    });
+    assert_eq!(code(refusing.query_flows_for_site().send()), 401002);
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+}
+
+/// The request log of `MockBuilder::request_log`: method, path, query, endpoint and status of
+/// each request answered, refusals at sign-in and unknown paths included; off by default.
+#[test]
+fn the_request_log_records_each_request_answered() {
+    let plain = MockServer::builder().start().unwrap();
+    assert!(plain.requests().is_none());
+    let server = MockServer::builder().request_log(true).start().unwrap();
+    let client = admin(&server);
+    client.query_flows_for_site().page_size(2).send().unwrap();
+    let log = server.requests().unwrap();
+    let seen: Vec<(&str, Option<&str>, u16)> = log
+        .iter()
+        .map(|r| (r.method.as_str(), r.endpoint, r.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("GET", Some("server_info"), 200),
+            ("POST", Some("sign_in"), 200),
+            ("GET", Some("query_flows_for_site"), 200),
+        ]
+    );
+    assert_eq!(log[2].query, "pageSize=2");
+    assert!(
+        log[2]
+            .path
+            .ends_with(&format!("/sites/{}/flows", demo::SITE_ID))
+    );
+    server.clear_requests();
+    let unsigned = Client::builder(server.url())
+        .api_version(server.api_version())
+        .build()
+        .unwrap();
+    unsigned.set_session(Session {
+        token: Secret::new("nope"),
+        site_id: demo::SITE_ID.into(),
+        user_id: None,
+    });
+    assert_eq!(code(unsigned.query_flows_for_site().send()), 401002);
+    // A path no endpoint has, sent by hand.
+    let mut stream =
+        std::net::TcpStream::connect(server.url().trim_start_matches("http://")).unwrap();
+    use std::io::{Read, Write};
+    stream
+        .write_all(b"GET /api/3.24/nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    let log = server.requests().unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        (log[0].endpoint, log[0].status),
+        (Some("query_flows_for_site"), 401)
+    );
+    assert_eq!((log[1].endpoint, log[1].status), (None, 404));
+}

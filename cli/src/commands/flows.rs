@@ -94,7 +94,9 @@ fn name_owners(client: &Client, flows: &mut [Flow]) -> Result<(), CliError> {
         }
         let id = owner.id.to_string();
         if !names.contains_key(&id) {
-            let name = if refused && me.as_deref() != Some(id.as_str()) {
+            let name = if let Some(name) = crate::session::known_user_name(&id) {
+                Some(name)
+            } else if refused && me.as_deref() != Some(id.as_str()) {
                 None
             } else {
                 match client.query_user_on_site(id.as_str()).send() {

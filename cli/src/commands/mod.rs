@@ -1,6 +1,7 @@
 //! The commands that talk to a server, one module per group, and what they share.
 
 pub mod api;
+pub mod auth;
 pub mod connections;
 pub mod directory;
 pub mod flows;
@@ -44,9 +45,15 @@ pub fn run(
         Command::Schedules(c) => directory::schedules(client, c, out, cancel),
         Command::Api(args) => api::call(client, &args, out),
         Command::ServerInfo => server::info(client, out),
-        Command::Mock(_) | Command::Demo | Command::Completions { .. } => {
-            Err(CliError::other("mock, demo and completions take no server"))
-        }
+        Command::Mock(_)
+        | Command::Demo
+        | Command::Completions { .. }
+        | Command::Login
+        | Command::Logout
+        | Command::Status(_)
+        | Command::Profiles(_) => Err(CliError::other(
+            "mock, demo, completions, login, logout, status and profiles are not run here",
+        )),
     }
 }
 
