@@ -708,6 +708,28 @@ mod pty {
             self.master.write_all(text.as_bytes()).unwrap();
         }
 
+        /// Types a secret once the program has turned the terminal's echo off, as a person
+        /// typing after the prompt would (the prompt is written just before echo goes off);
+        /// fails when echo never goes off, since the secret would then be shown.
+        pub fn send_secret(&mut self, text: &str) {
+            use std::os::fd::AsRawFd;
+            for _ in 0..1000 {
+                // SAFETY: termios is plain data; tcgetattr fills it from an open descriptor.
+                let mut termios: libc::termios = unsafe { std::mem::zeroed() };
+                let status = unsafe { libc::tcgetattr(self.master.as_raw_fd(), &mut termios) };
+                assert_eq!(status, 0, "tcgetattr: {}", std::io::Error::last_os_error());
+                if termios.c_lflag & libc::ECHO == 0 {
+                    self.send(text);
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            panic!(
+                "the terminal's echo never went off: the secret would be shown; seen: {}",
+                self.seen
+            );
+        }
+
         /// Waits for the program to exit, gathering what it wrote; returns its exit status.
         pub fn finish(mut self) -> (i32, String) {
             let status = self.child.wait().unwrap();
@@ -728,7 +750,7 @@ fn login_prompts_for_the_password_on_a_terminal_and_never_shows_it() {
     command.args(["--username", demo::ADMIN_USER, "login"]);
     let mut terminal = pty::Terminal::spawn(command);
     terminal.expect("Password of admin: ");
-    terminal.send(&format!("{}\n", demo::ADMIN_PASSWORD));
+    terminal.send_secret(&format!("{}\n", demo::ADMIN_PASSWORD));
     let (status, shown) = terminal.finish();
     assert_eq!(status, 0, "{shown}");
     assert!(
@@ -769,7 +791,7 @@ fn an_expired_session_prompts_for_the_password_on_a_terminal_only() {
     command.args(["flows", "list", "--json"]);
     let mut terminal = pty::Terminal::spawn(command);
     terminal.expect("Password of admin: ");
-    terminal.send(&format!("{}\n", demo::ADMIN_PASSWORD));
+    terminal.send_secret(&format!("{}\n", demo::ADMIN_PASSWORD));
     let (status, shown) = terminal.finish();
     assert_eq!(status, 0, "{shown}");
     assert!(shown.contains("Sales Cleanup"), "{shown}");
