@@ -53,6 +53,41 @@
 //! `tableau_flows::permissions::AddFlowPermissionsRequest`. The items the support groups' lists
 //! hold ([`Project`], [`User`], [`Group`]) are at the root too.
 //!
+//! # Models
+//!
+//! The models are generated from the spec by one rule, decided from the endpoints' bodies:
+//!
+//! - a **response model**, any struct an answer holds (a response document, an error document,
+//!   a part of one, including the parts requests share such as [`Tag`], [`Connection`],
+//!   [`GranteeCapabilities`] or [`ProjectRef`]), is `#[non_exhaustive]`, so a field the API adds
+//!   is not a breaking change. Its fields stay public for reading and changing; outside this
+//!   crate (a simulator, a test double) build one with its generated `new`, which takes the
+//!   required fields, leaves every optional field `None` and every list empty, then set the
+//!   other fields on the value;
+//! - a **request-only model**, a struct only requests hold (the request documents such as
+//!   [`permissions::AddFlowPermissionsRequest`] and their own parts such as
+//!   [`flows::FlowUpdate`]), stays exhaustive: build it with a struct literal, or with the
+//!   constructors and builders written for it ([`Grant`], [`CloudSchedule`],
+//!   [`flow_tasks::CreateCloudFlowTaskRequest::new`], ...).
+//!
+//! ```
+//! use tableau_flows::{Flow, Tag, flows::QueryFlowsResponse};
+//!
+//! let mut flow = Flow::new("d00700fe-28a0-4ece-a7af-5543ddf38a82");
+//! flow.name = Some("Sales Cleanup".into());
+//! flow.tags.push(Tag::new("daily"));
+//! let mut page = QueryFlowsResponse::new();
+//! page.flows.push(flow);
+//! assert!(page.encode_response()?.contains(r#"name="Sales Cleanup""#));
+//! # Ok::<(), tableau_flows::EncodeError>(())
+//! ```
+//!
+//! A struct literal of a response model does not compile outside the crate:
+//!
+//! ```compile_fail,E0639
+//! let flow = tableau_flows::Flow { id: "d00700fe".into(), ..Default::default() };
+//! ```
+//!
 //! Every response document decodes from bytes on its own
 //! ([`flows::QueryFlowResponse::decode`]), and [`AnyResponse::decode`] decodes a saved answer of
 //! any endpoint by the endpoint's id, for tools that process saved answers.

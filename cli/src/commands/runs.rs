@@ -24,10 +24,7 @@ pub fn run(
             }
             let runs = every(call, limit.limit, "flow runs", cancel)?;
             if out.is_json() {
-                return out.json(&GetFlowRunsResponse {
-                    pagination: None,
-                    runs,
-                });
+                return out.json(&model!(GetFlowRunsResponse::new(), runs = runs));
             }
             let names = if runs.is_empty() {
                 FlowNames::new()
@@ -56,7 +53,7 @@ pub fn run(
                 wait_for_run(client, &run_id, timeout.map(Duration::from_secs), cancel);
             if let Some(run) = run {
                 if out.is_json() {
-                    out.json(&GetFlowRunResponse { flow_run: run })?;
+                    out.json(&GetFlowRunResponse::new(run))?;
                 } else {
                     let names = flow_name(client, run.flow_id.as_ref().map(|f| f.as_str()));
                     out.table(&run_rows(std::slice::from_ref(&run), &names))?;
