@@ -88,6 +88,28 @@
 //! let flow = tableau_flows::Flow { id: "d00700fe".into(), ..Default::default() };
 //! ```
 //!
+//! # Dates and times
+//!
+//! Dates are the crate's own [`DateTime`], an instant in UTC that displays and parses as RFC
+//! 3339 (`2026-12-07T01:02:22Z`, as servers send it), and times of day its own [`Time`]
+//! (`HH:MM:SS`); a text that does not parse is a [`DateTimeError`] naming the part that is
+//! wrong. The public API holds no type of another date crate unless a feature asks for it:
+//!
+//! | feature | conversions |
+//! | --- | --- |
+//! | `time` | [`DateTime`] to and from `time::OffsetDateTime`, [`Time`] to and from `time::Time` |
+//! | `jiff` | [`DateTime`] to and from `jiff::Timestamp`, [`Time`] to and from `jiff::civil::Time` |
+//!
+//! ```
+//! use tableau_flows::DateTime;
+//!
+//! let started: DateTime = "2026-12-07T01:02:22Z".parse()?;
+//! let ended = DateTime::from_unix_timestamp(started.unix_timestamp() + 95)?;
+//! println!("ran from {started} for {} s", ended.seconds_since(started));
+//! assert!(DateTime::now() > started.checked_sub(std::time::Duration::from_secs(1)).unwrap());
+//! # Ok::<(), tableau_flows::DateTimeError>(())
+//! ```
+//!
 //! Every response document decodes from bytes on its own
 //! ([`flows::QueryFlowResponse::decode`]), and [`AnyResponse::decode`] decodes a saved answer of
 //! any endpoint by the endpoint's id, for tools that process saved answers.
@@ -125,6 +147,7 @@ mod builders;
 mod call;
 mod cancel;
 mod client;
+mod datetime;
 mod download;
 pub mod error;
 pub mod filter;
@@ -155,6 +178,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_READ_TIMEOUT, DEFAULT_SIGN_OUT_TIMEOUT, WireFormat,
 };
+pub use datetime::{DateTime, DateTimeError, Time};
 pub use download::DownloadOptions;
 pub use error::{ApiError, CallError, Candidate, DecodeError, EncodeError, EndpointError, Error};
 pub use filter::{Filter, Sort};
@@ -170,11 +194,6 @@ pub use transfer::{Download, is_hidden_in_names};
 pub use upload::PublishOptions;
 pub use version::{ApiVersion, VersionError};
 pub use xml::{MAX_DECODE_EXPANSION, MIN_DECODE_ITEM_BUDGET, is_xml_char};
-
-/// A date and time (UTC on the wire, RFC 3339).
-pub type DateTime = time::OffsetDateTime;
-/// A time of day (`HH:MM:SS`).
-pub type Time = time::Time;
 
 /// The generated source this crate compiles (the snapshot tests compare it with the golden copy).
 #[doc(hidden)]

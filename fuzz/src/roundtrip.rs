@@ -186,13 +186,10 @@ impl<'a> Gen<'a, '_> {
         Ok(Time::from_hms(h, m, s).expect("in range"))
     }
 
-    /// Whole seconds in years 0000–9999, at any offset.
+    /// Whole seconds in years 0000–9999 (the form requests write).
     fn date_time(&mut self) -> Result<DateTime> {
         let secs = self.u.int_in_range(-62_167_219_200i64..=253_402_300_799)?;
-        let utc = DateTime::from_unix_timestamp(secs).expect("in range");
-        let offset = time::UtcOffset::from_whole_seconds(self.u.int_in_range(-86_399..=86_399)?)
-            .unwrap_or(time::UtcOffset::UTC);
-        Ok(utc.checked_to_offset(offset).unwrap_or(utc))
+        Ok(DateTime::from_unix_timestamp(secs).expect("in range"))
     }
 
     fn project(&mut self) -> Result<ProjectRef> {
