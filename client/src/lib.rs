@@ -6,8 +6,9 @@
 //! Query Jobs and Cancel Job, file uploads, and Query Projects, Get Users on Site, Query Groups
 //! and List Server Schedules to find things by name), is a method of [`Client`] returning a request builder: required
 //! parameters are arguments, optional ones are builder methods, and `send()` performs the call.
-//! Workflows built on them publish a flow file, run a flow and wait for it, download a flow, and
-//! find a flow, project, user, group or schedule by its name.
+//! Workflows built on them publish a flow file, run a flow and wait for it, download a flow, copy
+//! a flow's permissions to another ([`Client::copy_flow_permissions`]), and find a flow, project,
+//! user, group or schedule by its name.
 //!
 //! ```no_run
 //! use tableau_flows::{Client, Credentials, Filter, RunOptions, WaitOptions};
@@ -39,6 +40,41 @@
 //! (`Send + Sync + 'static`); [`Error::kind`] still gives the endpoint's meaning. Both separate the
 //! service's answer from transport failures, timeouts, undecodable answers and calls refused before
 //! sending (an endpoint, parameter or value newer than the client's API version).
+//!
+//! # Threads and async code
+//!
+//! [`Client`] is `Send + Sync` (a test keeps it so): share one behind an [`Arc`](std::sync::Arc)
+//! and call it from several threads at once; they share its session and its connection pool.
+//! Its calls block the calling thread until the answer is read (a publish, a download or
+//! [`Client::wait_for_flow_run`] for as long as they take), so async code must not call it on
+//! the runtime's own threads: move each call, or a whole workflow, to a blocking thread, with
+//! Tokio's `spawn_blocking` (or the `unblock` of async-std and smol). The crate has no async
+//! runtime as a dependency; the errors are `Send + Sync + 'static`, so they cross back with `?`.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use tableau_flows::{Client, Credentials, Error};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//!     let client = Arc::new(Client::builder("https://tableau.example.com").build()?);
+//!     let c = Arc::clone(&client);
+//!     tokio::task::spawn_blocking(move || {
+//!         c.sign_in_with(Credentials::personal_access_token("ci", "secret"), "marketing")
+//!     })
+//!     .await??;
+//!
+//!     // Two calls at once, each on a blocking thread.
+//!     let (c1, c2) = (Arc::clone(&client), Arc::clone(&client));
+//!     let flows = tokio::task::spawn_blocking(move || -> Result<usize, Error> {
+//!         Ok(c1.query_flows_for_site().send()?.flows.len())
+//!     });
+//!     let sales = tokio::task::spawn_blocking(move || c2.find_flow("Sales Cleanup"));
+//!     let (count, sales) = (flows.await??, sales.await??);
+//!     println!("{count} flows on the first page; Sales Cleanup is {}", sales.id);
+//!     Ok(())
+//! }
+//! ```
 //!
 //! # Layout
 //!
@@ -147,6 +183,7 @@ mod builders;
 mod call;
 mod cancel;
 mod client;
+mod copy_permissions;
 mod datetime;
 mod download;
 pub mod error;
@@ -178,6 +215,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_READ_TIMEOUT, DEFAULT_SIGN_OUT_TIMEOUT, WireFormat,
 };
+pub use copy_permissions::{CopyPermissions, Grantee, PermissionRule, PermissionsCopied};
 pub use datetime::{DateTime, DateTimeError, Time};
 pub use download::DownloadOptions;
 pub use error::{ApiError, CallError, Candidate, DecodeError, EncodeError, EndpointError, Error};
