@@ -81,6 +81,15 @@ Examples:
   tabflow permissions delete \"Sales Cleanup\" --user analyst Read:Allow
   tabflow permissions delete \"Sales Cleanup\" --group Analysts Execute:Allow Write:Deny";
 
+const PERMISSIONS_COPY_EXAMPLES: &str = "\
+Examples:
+  tabflow permissions copy \"Sales Cleanup (dev)\" \"Sales Cleanup\"
+  tabflow permissions copy Dev/Cleanup Prod/Cleanup --replace
+
+Without --replace the target keeps every rule it has, and a rule it holds in the other mode
+(Read:Deny against the source's Read:Allow) is kept and reported. One request lists each flow's
+permissions, one adds every missing rule; --replace deletes each other rule with one request.";
+
 const RUNS_WAIT_EXAMPLES: &str = "\
 Examples:
   tabflow runs wait 0e7d5dd7-61b7-4f6a-8d51-1c2e3f4a5b6c
@@ -976,6 +985,20 @@ pub enum PermissionsCommand {
     /// Remove capabilities (each as granted: CAPABILITY:MODE) from a user or group
     #[command(after_help = PERMISSIONS_DELETE_EXAMPLES)]
     Delete(PermissionArgs),
+    /// Copy a flow's permissions to another flow (added to the target's, or --replace them)
+    #[command(after_help = PERMISSIONS_COPY_EXAMPLES)]
+    Copy {
+        /// The flow to copy the permissions of (name or id)
+        #[arg(value_parser = resource)]
+        from: String,
+        /// The flow to write them to (name or id)
+        #[arg(value_parser = resource)]
+        to: String,
+        /// Make the target's permissions the source's: also delete the target's rules the
+        /// source does not have
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 /// What `permissions add` and `permissions delete` take: a flow, a grantee, capabilities.

@@ -14,6 +14,16 @@
 
 #![warn(missing_docs)]
 
+/// A response model from a value (its constructor) and the fields to set on it: the client's
+/// response models are `#[non_exhaustive]`, so no struct literal builds one outside the client.
+macro_rules! model {
+    ($value:expr $(, $field:ident = $set:expr)* $(,)?) => {{
+        let mut model = $value;
+        $(model.$field = $set;)*
+        model
+    }};
+}
+
 pub mod args;
 pub mod commands;
 pub mod error;

@@ -258,28 +258,17 @@ pub fn value<T: Display>(value: Option<&T>) -> String {
 pub fn date(value: Option<&tableau_flows::DateTime>) -> String {
     value
         .map(|d| {
-            let utc = d.to_offset(tableau_flows::DateTime::UNIX_EPOCH.offset());
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                utc.year(),
-                u8::from(utc.month()),
-                utc.day(),
-                utc.hour(),
-                utc.minute(),
-                utc.second()
-            )
+            // Whole seconds, as servers send them: a fraction is dropped.
+            tableau_flows::DateTime::from_unix_timestamp(d.unix_timestamp())
+                .unwrap_or(*d)
+                .to_string()
         })
         .unwrap_or_default()
 }
 
 /// A time of day as the API writes it: `HH:MM:SS`.
 pub fn time(value: &tableau_flows::Time) -> String {
-    format!(
-        "{:02}:{:02}:{:02}",
-        value.hour(),
-        value.minute(),
-        value.second()
-    )
+    value.to_string()
 }
 
 /// A name and an id: `name (id)`, or whichever is known.
@@ -375,10 +364,8 @@ mod tests {
 
     #[test]
     fn dates_are_utc_to_the_second() {
-        let d = tableau_flows::DateTime::from_unix_timestamp(1_712_688_852)
-            .unwrap()
-            .replace_nanosecond(123)
-            .unwrap();
+        let d =
+            tableau_flows::DateTime::from_unix_timestamp_nanos(1_712_688_852_000_000_123).unwrap();
         assert_eq!(date(Some(&d)), "2024-04-09T18:54:12Z");
         assert_eq!(date(None), "");
     }

@@ -122,22 +122,20 @@ mod tests {
 
     #[test]
     fn parameters_by_name_or_id_are_checked() {
-        let flow = Flow {
-            parameters: vec![FlowParameter {
-                id: "p-region".into(),
-                data_type: Some(ParameterDataType::String),
-                name: Some("Region".into()),
-                description: None,
-                value: None,
-                is_required: Some(false),
-                domain: Some(FlowParameterDomain {
-                    kind: Some(ParameterDomainKind::List),
-                    values: vec!["North".into(), "South".into()],
-                    ..FlowParameterDomain::default()
-                }),
-            }],
-            ..Flow::default()
-        };
+        let flow = model!(
+            Flow::new(""),
+            parameters = vec![model!(
+                FlowParameter::new("p-region"),
+                data_type = Some(ParameterDataType::String),
+                name = Some("Region".into()),
+                is_required = Some(false),
+                domain = Some(model!(
+                    FlowParameterDomain::new(),
+                    kind = Some(ParameterDomainKind::List),
+                    values = vec!["North".into(), "South".into()],
+                )),
+            )],
+        );
         let given = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
         let ok = parameters(&flow, &given("Region", "North")).unwrap();
         assert_eq!(ok[0].0.as_str(), "p-region");

@@ -4216,3 +4216,80 @@ fn api_writes_a_binary_answer_to_a_pipe_byte_for_byte() {
         expected.len()
     );
 }
+
+#[test]
+fn permissions_copy_adds_or_replaces_and_says_what_it_did() {
+    let server = simulator();
+    // The target (Sales Cleanup) gets a rule the source (Coffee) does not have.
+    run(
+        tabflow(&server),
+        &[
+            "permissions",
+            "add",
+            demo::SALES_FLOW_ID,
+            "--user",
+            demo::ANALYST_ID,
+            "Write:Allow",
+        ],
+    )
+    .ok();
+    let added = run(
+        tabflow(&server),
+        &[
+            "permissions",
+            "copy",
+            demo::COFFEE_FLOW_ID,
+            demo::SALES_FLOW_ID,
+        ],
+    )
+    .ok()
+    .to_owned();
+    assert!(
+        added.starts_with(&format!(
+            "copied the permissions of flow {} to flow {}: added 2 rules (group {} Read:Allow, group {} ExportXml:Allow)",
+            demo::COFFEE_FLOW_ID,
+            demo::SALES_FLOW_ID,
+            demo::ANALYSTS_GROUP_ID,
+            demo::ANALYSTS_GROUP_ID
+        )),
+        "{added}"
+    );
+    let replaced = run(
+        tabflow(&server),
+        &[
+            "permissions",
+            "copy",
+            demo::COFFEE_FLOW_ID,
+            demo::SALES_FLOW_ID,
+            "--replace",
+            "--json",
+        ],
+    )
+    .json();
+    assert_eq!(replaced["mode"], "replace");
+    assert_eq!(replaced["added"], serde_json::json!([]));
+    assert_eq!(
+        replaced["deleted"],
+        serde_json::json!([{
+            "grantee": "user",
+            "id": demo::ANALYST_ID,
+            "capability": "Write",
+            "mode": "Allow",
+        }])
+    );
+    assert_eq!(replaced["unchanged"].as_array().map(Vec::len), Some(2));
+    assert_eq!(replaced["requests"], 3);
+    let table = run(
+        tabflow(&server),
+        &["permissions", "list", demo::SALES_FLOW_ID],
+    )
+    .ok()
+    .to_owned();
+    assert!(!table.contains(demo::ANALYST_ID), "{table}");
+    // A flow that does not exist: the service's error, nothing copied.
+    let out = run(
+        tabflow(&server),
+        &["permissions", "copy", "no-such-flow", demo::SALES_FLOW_ID],
+    );
+    assert!(out.fails(1).starts_with("tabflow: "), "{out:#?}");
+}

@@ -560,6 +560,18 @@ pub enum Error {
     /// before it finished; what it had started is cleaned up.
     #[error("the {0} was cancelled")]
     Cancelled(&'static str),
+    /// [`Client::copy_flow_permissions`](crate::Client::copy_flow_permissions) stopped at a call
+    /// that failed after earlier calls had changed the target flow's permissions: `done` says
+    /// what they changed (nothing is undone), `source` why it stopped. [`Error::code`] and
+    /// [`Error::kind`] give the failed call's.
+    #[error("copying the permissions of flow {} to flow {} stopped: {source}; before that it {done}", done.from, done.to)]
+    PermissionsCopyIncomplete {
+        /// What the copy did before the failed call.
+        done: Box<crate::PermissionsCopied>,
+        /// The failed call's error.
+        #[source]
+        source: Box<Error>,
+    },
     /// A flow run had not finished when the wait's timeout expired.
     #[error("flow run {run_id} had not finished after {} s (last status: {})", waited.as_secs(), last.as_ref().map_or("unknown".to_owned(), |s| s.as_str().to_owned()))]
     WaitTimedOut {
@@ -634,10 +646,7 @@ impl Error {
 
     /// The registry code, for a service error.
     pub fn code(&self) -> Option<ErrorCode> {
-        match self {
-            Error::Service(a) => Some(a.code),
-            _ => None,
-        }
+        self.service().map(|a| a.code)
     }
 
     /// The closest names to the one given, closest first, for an [`Error::NotFound`] (empty
@@ -659,10 +668,12 @@ impl Error {
         }
     }
 
-    /// The service's answer, for a service error.
+    /// The service's answer, for a service error (also when it stopped a copy of permissions
+    /// partway).
     pub fn service(&self) -> Option<&ApiError<ErrorCode>> {
         match self {
             Error::Service(a) => Some(a),
+            Error::PermissionsCopyIncomplete { source, .. } => source.service(),
             _ => None,
         }
     }

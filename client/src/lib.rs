@@ -6,8 +6,9 @@
 //! Query Jobs and Cancel Job, file uploads, and Query Projects, Get Users on Site, Query Groups
 //! and List Server Schedules to find things by name), is a method of [`Client`] returning a request builder: required
 //! parameters are arguments, optional ones are builder methods, and `send()` performs the call.
-//! Workflows built on them publish a flow file, run a flow and wait for it, download a flow, and
-//! find a flow, project, user, group or schedule by its name.
+//! Workflows built on them publish a flow file, run a flow and wait for it, download a flow, copy
+//! a flow's permissions to another ([`Client::copy_flow_permissions`]), and find a flow, project,
+//! user, group or schedule by its name.
 //!
 //! ```no_run
 //! use tableau_flows::{Client, Credentials, Filter, RunOptions, WaitOptions};
@@ -40,6 +41,41 @@
 //! service's answer from transport failures, timeouts, undecodable answers and calls refused before
 //! sending (an endpoint, parameter or value newer than the client's API version).
 //!
+//! # Threads and async code
+//!
+//! [`Client`] is `Send + Sync` (a test keeps it so): share one behind an [`Arc`](std::sync::Arc)
+//! and call it from several threads at once; they share its session and its connection pool.
+//! Its calls block the calling thread until the answer is read (a publish, a download or
+//! [`Client::wait_for_flow_run`] for as long as they take), so async code must not call it on
+//! the runtime's own threads: move each call, or a whole workflow, to a blocking thread, with
+//! Tokio's `spawn_blocking` (or the `unblock` of async-std and smol). The crate has no async
+//! runtime as a dependency; the errors are `Send + Sync + 'static`, so they cross back with `?`.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use tableau_flows::{Client, Credentials, Error};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//!     let client = Arc::new(Client::builder("https://tableau.example.com").build()?);
+//!     let c = Arc::clone(&client);
+//!     tokio::task::spawn_blocking(move || {
+//!         c.sign_in_with(Credentials::personal_access_token("ci", "secret"), "marketing")
+//!     })
+//!     .await??;
+//!
+//!     // Two calls at once, each on a blocking thread.
+//!     let (c1, c2) = (Arc::clone(&client), Arc::clone(&client));
+//!     let flows = tokio::task::spawn_blocking(move || -> Result<usize, Error> {
+//!         Ok(c1.query_flows_for_site().send()?.flows.len())
+//!     });
+//!     let sales = tokio::task::spawn_blocking(move || c2.find_flow("Sales Cleanup"));
+//!     let (count, sales) = (flows.await??, sales.await??);
+//!     println!("{count} flows on the first page; Sales Cleanup is {}", sales.id);
+//!     Ok(())
+//! }
+//! ```
+//!
 //! # Layout
 //!
 //! The everyday types are at the crate root: the client and its options, the errors, the ids
@@ -52,6 +88,63 @@
 //! they use: `tableau_flows::flows::QueryFlowError`,
 //! `tableau_flows::permissions::AddFlowPermissionsRequest`. The items the support groups' lists
 //! hold ([`Project`], [`User`], [`Group`]) are at the root too.
+//!
+//! # Models
+//!
+//! The models are generated from the spec by one rule, decided from the endpoints' bodies:
+//!
+//! - a **response model**, any struct an answer holds (a response document, an error document,
+//!   a part of one, including the parts requests share such as [`Tag`], [`Connection`],
+//!   [`GranteeCapabilities`] or [`ProjectRef`]), is `#[non_exhaustive]`, so a field the API adds
+//!   is not a breaking change. Its fields stay public for reading and changing; outside this
+//!   crate (a simulator, a test double) build one with its generated `new`, which takes the
+//!   required fields, leaves every optional field `None` and every list empty, then set the
+//!   other fields on the value;
+//! - a **request-only model**, a struct only requests hold (the request documents such as
+//!   [`permissions::AddFlowPermissionsRequest`] and their own parts such as
+//!   [`flows::FlowUpdate`]), stays exhaustive: build it with a struct literal, or with the
+//!   constructors and builders written for it ([`Grant`], [`CloudSchedule`],
+//!   [`flow_tasks::CreateCloudFlowTaskRequest::new`], ...).
+//!
+//! ```
+//! use tableau_flows::{Flow, Tag, flows::QueryFlowsResponse};
+//!
+//! let mut flow = Flow::new("d00700fe-28a0-4ece-a7af-5543ddf38a82");
+//! flow.name = Some("Sales Cleanup".into());
+//! flow.tags.push(Tag::new("daily"));
+//! let mut page = QueryFlowsResponse::new();
+//! page.flows.push(flow);
+//! assert!(page.encode_response()?.contains(r#"name="Sales Cleanup""#));
+//! # Ok::<(), tableau_flows::EncodeError>(())
+//! ```
+//!
+//! A struct literal of a response model does not compile outside the crate:
+//!
+//! ```compile_fail,E0639
+//! let flow = tableau_flows::Flow { id: "d00700fe".into(), ..Default::default() };
+//! ```
+//!
+//! # Dates and times
+//!
+//! Dates are the crate's own [`DateTime`], an instant in UTC that displays and parses as RFC
+//! 3339 (`2026-12-07T01:02:22Z`, as servers send it), and times of day its own [`Time`]
+//! (`HH:MM:SS`); a text that does not parse is a [`DateTimeError`] naming the part that is
+//! wrong. The public API holds no type of another date crate unless a feature asks for it:
+//!
+//! | feature | conversions |
+//! | --- | --- |
+//! | `time` | [`DateTime`] to and from `time::OffsetDateTime`, [`Time`] to and from `time::Time` |
+//! | `jiff` | [`DateTime`] to and from `jiff::Timestamp`, [`Time`] to and from `jiff::civil::Time` |
+//!
+//! ```
+//! use tableau_flows::DateTime;
+//!
+//! let started: DateTime = "2026-12-07T01:02:22Z".parse()?;
+//! let ended = DateTime::from_unix_timestamp(started.unix_timestamp() + 95)?;
+//! println!("ran from {started} for {} s", ended.seconds_since(started));
+//! assert!(DateTime::now() > started.checked_sub(std::time::Duration::from_secs(1)).unwrap());
+//! # Ok::<(), tableau_flows::DateTimeError>(())
+//! ```
 //!
 //! Every response document decodes from bytes on its own
 //! ([`flows::QueryFlowResponse::decode`]), and [`AnyResponse::decode`] decodes a saved answer of
@@ -90,6 +183,8 @@ mod builders;
 mod call;
 mod cancel;
 mod client;
+mod copy_permissions;
+mod datetime;
 mod download;
 pub mod error;
 pub mod filter;
@@ -121,6 +216,8 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_READ_TIMEOUT, DEFAULT_SIGN_OUT_TIMEOUT, WireFormat,
 };
+pub use copy_permissions::{CopyPermissions, Grantee, PermissionRule, PermissionsCopied};
+pub use datetime::{DateTime, DateTimeError, Time};
 pub use download::DownloadOptions;
 pub use error::{ApiError, CallError, Candidate, DecodeError, EncodeError, EndpointError, Error};
 pub use filter::{Filter, Sort};
@@ -137,11 +234,6 @@ pub use transfer::{Download, is_hidden_in_names};
 pub use upload::PublishOptions;
 pub use version::{ApiVersion, VersionError};
 pub use xml::{MAX_DECODE_EXPANSION, MIN_DECODE_ITEM_BUDGET, is_xml_char};
-
-/// A date and time (UTC on the wire, RFC 3339).
-pub type DateTime = time::OffsetDateTime;
-/// A time of day (`HH:MM:SS`).
-pub type Time = time::Time;
 
 /// The generated source this crate compiles (the snapshot tests compare it with the golden copy).
 #[doc(hidden)]

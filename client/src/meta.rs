@@ -97,7 +97,7 @@ impl ValueKind {
     pub fn check(self, value: &str) -> Result<(), String> {
         let ok = match self {
             ValueKind::Text | ValueKind::Id => true,
-            ValueKind::DateTime => crate::xml::parse_utc_seconds(value).is_some(),
+            ValueKind::DateTime => crate::DateTime::parse_wire(value).is_some(),
             ValueKind::Integer => value.parse::<i64>().is_ok(),
             ValueKind::Bool => matches!(value, "true" | "false"),
             ValueKind::Enum(values) => values.contains(&value),

@@ -926,79 +926,26 @@ macro_rules! int_value {
 }
 int_value!(u32, u64, i64);
 
-/// The form servers send, `YYYY-MM-DDTHH:MM:SSZ`, parsed without the general RFC 3339 machinery
-/// (dates are on the hot path of every list). `None` for any other form.
-pub(crate) fn parse_utc_seconds(text: &str) -> Option<crate::DateTime> {
-    let b = text.as_bytes();
-    if b.len() != 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'Z'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
-    let month = time::Month::try_from(u8::try_from(num(5..7)?).ok()?).ok()?;
-    let date = time::Date::from_calendar_date(
-        i32::try_from(num(0..4)?).ok()?,
-        month,
-        u8::try_from(num(8..10)?).ok()?,
-    )
-    .ok()?;
-    let t = time::Time::from_hms(
-        u8::try_from(num(11..13)?).ok()?,
-        u8::try_from(num(14..16)?).ok()?,
-        u8::try_from(num(17..19)?).ok()?,
-    )
-    .ok()?;
-    Some(time::PrimitiveDateTime::new(date, t).assume_utc())
-}
-
 impl XmlValue for crate::DateTime {
     const EMPTY_IS_ABSENT: bool = true;
     fn parse_xml(text: &str) -> Result<Self, String> {
-        if let Some(dt) = parse_utc_seconds(text) {
-            return Ok(dt);
-        }
-        crate::DateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        text.parse()
             .map_err(|_| "an RFC 3339 date and time such as 2024-04-09T18:54:12Z".into())
     }
     /// Written as servers write it (KNOWN-DEVIATIONS S18): UTC, whole seconds,
     /// `YYYY-MM-DDTHH:MM:SSZ` (a fraction of a second is dropped).
     fn to_xml_value(&self) -> Cow<'_, str> {
-        let utc = self.to_offset(time::UtcOffset::UTC);
-        Cow::Owned(format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            utc.year(),
-            u8::from(utc.month()),
-            utc.day(),
-            utc.hour(),
-            utc.minute(),
-            utc.second()
-        ))
+        Cow::Owned(self.to_wire())
     }
 }
-
-const TIME_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[hour]:[minute]:[second]");
 
 impl XmlValue for crate::Time {
     const EMPTY_IS_ABSENT: bool = true;
     fn parse_xml(text: &str) -> Result<Self, String> {
-        crate::Time::parse(text, TIME_FORMAT).map_err(|_| "a time of day HH:MM:SS".into())
+        text.parse().map_err(|_| "a time of day HH:MM:SS".into())
     }
     fn to_xml_value(&self) -> Cow<'_, str> {
-        Cow::Owned(
-            self.format(TIME_FORMAT)
-                .unwrap_or_else(|_| self.to_string()),
-        )
+        Cow::Owned(self.to_string())
     }
 }
 

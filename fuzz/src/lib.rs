@@ -19,6 +19,16 @@
 
 #![forbid(unsafe_code)]
 
+/// A response model from a value (its constructor) and the fields to set on it: the client's
+/// response models are `#[non_exhaustive]`, so no struct literal builds one outside the client.
+macro_rules! model {
+    ($value:expr $(, $field:ident = $set:expr)* $(,)?) => {{
+        let mut model = $value;
+        $(model.$field = $set;)*
+        model
+    }};
+}
+
 pub mod base_url;
 pub mod decode;
 pub mod decode_json;

@@ -186,41 +186,38 @@ impl<'a> Gen<'a, '_> {
         Ok(Time::from_hms(h, m, s).expect("in range"))
     }
 
-    /// Whole seconds in years 0000–9999, at any offset.
+    /// Whole seconds in years 0000–9999 (the form requests write).
     fn date_time(&mut self) -> Result<DateTime> {
         let secs = self.u.int_in_range(-62_167_219_200i64..=253_402_300_799)?;
-        let utc = DateTime::from_unix_timestamp(secs).expect("in range");
-        let offset = time::UtcOffset::from_whole_seconds(self.u.int_in_range(-86_399..=86_399)?)
-            .unwrap_or(time::UtcOffset::UTC);
-        Ok(utc.checked_to_offset(offset).unwrap_or(utc))
+        Ok(DateTime::from_unix_timestamp(secs).expect("in range"))
     }
 
     fn project(&mut self) -> Result<ProjectRef> {
-        Ok(ProjectRef {
-            id: self.id()?,
-            name: self.opt(Self::string)?,
-        })
+        Ok(model!(
+            ProjectRef::new(self.string()?),
+            name = self.opt(Self::string)?,
+        ))
     }
 
     fn user(&mut self) -> Result<UserRef> {
-        Ok(UserRef {
-            id: self.id()?,
-            name: self.opt(Self::string)?,
-        })
+        Ok(model!(
+            UserRef::new(self.string()?),
+            name = self.opt(Self::string)?,
+        ))
     }
 
     fn group(&mut self) -> Result<GroupRef> {
-        Ok(GroupRef {
-            id: self.id()?,
-            name: self.opt(Self::string)?,
-        })
+        Ok(model!(
+            GroupRef::new(self.string()?),
+            name = self.opt(Self::string)?,
+        ))
     }
 
     fn capability_rule(&mut self) -> Result<tableau_flows::CapabilityRule> {
-        Ok(tableau_flows::CapabilityRule {
-            name: self.enumeration(tableau_flows::Capability::KNOWN)?,
-            mode: self.enumeration(tableau_flows::CapabilityMode::KNOWN)?,
-        })
+        Ok(tableau_flows::CapabilityRule::new(
+            self.enumeration(tableau_flows::Capability::KNOWN)?,
+            self.enumeration(tableau_flows::CapabilityMode::KNOWN)?,
+        ))
     }
 
     fn grantee(&mut self) -> Result<GranteeCapabilities> {
@@ -251,13 +248,13 @@ impl<'a> Gen<'a, '_> {
             0 => grantee.user = Some(self.user()?),
             1 => grantee.group = Some(self.group()?),
             _ => {
-                grantee.group_set = Some(GroupSetRef {
-                    id: self.string()?,
-                    name: self.opt(Self::string)?,
-                    group_count: self.opt(Self::u32)?,
-                    local_id: self.opt(Self::u32)?,
-                    groups: self.vec(3, Self::group)?,
-                })
+                grantee.group_set = Some(model!(
+                    GroupSetRef::new(self.string()?),
+                    name = self.opt(Self::string)?,
+                    group_count = self.opt(Self::u32)?,
+                    local_id = self.opt(Self::u32)?,
+                    groups = self.vec(3, Self::group)?,
+                ))
             }
         }
         grantee.capabilities = self.vec(4, Self::capability_rule)?;
@@ -265,35 +262,37 @@ impl<'a> Gen<'a, '_> {
     }
 
     fn parameter_spec(&mut self) -> Result<FlowParameterSpec> {
-        Ok(FlowParameterSpec {
-            parameter_id: self.id()?,
-            override_value: self.opt(Self::string)?,
-        })
+        Ok(model!(
+            FlowParameterSpec::new(self.string()?),
+            override_value = self.opt(Self::string)?,
+        ))
     }
 
     fn output_step(&mut self) -> Result<FlowOutputStep> {
-        Ok(FlowOutputStep {
-            id: self.id()?,
-            name: self.opt(Self::string)?,
-        })
+        Ok(model!(
+            FlowOutputStep::new(self.string()?),
+            name = self.opt(Self::string)?,
+        ))
     }
 
     fn run_spec(&mut self) -> Result<FlowRunSpec> {
-        Ok(FlowRunSpec {
-            flow_id: self.opt(Self::id)?,
-            run_mode: self.opt(|g| g.enumeration(tableau_flows::FlowRunMode::KNOWN))?,
-            output_steps: self.vec(3, Self::output_step)?,
-            parameter_specs: self.vec(3, Self::parameter_spec)?,
-        })
+        Ok(model!(
+            FlowRunSpec::new(),
+            flow_id = self.opt(Self::id)?,
+            run_mode = self.opt(|g| g.enumeration(tableau_flows::FlowRunMode::KNOWN))?,
+            output_steps = self.vec(3, Self::output_step)?,
+            parameter_specs = self.vec(3, Self::parameter_spec)?,
+        ))
     }
 
     fn interval(&mut self) -> Result<Interval> {
-        Ok(Interval {
-            hours: self.opt(Self::u32)?,
-            minutes: self.opt(Self::u32)?,
-            week_day: self.opt(|g| g.enumeration(tableau_flows::WeekDay::KNOWN))?,
-            month_day: self.opt(Self::string)?,
-        })
+        Ok(model!(
+            Interval::new(),
+            hours = self.opt(Self::u32)?,
+            minutes = self.opt(Self::u32)?,
+            week_day = self.opt(|g| g.enumeration(tableau_flows::WeekDay::KNOWN))?,
+            month_day = self.opt(Self::string)?,
+        ))
     }
 
     fn cloud_schedule(&mut self) -> Result<CloudFlowTaskSchedule> {
@@ -323,114 +322,120 @@ impl<'a> Gen<'a, '_> {
         }
         Ok(CloudFlowTaskSchedule {
             frequency: self.enumeration(tableau_flows::ScheduleFrequency::KNOWN)?,
-            frequency_details: FrequencyDetails {
-                start: self.time()?,
-                end: self.opt(Self::time)?,
-                intervals: self.vec(4, Self::interval)?,
-            },
+            frequency_details: model!(
+                FrequencyDetails::new(self.time()?),
+                end = self.opt(Self::time)?,
+                intervals = self.vec(4, Self::interval)?,
+            ),
         })
     }
 
     fn connection(&mut self) -> Result<Connection> {
-        Ok(Connection {
-            id: self.opt(Self::id)?,
-            connection_type: self.opt(Self::string)?,
-            server_address: self.opt(Self::string)?,
-            server_port: self.opt(Self::u32)?,
-            user_name: self.opt(Self::string)?,
-            password: self.opt(Self::secret)?,
-            embed_password: self.opt(Self::bool)?,
-            authentication_type: self.opt(Self::string)?,
-            db_class: self.opt(Self::string)?,
-            filename: self.opt(Self::string)?,
-            google_sheet_id: self.opt(Self::string)?,
-            instance_url: self.opt(Self::string)?,
-            oauth_config_id: self.opt(Self::string)?,
-            query_tagging_enabled: self.opt(Self::bool)?,
-            scope: self.opt(Self::string)?,
-            use_o_auth_managed_keychain: self.opt(Self::bool)?,
-            datasource: self.opt(|g| {
-                Ok(ContentRef {
-                    id: g.opt(Self::string)?,
-                    name: g.opt(Self::string)?,
-                })
+        Ok(model!(
+            Connection::new(),
+            id = self.opt(Self::id)?,
+            connection_type = self.opt(Self::string)?,
+            server_address = self.opt(Self::string)?,
+            server_port = self.opt(Self::u32)?,
+            user_name = self.opt(Self::string)?,
+            password = self.opt(Self::secret)?,
+            embed_password = self.opt(Self::bool)?,
+            authentication_type = self.opt(Self::string)?,
+            db_class = self.opt(Self::string)?,
+            filename = self.opt(Self::string)?,
+            google_sheet_id = self.opt(Self::string)?,
+            instance_url = self.opt(Self::string)?,
+            oauth_config_id = self.opt(Self::string)?,
+            query_tagging_enabled = self.opt(Self::bool)?,
+            scope = self.opt(Self::string)?,
+            use_o_auth_managed_keychain = self.opt(Self::bool)?,
+            datasource = self.opt(|g| {
+                Ok(model!(
+                    ContentRef::new(),
+                    id = g.opt(Self::string)?,
+                    name = g.opt(Self::string)?,
+                ))
             })?,
-            credentials: self.opt(|g| {
-                Ok(ConnectionCredentials {
-                    name: g.opt(Self::string)?,
-                    password: g.opt(Self::secret)?,
-                    embed: g.opt(Self::bool)?,
-                    o_auth: g.opt(Self::bool)?,
-                })
+            credentials = self.opt(|g| {
+                Ok(model!(
+                    ConnectionCredentials::new(),
+                    name = g.opt(Self::string)?,
+                    password = g.opt(Self::secret)?,
+                    embed = g.opt(Self::bool)?,
+                    o_auth = g.opt(Self::bool)?,
+                ))
             })?,
-        })
+        ))
     }
 
     fn parameter(&mut self) -> Result<FlowParameter> {
-        Ok(FlowParameter {
-            id: self.id()?,
-            data_type: self.opt(|g| g.enumeration(tableau_flows::ParameterDataType::KNOWN))?,
-            name: self.opt(Self::string)?,
-            description: self.opt(Self::string)?,
-            value: self.opt(Self::string)?,
-            is_required: self.opt(Self::bool)?,
-            domain: self.opt(|g| {
-                Ok(FlowParameterDomain {
-                    kind: g.opt(|g| g.enumeration(tableau_flows::ParameterDomainKind::KNOWN))?,
-                    domain_type: g
-                        .opt(|g| g.enumeration(tableau_flows::ParameterDomainType::KNOWN))?,
-                    min_value: g.opt(Self::string)?,
-                    max_value: g.opt(Self::string)?,
-                    step_size: g.opt(Self::string)?,
-                    date_value_increment: g.opt(Self::string)?,
-                    values: g.vec(4, Self::string)?,
-                })
+        Ok(model!(
+            FlowParameter::new(self.string()?),
+            data_type = self.opt(|g| g.enumeration(tableau_flows::ParameterDataType::KNOWN))?,
+            name = self.opt(Self::string)?,
+            description = self.opt(Self::string)?,
+            value = self.opt(Self::string)?,
+            is_required = self.opt(Self::bool)?,
+            domain = self.opt(|g| {
+                Ok(model!(
+                    FlowParameterDomain::new(),
+                    kind = g.opt(|g| g.enumeration(tableau_flows::ParameterDomainKind::KNOWN))?,
+                    domain_type =
+                        g.opt(|g| g.enumeration(tableau_flows::ParameterDomainType::KNOWN))?,
+                    min_value = g.opt(Self::string)?,
+                    max_value = g.opt(Self::string)?,
+                    step_size = g.opt(Self::string)?,
+                    date_value_increment = g.opt(Self::string)?,
+                    values = g.vec(4, Self::string)?,
+                ))
             })?,
-        })
+        ))
     }
 
     fn flow(&mut self) -> Result<Flow> {
-        Ok(Flow {
-            id: self.id()?,
-            name: self.opt(Self::string)?,
-            description: self.opt(Self::string)?,
-            webpage_url: self.opt(Self::string)?,
-            file_type: self.opt(|g| g.enumeration(tableau_flows::FlowFileType::KNOWN))?,
-            created_at: self.opt(Self::date_time)?,
-            updated_at: self.opt(Self::date_time)?,
-            site: self.opt(|g| {
-                Ok(SiteRef {
-                    id: g.opt(Self::id)?,
-                    name: g.opt(Self::string)?,
-                    content_url: g.opt(Self::string)?,
-                })
+        Ok(model!(
+            Flow::new(self.string()?),
+            name = self.opt(Self::string)?,
+            description = self.opt(Self::string)?,
+            webpage_url = self.opt(Self::string)?,
+            file_type = self.opt(|g| g.enumeration(tableau_flows::FlowFileType::KNOWN))?,
+            created_at = self.opt(Self::date_time)?,
+            updated_at = self.opt(Self::date_time)?,
+            site = self.opt(|g| {
+                Ok(model!(
+                    SiteRef::new(),
+                    id = g.opt(Self::id)?,
+                    name = g.opt(Self::string)?,
+                    content_url = g.opt(Self::string)?,
+                ))
             })?,
-            project: self.opt(Self::project)?,
-            owner: self.opt(Self::user)?,
-            tags: self.vec(3, |g| Ok(Tag { label: g.string()? }))?,
-            parameters: self.vec(3, Self::parameter)?,
-        })
+            project = self.opt(Self::project)?,
+            owner = self.opt(Self::user)?,
+            tags = self.vec(3, |g| Ok(Tag::new(g.string()?)))?,
+            parameters = self.vec(3, Self::parameter)?,
+        ))
     }
 
     fn flow_run(&mut self) -> Result<FlowRun> {
-        Ok(FlowRun {
-            id: self.id()?,
-            flow_id: self.opt(Self::id)?,
-            status: self.opt(|g| g.enumeration(tableau_flows::RunStatus::KNOWN))?,
-            started_at: self.opt(Self::date_time)?,
-            completed_at: self.opt(Self::date_time)?,
-            progress: self.opt(Self::u32)?,
-            background_job_id: self.opt(Self::id)?,
-            failure_reason: self.opt(Self::string)?,
-            parameter_runs: self.vec(3, |g| {
-                Ok(FlowParameterRun {
-                    parameter_id: g.opt(Self::id)?,
-                    name: g.opt(Self::string)?,
-                    description: g.opt(Self::string)?,
-                    override_value: g.opt(Self::string)?,
-                })
+        Ok(model!(
+            FlowRun::new(self.string()?),
+            flow_id = self.opt(Self::id)?,
+            status = self.opt(|g| g.enumeration(tableau_flows::RunStatus::KNOWN))?,
+            started_at = self.opt(Self::date_time)?,
+            completed_at = self.opt(Self::date_time)?,
+            progress = self.opt(Self::u32)?,
+            background_job_id = self.opt(Self::id)?,
+            failure_reason = self.opt(Self::string)?,
+            parameter_runs = self.vec(3, |g| {
+                Ok(model!(
+                    FlowParameterRun::new(),
+                    parameter_id = g.opt(Self::id)?,
+                    name = g.opt(Self::string)?,
+                    description = g.opt(Self::string)?,
+                    override_value = g.opt(Self::string)?,
+                ))
             })?,
-        })
+        ))
     }
 }
 
@@ -566,21 +571,17 @@ pub fn build(u: &mut Unstructured<'_>) -> Result<(Model, Vec<char>)> {
             },
             connections: g.vec(3, Gen::connection)?,
         })),
-        8 => Model::Response(Response::QueryFlow(QueryFlowResponse {
-            output_steps: g.vec(3, Gen::output_step)?,
-            flow: g.flow()?,
-        })),
-        9 => Model::Response(Response::GetFlowRun(GetFlowRunResponse {
-            flow_run: g.flow_run()?,
-        })),
-        _ => Model::Response(Response::Error(ErrorDocument {
-            error: ErrorDetail {
-                code: g.string()?,
-                summary: g.opt(Gen::string)?,
-                detail: g.opt(Gen::string)?,
-                callstack: g.opt(Gen::string)?,
-            },
-        })),
+        8 => Model::Response(Response::QueryFlow(model!(
+            QueryFlowResponse::new(g.flow()?),
+            output_steps = g.vec(3, Gen::output_step)?,
+        ))),
+        9 => Model::Response(Response::GetFlowRun(GetFlowRunResponse::new(g.flow_run()?))),
+        _ => Model::Response(Response::Error(ErrorDocument::new(model!(
+            ErrorDetail::new(g.string()?),
+            summary = g.opt(Gen::string)?,
+            detail = g.opt(Gen::string)?,
+            callstack = g.opt(Gen::string)?,
+        )))),
     };
     let held = g.held;
     Ok((model, held))

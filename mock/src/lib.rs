@@ -83,6 +83,17 @@
 
 #![warn(missing_docs)]
 
+/// A response model from a value (its constructor, `tf::Flow::new(id)`) and the fields to set on
+/// it: the client's response models are `#[non_exhaustive]`, so no struct literal builds one
+/// outside the client crate.
+macro_rules! model {
+    ($value:expr $(, $field:ident = $set:expr)* $(,)?) => {{
+        let mut model = $value;
+        $(model.$field = $set;)*
+        model
+    }};
+}
+
 mod http;
 pub mod interface;
 mod sim;

@@ -46,22 +46,20 @@ pub fn doc(inner: &str) -> String {
 }
 
 pub fn flow_run_spec() -> FlowRunSpec {
-    FlowRunSpec {
-        flow_id: Some(FLOW.into()),
-        run_mode: Some(FlowRunMode::Incremental),
-        parameter_specs: vec![FlowParameterSpec {
-            parameter_id: PARAM.into(),
-            override_value: Some("North & <South>".into()),
-        }],
-        output_steps: vec![FlowOutputStep {
-            id: STEP.into(),
-            name: None,
-        }],
-    }
+    model!(
+        FlowRunSpec::new(),
+        flow_id = Some(FLOW.into()),
+        run_mode = Some(FlowRunMode::Incremental),
+        parameter_specs = vec![model!(
+            FlowParameterSpec::new(PARAM),
+            override_value = Some("North & <South>".into()),
+        )],
+        output_steps = vec![FlowOutputStep::new(STEP)],
+    )
 }
 
 pub fn capability(name: Capability, mode: CapabilityMode) -> CapabilityRule {
-    CapabilityRule { name, mode }
+    CapabilityRule::new(name, mode)
 }
 
 /// Runs one endpoint with fixed inputs; returns the decoded answer's Debug text.
@@ -158,23 +156,20 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                     flow: PublishFlow {
                         name: "Coffee Chain".into(),
                         description: Some("Cleans sales data".into()),
-                        project: ProjectRef {
-                            id: PROJECT.into(),
-                            name: None,
-                        },
+                        project: ProjectRef::new(PROJECT),
                     },
-                    connections: vec![Connection {
-                        id: Some(CONN.into()),
-                        server_address: Some("db.example.com".into()),
-                        server_port: Some(5432),
-                        credentials: Some(ConnectionCredentials {
-                            name: Some("analyst".into()),
-                            password: Some(Secret::new("pw")),
-                            embed: Some(true),
-                            o_auth: None,
-                        }),
-                        ..Default::default()
-                    }],
+                    connections: vec![model!(
+                        Connection::new(),
+                        id = Some(CONN.into()),
+                        server_address = Some("db.example.com".into()),
+                        server_port = Some(5432),
+                        credentials = Some(model!(
+                            ConnectionCredentials::new(),
+                            name = Some("analyst".into()),
+                            password = Some(Secret::new("pw")),
+                            embed = Some(true),
+                        )),
+                    )],
                 })
                 .overwrite(true)
                 .file(FilePart::from_bytes(
@@ -189,14 +184,8 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                     FLOW,
                     UpdateFlowRequest {
                         flow: FlowUpdate {
-                            project: Some(ProjectRef {
-                                id: PROJECT2.into(),
-                                name: None,
-                            }),
-                            owner: Some(UserRef {
-                                id: USER2.into(),
-                                name: None,
-                            }),
+                            project: Some(ProjectRef::new(PROJECT2)),
+                            owner: Some(UserRef::new(USER2)),
                         },
                     },
                 )
@@ -245,11 +234,11 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                         task: NewFlowTask {
                             flow_run: NewFlowRun {
                                 flow: FlowRef { id: FLOW.into() },
-                                flow_run_spec: Some(FlowRunSpec {
-                                    run_mode: None,
-                                    output_steps: Vec::new(),
-                                    ..flow_run_spec()
-                                }),
+                                flow_run_spec: Some(model!(
+                                    flow_run_spec(),
+                                    run_mode = None,
+                                    output_steps = Vec::new(),
+                                )),
                             },
                         },
                     },
@@ -267,20 +256,14 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                     },
                     schedule: CloudFlowTaskSchedule {
                         frequency: ScheduleFrequency::Daily,
-                        frequency_details: FrequencyDetails {
-                            start: Time::from_hms(12, 30, 0).unwrap(),
-                            end: Some(Time::from_hms(23, 30, 0).unwrap()),
-                            intervals: vec![
-                                Interval {
-                                    hours: Some(4),
-                                    ..Default::default()
-                                },
-                                Interval {
-                                    week_day: Some(WeekDay::Monday),
-                                    ..Default::default()
-                                },
+                        frequency_details: model!(
+                            FrequencyDetails::new(Time::from_hms(12, 30, 0).unwrap()),
+                            end = Some(Time::from_hms(23, 30, 0).unwrap()),
+                            intervals = vec![
+                                model!(Interval::new(), hours = Some(4)),
+                                model!(Interval::new(), week_day = Some(WeekDay::Monday)),
                             ],
-                        },
+                        ),
                     },
                 })
                 .send(),
@@ -318,30 +301,20 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                         permissions: NewPermissions {
                             flow: Some(FlowRef { id: FLOW.into() }),
                             grantees: vec![
-                                GranteeCapabilities {
-                                    user: Some(UserRef {
-                                        id: USER.into(),
-                                        name: None,
-                                    }),
-                                    group: None,
-                                    group_set: None,
-                                    capabilities: vec![
+                                model!(
+                                    GranteeCapabilities::new(),
+                                    user = Some(UserRef::new(USER)),
+                                    capabilities = vec![
                                         capability(Capability::Read, CapabilityMode::Allow),
                                         capability(Capability::Execute, CapabilityMode::Allow),
                                     ],
-                                },
-                                GranteeCapabilities {
-                                    user: None,
-                                    group: Some(GroupRef {
-                                        id: GROUP.into(),
-                                        name: None,
-                                    }),
-                                    group_set: None,
-                                    capabilities: vec![capability(
-                                        Capability::Delete,
-                                        CapabilityMode::Deny,
-                                    )],
-                                },
+                                ),
+                                model!(
+                                    GranteeCapabilities::new(),
+                                    group = Some(GroupRef::new(GROUP)),
+                                    capabilities =
+                                        vec![capability(Capability::Delete, CapabilityMode::Deny,)],
+                                ),
                             ],
                         },
                     },

@@ -1,5 +1,17 @@
 //! Test support: a scripted local HTTP server that records every request it receives.
 
+/// A response model from a value (its constructor, `Flow::new(id)`) and the fields to set on it:
+/// the client's response models are `#[non_exhaustive]`, so no struct literal builds one outside
+/// the client crate. `model!(Flow::new("id"), name = Some("Sales".into()))`.
+#[macro_export]
+macro_rules! model {
+    ($value:expr $(, $field:ident = $set:expr)* $(,)?) => {{
+        let mut model = $value;
+        $(model.$field = $set;)*
+        model
+    }};
+}
+
 pub mod cases;
 
 /// Every model of the client, whatever its resource group (the tests reach them all).

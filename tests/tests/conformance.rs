@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 use tableau_flows_mock::{MockServer, demo};
+use tableau_flows_tests::model;
 use tableau_flows_tests::tf::*;
 
 fn signed_in() -> (MockServer, Client) {
@@ -85,14 +86,10 @@ fn create_cloud_flow_task() {
         },
         schedule: CloudFlowTaskSchedule {
             frequency: ScheduleFrequency::Weekly,
-            frequency_details: FrequencyDetails {
-                start: Time::from_hms(12, 30, 0).unwrap(),
-                end: None,
-                intervals: vec![Interval {
-                    week_day: Some(WeekDay::Monday),
-                    ..Default::default()
-                }],
-            },
+            frequency_details: model!(
+                FrequencyDetails::new(Time::from_hms(12, 30, 0).unwrap()),
+                intervals = vec![model!(Interval::new(), week_day = Some(WeekDay::Monday))],
+            ),
         },
     };
     let task = client.create_cloud_flow_task(body).send().unwrap().task;

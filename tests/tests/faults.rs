@@ -1106,10 +1106,7 @@ fn a_json_client_sends_json_and_reads_json_or_xml() {
             "f1",
             UpdateFlowRequest {
                 flow: FlowUpdate {
-                    project: Some(ProjectRef {
-                        id: "p1".into(),
-                        name: None,
-                    }),
+                    project: Some(ProjectRef::new("p1")),
                     ..Default::default()
                 },
             },

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 use tableau_flows_mock::{Clock, Domain, MockServer, Parameter, demo};
+use tableau_flows_tests::model;
 use tableau_flows_tests::tf::*;
 
 fn fast() -> tableau_flows_mock::MockBuilder {
@@ -369,18 +370,11 @@ fn grant(admin: &Client, flow: &str, user: &str, capability: Capability) {
             AddFlowPermissionsRequest {
                 permissions: NewPermissions {
                     flow: None,
-                    grantees: vec![GranteeCapabilities {
-                        user: Some(UserRef {
-                            id: user.into(),
-                            name: None,
-                        }),
-                        group: None,
-                        group_set: None,
-                        capabilities: vec![CapabilityRule {
-                            name: capability,
-                            mode: CapabilityMode::Allow,
-                        }],
-                    }],
+                    grantees: vec![model!(
+                        GranteeCapabilities::new(),
+                        user = Some(UserRef::new(user)),
+                        capabilities = vec![CapabilityRule::new(capability, CapabilityMode::Allow)],
+                    )],
                 },
             },
         )
@@ -666,10 +660,7 @@ fn publishing_into_a_project_needs_the_right_to_publish_there() {
                 mine.id.clone(),
                 UpdateFlowRequest {
                     flow: FlowUpdate {
-                        project: Some(ProjectRef {
-                            id: project.into(),
-                            name: None,
-                        }),
+                        project: Some(ProjectRef::new(project)),
                         owner: None,
                     },
                 },
@@ -691,10 +682,7 @@ fn publishing_into_a_project_needs_the_right_to_publish_there() {
             theirs.id,
             UpdateFlowRequest {
                 flow: FlowUpdate {
-                    project: Some(ProjectRef {
-                        id: demo::ARCHIVE_PROJECT_ID.into(),
-                        name: None,
-                    }),
+                    project: Some(ProjectRef::new(demo::ARCHIVE_PROJECT_ID)),
                     owner: None,
                 },
             },
@@ -723,16 +711,16 @@ fn documented_errors() {
         },
     );
     let spec = |params: &[(&str, &str)]| RunFlowNowRequest {
-        flow_run_spec: Some(FlowRunSpec {
-            parameter_specs: params
+        flow_run_spec: Some(model!(
+            FlowRunSpec::new(),
+            parameter_specs = params
                 .iter()
-                .map(|(id, v)| FlowParameterSpec {
-                    parameter_id: (*id).into(),
-                    override_value: Some((*v).into()),
-                })
+                .map(|(id, v)| model!(
+                    FlowParameterSpec::new(*id),
+                    override_value = Some((*v).into()),
+                ))
                 .collect(),
-            ..Default::default()
-        }),
+        )),
     };
     let delete_user = |user: &str, name: Capability, mode: CapabilityMode| {
         code(
@@ -831,10 +819,7 @@ fn documented_errors() {
                         demo::COFFEE_FLOW_ID,
                         UpdateFlowRequest {
                             flow: FlowUpdate {
-                                project: Some(ProjectRef {
-                                    id: "no-project".into(),
-                                    name: None,
-                                }),
+                                project: Some(ProjectRef::new("no-project")),
                                 owner: None,
                             },
                         },
@@ -854,10 +839,7 @@ fn documented_errors() {
                 flow: PublishFlow {
                     name: name.into(),
                     description: None,
-                    project: ProjectRef {
-                        id: project.into(),
-                        name: None,
-                    },
+                    project: ProjectRef::new(project),
                 },
                 connections: Vec::new(),
             })
@@ -876,10 +858,7 @@ fn documented_errors() {
             flow: PublishFlow {
                 name: "N".into(),
                 description: None,
-                project: ProjectRef {
-                    id: demo::PROJECT_ID.into(),
-                    name: None,
-                },
+                project: ProjectRef::new(demo::PROJECT_ID),
             },
             connections: Vec::new(),
         })
@@ -1004,10 +983,7 @@ fn users_without_a_capability_get_the_endpoints_403() {
                         UpdateFlowRequest {
                             flow: FlowUpdate {
                                 project: None,
-                                owner: Some(UserRef {
-                                    id: demo::ANALYST_ID.into(),
-                                    name: None,
-                                }),
+                                owner: Some(UserRef::new(demo::ANALYST_ID)),
                             },
                         },
                     )
@@ -1030,18 +1006,14 @@ fn users_without_a_capability_get_the_endpoints_403() {
             AddFlowPermissionsRequest {
                 permissions: NewPermissions {
                     flow: None,
-                    grantees: vec![GranteeCapabilities {
-                        user: Some(UserRef {
-                            id: demo::ANALYST_ID.into(),
-                            name: None,
-                        }),
-                        group: None,
-                        group_set: None,
-                        capabilities: vec![CapabilityRule {
-                            name: Capability::Execute,
-                            mode: CapabilityMode::Allow,
-                        }],
-                    }],
+                    grantees: vec![model!(
+                        GranteeCapabilities::new(),
+                        user = Some(UserRef::new(demo::ANALYST_ID)),
+                        capabilities = vec![CapabilityRule::new(
+                            Capability::Execute,
+                            CapabilityMode::Allow
+                        )],
+                    )],
                 },
             },
         )
@@ -1239,7 +1211,7 @@ fn every_documented_filter_field_and_operator_works() {
         .unwrap();
     std::fs::remove_dir_all(&dir).ok();
     let t1 = late.flow.created_at.unwrap();
-    assert_eq!((t1 - t0).whole_seconds(), 3600);
+    assert_eq!(t1.seconds_since(t0), 3600);
     let (t0, t1) = (format_date(t0), format_date(t1));
     let sorted = |mut v: Vec<String>| {
         v.sort();
@@ -1409,18 +1381,11 @@ fn every_documented_filter_field_and_operator_works() {
     assert_eq!(code::<GetFlowRunsResponse, _>(Err(err)), 404002);
 }
 
-/// A date as filters write it, `YYYY-MM-DDTHH:MM:SSZ`.
+/// A date as filters write it, `YYYY-MM-DDTHH:MM:SSZ` (answers' dates are whole seconds, which
+/// is how a `DateTime` displays them).
 fn format_date(t: DateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    assert_eq!(t.nanosecond(), 0, "{t}");
+    t.to_string()
 }
 
 #[test]
@@ -1843,16 +1808,16 @@ fn a_parameter_value_without_an_override_keeps_the_parameter_s_value() {
             .run_flow_now(
                 demo::COFFEE_FLOW_ID,
                 RunFlowNowRequest {
-                    flow_run_spec: Some(FlowRunSpec {
-                        parameter_specs: given
+                    flow_run_spec: Some(model!(
+                        FlowRunSpec::new(),
+                        parameter_specs = given
                             .iter()
-                            .map(|(id, value)| FlowParameterSpec {
-                                parameter_id: (*id).into(),
-                                override_value: value.map(Into::into),
-                            })
+                            .map(|(id, value)| model!(
+                                FlowParameterSpec::new(*id),
+                                override_value = value.map(Into::into),
+                            ))
                             .collect(),
-                        ..Default::default()
-                    }),
+                    )),
                 },
             )
             .send()
@@ -1908,9 +1873,7 @@ fn tags_are_added_once_shown_in_flow_answers_and_deleted_by_name() {
     assert_eq!(labels, ["daily", "Yearly Sales", odd, "Weekly"]);
     // An unquoted label is split on whitespace and commas, as servers do.
     let raw = AddTagsToFlowRequest {
-        tags: vec![Tag {
-            label: "north south,east".into(),
-        }],
+        tags: vec![Tag::new("north south,east")],
     };
     client.add_tags_to_flow(flow, raw).send().unwrap();
     // Every flow answer shows the tags.

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 use tableau_flows_tests::cases::{self, *};
+use tableau_flows_tests::model;
 use tableau_flows_tests::tf::*;
 use tableau_flows_tests::{Recorded, TestServer};
 
@@ -153,10 +154,7 @@ fn extra_bodies() -> Vec<(&'static str, String)> {
     };
     let run_empty = RunFlowNowRequest::default();
     let run_params_only = RunFlowNowRequest {
-        flow_run_spec: Some(FlowRunSpec {
-            output_steps: Vec::new(),
-            ..cases::flow_run_spec()
-        }),
+        flow_run_spec: Some(model!(cases::flow_run_spec(), output_steps = Vec::new())),
     };
     let hourly = CreateCloudFlowTaskRequest {
         task: NewFlowTask {
@@ -167,25 +165,18 @@ fn extra_bodies() -> Vec<(&'static str, String)> {
         },
         schedule: CloudFlowTaskSchedule {
             frequency: ScheduleFrequency::Monthly,
-            frequency_details: FrequencyDetails {
-                start: Time::from_hms(1, 0, 0).unwrap(),
-                end: None,
-                intervals: vec![
-                    Interval {
-                        month_day: Some("Third".into()),
-                        week_day: Some(WeekDay::Thursday),
-                        ..Default::default()
-                    },
-                    Interval {
-                        hours: Some(24),
-                        ..Default::default()
-                    },
-                    Interval {
-                        minutes: Some(60),
-                        ..Default::default()
-                    },
+            frequency_details: model!(
+                FrequencyDetails::new(Time::from_hms(1, 0, 0).unwrap()),
+                intervals = vec![
+                    model!(
+                        Interval::new(),
+                        month_day = Some("Third".into()),
+                        week_day = Some(WeekDay::Thursday),
+                    ),
+                    model!(Interval::new(), hours = Some(24)),
+                    model!(Interval::new(), minutes = Some(60)),
                 ],
-            },
+            ),
         },
     };
     vec![
@@ -259,10 +250,7 @@ fn the_relaxations_are_needed() {
         "the strict schema rejects Publish Flow's payload"
     );
     let run = RunFlowNowRequest {
-        flow_run_spec: Some(FlowRunSpec {
-            output_steps: Vec::new(),
-            ..cases::flow_run_spec()
-        }),
+        flow_run_spec: Some(model!(cases::flow_run_spec(), output_steps = Vec::new())),
     };
     assert!(validate(&strict, "strict_run", &run.encode().unwrap()).is_err());
 }

@@ -50,9 +50,12 @@ pub fn projects(
     show(
         out,
         listing,
-        |pagination, projects| QueryProjectsResponse {
-            pagination,
-            projects,
+        |pagination, projects| {
+            model!(
+                QueryProjectsResponse::new(),
+                pagination = pagination,
+                projects = projects,
+            )
         },
         project_table,
         ("projects", &endpoints::QUERY_PROJECTS),
@@ -223,7 +226,13 @@ pub fn users(
     show(
         out,
         listing,
-        |pagination, users| GetUsersOnSiteResponse { pagination, users },
+        |pagination, users| {
+            model!(
+                GetUsersOnSiteResponse::new(),
+                pagination = pagination,
+                users = users,
+            )
+        },
         user_table,
         ("users", &endpoints::GET_USERS_ON_SITE),
     )
@@ -282,7 +291,13 @@ pub fn groups(
     show(
         out,
         listing,
-        |pagination, groups| QueryGroupsResponse { pagination, groups },
+        |pagination, groups| {
+            model!(
+                QueryGroupsResponse::new(),
+                pagination = pagination,
+                groups = groups,
+            )
+        },
         group_table,
         ("groups", &endpoints::QUERY_GROUPS),
     )
@@ -325,9 +340,12 @@ pub fn schedules(
     show(
         out,
         listing,
-        |pagination, schedules| ListServerSchedulesResponse {
-            pagination,
-            schedules,
+        |pagination, schedules| {
+            model!(
+                ListServerSchedulesResponse::new(),
+                pagination = pagination,
+                schedules = schedules,
+            )
         },
         schedule_table,
         ("schedules", &endpoints::LIST_SERVER_SCHEDULES),
@@ -357,11 +375,12 @@ mod tests {
 
     #[test]
     fn project_paths_follow_parents() {
-        let p = |id: &str, name: &str, parent: Option<&str>| Project {
-            id: id.into(),
-            name: Some(name.into()),
-            parent_project_id: parent.map(Into::into),
-            ..Project::default()
+        let p = |id: &str, name: &str, parent: Option<&str>| {
+            model!(
+                Project::new(id),
+                name = Some(name.into()),
+                parent_project_id = parent.map(Into::into),
+            )
         };
         let all = vec![
             p("a", "Sales", None),

@@ -157,10 +157,11 @@ fn list_flows(
     };
     let (mut listing, read) = listing;
     if out.is_json() {
-        return out.json(&QueryFlowsResponse {
-            pagination: listing.pagination,
-            flows: listing.items,
-        });
+        return out.json(&model!(
+            QueryFlowsResponse::new(),
+            pagination = listing.pagination,
+            flows = listing.items,
+        ));
     }
     name_owners(client, &mut listing.items)?;
     out.table(&flow_table(&listing.items))?;
@@ -610,14 +611,8 @@ fn update(
     };
     let body = UpdateFlowRequest {
         flow: FlowUpdate {
-            project: project.map(|id| ProjectRef {
-                id: id.into(),
-                name: None,
-            }),
-            owner: owner.map(|id| UserRef {
-                id: id.into(),
-                name: None,
-            }),
+            project: project.map(ProjectRef::new),
+            owner: owner.map(UserRef::new),
         },
     };
     let mut answer = client.update_flow(flow_id.as_str(), body).send()?;
@@ -651,7 +646,7 @@ fn run_flow(
     let flow_shown = shown(&args.flow.flow, &flow_id);
     if !args.wait {
         if out.is_json() {
-            return out.json(&RunFlowNowResponse { job: started.job });
+            return out.json(&RunFlowNowResponse::new(started.job));
         }
         return out.line(match &run_id {
             Some(id) => format!(

@@ -74,7 +74,13 @@ fn list_jobs(
     show(
         out,
         listing,
-        |pagination, jobs| QueryJobsResponse { pagination, jobs },
+        |pagination, jobs| {
+            model!(
+                QueryJobsResponse::new(),
+                pagination = pagination,
+                jobs = jobs,
+            )
+        },
         job_table,
         ("jobs", &endpoints::QUERY_JOBS),
     )

@@ -24,10 +24,10 @@ pub fn run(
                 cancel,
             )?;
             if out.is_json() {
-                return out.json(&GetLinkedTasksResponse {
-                    pagination: None,
-                    linked_tasks,
-                });
+                return out.json(&model!(
+                    GetLinkedTasksResponse::new(),
+                    linked_tasks = linked_tasks,
+                ));
             }
             let mut t = Table::new(&["ID", "STEPS", "SCHEDULE", "FREQUENCY", "NEXT RUN"]);
             for l in &linked_tasks {

@@ -388,10 +388,13 @@ mod tests {
 
     #[test]
     fn notes_only_when_pages_are_left() {
-        let p = |number, size, total| Pagination {
-            page_number: Some(number),
-            page_size: Some(size),
-            total_available: Some(total),
+        let p = |number, size, total| {
+            model!(
+                Pagination::new(),
+                page_number = Some(number),
+                page_size = Some(size),
+                total_available = Some(total),
+            )
         };
         let e = &endpoints::QUERY_FLOWS_FOR_SITE;
         assert_eq!(more_pages(Some(&p(1, 100, 40)), 40, "flows", e), None);
@@ -405,11 +408,7 @@ mod tests {
 
     #[test]
     fn run_tables_name_the_flow_when_known() {
-        let run = FlowRun {
-            id: "r1".into(),
-            flow_id: Some("f1".into()),
-            ..FlowRun::default()
-        };
+        let run = model!(FlowRun::new("r1"), flow_id = Some("f1".into()));
         let names = FlowNames::from([("f1".to_owned(), "Sales Cleanup".to_owned())]);
         let text = run_rows(std::slice::from_ref(&run), &names).render();
         assert!(text.contains("Sales Cleanup (f1)"), "{text}");

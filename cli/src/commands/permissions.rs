@@ -1,11 +1,15 @@
-//! `permissions list|add|delete`: capabilities given the same way to both, `CAPABILITY:MODE`.
+//! `permissions list|add|delete|copy`: capabilities given the same way to add and delete,
+//! `CAPABILITY:MODE`.
 
 use crate::args::{Grantee, PermissionArgs, PermissionsCommand};
 use crate::error::CliError;
 use crate::output::{Output, Table, named};
 use crate::resolve;
 use serde_json::json;
-use tableau_flows::{Client, Grant, Permissions};
+use tableau_flows::{
+    Client, CopyPermissions, Grant, Grantee as RuleGrantee, PermissionRule, Permissions,
+    PermissionsCopied,
+};
 
 /// A grantee resolved to its id: `("user" | "group", id, as the command line named it)`.
 struct Who {
@@ -41,7 +45,70 @@ pub fn run(client: &Client, command: PermissionsCommand, out: &mut Output) -> Re
         }
         PermissionsCommand::Add(args) => add(client, args, out),
         PermissionsCommand::Delete(args) => delete(client, args, out),
+        PermissionsCommand::Copy { from, to, replace } => copy(client, &from, &to, replace, out),
     }
+}
+
+fn copy(
+    client: &Client,
+    from: &str,
+    to: &str,
+    replace: bool,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    let from_id = resolve::flow_id_in(client, from, None)?;
+    let to_id = resolve::flow_id_in(client, to, None)?;
+    let mode = if replace {
+        CopyPermissions::Replace
+    } else {
+        CopyPermissions::Add
+    };
+    let copied = client.copy_flow_permissions(from_id.as_str(), to_id.as_str(), mode)?;
+    if out.is_json() {
+        return out.json(&copy_json(&copied));
+    }
+    let shown = |arg: &str, id: &str| {
+        if arg == id {
+            id.to_owned()
+        } else {
+            named(Some(arg), id)
+        }
+    };
+    out.line(format!(
+        "copied the permissions of flow {} to flow {}: {copied}",
+        shown(from, from_id.as_str()),
+        shown(to, to_id.as_str()),
+    ))
+}
+
+/// What a copy did, as JSON: `added`, `deleted`, `unchanged`, `skipped`, `notDeleted` (each a
+/// list of `{grantee, id, capability, mode}`), and the number of requests.
+fn copy_json(c: &PermissionsCopied) -> serde_json::Value {
+    let rules = |rules: &[PermissionRule]| -> Vec<serde_json::Value> {
+        rules
+            .iter()
+            .map(|r| {
+                let (kind, id) = match &r.grantee {
+                    RuleGrantee::User(id) => ("user", id.to_string()),
+                    RuleGrantee::Group(id) => ("group", id.to_string()),
+                    RuleGrantee::GroupSet(id) => ("groupSet", id.clone()),
+                    other => ("other", other.to_string()),
+                };
+                json!({ "grantee": kind, "id": id, "capability": r.capability, "mode": r.mode })
+            })
+            .collect()
+    };
+    json!({
+        "from": c.from,
+        "to": c.to,
+        "mode": if c.mode == CopyPermissions::Replace { "replace" } else { "add" },
+        "added": rules(&c.added),
+        "deleted": rules(&c.deleted),
+        "unchanged": rules(&c.unchanged),
+        "skipped": rules(&c.skipped),
+        "notDeleted": rules(&c.not_deleted),
+        "requests": c.calls,
+    })
 }
 
 fn add(client: &Client, args: PermissionArgs, out: &mut Output) -> Result<(), CliError> {

@@ -47,7 +47,7 @@ pub fn run(
                 wait_for_run(client, &run_id, timeout.map(Duration::from_secs), cancel);
             if let Some(run) = run {
                 if out.is_json() {
-                    out.json(&GetFlowRunResponse { flow_run: run })?;
+                    out.json(&GetFlowRunResponse::new(run))?;
                 } else {
                     let names = flow_name(client, run.flow_id.as_ref().map(|f| f.as_str()));
                     out.table(&run_rows(std::slice::from_ref(&run), &names))?;
@@ -101,10 +101,7 @@ fn list_runs(
         runs.truncate(usize::try_from(n).unwrap_or(usize::MAX));
     }
     if out.is_json() {
-        return out.json(&GetFlowRunsResponse {
-            pagination: None,
-            runs,
-        });
+        return out.json(&model!(GetFlowRunsResponse::new(), runs = runs));
     }
     // The flow's name, when --flow looked it up; else the site's flows' (one request).
     if names.is_empty() && !runs.is_empty() {

@@ -309,7 +309,7 @@ fn run_task(client: &Client, task_id: &str, out: &mut Output) -> Result<(), CliE
         .and_then(|r| r.flow_run_id.as_ref())
         .map(|i| i.to_string());
     if out.is_json() {
-        return out.json(&RunFlowTaskResponse { job });
+        return out.json(&RunFlowTaskResponse::new(job));
     }
     out.line(match run_id {
         Some(run) => format!(
@@ -327,11 +327,11 @@ fn create_cloud(client: &Client, args: CreateCloudArgs, out: &mut Output) -> Res
     let flow_id = resolve::flow_id(client, &args.flow)?;
     let schedule = CloudFlowTaskSchedule {
         frequency: args.frequency.into(),
-        frequency_details: FrequencyDetails {
-            start: args.start,
-            end: args.end,
-            intervals: args.intervals,
-        },
+        frequency_details: model!(
+            FrequencyDetails::new(args.start),
+            end = args.end,
+            intervals = args.intervals,
+        ),
     };
     let mut body = CreateCloudFlowTaskRequest::new(flow_id.as_str(), schedule);
     for (id, v) in task_parameters(client, &flow_id, &args.params)? {

@@ -356,6 +356,21 @@ impl Gen<'_> {
                 Some(TypeDef::Enum(e)) => format!("{}::{}", self.user_path(n), e.variants[0].name),
                 _ => unreachable!("validated"),
             },
+            TypeRef::Struct(n) if !self.request_only.contains(n) => {
+                // A response model (`#[non_exhaustive]`): its constructor, required fields only.
+                let s = self.spec.struct_ty(n).expect("validated");
+                let args: Vec<String> = s
+                    .fields
+                    .iter()
+                    .filter(|f| f.required && !matches!(f.kind, FieldKind::List | FieldKind::Many))
+                    .map(|f| match &f.ty {
+                        TypeRef::Primitive(Prim::String) => format!("{:?}", example_text(&f.name)),
+                        TypeRef::Id(id) => format!("{:?}", example_id(&id.to_snake_case())),
+                        _ => self.example_value(&f.ty, indent + 1),
+                    })
+                    .collect();
+                format!("{}::new({})", self.user_path(n), args.join(", "))
+            }
             TypeRef::Struct(n) => {
                 let s = self.spec.struct_ty(n).expect("validated");
                 let pad = "    ".repeat(indent + 1);

@@ -23,7 +23,7 @@ pub(crate) mod xml;
 use crate::ir::*;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Formats generated items with prettyplease, under the "do not edit" header.
 pub(crate) fn render(items: Vec<TokenStream>) -> String {
@@ -83,6 +83,64 @@ pub(crate) struct Gen<'a> {
     pub(crate) versioned: HashMap<String, bool>,
     /// Whether a struct can derive `Default`.
     pub(crate) defaultable: HashMap<String, bool>,
+    /// The structs only requests hold (see [`request_only_models`]): they stay exhaustive.
+    pub(crate) request_only: HashSet<String>,
+    /// The structs requests hold, alone or with answers ([`request_models`]).
+    pub(crate) request_models: HashSet<String>,
+}
+
+/// The structs reachable from these roots: the roots and every struct inside them.
+fn reachable<'s>(spec: &'s Spec, roots: impl IntoIterator<Item = &'s str>) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut todo: Vec<&str> = roots.into_iter().collect();
+    while let Some(name) = todo.pop() {
+        if !out.insert(name.to_owned()) {
+            continue;
+        }
+        if let Some(s) = spec.struct_ty(name) {
+            for f in &s.fields {
+                if let TypeRef::Struct(inner) = &f.ty {
+                    todo.push(inner);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The request-only models: the structs some endpoint's request body holds (its root or a
+/// struct inside it) and no answer holds.
+///
+/// The rule of the generated models (written in the client's crate docs, "Models"): a
+/// request-only model stays exhaustive, built with a struct literal (or the constructors and
+/// builders written for it). Every other struct is a response model and is
+/// `#[non_exhaustive]`, so that a field the API adds to an answer is not a breaking change, with
+/// a generated `new` taking its required fields: a struct a success answer holds (its document
+/// or a part of it), an error document, and a struct requests and answers share (`Tag`,
+/// `Connection`, `GranteeCapabilities`, ...), which a request then builds with `new` and its
+/// public fields.
+pub(crate) fn request_only_models(spec: &Spec) -> HashSet<String> {
+    let answers = reachable(
+        spec,
+        spec.endpoints
+            .iter()
+            .filter_map(|e| match &e.response.body {
+                ResponseBody::Xml(ty) => Some(ty.as_str()),
+                ResponseBody::None | ResponseBody::Binary(_) => None,
+            }),
+    );
+    request_models(spec).difference(&answers).cloned().collect()
+}
+
+/// The structs some endpoint's request body holds: its root and every struct inside it.
+pub(crate) fn request_models(spec: &Spec) -> HashSet<String> {
+    reachable(
+        spec,
+        spec.endpoints.iter().filter_map(|e| match &e.request {
+            Request::Xml { ty, .. } | Request::Multipart { ty, .. } => Some(ty.as_str()),
+            Request::None | Request::Empty => None,
+        }),
+    )
 }
 
 impl<'a> Gen<'a> {
@@ -91,6 +149,8 @@ impl<'a> Gen<'a> {
             spec,
             versioned: HashMap::new(),
             defaultable: HashMap::new(),
+            request_only: request_only_models(spec),
+            request_models: request_models(spec),
         };
         // Fixed points over the (acyclic) type graph.
         loop {

@@ -1,5 +1,8 @@
 //! The shared models: id, enum and element types with their XML decoding, encoding and version
 //! requirements, the error-code registry (`ErrorCode`) and `AnyResponse`.
+//!
+//! A struct only requests hold stays exhaustive; every other struct is a response model,
+//! `#[non_exhaustive]` with a generated `new` (the rule of [`super::request_only_models`]).
 
 use super::{Gen, doc, md, ver};
 use crate::ir::*;
@@ -229,6 +232,18 @@ impl Gen<'_> {
                 t.name, t.name
             ));
         }
+        let response_model = !self.request_only.contains(&t.name);
+        if response_model {
+            let shared = if self.request_models.contains(&t.name) {
+                " (requests hold it too)"
+            } else {
+                ""
+            };
+            dtext.push_str(&format!(
+                "\n\nA response model{shared}: `#[non_exhaustive]`, as answers gain fields. Outside this crate, build one with [`{}::new`] and set its other fields on the value.",
+                t.name
+            ));
+        }
         let d = doc(&dtext);
         let fields = t.fields.iter().map(|f| {
             let fname = format_ident!("{}", f.name);
@@ -351,18 +366,92 @@ impl Gen<'_> {
         } else {
             TokenStream::new()
         };
+        let (non_exhaustive, constructor) = if response_model {
+            (quote! { #[non_exhaustive] }, self.struct_new(t))
+        } else {
+            (TokenStream::new(), TokenStream::new())
+        };
         quote! {
             #d
             #[derive(Debug, Clone, PartialEq #derive_default)]
+            #non_exhaustive
             pub struct #name {
                 #(#fields,)*
             }
+            #constructor
             #decode
             #encode
             #json
             #versioned
             #root
             #page
+        }
+    }
+
+    /// The constructor of a response model: its required fields (lists aside) as arguments, in
+    /// wire order; every optional field `None` and every list empty.
+    fn struct_new(&self, t: &StructType) -> TokenStream {
+        let name = format_ident!("{}", t.name);
+        let takes = |f: &Field| f.required && !matches!(f.kind, FieldKind::List | FieldKind::Many);
+        let args = t.fields.iter().filter(|f| takes(f)).map(|f| {
+            let n = format_ident!("{}", f.name);
+            let ty = self.rust_ty(&f.ty);
+            match &f.ty {
+                TypeRef::Id(_) | TypeRef::Primitive(Prim::String | Prim::Secret) => {
+                    quote! { #n: impl Into<#ty> }
+                }
+                _ => quote! { #n: #ty },
+            }
+        });
+        let inits = t.fields.iter().map(|f| {
+            let n = format_ident!("{}", f.name);
+            if takes(f) {
+                match &f.ty {
+                    TypeRef::Id(_) | TypeRef::Primitive(Prim::String | Prim::Secret) => {
+                        quote! { #n: #n.into() }
+                    }
+                    _ => quote! { #n },
+                }
+            } else if matches!(f.kind, FieldKind::List | FieldKind::Many) {
+                quote! { #n: Vec::new() }
+            } else {
+                quote! { #n: None }
+            }
+        });
+        let required: Vec<String> = t
+            .fields
+            .iter()
+            .filter(|f| takes(f))
+            .map(|f| format!("`{}`", f.name))
+            .collect();
+        let text = if required.is_empty() {
+            format!(
+                "A `{}` with every field absent (`None`, lists empty): set the fields it holds on the value.",
+                t.name
+            )
+        } else if required.len() == t.fields.len() {
+            format!("A `{}` of its fields ({}).", t.name, required.join(", "))
+        } else {
+            format!(
+                "A `{}` with its required fields ({}); every optional field is `None` and every list empty: set the others on the value.",
+                t.name,
+                required.join(", ")
+            )
+        };
+        let d = doc(&text);
+        let many = if required.len() > 7 {
+            quote! { #[allow(clippy::too_many_arguments)] }
+        } else {
+            TokenStream::new()
+        };
+        quote! {
+            impl #name {
+                #d
+                #many
+                pub fn new(#(#args),*) -> Self {
+                    Self { #(#inits),* }
+                }
+            }
         }
     }
 

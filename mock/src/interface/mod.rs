@@ -286,14 +286,11 @@ impl Answer {
                 })
                 .collect()
         };
-        let document = tableau_flows::ErrorDocument {
-            error: tableau_flows::ErrorDetail {
-                code: code.to_string(),
-                summary: Some(clean(summary)),
-                detail: Some(clean(detail)),
-                callstack: None,
-            },
-        };
+        let document = tableau_flows::ErrorDocument::new(model!(
+            tableau_flows::ErrorDetail::new(code.to_string()),
+            summary = Some(clean(summary)),
+            detail = Some(clean(detail)),
+        ));
         match document.encode_response() {
             Ok(xml) => Answer::xml(status, xml),
             // Unreachable: every character was checked above.

@@ -74,25 +74,19 @@ impl AuthService for Simulator {
             },
         );
         let minutes = lifetime.as_secs() / 60;
-        Ok(tf::SignInResponse {
-            credentials: tf::SessionCredentials {
-                token: tf::Secret::new(token),
-                estimated_time_to_expiration: Some(format!(
-                    "{}:{:02}:00",
-                    minutes / 60,
-                    minutes % 60
-                )),
-                site: tf::SiteRef {
-                    id: Some(site.id.into()),
-                    name: Some(site.name),
-                    content_url: Some(site.content_url),
-                },
-                user: tf::UserRef {
-                    id: user_id.into(),
-                    name: None,
-                },
-            },
-        })
+        Ok(tf::SignInResponse::new(model!(
+            tf::SessionCredentials::new(
+                tf::Secret::new(token),
+                model!(
+                    tf::SiteRef::new(),
+                    id = Some(site.id.into()),
+                    name = Some(site.name),
+                    content_url = Some(site.content_url),
+                ),
+                tf::UserRef::new(user_id)
+            ),
+            estimated_time_to_expiration = Some(format!("{}:{:02}:00", minutes / 60, minutes % 60)),
+        )))
     }
 
     fn sign_out(

@@ -21,9 +21,10 @@ impl ConnectionsService for Simulator {
             QueryFlowConnectionsError::FlowNotFound,
             QueryFlowConnectionsError::ConnectionReadForbidden,
         )?;
-        Ok(tf::QueryFlowConnectionsResponse {
-            connections: flow.connections.iter().map(connection_model).collect(),
-        })
+        Ok(model!(
+            tf::QueryFlowConnectionsResponse::new(),
+            connections = flow.connections.iter().map(connection_model).collect(),
+        ))
     }
 
     fn update_flow_connection(
@@ -71,9 +72,9 @@ impl ConnectionsService for Simulator {
                 if let Some(e) = c.embed_password {
                     conn.embed_password = e;
                 }
-                Ok(tf::UpdateFlowConnectionResponse {
-                    connection: connection_model(conn),
-                })
+                Ok(tf::UpdateFlowConnectionResponse::new(connection_model(
+                    conn,
+                )))
             })
             .expect("checked above")
     }

@@ -27,11 +27,10 @@ impl Value {
             Value::None => None,
             Value::Text(v) => Some(v.as_str().cmp(wanted)),
             Value::Int(v) => wanted.parse::<i64>().ok().map(|w| v.cmp(&w)),
-            Value::Date(v) => {
-                DateTime::parse(wanted, &time::format_description::well_known::Rfc3339)
-                    .ok()
-                    .map(|w| v.cmp(&w.unix_timestamp()))
-            }
+            Value::Date(v) => wanted
+                .parse::<DateTime>()
+                .ok()
+                .map(|w| v.cmp(&w.unix_timestamp())),
         }
     }
 

@@ -64,9 +64,7 @@ impl FlowRunsService for Simulator {
                 "no permission to view the flow",
             ));
         }
-        Ok(tf::GetFlowRunResponse {
-            flow_run: state.run_model(run),
-        })
+        Ok(tf::GetFlowRunResponse::new(state.run_model(run)))
     }
 
     /// Like real servers, without a `<pagination>` element (deviation S1).
@@ -102,10 +100,10 @@ impl FlowRunsService for Simulator {
             "runs",
             GetFlowRunsError::InvalidPageNumber,
         )?;
-        Ok(tf::GetFlowRunsResponse {
-            pagination: None,
-            runs: items.iter().map(|r| state.run_model(r)).collect(),
-        })
+        Ok(model!(
+            tf::GetFlowRunsResponse::new(),
+            runs = items.iter().map(|r| state.run_model(r)).collect(),
+        ))
     }
 
     /// A finished run answers 403135 with HTTP 200 (deviation S6; the spec's `http 200`).

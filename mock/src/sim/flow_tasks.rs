@@ -69,9 +69,9 @@ impl FlowTasksService for Simulator {
             site_id: cx.session.site_id.clone(),
         };
         state.tasks.push(task.clone());
-        Ok(tf::AddFlowTaskToScheduleResponse {
-            task: state.task_model(&task),
-        })
+        Ok(tf::AddFlowTaskToScheduleResponse::new(
+            state.task_model(&task),
+        ))
     }
 
     fn create_cloud_flow_task(
@@ -137,9 +137,9 @@ impl FlowTasksService for Simulator {
         };
         state.schedules.push(schedule);
         state.tasks.push(task.clone());
-        Ok(tf::CreateCloudFlowTaskResponse {
-            task: state.task_model(&task),
-        })
+        Ok(tf::CreateCloudFlowTaskResponse::new(
+            state.task_model(&task),
+        ))
     }
 
     fn get_flow_run_task(
@@ -166,9 +166,7 @@ impl FlowTasksService for Simulator {
                 "only the owner of the flow or an administrator sees its tasks",
             ));
         }
-        Ok(tf::GetFlowRunTaskResponse {
-            task: state.task_model(&task),
-        })
+        Ok(tf::GetFlowRunTaskResponse::new(state.task_model(&task)))
     }
 
     fn get_flow_run_tasks(
@@ -191,7 +189,7 @@ impl FlowTasksService for Simulator {
             })
             .map(|t| state.task_model(t))
             .collect();
-        Ok(tf::GetFlowRunTasksResponse { tasks })
+        Ok(model!(tf::GetFlowRunTasksResponse::new(), tasks = tasks))
     }
 
     /// An unknown task answers 404026 (deviation S20).
@@ -228,8 +226,8 @@ impl FlowTasksService for Simulator {
                 | ParameterProblem::Missing(d) => Reject::new(E::FlowRunTaskError, d),
             })?;
         let job = state.start_run(&cx.session, &task.flow_id, params, Duration::ZERO, None);
-        Ok(tf::RunFlowTaskResponse {
-            job: state.job_model(&job, cx.version),
-        })
+        Ok(tf::RunFlowTaskResponse::new(
+            state.job_model(&job, cx.version),
+        ))
     }
 }

@@ -268,17 +268,19 @@ fn flows_page<E>(
             ),
         ));
     };
-    Ok(tf::QueryFlowsResponse {
-        pagination: Some(tf::Pagination {
-            page_number: Some(number),
-            page_size: Some(size),
-            total_available: Some(listing.total as u64),
-        }),
-        flows: items
+    Ok(model!(
+        tf::QueryFlowsResponse::new(),
+        pagination = Some(model!(
+            tf::Pagination::new(),
+            page_number = Some(number),
+            page_size = Some(size),
+            total_available = Some(listing.total as u64),
+        )),
+        flows = items
             .iter()
             .map(|f| state.flow_model(f, version, true))
             .collect(),
-    })
+    ))
 }
 
 impl FlowsService for Simulator {
@@ -353,10 +355,10 @@ impl FlowsService for Simulator {
             QueryFlowError::FlowNotFound,
             QueryFlowError::Forbidden,
         )?;
-        Ok(tf::QueryFlowResponse {
-            output_steps: output_steps(flow),
-            flow: state.flow_model(flow, cx.version, true),
-        })
+        Ok(model!(
+            tf::QueryFlowResponse::new(state.flow_model(flow, cx.version, true)),
+            output_steps = output_steps(flow),
+        ))
     }
 
     fn publish_flow(
@@ -570,10 +572,10 @@ impl FlowsService for Simulator {
                 f
             }
         };
-        Ok(tf::PublishFlowResponse {
-            output_steps: output_steps(&flow),
-            flow: state.flow_model(&flow, cx.version, false),
-        })
+        Ok(model!(
+            tf::PublishFlowResponse::new(state.flow_model(&flow, cx.version, false)),
+            output_steps = output_steps(&flow),
+        ))
     }
 
     fn update_flow(
@@ -652,9 +654,9 @@ impl FlowsService for Simulator {
                 f.clone()
             })
             .expect("checked above");
-        Ok(tf::UpdateFlowResponse {
-            flow: state.flow_model(&f, cx.version, false),
-        })
+        Ok(tf::UpdateFlowResponse::new(
+            state.flow_model(&f, cx.version, false),
+        ))
     }
 
     fn delete_flow(
@@ -761,9 +763,9 @@ impl FlowsService for Simulator {
                 ParameterProblem::Missing(d) => Reject::new(E::MissingParameterValue, d),
             })?;
         let job = state.start_run(&cx.session, &id, params, Duration::ZERO, None);
-        Ok(tf::RunFlowNowResponse {
-            job: state.job_model(&job, cx.version),
-        })
+        Ok(tf::RunFlowNowResponse::new(
+            state.job_model(&job, cx.version),
+        ))
     }
 }
 
@@ -839,12 +841,7 @@ mod tests {
     }
 
     fn random_filter(rng: &mut Lcg, state: &State) -> Option<tf::Filter> {
-        let date = |rng: &mut Lcg| {
-            state
-                .at(Duration::from_secs(rng.below(42)))
-                .format(&time::format_description::well_known::Rfc3339)
-                .expect("formats")
-        };
+        let date = |rng: &mut Lcg| state.at(Duration::from_secs(rng.below(42))).to_string();
         let mut filter = Filter::new();
         for _ in 0..=rng.below(2) {
             filter = match rng.below(11) {

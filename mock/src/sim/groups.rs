@@ -19,16 +19,12 @@ impl super::State {
     }
 
     fn group_model(&self, g: &state::Group) -> tf::Group {
-        tf::Group {
-            id: g.id.clone().into(),
-            name: Some(g.name.clone()),
-            user_count: Some(u32::try_from(g.members.len()).unwrap_or(u32::MAX)),
-            domain: Some(tf::Domain {
-                name: "local".into(),
-                ..tf::Domain::default()
-            }),
-            ..tf::Group::default()
-        }
+        model!(
+            tf::Group::new(g.id.clone()),
+            name = Some(g.name.clone()),
+            user_count = Some(u32::try_from(g.members.len()).unwrap_or(u32::MAX)),
+            domain = Some(tf::Domain::new("local")),
+        )
     }
 }
 
@@ -55,13 +51,14 @@ impl GroupsService for Simulator {
             "groups",
             QueryGroupsError::InvalidPageNumber,
         )?;
-        Ok(tf::QueryGroupsResponse {
-            pagination: Some(super::pagination(
+        Ok(model!(
+            tf::QueryGroupsResponse::new(),
+            pagination = Some(super::pagination(
                 input.page_size,
                 input.page_number,
                 groups.len(),
             )),
-            groups: items.iter().map(|g| state.group_model(g)).collect(),
-        })
+            groups = items.iter().map(|g| state.group_model(g)).collect(),
+        ))
     }
 }

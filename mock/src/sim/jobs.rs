@@ -41,17 +41,17 @@ impl super::State {
     fn background_job(&self, job: &state::Job, version: ApiVersion) -> tf::BackgroundJob {
         let full = self.job_model(job, version);
         let (status, _) = self.job_status(job);
-        tf::BackgroundJob {
-            id: full.id,
-            status: Some(status),
-            created_at: full.created_at,
-            started_at: full.started_at,
-            ended_at: full.completed_at,
-            priority: Some(PRIORITY),
-            job_type: Some(RUN_FLOW.to_owned()),
-            title: full.run_flow_job.and_then(|r| r.flow).and_then(|f| f.name),
-            subtitle: Some(FLOW_SUBTITLE.to_owned()),
-        }
+        model!(
+            tf::BackgroundJob::new(full.id),
+            status = Some(status),
+            created_at = full.created_at,
+            started_at = full.started_at,
+            ended_at = full.completed_at,
+            priority = Some(PRIORITY),
+            job_type = Some(RUN_FLOW.to_owned()),
+            title = full.run_flow_job.and_then(|r| r.flow).and_then(|f| f.name),
+            subtitle = Some(FLOW_SUBTITLE.to_owned()),
+        )
     }
 
     /// A job's value of a filter or sort field of Query Jobs.
@@ -96,9 +96,7 @@ impl JobsService for Simulator {
                     format!("no job with id {}", input.job_id),
                 )
             })?;
-        Ok(tf::QueryJobResponse {
-            job: state.job_model(job, cx.version),
-        })
+        Ok(tf::QueryJobResponse::new(state.job_model(job, cx.version)))
     }
 
     /// Every job of the site, finished ones included, for administrators only (deviation S32).
@@ -130,17 +128,18 @@ impl JobsService for Simulator {
             "jobs",
             QueryJobsError::InvalidPageNumber,
         )?;
-        Ok(tf::QueryJobsResponse {
-            pagination: Some(super::pagination(
+        Ok(model!(
+            tf::QueryJobsResponse::new(),
+            pagination = Some(super::pagination(
                 input.page_size,
                 input.page_number,
                 jobs.len(),
             )),
-            jobs: items
+            jobs = items
                 .iter()
                 .map(|j| state.background_job(j, cx.version))
                 .collect(),
-        })
+        ))
     }
 
     /// Cancels the job's flow run as Cancel Flow Run does, at every version (deviation S33).

@@ -27,9 +27,9 @@ impl LinkedTasksService for Simulator {
                     format!("no linked task with id {id}"),
                 )
             })?;
-        Ok(tf::GetLinkedTaskResponse {
-            linked_task: state.linked_model(l, &cx.session.user_id),
-        })
+        Ok(tf::GetLinkedTaskResponse::new(
+            state.linked_model(l, &cx.session.user_id),
+        ))
     }
 
     fn get_linked_tasks(
@@ -45,13 +45,13 @@ impl LinkedTasksService for Simulator {
             .collect();
         // The table has no code for a page past the end: it is empty, and a client stops there.
         let items = page(&all, input.page_size, input.page_number).unwrap_or(&[]);
-        Ok(tf::GetLinkedTasksResponse {
-            pagination: None,
-            linked_tasks: items
+        Ok(model!(
+            tf::GetLinkedTasksResponse::new(),
+            linked_tasks = items
                 .iter()
                 .map(|l| state.linked_model(l, &cx.session.user_id))
                 .collect(),
-        })
+        ))
     }
 
     /// Runs the steps one after another; a step that stops downstream tasks on failure cancels
@@ -141,15 +141,12 @@ impl LinkedTasksService for Simulator {
             site_id: cx.session.site_id.clone(),
         };
         state.jobs.push(job.clone());
-        Ok(tf::RunLinkedTaskNowResponse {
-            linked_task_job: tf::LinkedTaskJob {
-                id: job.id.into(),
-                linked_task_id: Some(id.into()),
-                status: Some(RunStatus::InProgress),
-                created_at: Some(state.at(now)),
-                started_at: Some(state.at(now)),
-                ended_at: None,
-            },
-        })
+        Ok(tf::RunLinkedTaskNowResponse::new(model!(
+            tf::LinkedTaskJob::new(job.id),
+            linked_task_id = Some(id.into()),
+            status = Some(RunStatus::InProgress),
+            created_at = Some(state.at(now)),
+            started_at = Some(state.at(now)),
+        )))
     }
 }

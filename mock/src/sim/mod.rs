@@ -257,11 +257,12 @@ impl State {
 
 /// The `<pagination>` of a page of `total` items.
 pub(crate) fn pagination(size: u32, number: u32, total: usize) -> tableau_flows::Pagination {
-    tableau_flows::Pagination {
-        page_number: Some(number),
-        page_size: Some(size),
-        total_available: Some(total as u64),
-    }
+    model!(
+        tableau_flows::Pagination::new(),
+        page_number = Some(number),
+        page_size = Some(size),
+        total_available = Some(total as u64),
+    )
 }
 
 /// The page `number` of `size` items, or the endpoint's `past_end` error (its 400006, "greater

@@ -104,9 +104,9 @@ impl PermissionsService for Simulator {
             }
         }
         state.grants.extend(new);
-        Ok(tf::FlowPermissionsResponse {
-            permissions: state.permissions_model(&flow),
-        })
+        Ok(tf::FlowPermissionsResponse::new(
+            state.permissions_model(&flow),
+        ))
     }
 
     fn list_flow_permissions(
@@ -127,9 +127,9 @@ impl PermissionsService for Simulator {
                     format!("no flow with id {id} whose permissions this user may list"),
                 )
             })?;
-        Ok(tf::FlowPermissionsResponse {
-            permissions: state.permissions_model(flow),
-        })
+        Ok(tf::FlowPermissionsResponse::new(
+            state.permissions_model(flow),
+        ))
     }
 
     fn delete_flow_permission_for_group(

@@ -36,20 +36,16 @@ impl super::State {
     }
 
     fn project_model(&self, p: &state::Project) -> tf::Project {
-        tf::Project {
-            id: p.id.clone().into(),
-            name: Some(p.name.clone()),
-            description: Some(p.description.clone()),
-            content_permissions: Some(tf::ContentPermissions::ManagedByOwner),
-            parent_project_id: p.parent_id.clone().map(Into::into),
-            created_at: Some(self.at(p.created_at)),
-            updated_at: Some(self.at(p.created_at)),
-            owner: Some(tf::UserRef {
-                id: p.owner_id.clone().into(),
-                name: None,
-            }),
-            ..tf::Project::default()
-        }
+        model!(
+            tf::Project::new(p.id.clone()),
+            name = Some(p.name.clone()),
+            description = Some(p.description.clone()),
+            content_permissions = Some(tf::ContentPermissions::ManagedByOwner),
+            parent_project_id = p.parent_id.clone().map(Into::into),
+            created_at = Some(self.at(p.created_at)),
+            updated_at = Some(self.at(p.created_at)),
+            owner = Some(tf::UserRef::new(p.owner_id.clone())),
+        )
     }
 }
 
@@ -93,10 +89,7 @@ impl super::State {
     ) -> tf::ProjectPermissions {
         let mut grantees: Vec<tf::ContentGranteeCapabilities> = Vec::new();
         for (group, grantee, name, mode) in rules {
-            let cap = tf::ContentCapabilityRule {
-                name,
-                mode: mode.clone(),
-            };
+            let cap = tf::ContentCapabilityRule::new(name, mode.clone());
             let same = |x: &&mut tf::ContentGranteeCapabilities| {
                 if group {
                     x.group.as_ref().is_some_and(|r| r.id.as_str() == grantee)
@@ -106,34 +99,24 @@ impl super::State {
             };
             match grantees.iter_mut().find(same) {
                 Some(x) => x.capabilities.push(cap),
-                None => grantees.push(tf::ContentGranteeCapabilities {
-                    user: (!group).then(|| tf::UserRef {
-                        id: grantee.to_owned().into(),
-                        name: None,
-                    }),
-                    group: group.then(|| tf::GroupRef {
-                        id: grantee.to_owned().into(),
-                        name: None,
-                    }),
-                    group_set: None,
-                    capabilities: vec![cap],
-                }),
+                None => grantees.push(model!(
+                    tf::ContentGranteeCapabilities::new(),
+                    user = (!group).then(|| tf::UserRef::new(grantee.to_owned())),
+                    group = group.then(|| tf::GroupRef::new(grantee.to_owned())),
+                    capabilities = vec![cap],
+                )),
             }
         }
-        tf::ProjectPermissions {
-            parent: None,
+        model!(
+            tf::ProjectPermissions::new(),
             // As real answers write it: the project's id and name, and its owner by id.
-            project: Some(tf::Project {
-                id: project.id.clone().into(),
-                name: Some(project.name.clone()),
-                owner: Some(tf::UserRef {
-                    id: project.owner_id.clone().into(),
-                    name: None,
-                }),
-                ..tf::Project::default()
-            }),
-            grantees,
-        }
+            project = Some(model!(
+                tf::Project::new(project.id.clone()),
+                name = Some(project.name.clone()),
+                owner = Some(tf::UserRef::new(project.owner_id.clone())),
+            )),
+            grantees = grantees,
+        )
     }
 
     /// The answer of Query Default Permissions for one kind of content.
@@ -150,9 +133,9 @@ impl super::State {
             .iter()
             .filter(|g| g.project_id == project.id && g.kind == kind)
             .map(|g| (g.group, g.grantee.as_str(), g.capability.clone(), &g.mode));
-        Ok(tf::ProjectPermissionsResponse {
-            permissions: self.project_permissions_model(project, rules),
-        })
+        Ok(tf::ProjectPermissionsResponse::new(
+            self.project_permissions_model(project, rules),
+        ))
     }
 }
 
@@ -183,9 +166,9 @@ impl ProjectsService for Simulator {
                     &g.mode,
                 )
             });
-        Ok(tf::ProjectPermissionsResponse {
-            permissions: state.project_permissions_model(project, rules),
-        })
+        Ok(tf::ProjectPermissionsResponse::new(
+            state.project_permissions_model(project, rules),
+        ))
     }
 
     fn query_default_workbook_permissions(
@@ -256,13 +239,14 @@ impl ProjectsService for Simulator {
             "projects",
             QueryProjectsError::InvalidPageNumber,
         )?;
-        Ok(tf::QueryProjectsResponse {
-            pagination: Some(super::pagination(
+        Ok(model!(
+            tf::QueryProjectsResponse::new(),
+            pagination = Some(super::pagination(
                 input.page_size,
                 input.page_number,
                 projects.len(),
             )),
-            projects: items.iter().map(|p| state.project_model(p)).collect(),
-        })
+            projects = items.iter().map(|p| state.project_model(p)).collect(),
+        ))
     }
 }

@@ -27,16 +27,17 @@ impl SchedulesService for Simulator {
             "schedules",
             ListServerSchedulesError::InvalidPageNumber,
         )?;
-        Ok(tf::ListServerSchedulesResponse {
-            pagination: Some(super::pagination(
+        Ok(model!(
+            tf::ListServerSchedulesResponse::new(),
+            pagination = Some(super::pagination(
                 input.page_size,
                 input.page_number,
                 ids.len(),
             )),
-            schedules: items
+            schedules = items
                 .iter()
                 .filter_map(|id| state.schedule_model(id))
                 .collect(),
-        })
+        ))
     }
 }

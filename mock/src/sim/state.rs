@@ -47,8 +47,10 @@ impl Clock {
 }
 
 /// A wall-clock time for a simulator time: timestamps are real UTC times from the start.
-pub(crate) fn timestamp(epoch: time::OffsetDateTime, at: Duration) -> time::OffsetDateTime {
-    epoch + at
+pub(crate) fn timestamp(epoch: tableau_flows::DateTime, at: Duration) -> tableau_flows::DateTime {
+    epoch
+        .checked_add(at)
+        .unwrap_or(tableau_flows::DateTime::MAX)
 }
 
 /// A site role.
@@ -363,7 +365,7 @@ pub(crate) struct State {
     /// The simulator's base URL (for `webpageUrl`).
     pub base_url: String,
     pub clock: Clock,
-    pub epoch: time::OffsetDateTime,
+    pub epoch: tableau_flows::DateTime,
     pub timing: Timing,
     pub token_lifetime: Duration,
     pub sites: Vec<Site>,
@@ -459,7 +461,7 @@ impl State {
         }
     }
 
-    pub fn time(&self, at: Duration) -> time::OffsetDateTime {
+    pub fn time(&self, at: Duration) -> tableau_flows::DateTime {
         timestamp(self.epoch, at)
     }
 }
@@ -751,9 +753,10 @@ impl State {
         State {
             base_url: String::new(),
             clock,
-            epoch: time::OffsetDateTime::now_utc()
-                .replace_nanosecond(0)
-                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            epoch: tableau_flows::DateTime::from_unix_timestamp(
+                tableau_flows::DateTime::now().unix_timestamp(),
+            )
+            .unwrap_or(tableau_flows::DateTime::UNIX_EPOCH),
             timing,
             token_lifetime,
             sites: Vec::new(),

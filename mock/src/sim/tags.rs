@@ -62,9 +62,10 @@ impl TagsService for Simulator {
                 flow.tags.clone()
             })
             .ok_or_else(|| Reject::new(E::FlowNotFound, format!("no flow with id {id}")))?;
-        Ok(tf::AddTagsToFlowResponse {
-            tags: tags.into_iter().map(|label| tf::Tag { label }).collect(),
-        })
+        Ok(model!(
+            tf::AddTagsToFlowResponse::new(),
+            tags = tags.into_iter().map(tf::Tag::new).collect(),
+        ))
     }
 
     fn delete_tag_from_flow(

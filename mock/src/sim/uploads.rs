@@ -252,13 +252,10 @@ impl UploadsService for Simulator {
                 lock: Arc::new(Mutex::new(())),
             },
         );
-        Ok(tf::FileUploadResponse {
-            file_upload: tf::FileUpload {
-                upload_session_id: id.into(),
-                file_size: Some("0".into()),
-                max_file_chunk_count: None,
-            },
-        })
+        Ok(tf::FileUploadResponse::new(model!(
+            tf::FileUpload::new(id),
+            file_size = Some("0".into()),
+        )))
     }
 
     fn append_to_file_upload(
@@ -319,12 +316,9 @@ impl UploadsService for Simulator {
                 upload.last_used = now;
             }
         }
-        Ok(tf::FileUploadResponse {
-            file_upload: tf::FileUpload {
-                upload_session_id: id,
-                file_size: Some((size / (1024 * 1024)).to_string()),
-                max_file_chunk_count: None,
-            },
-        })
+        Ok(tf::FileUploadResponse::new(model!(
+            tf::FileUpload::new(id),
+            file_size = Some((size / (1024 * 1024)).to_string()),
+        )))
     }
 }

@@ -34,24 +34,20 @@ impl super::State {
     /// A user as Get Users on Site answers it: the default fields, and with `fields=_all_`
     /// also the display name, email address, sign-in setting and domain.
     fn user_model(&self, u: &state::User, all: bool) -> tf::User {
-        let mut user = tf::User {
-            id: u.id.clone().into(),
-            name: Some(u.name.clone()),
-            site_role: Some(self.site_role(u).into()),
-            last_login: u.last_login.map(|t| self.at(t)),
-            external_auth_user_id: Some(String::new()),
-            ..tf::User::default()
-        };
+        let mut user = model!(
+            tf::User::new(u.id.clone()),
+            name = Some(u.name.clone()),
+            site_role = Some(self.site_role(u).into()),
+            last_login = u.last_login.map(|t| self.at(t)),
+            external_auth_user_id = Some(String::new()),
+        );
         if all {
             user.full_name = Some(u.full_name.clone());
             user.email = Some(format!("{}@example.com", u.name));
             user.auth_setting = Some("ServerDefault".into());
             user.locale = Some(String::new());
             user.language = Some("en".into());
-            user.domain = Some(tf::Domain {
-                name: "local".into(),
-                ..tf::Domain::default()
-            });
+            user.domain = Some(tf::Domain::new("local"));
         }
         user
     }
@@ -83,9 +79,9 @@ impl UsersService for Simulator {
         }
         // Every attribute real servers send for one user (deviation S36), as `fields=_all_`
         // gives them on Get Users on Site.
-        Ok(tf::QueryUserOnSiteResponse {
-            user: state.user_model(user, true),
-        })
+        Ok(tf::QueryUserOnSiteResponse::new(
+            state.user_model(user, true),
+        ))
     }
 
     fn get_users_on_site(
@@ -116,13 +112,14 @@ impl UsersService for Simulator {
             .field_expression
             .as_deref()
             .is_some_and(|f| f.split(',').any(|f| f == "_all_"));
-        Ok(tf::GetUsersOnSiteResponse {
-            pagination: Some(super::pagination(
+        Ok(model!(
+            tf::GetUsersOnSiteResponse::new(),
+            pagination = Some(super::pagination(
                 input.page_size,
                 input.page_number,
                 users.len(),
             )),
-            users: items.iter().map(|u| state.user_model(u, all)).collect(),
-        })
+            users = items.iter().map(|u| state.user_model(u, all)).collect(),
+        ))
     }
 }

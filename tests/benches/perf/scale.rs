@@ -94,10 +94,7 @@ fn publish(client: &Client, prefix: &str, count: usize) -> Duration {
                 flow: PublishFlow {
                     name: format!("{prefix} {i}"),
                     description: None,
-                    project: ProjectRef {
-                        id: demo::PROJECT_ID.into(),
-                        name: None,
-                    },
+                    project: ProjectRef::new(demo::PROJECT_ID),
                 },
                 connections: Vec::new(),
             })
