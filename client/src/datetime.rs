@@ -1,6 +1,7 @@
 //! The crate's own date and time types: [`DateTime`], an instant in UTC as the API sends it, and
-//! [`Time`], a time of day. They hold no third-party type; conversions to and from the `time`
-//! and `jiff` crates' types are behind the features of those names.
+//! [`Time`], a time of day. They hold no third-party type (the `time` crate reads RFC 3339 and
+//! does the calendar, privately); conversions to and from the `time` and `jiff` crates' types are
+//! behind the features of those names.
 
 use std::fmt;
 use std::str::FromStr;
@@ -41,8 +42,9 @@ const TIME_EXAMPLE: &str = "a time of day HH:MM:SS such as 08:30:00";
 ///
 /// With the `time` feature it converts to (`From`) and from (`TryFrom`) `time::OffsetDateTime`,
 /// with the `jiff` feature to and from (`TryFrom`: jiff's range ends on
-/// `9999-12-30T22:00:00.999999999Z`) `jiff::Timestamp`; without them the crate does not depend
-/// on either.
+/// `9999-12-30T22:00:00.999999999Z`) `jiff::Timestamp`. Reading RFC 3339 and the calendar are
+/// the `time` crate's, a private dependency: without the features no type of either crate is in
+/// the public API.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DateTime {
     /// Seconds from the Unix epoch (floored).
@@ -118,43 +120,49 @@ fn out_of_range(what: &'static str, value: impl Into<i128>, min: i128, max: i128
     }
 }
 
-fn is_leap_year(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
+/// The Julian day of `1970-01-01`.
+const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
 
+/// The days of a month (1 to 12) of a year; 0 for a month out of range.
 fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+    match (
+        u8::try_from(month).map(time_crate::Month::try_from),
+        i32::try_from(year),
+    ) {
+        (Ok(Ok(month)), Ok(year)) => u32::from(time_crate::util::days_in_month(month, year)),
+        _ => 0,
     }
 }
 
-/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's
-/// `days_from_civil`).
+/// Days from 1970-01-01 to a valid date (checked by the caller) of the proleptic Gregorian
+/// calendar.
 fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let date = u8::try_from(month)
+        .ok()
+        .and_then(|m| time_crate::Month::try_from(m).ok())
+        .and_then(|m| {
+            time_crate::Date::from_calendar_date(
+                i32::try_from(year).ok()?,
+                m,
+                u8::try_from(day).ok()?,
+            )
+            .ok()
+        });
+    // Every caller checks the date first; the epoch stands for what cannot happen.
+    date.map_or(0, |d| i64::from(d.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY)
 }
 
-/// The date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+/// The date `days` after 1970-01-01 (within the years 0000 to 9999).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let date = i32::try_from(days + UNIX_EPOCH_JULIAN_DAY)
+        .ok()
+        .and_then(|day| time_crate::Date::from_julian_day(day).ok())
+        .unwrap_or(time_crate::Date::MIN);
+    (
+        i64::from(date.year()),
+        u32::from(u8::from(date.month())),
+        u32::from(date.day()),
+    )
 }
 
 impl DateTime {
@@ -388,121 +396,72 @@ impl DateTime {
     }
 
     /// Parses RFC 3339 (`2024-04-09T18:54:12Z`, `2024-04-09t18:54:12.250+02:00`, a space for the
-    /// `T`); the error names the part that is wrong.
+    /// `T`) with the `time` crate; the error names the part that is wrong.
     fn parse_rfc3339(text: &str) -> Result<DateTime, DateTimeError> {
+        use time_crate::error::{Parse, ParseFromDescription, TryFromParsed};
         let fail = |problem| DateTimeError::Parse {
             text: text.to_owned(),
             expected: RFC3339_EXAMPLE,
             problem,
         };
-        let b = text.as_bytes();
-        let digits = |at: usize, n: usize, problem| -> Result<u32, DateTimeError> {
-            match b.get(at..at + n) {
-                Some(d) if d.iter().all(u8::is_ascii_digit) => {
-                    Ok(d.iter().fold(0, |acc, &c| acc * 10 + u32::from(c - b'0')))
+        let parsed = time_crate::OffsetDateTime::parse(
+            text,
+            &time_crate::format_description::well_known::Rfc3339,
+        )
+        .map_err(|e| {
+            fail(match e {
+                Parse::ParseFromDescription(ParseFromDescription::InvalidComponent(part)) => {
+                    match part {
+                        "year" => "the year is not four digits",
+                        "month" => "the month is not two digits from 01 to 12",
+                        "day" => "the day is not two digits from 01 to 31",
+                        "separator" => "a 'T' must separate the date and the time",
+                        "hour" => "the hour is not two digits from 00 to 23",
+                        "minute" => "the minute is not two digits from 00 to 59",
+                        "second" => {
+                            "the second is not two digits from 00 to 59 (60 for a leap second)"
+                        }
+                        "subsecond" => "a '.' must be followed by the fraction's digits",
+                        "offset hour" => "the time must end with 'Z' or an offset from -23:59 to +23:59 such as +02:00",
+                        "offset minute" => "the offset's minutes are not two digits from 00 to 59",
+                        _ => "a part of it is malformed",
+                    }
                 }
-                _ => Err(fail(problem)),
-            }
-        };
-        let literal = |at: usize, c: u8, problem| -> Result<(), DateTimeError> {
-            if b.get(at) == Some(&c) {
-                Ok(())
-            } else {
-                Err(fail(problem))
-            }
-        };
-        let year = digits(0, 4, "the year is not four digits")?;
-        literal(4, b'-', "a '-' must follow the year")?;
-        let month = digits(5, 2, "the month is not two digits")?;
-        literal(7, b'-', "a '-' must follow the month")?;
-        let day = digits(8, 2, "the day is not two digits")?;
-        if !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
+                Parse::ParseFromDescription(ParseFromDescription::InvalidLiteral { .. }) => {
+                    "a '-', ':' or '.' is missing or misplaced"
+                }
+                Parse::ParseFromDescription(
+                    ParseFromDescription::UnexpectedTrailingCharacters { .. },
+                ) => "text follows the date and time",
+                Parse::TryFromParsed(TryFromParsed::ComponentRange(range)) => match range.name() {
+                    "month" => "the month is not 01 to 12",
+                    "day" => "the day is not a day of that month",
+                    "hour" => "the hour is not 00 to 23",
+                    "minute" => "the minute is not 00 to 59",
+                    "second" => {
+                        "the second is not 00 to 59 (60 only for a leap second, at 23:59:60 UTC \
+                         on a month's last day)"
+                    }
+                    _ => "the date and time do not exist",
+                },
+                _ => "it is not RFC 3339",
+            })
+        })?;
+        // RFC 3339 separates the date and the time with a `T` (or, it allows, a space); the
+        // `time` crate takes any character there.
+        if !matches!(text.as_bytes()[10], b'T' | b't' | b' ') {
             return Err(fail("a 'T' must separate the date and the time"));
         }
-        let hour = digits(11, 2, "the hour is not two digits")?;
-        literal(13, b':', "a ':' must follow the hour")?;
-        let minute = digits(14, 2, "the minute is not two digits")?;
-        literal(16, b':', "a ':' must follow the minutes")?;
-        let second = digits(17, 2, "the second is not two digits")?;
-        let mut at = 19;
-        let mut nanos = 0u32;
-        if b.get(at) == Some(&b'.') {
-            at += 1;
-            let start = at;
-            while b.get(at).is_some_and(u8::is_ascii_digit) {
-                // Digits past the nanosecond are read and dropped.
-                if at - start < 9 {
-                    nanos = nanos * 10 + u32::from(b[at] - b'0');
-                }
-                at += 1;
-            }
-            if at == start {
-                return Err(fail("a '.' must be followed by the fraction's digits"));
-            }
-            nanos *= 10u32.pow(9u32.saturating_sub((at - start) as u32));
-        }
-        let offset: i64 = match b.get(at) {
-            Some(b'Z' | b'z') => {
-                at += 1;
-                0
-            }
-            Some(&sign @ (b'+' | b'-')) => {
-                let h = digits(at + 1, 2, "the offset's hours are not two digits")?;
-                literal(at + 3, b':', "a ':' must follow the offset's hours")?;
-                let m = digits(at + 4, 2, "the offset's minutes are not two digits")?;
-                if h > 23 || m > 59 {
-                    return Err(fail("the offset is not -23:59 to +23:59"));
-                }
-                at += 6;
-                let seconds = i64::from(h * 3600 + m * 60);
-                if sign == b'-' { -seconds } else { seconds }
-            }
-            _ => {
-                return Err(fail(
-                    "the time must end with 'Z' or an offset such as +02:00",
-                ));
-            }
-        };
-        if at != b.len() {
-            return Err(fail("text follows the date and time"));
-        }
-        if !(1..=12).contains(&month) {
-            return Err(fail("the month is not 01 to 12"));
-        }
-        if !(1..=days_in_month(year.into(), month)).contains(&day) {
-            return Err(fail("the day is not a day of that month"));
-        }
-        if hour > 23 {
-            return Err(fail("the hour is not 00 to 23"));
-        }
-        if minute > 59 {
-            return Err(fail("the minute is not 00 to 59"));
-        }
-        if second > 60 {
-            return Err(fail("the second is not 00 to 59 (60 for a leap second)"));
-        }
-        let leap = second == 60;
-        let local = days_from_civil(year.into(), month, day) * SECONDS_PER_DAY
-            + i64::from(hour * 3600 + minute * 60 + second.min(59));
-        let seconds = local - offset;
+        let seconds = parsed.unix_timestamp();
         if !(MIN_SECONDS..=MAX_SECONDS).contains(&seconds) {
             return Err(fail(
                 "the instant is not within the years 0000 to 9999 in UTC",
             ));
         }
-        let mut at = DateTime { seconds, nanos };
-        if leap {
-            // As the `time` crate reads it: the last nanosecond of the day, and only where a
-            // leap second can be inserted (the end of a month, in UTC).
-            let (y, m, d) = at.civil();
-            if at.time().seconds != 86_399 || d != days_in_month(y, m) {
-                return Err(fail(
-                    "a leap second (:60) comes only at 23:59:60 UTC on a month's last day",
-                ));
-            }
-            at.nanos = NANOS_PER_SECOND - 1;
-        }
-        Ok(at)
+        Ok(DateTime {
+            seconds,
+            nanos: parsed.nanosecond(),
+        })
     }
 }
 
@@ -720,6 +679,7 @@ where
 #[cfg_attr(docsrs, doc(cfg(feature = "time")))]
 mod with_time {
     use super::{DateTime, DateTimeError, Time};
+    use time_crate as time;
 
     impl From<DateTime> for time::OffsetDateTime {
         /// The same instant, at the UTC offset.
@@ -888,10 +848,15 @@ mod tests {
 
     #[test]
     fn bad_dates_say_what_is_wrong() {
+        let leap = "the second is not 00 to 59 (60 only for a leap second, at 23:59:60 UTC on a \
+                    month's last day)";
+        let offset = "the time must end with 'Z' or an offset from -23:59 to +23:59 such as +02:00";
+        let literal = "a '-', ':' or '.' is missing or misplaced";
+        let range = "the instant is not within the years 0000 to 9999 in UTC";
         for (text, problem) in [
             ("", "the year is not four digits"),
             ("24-04-09T18:54:12Z", "the year is not four digits"),
-            ("2024/04/09T18:54:12Z", "a '-' must follow the year"),
+            ("2024/04/09T18:54:12Z", literal),
             ("2024-13-09T18:54:12Z", "the month is not 01 to 12"),
             ("2023-02-29T18:54:12Z", "the day is not a day of that month"),
             ("2024-04-31T18:54:12Z", "the day is not a day of that month"),
@@ -901,40 +866,19 @@ mod tests {
             ),
             ("2024-04-09T24:00:00Z", "the hour is not 00 to 23"),
             ("2024-04-09T18:60:12Z", "the minute is not 00 to 59"),
-            (
-                "2024-04-09T18:54:61Z",
-                "the second is not 00 to 59 (60 for a leap second)",
-            ),
-            (
-                "2024-04-09T18:54:60Z",
-                "a leap second (:60) comes only at 23:59:60 UTC on a month's last day",
-            ),
-            ("2024-04-09T18:54Z", "a ':' must follow the minutes"),
-            (
-                "2024-04-09T18:54:12",
-                "the time must end with 'Z' or an offset such as +02:00",
-            ),
+            ("2024-04-09T18:54:61Z", leap),
+            ("2024-04-09T18:54:60Z", leap),
+            ("2024-04-09T18:54Z", literal),
+            ("2024-04-09T18:54:12", offset),
             (
                 "2024-04-09T18:54:12.Z",
                 "a '.' must be followed by the fraction's digits",
             ),
-            (
-                "2024-04-09T18:54:12+2:00",
-                "the offset's hours are not two digits",
-            ),
-            (
-                "2024-04-09T18:54:12+24:00",
-                "the offset is not -23:59 to +23:59",
-            ),
+            ("2024-04-09T18:54:12+2:00", offset),
+            ("2024-04-09T18:54:12+24:00", offset),
             ("2024-04-09T18:54:12Z ", "text follows the date and time"),
-            (
-                "0000-01-01T00:00:00+00:01",
-                "the instant is not within the years 0000 to 9999 in UTC",
-            ),
-            (
-                "9999-12-31T23:59:59-00:01",
-                "the instant is not within the years 0000 to 9999 in UTC",
-            ),
+            ("0000-01-01T00:00:00+00:01", range),
+            ("9999-12-31T23:59:59-00:01", range),
             ("２０２４-04-09T18:54:12Z", "the year is not four digits"),
         ] {
             let err = text.parse::<DateTime>().unwrap_err();

@@ -2,6 +2,7 @@
 //! it, their conversions with those crates' types (features `time` and `jiff`, which this crate
 //! enables), and no type of either crate in the public API without its feature.
 
+use std::path::Path;
 use std::process::Command;
 use tableau_flows::{DateTime, DateTimeError, Time};
 use time::format_description::well_known::Rfc3339;
@@ -149,7 +150,7 @@ fn the_public_api_holds_no_time_or_jiff_type_without_their_features() {
         .iter()
         .find(|p| p["name"] == "tableau-flows")
         .unwrap();
-    for name in ["time", "jiff"] {
+    let dependency = |name: &str| -> serde_json::Value {
         let deps: Vec<&serde_json::Value> = client["dependencies"]
             .as_array()
             .unwrap()
@@ -157,13 +158,50 @@ fn the_public_api_holds_no_time_or_jiff_type_without_their_features() {
             .filter(|d| d["name"] == name && d["kind"].is_null())
             .collect();
         assert_eq!(deps.len(), 1, "{name} is a dependency of the client");
-        assert_eq!(deps[0]["optional"], true, "{name} is optional");
-        assert_eq!(
-            client["features"][name],
-            serde_json::json!([format!("dep:{name}")]),
-            "the {name} feature turns on {name} and nothing else"
-        );
+        deps[0].clone()
+    };
+    // `time` reads RFC 3339 and does the calendar, privately: under another name, so that no
+    // `time::` path can be written in the client's code; its feature only adds conversions.
+    let time = dependency("time");
+    assert_eq!(time["rename"], "time_crate", "{time:#}");
+    assert_eq!(client["features"]["time"], serde_json::json!([]));
+    // `jiff` is there only with its feature.
+    let jiff = dependency("jiff");
+    assert_eq!(jiff["optional"], true, "jiff is optional");
+    assert_eq!(client["features"]["jiff"], serde_json::json!(["dep:jiff"]));
+    // The private crate is named only by the date module, and there only in private code or in
+    // the conversions of the `time` feature; never by the generated code.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../client/src");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 10, "{files:?}");
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let named = text.contains("time_crate");
+        if file.ends_with("datetime.rs") {
+            let before_conversions = text
+                .split("mod with_time")
+                .next()
+                .expect("the time feature's module");
+            for line in before_conversions
+                .lines()
+                .filter(|l| l.contains("time_crate"))
+            {
+                assert!(
+                    !line.trim_start().starts_with("pub"),
+                    "a public item names the private time crate: {line}"
+                );
+            }
+        } else {
+            assert!(!named, "{} names the private time crate", file.display());
+        }
     }
+    assert!(!tableau_flows::GENERATED_SOURCE.contains("time_crate"));
+    assert!(!tableau_flows::GENERATED_SOURCE.contains("time::"));
     let default = client["features"]["default"]
         .as_array()
         .cloned()
