@@ -191,3 +191,19 @@ fn a_flow_on_the_server_is_downloaded_and_described() {
     assert_eq!(status, 1, "{err}");
     assert!(err.contains("missing.tflx"), "{err}");
 }
+
+#[test]
+fn the_manual_shows_what_describe_prints() {
+    let manual =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = manual
+        .split("## Describing a flow")
+        .nth(1)
+        .expect("cli/README.md has a section Describing a flow");
+    let shown = section
+        .split("```text\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("the section shows the text output");
+    assert_eq!(shown, SALES_TEXT);
+}

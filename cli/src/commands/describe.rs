@@ -318,6 +318,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_from_the_file_reach_the_terminal_cleaned() {
+        let doc = FlowDocument::from_json(
+            br#"{"initialNodes":["a"],"nodes":{"a":{"name":"In\u001b[2J\u0007put","nodeType":".v1.LoadSql",
+            "baseType":"input","nextNodes":[{"nextNodeId":"b"}]},
+            "b":{"name":"Out \"x\" [y]","nodeType":".v1.PublishExtract","baseType":"output"}}}"#,
+        )
+        .unwrap();
+        for format in [DescribeFormat::Text, DescribeFormat::Mermaid] {
+            let mut bytes = Vec::new();
+            print(&doc, format, &mut Output::new(&mut bytes, false)).unwrap();
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(!text.contains(['\u{1b}', '\u{7}']), "{text:?}");
+            if format == DescribeFormat::Text {
+                assert!(text.contains("  In[2Jput  [.v1.LoadSql]"), "{text}");
+            }
+        }
+        let mut bytes = Vec::new();
+        print(
+            &doc,
+            DescribeFormat::Mermaid,
+            &mut Output::new(&mut bytes, false),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            "flowchart LR\n    s1([\"In#91;2Jput #40;input#41;\"])\n    s2[[\"Out #quot;x#quot; #91;y#93; #40;output#41;\"]]\n    s1 --> s2\n"
+        );
+    }
+
+    #[test]
     fn mermaid_labels_escape_what_would_end_them() {
         assert_eq!(
             mermaid_label("a \"b\" [c] (d) {e} <f> #g & `h` |i|\x1b[31m"),
