@@ -631,10 +631,10 @@ fn summarise(doc: &Map<String, Value>) -> Result<FlowDocument, DocumentError> {
         while let Some(id) = queue.pop_front() {
             reached_from.entry(id).or_default().push(start);
             for next in next_ids(nodes[id]) {
-                if let Some((&next, _)) = nodes.get_key_value(next) {
-                    if seen.insert(next) {
-                        queue.push_back(next);
-                    }
+                if let Some((&next, _)) = nodes.get_key_value(next)
+                    && seen.insert(next)
+                {
+                    queue.push_back(next);
                 }
             }
         }

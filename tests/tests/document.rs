@@ -245,7 +245,7 @@ fn coffee_chain_broken_loom_and_the_demo_flow_one_input_one_output() {
 }
 
 #[test]
-fn the_client_refuses_what_the_simulator_refuses_within_the_same_bounds() {
+fn the_client_and_the_simulator_share_their_bounds() {
     assert_eq!(
         tableau_flows::document::MAX_ENTRIES,
         tableau_flows_mock::MAX_ENTRIES
