@@ -41,6 +41,11 @@ pub const MAX_ENTRIES: usize = 10_000;
 /// a few megabytes): the bound the simulator's Publish Flow applies too.
 pub const MAX_FLOW_DOCUMENT: u64 = 16 * 1024 * 1024;
 
+/// The most steps the walks that find the [lineage](Lineage) may take together (each input's
+/// walk along `nextNodes` costs the links it follows): real flows take thousands; a hostile
+/// document that would take more gets no lineage, and a warning says so.
+pub const MAX_LINEAGE_WORK: usize = 20_000_000;
+
 /// Why a flow file cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -621,35 +626,24 @@ fn summarise(doc: &Map<String, Value>) -> Result<FlowDocument, DocumentError> {
         });
     }
 
-    // Lineage: what each input reaches, walked along `nextNodes` (each node once).
-    let position: HashMap<&str, usize> = order.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-    let mut reached_from: HashMap<&str, Vec<usize>> = HashMap::new();
-    for input in &inputs {
-        let start = position[input.id.as_str()];
-        let mut seen = BTreeSet::from([input.id.as_str()]);
-        let mut queue = VecDeque::from([input.id.as_str()]);
-        while let Some(id) = queue.pop_front() {
-            reached_from.entry(id).or_default().push(start);
-            for next in next_ids(nodes[id]) {
-                if let Some((&next, _)) = nodes.get_key_value(next)
-                    && seen.insert(next)
-                {
-                    queue.push_back(next);
-                }
-            }
+    let input_ids: Vec<&str> = inputs.iter().map(|i| i.id.as_str()).collect();
+    let output_ids: Vec<&str> = outputs.iter().map(|o| o.id.as_str()).collect();
+    let lineage = match lineage(&nodes, &input_ids, &output_ids, MAX_LINEAGE_WORK) {
+        Some(reached) => reached
+            .into_iter()
+            .zip(&output_ids)
+            .map(|(from, &o)| Lineage {
+                output: node_ref(o),
+                inputs: from.into_iter().map(|i| node_ref(input_ids[i])).collect(),
+            })
+            .collect(),
+        None => {
+            warnings.push(format!(
+                "the lineage is not given: finding it would take more than {MAX_LINEAGE_WORK} steps of the walk"
+            ));
+            Vec::new()
         }
-    }
-    let lineage = outputs
-        .iter()
-        .map(|o| {
-            let mut from = reached_from.get(o.id.as_str()).cloned().unwrap_or_default();
-            from.sort_unstable();
-            Lineage {
-                output: node_ref(&o.id),
-                inputs: from.into_iter().map(|i| node_ref(order[i])).collect(),
-            }
-        })
-        .collect();
+    };
 
     let parameters = parameters(doc)?;
     Ok(FlowDocument {
@@ -661,6 +655,36 @@ fn summarise(doc: &Map<String, Value>) -> Result<FlowDocument, DocumentError> {
         lineage,
         warnings,
     })
+}
+
+/// For each of `outputs`, the indexes in `inputs` of the inputs a path along `nextNodes` leads
+/// from (ascending); `None` when the walks would follow more than `budget` links.
+fn lineage(
+    nodes: &BTreeMap<&str, &Map<String, Value>>,
+    inputs: &[&str],
+    outputs: &[&str],
+    mut budget: usize,
+) -> Option<Vec<Vec<usize>>> {
+    let slot: HashMap<&str, usize> = outputs.iter().enumerate().map(|(i, &o)| (o, i)).collect();
+    let mut from = vec![Vec::new(); outputs.len()];
+    for (n, &input) in inputs.iter().enumerate() {
+        let mut seen = BTreeSet::from([input]);
+        let mut queue = VecDeque::from([input]);
+        while let Some(id) = queue.pop_front() {
+            if let Some(&o) = slot.get(id) {
+                from[o].push(n);
+            }
+            for next in next_ids(nodes[id]) {
+                budget = budget.checked_sub(1)?;
+                if let Some((&next, _)) = nodes.get_key_value(next)
+                    && seen.insert(next)
+                {
+                    queue.push_back(next);
+                }
+            }
+        }
+    }
+    Some(from)
 }
 
 fn parameters(doc: &Map<String, Value>) -> Result<Vec<Parameter>, DocumentError> {
@@ -883,6 +907,38 @@ mod tests {
         );
         assert_eq!(doc.outputs[0].kind, "hyper-file");
         assert_eq!(doc.lineage[0].inputs[0].name, "a step");
+    }
+
+    #[test]
+    fn a_lineage_too_costly_to_find_is_not_given_and_a_warning_says_so() {
+        // Three inputs into a chain of four steps to an output.
+        let json = format!(
+            r#"{{"initialNodes":["i1","i2","i3"],"nodes":{{{},{},{},{},{},{},{},{}}}}}"#,
+            node("i1", ".v1.LoadSql", "input", &["c1"]),
+            node("i2", ".v1.LoadSql", "input", &["c1"]),
+            node("i3", ".v1.LoadSql", "input", &["c2"]),
+            node("c1", ".v1.Container", "container", &["c2"]),
+            node("c2", ".v1.Container", "container", &["c3"]),
+            node("c3", ".v1.Container", "container", &["c4"]),
+            node("c4", ".v1.Container", "container", &["o"]),
+            node("o", ".v1.PublishExtract", "output", &[]),
+        );
+        let doc = flow(&json).unwrap();
+        let from: Vec<&str> = doc.lineage[0]
+            .inputs
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect();
+        assert_eq!(from, ["i1", "i2", "i3"]);
+        // The walks follow 5 + 5 + 4 links: a budget of 13 is too small, 14 enough.
+        let value: Value = serde_json::from_str(&json).unwrap();
+        let nodes = objects(value.as_object().unwrap(), "nodes").unwrap();
+        let (inputs, outputs) = (["i1", "i2", "i3"], ["o"]);
+        assert_eq!(lineage(&nodes, &inputs, &outputs, 13), None);
+        assert_eq!(
+            lineage(&nodes, &inputs, &outputs, 14),
+            Some(vec![vec![0, 1, 2]])
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::args::{DescribeArgs, DescribeFormat};
 use crate::error::CliError;
 use crate::output::{Output, clean};
 use crate::resolve;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 use tableau_flows::document::{Domain, FlowDocument, Input, Output as FlowOutput};
@@ -190,6 +191,11 @@ pub fn text(doc: &FlowDocument) -> Vec<String> {
     none(&mut lines, doc.inputs.is_empty());
     lines.push(String::new());
     lines.push("Steps".to_owned());
+    let name_of: HashMap<&str, &str> = doc
+        .steps
+        .iter()
+        .map(|s| (s.id.as_str(), s.name.as_str()))
+        .collect();
     for (n, s) in doc.steps.iter().enumerate() {
         let mut line = format!("  {}. {} ({})", n + 1, s.name, s.kind);
         if !s.actions.is_empty() {
@@ -199,12 +205,7 @@ pub fn text(doc: &FlowDocument) -> Vec<String> {
             let next: Vec<&str> = s
                 .next
                 .iter()
-                .map(|id| {
-                    doc.steps
-                        .iter()
-                        .find(|t| &t.id == id)
-                        .map_or(id.as_str(), |t| t.name.as_str())
-                })
+                .map(|id| name_of.get(id.as_str()).copied().unwrap_or(id.as_str()))
                 .collect();
             line.push_str(&format!(" -> {}", next.join(", ")));
         }
@@ -293,7 +294,12 @@ pub fn mermaid_label(text: &str) -> String {
 /// as stadiums, outputs as subroutines), one edge per `nextNodes` link.
 pub fn mermaid(doc: &FlowDocument) -> Vec<String> {
     let mut lines = vec!["flowchart LR".to_owned()];
-    let index = |id: &str| doc.steps.iter().position(|s| s.id == id);
+    let index: HashMap<&str, usize> = doc
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(n, s)| (s.id.as_str(), n))
+        .collect();
     for (n, s) in doc.steps.iter().enumerate() {
         let label = mermaid_label(&format!("{} ({})", s.name, s.kind));
         let node = match s.kind.as_str() {
@@ -305,7 +311,7 @@ pub fn mermaid(doc: &FlowDocument) -> Vec<String> {
     }
     for (n, s) in doc.steps.iter().enumerate() {
         for next in &s.next {
-            if let Some(m) = index(next) {
+            if let Some(&m) = index.get(next.as_str()) {
                 lines.push(format!("    s{} --> s{}", n + 1, m + 1));
             }
         }
