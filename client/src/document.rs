@@ -42,9 +42,9 @@ pub const MAX_ENTRIES: usize = 10_000;
 pub const MAX_FLOW_DOCUMENT: u64 = 16 * 1024 * 1024;
 
 /// The most steps the walks that find the [lineage](Lineage) may take together (each input's
-/// walk along `nextNodes` costs the links it follows): real flows take thousands; a hostile
+/// walk along `nextNodes` costs the links it follows): real flows take thousands (inputs times the links after them); a hostile
 /// document that would take more gets no lineage, and a warning says so.
-pub const MAX_LINEAGE_WORK: usize = 20_000_000;
+pub const MAX_LINEAGE_WORK: usize = 2_000_000;
 
 /// Why a flow file cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -427,6 +427,8 @@ fn walk<'a>(
             None => warnings.push(format!("the initial node {id} is not a node of the flow")),
         }
     }
+    // The ids in order, each looked at once for a walk of its own when nothing reached it.
+    let mut unreached = nodes.keys();
     loop {
         while let Some(id) = queue.pop_front() {
             order.push(id);
@@ -444,7 +446,7 @@ fn walk<'a>(
             }
         }
         // The nodes no path reaches: each starts a walk of its own, so nothing is dropped.
-        match nodes.keys().find(|id| !seen.contains(*id)) {
+        match unreached.find(|id| !seen.contains(*id)) {
             Some(&id) => {
                 seen.insert(id);
                 queue.push_back(id);
