@@ -62,6 +62,16 @@ Examples:
 
 Ctrl-C while waiting stops the wait (status 130), not the run: `tabflow runs wait RUN_ID` resumes.";
 
+const FLOWS_DESCRIBE_EXAMPLES: &str = "\
+Examples:
+  tabflow flows describe \"Sales Cleanup.tflx\"            # a local file: no server, no sign-in
+  tabflow flows describe \"Sales Cleanup\" --project Sales # downloaded from the server
+  tabflow flows describe \"Sales Cleanup\" --format json
+  tabflow flows describe \"Sales Cleanup\" --format mermaid > sales.mmd
+
+An existing file whose name ends in .tfl or .tflx is read as it is (without --project); anything
+else names a flow on the server. No credential of the flow's connections is ever printed.";
+
 const FLOWS_DOWNLOAD_EXAMPLES: &str = "\
 Examples:
   tabflow flows download \"Sales Cleanup\"                 # into the current directory
@@ -379,6 +389,10 @@ pub enum FlowsCommand {
     /// Download a flow's file (.tfl or .tflx)
     #[command(after_help = FLOWS_DOWNLOAD_EXAMPLES)]
     Download(DownloadArgs),
+    /// Describe what a flow reads, does and writes: its inputs, steps, outputs, parameters and
+    /// lineage, from a local .tfl/.tflx file or the flow's file on the server
+    #[command(after_help = FLOWS_DESCRIBE_EXAMPLES)]
+    Describe(DescribeArgs),
     /// Publish a flow file (.tfl or .tflx; files above 64 MB are sent in chunks)
     #[command(after_help = FLOWS_PUBLISH_EXAMPLES)]
     Publish(PublishArgs),
@@ -397,6 +411,28 @@ pub enum FlowsCommand {
     /// Run a flow now, optionally waiting for the run to finish
     #[command(after_help = FLOWS_RUN_EXAMPLES)]
     Run(FlowRunArgs),
+}
+
+/// `flows describe` options.
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// The flow: a local .tfl/.tflx file, or the flow's id, name or path on the server
+    #[command(flatten)]
+    pub flow: FlowArg,
+    /// How to print the description (--json is --format json)
+    #[arg(long, value_enum, default_value_t = DescribeFormat::Text)]
+    pub format: DescribeFormat,
+}
+
+/// How `flows describe` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DescribeFormat {
+    /// Sections for people: Inputs, Steps, Outputs, Parameters, Lineage
+    Text,
+    /// The summary as JSON
+    Json,
+    /// A Mermaid graph (flowchart LR) of the steps
+    Mermaid,
 }
 
 /// A flow argument: its id, name or path, and `--project` to look a name up in one project.

@@ -150,6 +150,13 @@ fn execute(
         Command::Completions { shell } => completions(shell, &mut out),
         Command::Profiles(args::ProfilesCommand::List) => auth::profiles_list(&mut out),
         Command::Api(args) if api::is_list(&args) => api::list(&mut out),
+        // A local flow file is described without a server or a sign-in.
+        Command::Flows(args::FlowsCommand::Describe(args))
+            if commands::describe::local_file(&args).is_some() =>
+        {
+            let path = commands::describe::local_file(&args).unwrap_or(std::path::Path::new(""));
+            commands::describe::describe_file(path, &args, &mut out)
+        }
         command => {
             profiles::apply(&mut global)?;
             match command {

@@ -185,6 +185,7 @@ mod cancel;
 mod client;
 mod copy_permissions;
 mod datetime;
+pub mod document;
 mod download;
 pub mod error;
 pub mod filter;

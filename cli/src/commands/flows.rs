@@ -1,4 +1,4 @@
-//! `flows list|get|delete|tag|untag|download|publish|update|run`.
+//! `flows list|get|delete|tag|untag|download|describe|publish|update|run`.
 
 use super::{FlowNames, flow_name, list, note_more_pages, resume_hint, run_rows, wait_for_run};
 use crate::args::{
@@ -34,6 +34,7 @@ pub fn run(
         FlowsCommand::Tag { flow, tags } => tag(client, &flow, &tags, out),
         FlowsCommand::Untag { flow, tags } => untag(client, &flow, &tags, out),
         FlowsCommand::Download(args) => download(client, args, out, cancel),
+        FlowsCommand::Describe(args) => super::describe::describe_flow(client, &args, out, cancel),
         FlowsCommand::Publish(args) => publish(client, args, out, cancel),
         FlowsCommand::Update { flow, changes } => update(client, &flow, changes, out),
         FlowsCommand::Run(args) => run_flow(client, args, out, cancel),

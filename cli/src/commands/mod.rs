@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod connections;
+pub mod describe;
 pub mod directory;
 pub mod flows;
 pub mod jobs;

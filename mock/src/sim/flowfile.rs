@@ -18,12 +18,13 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, Write};
 
-/// The most entries an archive may have (a flow packages a handful of files).
-pub const MAX_ENTRIES: usize = 10_000;
+/// The most entries an archive may have (a flow packages a handful of files): the client's
+/// bound ([`tableau_flows::document::MAX_ENTRIES`]), so that what one reads the other accepts.
+pub const MAX_ENTRIES: usize = tableau_flows::document::MAX_ENTRIES;
 
 /// The most bytes the `flow` entry may inflate to (16 MiB; real flow documents are kilobytes to
-/// a few megabytes).
-pub const MAX_FLOW_DOCUMENT: u64 = 16 * 1024 * 1024;
+/// a few megabytes): the client's bound ([`tableau_flows::document::MAX_FLOW_DOCUMENT`]).
+pub const MAX_FLOW_DOCUMENT: u64 = tableau_flows::document::MAX_FLOW_DOCUMENT;
 
 /// Why a file is not a flow file: the detail of Publish Flow's 400087.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
