@@ -302,7 +302,7 @@ impl FlowDocument {
     /// entry, one too large or unreadable, not JSON, no `nodes`, or a member of the wrong
     /// shape.
     pub fn from_reader<R: Read + Seek>(file: R) -> Result<Self, DocumentError> {
-        let json = flow_entry(file)?;
+        let json = read_flow_entry(file)?;
         Self::from_json(&json)
     }
 
@@ -323,8 +323,11 @@ impl FlowDocument {
     }
 }
 
-/// The bytes of the `flow` entry, bounded.
-fn flow_entry<R: Read + Seek>(file: R) -> Result<Vec<u8>, DocumentError> {
+/// The bytes of a flow file's `flow` entry (the flow document, JSON, not yet read), reading only
+/// the archive's directory and that entry, within [`MAX_ENTRIES`] and [`MAX_FLOW_DOCUMENT`]
+/// whatever sizes the archive declares: a zip bomb is refused without being inflated. The
+/// simulator checks published files with it.
+pub fn read_flow_entry<R: Read + Seek>(file: R) -> Result<Vec<u8>, DocumentError> {
     let mut archive = zip::ZipArchive::new(file).map_err(|e| match e {
         zip::result::ZipError::Io(e) => DocumentError::Unreadable {
             path: String::new(),

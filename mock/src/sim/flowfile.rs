@@ -117,35 +117,20 @@ pub fn check_flow_file<R: Read + Seek>(file: R) -> Result<(), FlowFileError> {
     parse(&flow_entry(file)?).map(|_| ())
 }
 
-/// The bytes of the `flow` entry, bounded.
+/// The bytes of the `flow` entry, bounded: the client's reader
+/// ([`tableau_flows::document::read_flow_entry`]), so that the simulator and the client read
+/// flow files within the same bounds.
 fn flow_entry<R: Read + Seek>(file: R) -> Result<Vec<u8>, FlowFileError> {
-    let mut archive = zip::ZipArchive::new(file).map_err(|e| match e {
-        zip::result::ZipError::Io(e) => FlowFileError::Unreadable(e.to_string()),
-        other => FlowFileError::NotZip(other.to_string()),
-    })?;
-    if archive.len() > MAX_ENTRIES {
-        return Err(FlowFileError::TooManyEntries(archive.len()));
-    }
-    let entry = archive.by_name("flow").map_err(|e| match e {
-        zip::result::ZipError::FileNotFound => FlowFileError::NoFlowEntry,
+    use tableau_flows::document::DocumentError;
+    tableau_flows::document::read_flow_entry(file).map_err(|e| match e {
+        DocumentError::Unreadable { reason, .. } => FlowFileError::Unreadable(reason),
+        DocumentError::NotZip(message) => FlowFileError::NotZip(message),
+        DocumentError::TooManyEntries(n) => FlowFileError::TooManyEntries(n),
+        DocumentError::NoFlowEntry => FlowFileError::NoFlowEntry,
+        DocumentError::FlowTooLarge => FlowFileError::FlowTooLarge,
+        DocumentError::FlowUnreadable(message) => FlowFileError::FlowUnreadable(message),
         other => FlowFileError::FlowUnreadable(other.to_string()),
-    })?;
-    if entry.is_dir() {
-        return Err(FlowFileError::NoFlowEntry);
-    }
-    // The declared size may lie: the read stops one byte past the bound whatever it says.
-    if entry.size() > MAX_FLOW_DOCUMENT {
-        return Err(FlowFileError::FlowTooLarge);
-    }
-    let mut json = Vec::with_capacity(entry.size().min(64 * 1024) as usize);
-    entry
-        .take(MAX_FLOW_DOCUMENT + 1)
-        .read_to_end(&mut json)
-        .map_err(|e| FlowFileError::FlowUnreadable(e.to_string()))?;
-    if json.len() as u64 > MAX_FLOW_DOCUMENT {
-        return Err(FlowFileError::FlowTooLarge);
-    }
-    Ok(json)
+    })
 }
 
 fn parse(json: &[u8]) -> Result<FlowDocument, FlowFileError> {
