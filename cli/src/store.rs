@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tableau_flows::Credentials;
+use tableau_flows::{Credentials, DateTime};
 
 /// The variable naming the directory of saved sessions' parent (`$TABFLOW_STATE_DIR/sessions`).
 pub const STATE_DIR_VAR: &str = "TABFLOW_STATE_DIR";
@@ -196,93 +196,22 @@ pub fn unix(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian), after H. Hinnant.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day since 1970-01-01, after H. Hinnant.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// A time as RFC 3339 in UTC, to the second: `2026-05-01T12:00:00Z`.
+/// A time as RFC 3339 in UTC, to the second: `2026-05-01T12:00:00Z` ([`DateTime`]'s form).
 pub fn rfc3339(unix_seconds: u64) -> String {
-    let secs = unix_seconds as i64;
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    i64::try_from(unix_seconds)
+        .ok()
+        .and_then(|seconds| DateTime::from_unix_timestamp(seconds).ok())
+        .map_or_else(|| "9999-12-31T23:59:59Z".to_owned(), |at| at.to_string())
 }
 
-/// The seconds since the Unix epoch of `YYYY-MM-DDTHH:MM:SSZ` (as [`rfc3339`] writes it).
+/// The seconds since the Unix epoch of exactly `YYYY-MM-DDTHH:MM:SSZ` (as [`rfc3339`] writes it:
+/// a session file holds nothing else), from 1970 on.
 pub fn parse_rfc3339(text: &str) -> Option<u64> {
-    let b = text.as_bytes();
-    if b.len() != 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'Z'
-    {
+    let at: DateTime = text.parse().ok()?;
+    if at.to_string() != text {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = text.get(range)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())
-            .flatten()
-    };
-    let (y, mo, d) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    let (h, mi, s) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if y < 1970
-        || !(1..=12).contains(&mo)
-        || d == 0
-        || d > month_days[mo as usize - 1]
-        || h > 23
-        || mi > 59
-        || s > 59
-    {
-        return None;
-    }
-    let days = days_from_civil(i64::from(y), mo, d);
-    Some(days as u64 * 86_400 + u64::from(h * 3600 + mi * 60 + s))
+    u64::try_from(at.unix_timestamp()).ok()
 }
 
 /// The session saved in `path`: `None` when there is no such file; an error naming the file
