@@ -82,18 +82,23 @@ pub(super) fn endpoint_decl(
         );
     }
     // `experimental: "where it is available" note S..`: under /api/exp, no API version.
+    let experimental_span = d
+        .entries
+        .iter()
+        .find(|x| x.key == "experimental")
+        .map_or(span, |x| x.key.span());
     let experimental = e
         .str_mods(cx, "experimental", &["note"])
         .map(|(availability, m)| {
             if availability.trim().is_empty() {
                 cx.err(
-                    span,
+                    experimental_span,
                     format!("{what}: `experimental` says which servers answer it and the switch that turns it on"),
                 );
             }
             if m.notes.is_empty() {
                 cx.err(
-                    span,
+                    experimental_span,
                     format!("{what}: `experimental` names the deviation that records its source with `note`"),
                 );
             }
@@ -118,13 +123,8 @@ pub(super) fn endpoint_decl(
         e.version(cx, "since")
     };
     if experimental.is_some() && matches!(page, Some(Page::FlowMethods)) {
-        let s = d
-            .entries
-            .iter()
-            .find(|x| x.key == "experimental")
-            .map_or(span, |x| x.key.span());
         cx.err(
-            s,
+            experimental_span,
             format!("{what} is experimental: the Flow Methods page documents no experimental endpoint (`page: support`)"),
         );
     }
