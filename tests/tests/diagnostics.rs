@@ -58,7 +58,10 @@ endpoint get_flow_document {
 "#;
 
 fn experimental(from: &str, to: &str) -> String {
-    assert!(GOOD_EXPERIMENTAL.contains(from), "case does not apply: {from}");
+    assert!(
+        GOOD_EXPERIMENTAL.contains(from),
+        "case does not apply: {from}"
+    );
     check(&GOOD_EXPERIMENTAL.replacen(from, to, 1))
 }
 
@@ -87,7 +90,10 @@ fn the_good_spec_is_accepted() {
 fn an_experimental_endpoint_beside_a_versioned_one_is_accepted() {
     // The same shape under /api/exp and /api/{version} are two routes.
     assert_eq!(check(GOOD_EXPERIMENTAL), "OK");
-    let beside = GOOD_ENDPOINT.replace("/sites/{site_id}/flows/{flow_id}\"", "/sites/{site_id}/flows/{flow_id}/document\"");
+    let beside = GOOD_ENDPOINT.replace(
+        "/sites/{site_id}/flows/{flow_id}\"",
+        "/sites/{site_id}/flows/{flow_id}/document\"",
+    );
     assert_eq!(check(&format!("{GOOD_EXPERIMENTAL}{beside}")), "OK");
 }
 

@@ -262,7 +262,9 @@ fn signed_in(
     name: &str,
     secret: &str,
 ) -> tableau_flows::Client {
-    let client = tableau_flows::Client::builder(server.url()).build().unwrap();
+    let client = tableau_flows::Client::builder(server.url())
+        .build()
+        .unwrap();
     client
         .sign_in_with(
             tableau_flows::Credentials::personal_access_token(name, secret),
@@ -295,14 +297,22 @@ fn the_experimental_document_endpoint_answers_what_the_file_holds() {
     assert_eq!(
         (last.path.as_str(), last.endpoint, last.status),
         (
-            format!("/api/exp/sites/{}/flows/{}/document", demo::SITE_ID, server.flow_ids().last().unwrap()).as_str(),
+            format!(
+                "/api/exp/sites/{}/flows/{}/document",
+                demo::SITE_ID,
+                server.flow_ids().last().unwrap()
+            )
+            .as_str(),
             Some("get_flow_document"),
             200
         )
     );
     let raw = admin.get_flow_document(demo::SALES_FLOW_ID).send().unwrap();
     let value: serde_json::Value = serde_json::from_slice(raw.as_bytes()).unwrap();
-    assert!(value["nodes"].is_object(), "the flow document itself, unwrapped");
+    assert!(
+        value["nodes"].is_object(),
+        "the flow document itself, unwrapped"
+    );
 
     // Download Flow's permission: the analyst may download Coffee Chain, not Sales Cleanup, and
     // is refused the document with Download Flow's code.
@@ -336,7 +346,12 @@ fn a_server_without_the_document_endpoint_says_so_as_a_typed_outcome() {
     use tableau_flows_mock::{FlowDocumentApi, MockServer};
     // The default: the feature flag off, 403 with 403200; a server without the endpoint: 404.
     for (builder, reason, status, code) in [
-        (MockServer::builder(), NotAvailableReason::FeatureOff, 403, 403200),
+        (
+            MockServer::builder(),
+            NotAvailableReason::FeatureOff,
+            403,
+            403200,
+        ),
         (
             MockServer::builder().flow_document_api(FlowDocumentApi::Absent),
             NotAvailableReason::NoEndpoint,
@@ -348,7 +363,10 @@ fn a_server_without_the_document_endpoint_says_so_as_a_typed_outcome() {
         let admin = signed_in(&server, demo::PAT_NAME, demo::PAT_SECRET);
         match admin.flow_document(demo::SALES_FLOW_ID).unwrap() {
             FlowDocumentAnswer::NotAvailable(why) => {
-                assert_eq!((why.reason, why.status, why.code), (reason, status, Some(code)));
+                assert_eq!(
+                    (why.reason, why.status, why.code),
+                    (reason, status, Some(code))
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -115,7 +115,7 @@ pub fn export_markdown(spec: &Spec) -> Vec<(String, String)> {
                             .join(", ")
                     ),
                     ResponseBody::Xml(t) => format!("`{t}`"),
-                    ResponseBody::Json(what_it_is) => format!("a JSON document (`application/json`): {what_it_is}"),
+                    ResponseBody::Json(what_it_is) => format!("a JSON document (`application/json`): {}", what_it_is.trim_end_matches('.')),
                 };
                 s.push_str(&format!("Request: {req}. Response: {} with {resp}.\n\n", e.response.status));
                 if !e.errors.is_empty() {
