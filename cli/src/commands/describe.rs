@@ -394,7 +394,13 @@ mod tests {
         .unwrap();
         for format in [DescribeFormat::Text, DescribeFormat::Mermaid] {
             let mut bytes = Vec::new();
-            print(&doc, format, &mut Output::new(&mut bytes, false)).unwrap();
+            print(
+                &doc,
+                format,
+                &mut Output::new(&mut bytes, false),
+                Source::File,
+            )
+            .unwrap();
             let text = String::from_utf8(bytes).unwrap();
             assert!(!text.contains(['\u{1b}', '\u{7}']), "{text:?}");
             if format == DescribeFormat::Text {
@@ -406,6 +412,7 @@ mod tests {
             &doc,
             DescribeFormat::Mermaid,
             &mut Output::new(&mut bytes, false),
+            Source::File,
         )
         .unwrap();
         assert_eq!(
