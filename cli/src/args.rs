@@ -1219,6 +1219,15 @@ pub struct MockArgs {
     /// The loopback port to listen on (0: a free one, printed)
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// The experimental flow-document endpoint (GET /api/exp/.../document): off answers 403200,
+    /// as a real server with its feature flag off; absent answers 404, as a server without it
+    #[arg(long, value_name = "on|off|absent", default_value = "off", value_parser = flow_document_api)]
+    pub flow_document_api: tableau_flows_mock::FlowDocumentApi,
+}
+
+/// `--flow-document-api on|off|absent`.
+fn flow_document_api(text: &str) -> Result<tableau_flows_mock::FlowDocumentApi, String> {
+    text.parse()
 }
 
 /// The long help of a filter or sort option: `lead`, then the fields (and operators) the

@@ -42,6 +42,7 @@ pub fn mock(
     let server = MockServer::builder()
         .port(args.port)
         .api_version(version)
+        .flow_document_api(args.flow_document_api)
         .start()
         .map_err(|e| {
             CliError::other(format!(

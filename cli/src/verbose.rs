@@ -19,9 +19,13 @@ pub fn to_stderr(line: &str) {
 #[derive(Debug)]
 struct RequestLog;
 
-/// Whether a record comes from the client library (not the simulator, nor anything else).
+/// Whether a record comes from the client library, or from `tabflow` itself (a `tabflow::`
+/// target, such as `describe` saying where a description comes from), not the simulator nor
+/// anything else.
 fn from_the_library(target: &str) -> bool {
-    target == "tableau_flows" || target.starts_with("tableau_flows::")
+    target == "tableau_flows"
+        || target.starts_with("tableau_flows::")
+        || target.starts_with("tabflow::")
 }
 
 /// The line printed for a record.

@@ -207,3 +207,79 @@ fn the_manual_shows_what_describe_prints() {
         .expect("the section shows the text output");
     assert_eq!(shown, SALES_TEXT);
 }
+
+#[test]
+fn the_document_endpoint_is_used_where_the_server_has_it_and_the_file_downloaded_otherwise() {
+    use tableau_flows_mock::FlowDocumentApi;
+    let mut described: Vec<Value> = Vec::new();
+    for (mode, source, said) in [
+        (
+            FlowDocumentApi::On,
+            "document",
+            "described from the server's flow document",
+        ),
+        (
+            FlowDocumentApi::FlagOff,
+            "download",
+            "flow-document endpoint is not available (the server answers HTTP 403 403200",
+        ),
+        (
+            FlowDocumentApi::Absent,
+            "download",
+            "flow-document endpoint is not available (the server answers HTTP 404 404003",
+        ),
+    ] {
+        let server = MockServer::builder()
+            .flow_document_api(mode)
+            .request_log(true)
+            .start()
+            .expect("the simulator starts");
+        // The text is the same whichever way the document came.
+        assert_eq!(
+            ok(tabflow(&server), &["flows", "describe", "Sales Cleanup"]),
+            SALES_TEXT,
+            "{mode:?}"
+        );
+        let downloads = |server: &MockServer| {
+            let log = server.requests().unwrap();
+            let count = |id: &str| log.iter().filter(|r| r.endpoint == Some(id)).count();
+            (count("get_flow_document"), count("download_flow"))
+        };
+        match mode {
+            FlowDocumentApi::On => assert_eq!(downloads(&server), (1, 0)),
+            FlowDocumentApi::FlagOff => assert_eq!(downloads(&server), (1, 1)),
+            _ => {
+                // A server without the endpoint: the path reaches none (404), then the download.
+                assert_eq!(downloads(&server), (0, 1));
+                assert!(server.requests().unwrap().iter().any(|r| r.status == 404
+                    && r.endpoint.is_none()
+                    && r.path.starts_with("/api/exp/")));
+            }
+        }
+        // JSON says where it came from; --verbose says it on stderr.
+        let mut json: Value = serde_json::from_str(&ok(
+            tabflow(&server),
+            &["flows", "describe", "Sales Cleanup", "--format", "json"],
+        ))
+        .unwrap();
+        assert_eq!(json["source"], source, "{mode:?}");
+        json.as_object_mut().unwrap().remove("source");
+        described.push(json);
+        let (status, _, err) = run(
+            tabflow(&server),
+            &["--verbose", "flows", "describe", "Sales Cleanup"],
+        );
+        assert_eq!(status, 0, "{err}");
+        assert!(err.contains(said), "{mode:?}: {err}");
+    }
+    // The same description from the endpoint as from the file.
+    assert_eq!(described[0], described[1]);
+    assert_eq!(described[0], described[2]);
+}
+
+#[test]
+fn the_simulator_command_takes_the_document_endpoint_switch() {
+    let (status, _, err) = run(bare(), &["mock", "--flow-document-api", "maybe"]);
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("expected on, off or absent"), "{err}");
+}

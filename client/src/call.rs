@@ -18,6 +18,10 @@ use std::io::{Cursor, Read};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
+/// The base path of experimental endpoints ([`EndpointMeta::experimental`]), instead of
+/// `/api/{version}`.
+pub const EXPERIMENTAL_BASE: &str = "/api/exp";
+
 /// Characters kept as they are in a path segment: RFC 3986 unreserved.
 pub(crate) const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -30,8 +34,11 @@ pub(crate) const ENCODE_QUERY: &AsciiSet = &ENCODE.remove(b':').remove(b',');
 impl<'c> ClientRef<'c> {
     /// Starts a call of an endpoint: settles the API version and checks the endpoint's.
     pub(crate) fn call(&self, meta: &'static EndpointMeta) -> Result<Call<'c>, Failure> {
-        let version = if meta.id == crate::endpoints::SERVER_INFO.id && self.api_version().is_none()
-        {
+        let version = if meta.experimental {
+            // An experimental endpoint's path names no version (it follows /api/exp), and no
+            // version gates it: nothing is asked of the server to settle one.
+            self.api_version().unwrap_or(crate::OLDEST_API_VERSION)
+        } else if meta.id == crate::endpoints::SERVER_INFO.id && self.api_version().is_none() {
             // Server Info is how the version is learnt: ask it at the oldest version.
             crate::OLDEST_API_VERSION
         } else {
@@ -50,7 +57,9 @@ impl<'c> ClientRef<'c> {
             accept: None,
             fixed_path: None,
         };
-        call.gate(Feature::new(meta.title, meta.since))?;
+        if !meta.experimental {
+            call.gate(Feature::new(meta.title, meta.since))?;
+        }
         if meta.auth && self.session().is_none() {
             return Err(CallError::NotSignedIn.into());
         }
@@ -162,13 +171,18 @@ enum Next {
 }
 
 impl<'c> Call<'c> {
-    /// `/api/{version}/...?query`, as it will be sent (the site id from the current session).
+    /// `/api/{version}/...?query` (`/api/exp/...?query` for an experimental endpoint), as it
+    /// will be sent (the site id from the current session).
     pub(crate) fn path_and_query(&self) -> String {
         if let Some(fixed) = &self.fixed_path {
             return fixed.clone();
         }
         let site = self.client.session().map(|s| s.site_id);
-        let mut s = format!("/api/{}", self.version);
+        let mut s = if self.meta.experimental {
+            EXPERIMENTAL_BASE.to_owned()
+        } else {
+            format!("/api/{}", self.version)
+        };
         for p in &self.path {
             match p {
                 PathPart::Literal(l) => s.push_str(l),
@@ -982,6 +996,16 @@ impl Response {
             crate::xml::decode_page(&self.body, page_size)
         };
         decoded.map_err(|e| Failure::decode(self.status, e))
+    }
+
+    /// The body of an answer that is a JSON document the spec does not describe (the
+    /// experimental Get Flow Document's): an error document in it is the service error it
+    /// reports; anything but a JSON object is a decode error.
+    pub(crate) fn json_document(self) -> Result<crate::JsonDocument, Failure> {
+        if let Ok(Some(detail)) = service_error_in(&self.body) {
+            return Err(Failure::service(self.status, &detail));
+        }
+        crate::JsonDocument::from_bytes(self.body).map_err(|e| Failure::decode(self.status, e))
     }
 
     /// Checks an answer documented without a body: an error document in it is still an error

@@ -750,6 +750,199 @@ fn parameters(doc: &Map<String, Value>) -> Result<Vec<Parameter>, DocumentError>
     Ok(parameters)
 }
 
+/// A JSON document an endpoint answers that the spec's structs do not describe (the experimental
+/// [Get Flow Document](crate::Client::get_flow_document)'s flow document), as the server sent
+/// it: a JSON object, not yet read further.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JsonDocument {
+    bytes: Vec<u8>,
+}
+
+impl JsonDocument {
+    /// Checks that `bytes` are one JSON object (within serde_json's nesting limit).
+    pub(crate) fn from_bytes(bytes: Vec<u8>) -> Result<Self, crate::DecodeError> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(crate::DecodeError::Empty);
+        }
+        let json_error = |e: serde_json::Error| crate::DecodeError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        };
+        match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+            Err(e) => Err(json_error(e)),
+            Ok(_) if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') => {
+                Err(crate::DecodeError::Json {
+                    line: 1,
+                    column: 1,
+                    message: "expected a JSON object".to_owned(),
+                })
+            }
+            Ok(_) => Ok(JsonDocument { bytes }),
+        }
+    }
+
+    /// The document's bytes (UTF-8 JSON).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The document's bytes, owned.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+impl std::fmt::Debug for JsonDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonDocument")
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`Client::flow_document`](crate::Client::flow_document) got: the flow's document, or
+/// the server's answer that it has no document endpoint to offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FlowDocumentAnswer {
+    /// The server's flow document, summarised.
+    Document(FlowDocument),
+    /// The server does not offer the experimental endpoint: read the flow's file instead
+    /// (Download Flow, then [`FlowDocument::from_bytes`]).
+    NotAvailable(NotAvailable),
+}
+
+/// Why a server does not offer the experimental flow-document endpoint (deviation S38).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NotAvailable {
+    /// Which refusal it was.
+    pub reason: NotAvailableReason,
+    /// The HTTP status (403 or 404).
+    pub status: u16,
+    /// The Tableau error code, when the answer carried one.
+    pub code: Option<u32>,
+    /// The server's message, or what the answer was.
+    pub message: String,
+}
+
+/// The refusals that mean the endpoint is not there to call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotAvailableReason {
+    /// The server has the endpoint with its feature flag off (`features.getFlowDocumentRestApi`):
+    /// 403 with code 403200 (or 403201, which one version of tableau-mcp's page names).
+    FeatureOff,
+    /// The server has no such endpoint (a server older than 2026.3): 404 with no flow- or
+    /// site-not-found code.
+    NoEndpoint,
+}
+
+impl std::fmt::Display for NotAvailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.reason {
+            NotAvailableReason::FeatureOff => "its experimental flow-document API is turned off",
+            NotAvailableReason::NoEndpoint => "it has no flow-document endpoint",
+        };
+        match self.code {
+            Some(code) => write!(f, "the server answers HTTP {} {code}: {what}", self.status),
+            None => write!(f, "the server answers HTTP {}: {what}", self.status),
+        }
+    }
+}
+
+/// Why [`Client::flow_document`](crate::Client::flow_document) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlowDocumentError {
+    /// The call failed (sign-in, permissions, a flow that does not exist, the transport).
+    #[error(transparent)]
+    Call(#[from] crate::CallError<crate::flows::GetFlowDocumentError>),
+    /// The server's document is not a flow document.
+    #[error("the server's flow document cannot be read: {0}")]
+    Document(#[from] DocumentError),
+}
+
+/// The codes a server with the flow-document endpoint's feature flag off answers: 403200 (what
+/// tableau-mcp's describe-flow checks, "verified live") and 403201 (what one version of its
+/// page says).
+const FEATURE_OFF_CODES: [u32; 2] = [403200, 403201];
+
+/// Whether a refused call of Get Flow Document means the endpoint is not there to call.
+fn not_available(e: &crate::CallError<crate::flows::GetFlowDocumentError>) -> Option<NotAvailable> {
+    use crate::CallError;
+    match e {
+        CallError::Service(api) => {
+            let code = api.code.code();
+            let reason = match api.status {
+                403 if FEATURE_OFF_CODES.contains(&code) => NotAvailableReason::FeatureOff,
+                // A site or flow the server does not know is the caller's mistake, not a
+                // missing endpoint.
+                404 if code != 404000 && code != 404027 => NotAvailableReason::NoEndpoint,
+                _ => return None,
+            };
+            Some(NotAvailable {
+                reason,
+                status: api.status,
+                code: Some(code),
+                message: api.message(),
+            })
+        }
+        CallError::UnexpectedStatus { status: 404, body } => Some(NotAvailable {
+            reason: NotAvailableReason::NoEndpoint,
+            status: 404,
+            code: None,
+            message: body.clone(),
+        }),
+        _ => None,
+    }
+}
+
+impl crate::Client {
+    /// The flow's document from the server's experimental flow-document endpoint
+    /// ([`get_flow_document`](crate::Client::get_flow_document), `GET
+    /// /api/exp/sites/{site}/flows/{flow}/document`), summarised as
+    /// [`FlowDocument::from_json`] does a file's; or, where the server does not offer the
+    /// endpoint (its feature flag off: 403200; a server without it: 404), a
+    /// [`FlowDocumentAnswer::NotAvailable`] saying so, so that the caller can download the flow
+    /// instead. No API version gates the endpoint: Tableau Server 2026.3 and later have it,
+    /// behind the server feature flag `features.getFlowDocumentRestApi` (deviation S38).
+    ///
+    /// # Errors
+    ///
+    /// [`FlowDocumentError::Call`] for any other refusal (no sign-in, a caller who may not
+    /// download the flow, a flow that does not exist) or failure; [`FlowDocumentError::Document`]
+    /// when the answer is JSON but not a flow document.
+    ///
+    /// ```no_run
+    /// use tableau_flows::document::FlowDocumentAnswer;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = tableau_flows::Client::from_env()?;
+    /// match client.flow_document("9c0ad1f3-6c1b-4e6a-9c0e-0d0c8d0b1a2e")? {
+    ///     FlowDocumentAnswer::Document(flow) => println!("{} inputs", flow.inputs.len()),
+    ///     FlowDocumentAnswer::NotAvailable(why) => println!("download the flow instead: {why}"),
+    ///     _ => {}
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn flow_document(
+        &self,
+        flow_id: impl Into<crate::FlowId>,
+    ) -> Result<FlowDocumentAnswer, FlowDocumentError> {
+        match self.get_flow_document(flow_id).send() {
+            Ok(json) => Ok(FlowDocumentAnswer::Document(FlowDocument::from_json(
+                json.as_bytes(),
+            )?)),
+            Err(e) => match not_available(&e) {
+                Some(why) => Ok(FlowDocumentAnswer::NotAvailable(why)),
+                None => Err(e.into()),
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

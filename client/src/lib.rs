@@ -219,6 +219,7 @@ pub use client::{
 };
 pub use copy_permissions::{CopyPermissions, Grantee, PermissionRule, PermissionsCopied};
 pub use datetime::{DateTime, DateTimeError, Time};
+pub use document::JsonDocument;
 pub use download::DownloadOptions;
 pub use error::{ApiError, CallError, Candidate, DecodeError, EncodeError, EndpointError, Error};
 pub use filter::{Filter, Sort};

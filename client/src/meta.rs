@@ -11,7 +11,8 @@ pub struct EndpointMeta {
     pub title: &'static str,
     /// HTTP method.
     pub method: &'static str,
-    /// Path after `/api/{version}`, with `{placeholders}`.
+    /// Path after `/api/{version}` (after `/api/exp` for an experimental endpoint), with
+    /// `{placeholders}`.
     pub path: &'static str,
     /// The API version the endpoint appeared in.
     pub since: ApiVersion,
@@ -29,6 +30,9 @@ pub struct EndpointMeta {
     pub query: &'static [ParamMeta],
     /// What the request carries.
     pub request: RequestKind,
+    /// An experimental endpoint: its path follows `/api/exp` instead of `/api/{version}`, no
+    /// API version gates it, and a server without it (or with its feature flag off) refuses it.
+    pub experimental: bool,
 }
 
 /// What a request carries.

@@ -59,6 +59,7 @@ const fn method_meta(method: &'static str, idempotent: bool) -> EndpointMeta {
         errors: &[],
         query: &[],
         request: RequestKind::None,
+        experimental: false,
     }
 }
 

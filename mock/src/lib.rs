@@ -158,6 +158,41 @@ pub struct MockBuilder {
     pats: Vec<(String, String, String)>,
     jwts: Vec<(String, String)>,
     request_log: bool,
+    flow_document_api: FlowDocumentApi,
+}
+
+/// What the simulator does with the experimental Get Flow Document
+/// (`GET /api/exp/sites/{site}/flows/{flow}/document`, deviation S38), as real servers differ:
+/// [`MockBuilder::flow_document_api`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum FlowDocumentApi {
+    /// A Tableau Server 2026.3 or later with `features.getFlowDocumentRestApi` on: the flow's
+    /// document, as JSON.
+    On,
+    /// A server that has the endpoint with its feature flag off, as it is unless an
+    /// administrator turns it on: 403 with code 403200, as tableau-mcp's describe-flow found
+    /// ("verified live"). The default.
+    #[default]
+    FlagOff,
+    /// A server without the endpoint (older than 2026.3): 404 with code 404003, as for any path
+    /// no endpoint has (what real servers answer there is not confirmed).
+    Absent,
+}
+
+impl std::str::FromStr for FlowDocumentApi {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "on" => Ok(FlowDocumentApi::On),
+            "off" | "flag-off" => Ok(FlowDocumentApi::FlagOff),
+            "absent" => Ok(FlowDocumentApi::Absent),
+            other => Err(format!(
+                "unknown flow-document API mode `{other}`: expected on, off or absent"
+            )),
+        }
+    }
 }
 
 /// A request the simulator answered on its port, as its request log keeps it
@@ -318,6 +353,15 @@ impl MockBuilder {
         self
     }
 
+    /// What the experimental Get Flow Document does (deviation S38): [`FlowDocumentApi::FlagOff`]
+    /// by default (403200, as a real server until an administrator turns the feature flag on),
+    /// [`FlowDocumentApi::On`] to answer each flow's document, [`FlowDocumentApi::Absent`] for a
+    /// server without the endpoint (404).
+    pub fn flow_document_api(mut self, mode: FlowDocumentApi) -> Self {
+        self.flow_document_api = mode;
+        self
+    }
+
     /// Keeps a log of the requests answered on the port (default off), for tests and benchmarks
     /// that count requests: [`MockServer::requests`] reads it, [`MockServer::clear_requests`]
     /// empties it. It holds every request whose head was read and answered by the router
@@ -358,6 +402,7 @@ impl MockBuilder {
             state: Mutex::new(state),
             version: self.api_version,
             uploads: UploadStore::new(&parent),
+            flow_document_api: self.flow_document_api,
         });
         let log: Option<RequestLog> = self.request_log.then(Default::default);
         let handler = Arc::new(HttpHandler {
@@ -430,6 +475,7 @@ impl MockServer {
             pats: Vec::new(),
             jwts: Vec::new(),
             request_log: false,
+            flow_document_api: FlowDocumentApi::default(),
         }
     }
 
@@ -609,9 +655,27 @@ fn decide(simulator: &Simulator, request: &interface::Request<'_>) -> interface:
     };
     let answer = match ignored_body(simulator, request) {
         Some(refusal) => refusal,
-        None => interface::handle(simulator, simulator.version, request),
+        None => match route(simulator, request.method, request.path) {
+            Err(answer) => answer,
+            Ok(_) => interface::handle(simulator, simulator.version, request),
+        },
     };
     answer.in_format(format)
+}
+
+/// Routes a request as this simulator has its routes: a server without the experimental
+/// endpoints ([`FlowDocumentApi::Absent`]) answers their paths as paths no endpoint has (404
+/// with 404003).
+fn route<'r>(
+    simulator: &Simulator,
+    method: &str,
+    path: &'r str,
+) -> Result<interface::Route<'r>, interface::Answer> {
+    let route = interface::route(simulator.version, method, path)?;
+    if route.meta.experimental && simulator.flow_document_api == FlowDocumentApi::Absent {
+        return Err(interface::not_found(path));
+    }
+    Ok(route)
 }
 
 /// The refusal of a body that an endpoint taking no body (or an empty `<tsRequest/>`) would
@@ -627,7 +691,7 @@ fn ignored_body(
     if request.body.trim_ascii().is_empty() {
         return None;
     }
-    let route = interface::route(simulator.version, request.method, request.path).ok()?;
+    let route = route(simulator, request.method, request.path).ok()?;
     if matches!(
         route.meta.request,
         RequestKind::Xml | RequestKind::Multipart
@@ -806,7 +870,7 @@ impl http::Handler for HttpHandler {
             return http::Admission::Answer(reply(answer));
         };
         let (path, _) = split_target(&head.target);
-        let route = match interface::route(self.simulator.version, &head.method, path) {
+        let route = match route(&self.simulator, &head.method, path) {
             Ok(route) => route,
             Err(answer) => {
                 self.record(head, None, answer.status);
@@ -862,7 +926,7 @@ impl http::Handler for HttpHandler {
             }
         };
         if self.log.is_some() {
-            let endpoint = interface::route(self.simulator.version, &head.method, path)
+            let endpoint = route(&self.simulator, &head.method, path)
                 .ok()
                 .map(|r| r.meta.id);
             self.record(head, endpoint, answer.status);

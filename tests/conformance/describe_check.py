@@ -113,9 +113,12 @@ def actual(described: dict) -> dict:
     }
 
 
-def main() -> int:
-    binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/debug/tabflow")
-    proc, info = start_simulator(binary)
+def check(binary: str, mode: str) -> tuple[int, int]:
+    """Describes every demo flow of a simulator whose experimental flow-document endpoint is
+    `mode` (off: the server answers 403200 and tabflow downloads the flow; on: tabflow reads the
+    endpoint); returns (checked, failed)."""
+    proc, info = start_simulator(binary, "--flow-document-api", mode)
+    want_source = "document" if mode == "on" else "download"
     failed = checked = 0
     try:
         env = dict(os.environ, TABLEAU_SERVER=info["url"], TABLEAU_SITE=info["site"],
@@ -136,6 +139,11 @@ def main() -> int:
                 from_file = json.loads(tabflow("flows", "describe", path, "--format", "json"))
                 from_server = json.loads(tabflow("flows", "describe", flow["id"], "--format", "json"))
                 problems = []
+                if from_file.pop("source", None) != "file":
+                    problems.append("the file's description does not say it comes from the file")
+                source = from_server.pop("source", None)
+                if source != want_source:
+                    problems.append(f"the server's description comes from {source!r}, not {want_source!r}")
                 if from_server != from_file:
                     problems.append("the server's description differs from the file's")
                 got = actual(from_file)
@@ -151,13 +159,24 @@ def main() -> int:
                 checked += 1
                 if problems:
                     failed += 1
-                    print(f"FAIL {flow['name']}: " + "; ".join(problems))
+                    print(f"FAIL {flow['name']} (endpoint {mode}): " + "; ".join(problems))
                 else:
-                    print(f"PASS {flow['name']}: {len(want['inputs'])} inputs, {len(want['steps'])} steps, "
+                    print(f"PASS {flow['name']} (endpoint {mode}, from the {want_source}): "
+                          f"{len(want['inputs'])} inputs, {len(want['steps'])} steps, "
                           f"{len(want['outputs'])} outputs, lineage as the document's")
     finally:
         stop_simulator(proc)
-    print(f"{checked - failed} of {checked} demo flows described as their documents say")
+    return checked, failed
+
+
+def main() -> int:
+    binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/debug/tabflow")
+    checked = failed = 0
+    for mode in ("off", "on"):
+        c, f = check(binary, mode)
+        checked += c
+        failed += f
+    print(f"{checked - failed} of {checked} demo flow descriptions as their documents say")
     return 1 if failed or not checked else 0
 
 

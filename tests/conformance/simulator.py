@@ -40,10 +40,10 @@ SEEDED_FLOWS = {SALES_CLEANUP: "Sales Cleanup", COFFEE_CHAIN: "Coffee Chain", BR
 SEEDED_PROJECT_NAMES = ["Archive", "Archive", "Default", "Sales"]
 
 
-def start_simulator(binary: str):
-    """Starts `tabflow --json mock --port 0`; returns the process and the JSON it prints
-    (url, apiVersion, site, patName, patSecret, username, password, projectId)."""
-    proc = subprocess.Popen([binary, "--json", "mock", "--port", "0"], stdout=subprocess.PIPE,
+def start_simulator(binary: str, *options: str):
+    """Starts `tabflow --json mock --port 0 [options]`; returns the process and the JSON it
+    prints (url, apiVersion, site, patName, patSecret, username, password, projectId)."""
+    proc = subprocess.Popen([binary, "--json", "mock", "--port", "0", *options], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     lines: queue.Queue = queue.Queue()
 

@@ -198,6 +198,13 @@ pub fn call(client: &Client, id: &str) -> Result<String, String> {
                 .send(),
         ),
         "delete_tag_from_flow" => show(client.delete_tag_from_flow(FLOW, "Sales #1/2").send()),
+        "get_flow_document" => {
+            let d = client
+                .get_flow_document(FLOW)
+                .send()
+                .map_err(|e| e.to_string())?;
+            Ok(String::from_utf8_lossy(d.as_bytes()).into_owned())
+        }
         "download_flow" => {
             let mut d = client
                 .download_flow(FLOW)
@@ -385,6 +392,12 @@ pub fn answer(id: &str) -> Answer {
             201,
             doc(r#"<fileUpload uploadSessionId="6:B3D4-0" fileSize="0"/>"#),
         ),
+        "get_flow_document" => Answer {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: br#"{"nodes": {}, "initialNodes": []}"#.to_vec(),
+            delay: None,
+        },
         "download_flow" => Answer {
             status: 200,
             headers: vec![

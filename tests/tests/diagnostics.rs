@@ -36,6 +36,35 @@ endpoint query_flow {
 }
 "#;
 
+/// An experimental endpoint: under /api/exp, no `since`, a JSON answer.
+const GOOD_EXPERIMENTAL: &str = r#"
+endpoint get_flow_document {
+    title: "Get Flow Document",
+    page: support,
+    group: flows,
+    method: GET,
+    experimental: "Servers with the feature flag on." note E1,
+    path: "/sites/{site_id}/flows/{flow_id}/document",
+    description: "Returns a flow's document.",
+    path_params {
+        site_id: SiteId session "The site.",
+        flow_id: FlowId "The flow.",
+    },
+    response: 200 json "The flow document.",
+    errors {
+        404 404027 "Flow not found" "No such flow.",
+    },
+}
+"#;
+
+fn experimental(from: &str, to: &str) -> String {
+    assert!(
+        GOOD_EXPERIMENTAL.contains(from),
+        "case does not apply: {from}"
+    );
+    check(&GOOD_EXPERIMENTAL.replacen(from, to, 1))
+}
+
 fn check(flows: &str) -> String {
     let sources = vec![
         ("spec/base.tfspec".to_owned(), BASE.to_owned()),
@@ -55,6 +84,17 @@ fn broken(from: &str, to: &str) -> String {
 #[test]
 fn the_good_spec_is_accepted() {
     assert_eq!(check(GOOD_ENDPOINT), "OK");
+}
+
+#[test]
+fn an_experimental_endpoint_beside_a_versioned_one_is_accepted() {
+    // The same shape under /api/exp and /api/{version} are two routes.
+    assert_eq!(check(GOOD_EXPERIMENTAL), "OK");
+    let beside = GOOD_ENDPOINT.replace(
+        "/sites/{site_id}/flows/{flow_id}\"",
+        "/sites/{site_id}/flows/{flow_id}/document\"",
+    );
+    assert_eq!(check(&format!("{GOOD_EXPERIMENTAL}{beside}")), "OK");
 }
 
 #[test]
@@ -226,6 +266,37 @@ fn diagnostics() {
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
+        ),
+        (
+            "experimental with a since",
+            experimental("    path:", "    since: 3.3,\n    path:"),
+        ),
+        (
+            "experimental on the Flow Methods page",
+            experimental("page: support", "page: flow_methods"),
+        ),
+        (
+            "experimental without its deviation",
+            experimental(" note E1,", ","),
+        ),
+        (
+            "experimental without where it is available",
+            experimental("\"Servers with the feature flag on.\"", "\" \""),
+        ),
+        (
+            "experimental with an also_path",
+            experimental(
+                "    path:",
+                "    also_path: \"/flows/{site_id}/{flow_id}\" note E1,\n    path:",
+            ),
+        ),
+        (
+            "json answer saying nothing",
+            experimental("json \"The flow document.\"", "json \"\""),
+        ),
+        (
+            "versioned endpoint missing since",
+            broken("    since: 3.3,\n", ""),
         ),
     ];
     let mut out = String::new();

@@ -255,3 +255,120 @@ fn the_client_and_the_simulator_share_their_bounds() {
         tableau_flows_mock::MAX_FLOW_DOCUMENT
     );
 }
+
+/// A client of `server` signed in with this personal access token.
+fn signed_in(
+    server: &tableau_flows_mock::MockServer,
+    name: &str,
+    secret: &str,
+) -> tableau_flows::Client {
+    let client = tableau_flows::Client::builder(server.url())
+        .build()
+        .unwrap();
+    client
+        .sign_in_with(
+            tableau_flows::Credentials::personal_access_token(name, secret),
+            demo::SITE,
+        )
+        .unwrap();
+    client
+}
+
+#[test]
+fn the_experimental_document_endpoint_answers_what_the_file_holds() {
+    use tableau_flows::document::{FlowDocumentAnswer, FlowDocumentError};
+    use tableau_flows_mock::{FlowDocumentApi, MockServer};
+    let server = MockServer::builder()
+        .flow_document_api(FlowDocumentApi::On)
+        .request_log(true)
+        .start()
+        .unwrap();
+    let admin = signed_in(&server, demo::PAT_NAME, demo::PAT_SECRET);
+    for id in server.flow_ids() {
+        let from_file = FlowDocument::from_bytes(&server.flow_bytes(&id).unwrap()).unwrap();
+        match admin.flow_document(id.as_str()).unwrap() {
+            FlowDocumentAnswer::Document(doc) => assert_eq!(doc, from_file, "flow {id}"),
+            other => panic!("flow {id}: {other:?}"),
+        }
+    }
+    // Under /api/exp, no API version in the path, JSON whatever the client speaks.
+    let logged = server.requests().unwrap();
+    let last = logged.last().unwrap();
+    assert_eq!(
+        (last.path.as_str(), last.endpoint, last.status),
+        (
+            format!(
+                "/api/exp/sites/{}/flows/{}/document",
+                demo::SITE_ID,
+                server.flow_ids().last().unwrap()
+            )
+            .as_str(),
+            Some("get_flow_document"),
+            200
+        )
+    );
+    let raw = admin.get_flow_document(demo::SALES_FLOW_ID).send().unwrap();
+    let value: serde_json::Value = serde_json::from_slice(raw.as_bytes()).unwrap();
+    assert!(
+        value["nodes"].is_object(),
+        "the flow document itself, unwrapped"
+    );
+
+    // Download Flow's permission: the analyst may download Coffee Chain, not Sales Cleanup, and
+    // is refused the document with Download Flow's code.
+    let analyst = signed_in(&server, demo::ANALYST_PAT_NAME, demo::ANALYST_PAT_SECRET);
+    assert!(matches!(
+        analyst.flow_document(demo::COFFEE_FLOW_ID).unwrap(),
+        FlowDocumentAnswer::Document(_)
+    ));
+    let download_code = match analyst.download_flow(demo::SALES_FLOW_ID).send() {
+        Err(tableau_flows::CallError::Service(e)) => e.code,
+        other => panic!("{other:?}"),
+    };
+    match analyst.flow_document(demo::SALES_FLOW_ID) {
+        Err(FlowDocumentError::Call(tableau_flows::CallError::Service(e))) => {
+            assert_eq!(e.code, download_code)
+        }
+        other => panic!("{other:?}"),
+    }
+    // A flow that does not exist is an error, not a missing endpoint.
+    match admin.flow_document("00000000-0000-4000-8000-000000000000") {
+        Err(FlowDocumentError::Call(tableau_flows::CallError::Service(e))) => {
+            assert_eq!(e.code, tableau_flows::ErrorCode::FlowNotFound)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_server_without_the_document_endpoint_says_so_as_a_typed_outcome() {
+    use tableau_flows::document::{FlowDocumentAnswer, NotAvailableReason};
+    use tableau_flows_mock::{FlowDocumentApi, MockServer};
+    // The default: the feature flag off, 403 with 403200; a server without the endpoint: 404.
+    for (builder, reason, status, code) in [
+        (
+            MockServer::builder(),
+            NotAvailableReason::FeatureOff,
+            403,
+            403200,
+        ),
+        (
+            MockServer::builder().flow_document_api(FlowDocumentApi::Absent),
+            NotAvailableReason::NoEndpoint,
+            404,
+            404003,
+        ),
+    ] {
+        let server = builder.start().unwrap();
+        let admin = signed_in(&server, demo::PAT_NAME, demo::PAT_SECRET);
+        match admin.flow_document(demo::SALES_FLOW_ID).unwrap() {
+            FlowDocumentAnswer::NotAvailable(why) => {
+                assert_eq!(
+                    (why.reason, why.status, why.code),
+                    (reason, status, Some(code))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -17,7 +17,13 @@ fn every_endpoint_request_and_answer() {
         assert_eq!(requests.len(), 1, "{}", e.id);
         let req = &requests[0];
         assert_eq!(req.method, e.method, "{}", e.id);
-        let expected_prefix = format!("/api/3.24{}", e.path.split('{').next().unwrap());
+        // An experimental endpoint follows /api/exp, with no version.
+        let base = if e.is_experimental() {
+            "/api/exp".to_owned()
+        } else {
+            "/api/3.24".to_owned()
+        };
+        let expected_prefix = format!("{base}{}", e.path.split('{').next().unwrap());
         assert!(
             req.url.starts_with(&expected_prefix),
             "{}: {}",

@@ -16,7 +16,20 @@ fn export_has_the_documented_keys() {
     let doc = export();
     assert_eq!(doc["format"], "tableau-flows-spec");
     let endpoints = doc["endpoints"].as_array().expect("endpoints[]");
-    assert_eq!(endpoints.len(), 44);
+    assert_eq!(endpoints.len(), 45);
+    // Experimental endpoints say so, with their base path and where they are available.
+    let experimental: Vec<&str> = endpoints
+        .iter()
+        .filter(|e| e.get("experimental").is_some())
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(experimental, ["get_flow_document"]);
+    let document = endpoints
+        .iter()
+        .find(|e| e["id"] == "get_flow_document")
+        .unwrap();
+    assert_eq!(document["experimental"]["base"], "/api/exp");
+    assert_eq!(document["response"]["body"]["kind"], "json");
     for e in endpoints {
         for key in ["id", "title", "method", "path", "since", "query", "errors"] {
             assert!(e.get(key).is_some(), "endpoint without {key}: {e}");
@@ -100,6 +113,7 @@ fn flow_methods_pages_are_covered() {
             "append_to_file_upload",
             "cancel_job",
             "delete_tag_from_flow",
+            "get_flow_document",
             "get_users_on_site",
             "initiate_file_upload",
             "list_server_schedules",

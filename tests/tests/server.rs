@@ -556,6 +556,20 @@ fn every_endpoint_answers_namespace_well_formed_xml() {
         call("DELETE", sites(&format!("/flows/{new_flow}"))).token(t),
         204,
     );
+    // Experimental, under /api/exp: off by default, as on real servers (403200, S38).
+    let off = check(
+        "get_flow_document",
+        call(
+            "GET",
+            format!(
+                "/api/exp/sites/{SITE}/flows/{}/document",
+                demo::SALES_FLOW_ID
+            ),
+        )
+        .token(t),
+        403,
+    );
+    assert_eq!(code(&off), 403200);
     check(
         "sign_out",
         call("POST", "/api/3.24/auth/signout").token(t),
@@ -586,7 +600,12 @@ fn head_is_answered_wherever_get_is_as_get_is() {
         .iter()
         .filter(|m| m.method == "GET")
     {
-        let path = format!("/api/3.24{}", meta.path)
+        let base = if meta.experimental {
+            "/api/exp"
+        } else {
+            "/api/3.24"
+        };
+        let path = format!("{base}{}", meta.path)
             .replace("{site_id}", SITE)
             .replace("{flow_id}", demo::SALES_FLOW_ID);
         let path = path
@@ -614,7 +633,12 @@ fn head_is_answered_wherever_get_is_as_get_is() {
 fn every_authenticated_endpoint_answers_401002_without_a_token() {
     let server = server();
     for meta in tableau_flows::endpoints::ALL.iter().filter(|m| m.auth) {
-        let path = format!("/api/3.24{}", meta.path)
+        let base = if meta.experimental {
+            "/api/exp"
+        } else {
+            "/api/3.24"
+        };
+        let path = format!("{base}{}", meta.path)
             .replace("{site_id}", SITE)
             .replace("{capability_name}", "Read")
             .replace("{capability_mode}", "Allow");

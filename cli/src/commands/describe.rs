@@ -8,7 +8,9 @@ use crate::resolve;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
-use tableau_flows::document::{Domain, FlowDocument, Input, Output as FlowOutput};
+use tableau_flows::document::{
+    Domain, FlowDocument, FlowDocumentAnswer, FlowDocumentError, Input, Output as FlowOutput,
+};
 use tableau_flows::{CancelToken, Client, DownloadOptions, Error};
 
 /// The most bytes a flow file downloaded for `describe` may have (it is held in memory): a
@@ -32,11 +34,39 @@ pub fn local_file(args: &DescribeArgs) -> Option<&Path> {
 pub fn describe_file(path: &Path, args: &DescribeArgs, out: &mut Output) -> Result<(), CliError> {
     let doc = FlowDocument::from_file(path)
         .map_err(|e| CliError::other(format!("{}: {e}", path.display())))?;
-    print(&doc, format(args, out), out)
+    print(&doc, format(args, out), out, Source::File)
 }
 
-/// Describes a flow of the server: resolved by id, name or path (`--project`), its file
-/// downloaded into memory (at most [`MAX_DOWNLOAD`] bytes).
+/// Where a description comes from: the JSON output's `source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A local flow file.
+    File,
+    /// The server's experimental flow-document endpoint (`GET /api/exp/.../document`).
+    Document,
+    /// The flow's file, downloaded (Download Flow).
+    Download,
+}
+
+impl Source {
+    /// The JSON output's `source`: `file`, `document` or `download`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::File => "file",
+            Source::Document => "document",
+            Source::Download => "download",
+        }
+    }
+}
+
+/// Says on stderr, with `--verbose`, where a description comes from.
+fn note(text: &str) {
+    log::debug!(target: "tabflow::describe", "{text}");
+}
+
+/// Describes a flow of the server: resolved by id, name or path (`--project`), read from the
+/// server's experimental flow-document endpoint where the server offers it, or else from its
+/// file, downloaded into memory (at most [`MAX_DOWNLOAD`] bytes).
 pub fn describe_flow(
     client: &Client,
     args: &DescribeArgs,
@@ -44,6 +74,25 @@ pub fn describe_flow(
     cancel: &CancelToken,
 ) -> Result<(), CliError> {
     let id = resolve::flow_id_in(client, &args.flow.flow, args.flow.project.as_deref())?;
+    match client.flow_document(id.as_str()) {
+        Ok(FlowDocumentAnswer::Document(doc)) => {
+            note(&format!(
+                "flow {id} described from the server's flow document (GET /api/exp/.../document)"
+            ));
+            return print(&doc, format(args, out), out, Source::Document);
+        }
+        Ok(FlowDocumentAnswer::NotAvailable(why)) => note(&format!(
+            "the server's flow-document endpoint is not available ({why}): downloading flow {id}"
+        )),
+        Ok(_) => note(&format!("downloading flow {id}")),
+        Err(FlowDocumentError::Call(e)) => return Err(Error::from(e).into()),
+        Err(FlowDocumentError::Document(e)) => {
+            return Err(CliError::other(format!(
+                "the server's document of flow {id}: {e}"
+            )));
+        }
+        Err(e) => return Err(CliError::other(format!("flow {id}: {e}"))),
+    }
     let mut file = Capped {
         bytes: Vec::new(),
         over: false,
@@ -68,7 +117,7 @@ pub fn describe_flow(
     }
     let doc = FlowDocument::from_bytes(&file.bytes)
         .map_err(|e| CliError::other(format!("the file of flow {id}: {e}")))?;
-    print(&doc, format(args, out), out)
+    print(&doc, format(args, out), out, Source::Download)
 }
 
 /// Memory that refuses to grow past [`MAX_DOWNLOAD`].
@@ -103,9 +152,21 @@ fn format(args: &DescribeArgs, out: &Output) -> DescribeFormat {
     }
 }
 
-fn print(doc: &FlowDocument, format: DescribeFormat, out: &mut Output) -> Result<(), CliError> {
+/// Prints a description; the JSON form is the document's summary and its `source`.
+fn print(
+    doc: &FlowDocument,
+    format: DescribeFormat,
+    out: &mut Output,
+    source: Source,
+) -> Result<(), CliError> {
     match format {
-        DescribeFormat::Json => out.json(doc),
+        DescribeFormat::Json => {
+            let mut value = serde_json::to_value(doc)?;
+            if let Some(object) = value.as_object_mut() {
+                object.insert("source".into(), source.as_str().into());
+            }
+            out.json(&value)
+        }
         DescribeFormat::Text => {
             for line in text(doc) {
                 out.line(line)?;
@@ -333,7 +394,13 @@ mod tests {
         .unwrap();
         for format in [DescribeFormat::Text, DescribeFormat::Mermaid] {
             let mut bytes = Vec::new();
-            print(&doc, format, &mut Output::new(&mut bytes, false)).unwrap();
+            print(
+                &doc,
+                format,
+                &mut Output::new(&mut bytes, false),
+                Source::File,
+            )
+            .unwrap();
             let text = String::from_utf8(bytes).unwrap();
             assert!(!text.contains(['\u{1b}', '\u{7}']), "{text:?}");
             if format == DescribeFormat::Text {
@@ -345,6 +412,7 @@ mod tests {
             &doc,
             DescribeFormat::Mermaid,
             &mut Output::new(&mut bytes, false),
+            Source::File,
         )
         .unwrap();
         assert_eq!(

@@ -40,6 +40,7 @@ pub(crate) mod kw {
     syn::custom_keyword!(none);
     syn::custom_keyword!(empty);
     syn::custom_keyword!(binary);
+    syn::custom_keyword!(json);
     syn::custom_keyword!(http);
     syn::custom_keyword!(invalid);
     syn::custom_keyword!(above);
@@ -265,6 +266,9 @@ pub enum ResponseBody {
     /// A file, with the `Content-Type` of each file type: `binary ["tfl" "application/xml", ..]`.
     Binary(Vec<(LitStr, LitStr)>),
     Xml(Ident),
+    /// `json "what it is"`: a JSON document the spec's structs do not describe (the flow
+    /// document of the experimental Get Flow Document), passed on as it is.
+    Json(LitStr),
 }
 
 pub struct ErrorRow {

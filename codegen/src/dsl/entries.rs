@@ -117,6 +117,9 @@ pub(crate) fn parse_entries(input: ParseStream) -> syn::Result<Vec<Entry>> {
                 } else if la.peek(kw::xml) {
                     input.parse::<kw::xml>()?;
                     ResponseBody::Xml(input.parse()?)
+                } else if la.peek(kw::json) {
+                    input.parse::<kw::json>()?;
+                    ResponseBody::Json(input.parse()?)
                 } else {
                     return Err(la.error());
                 };

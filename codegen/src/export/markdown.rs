@@ -46,11 +46,22 @@ pub fn export_markdown(spec: &Spec) -> Vec<(String, String)> {
             ));
             for e in spec.endpoints.iter().filter(|e| e.group == g) {
                 s.push_str(&format!("## {}\n\n", e.title));
-                s.push_str(&format!("`{} /api/{{api-version}}{}` · id `{}` · since API {}", e.method, e.path, e.id, e.since));
+                match &e.experimental {
+                    Some(x) => s.push_str(&format!("`{} {}{}` · id `{}` · **experimental**", e.method, x.base, e.path, e.id)),
+                    None => s.push_str(&format!("`{} /api/{{api-version}}{}` · id `{}` · since API {}", e.method, e.path, e.id, e.since)),
+                }
                 if e.page == Page::Support {
                     s.push_str(" · not on the Flow Methods page");
                 }
                 s.push_str("\n\n");
+                if let Some(x) = &e.experimental {
+                    s.push_str(&format!(
+                        "**Experimental** (under `{}`, no API version; {}): {}\n\n",
+                        x.base,
+                        x.notes.join(", "),
+                        x.availability
+                    ));
+                }
                 if let Some(o) = &e.old_title {
                     s.push_str(&format!("Titled \"{}\" before API {}.\n\n", o.title, o.before));
                 }
@@ -104,6 +115,7 @@ pub fn export_markdown(spec: &Spec) -> Vec<(String, String)> {
                             .join(", ")
                     ),
                     ResponseBody::Xml(t) => format!("`{t}`"),
+                    ResponseBody::Json(what_it_is) => format!("a JSON document (`application/json`): {}", what_it_is.trim_end_matches('.')),
                 };
                 s.push_str(&format!("Request: {req}. Response: {} with {resp}.\n\n", e.response.status));
                 if !e.errors.is_empty() {

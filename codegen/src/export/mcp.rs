@@ -220,13 +220,24 @@ fn description(e: &Endpoint) -> String {
             codes.push(format!("{} {}", r.code, r.summary));
         }
     }
-    let mut text = format!(
-        "{}\n\n`{} /api/{{version}}{}`, API {} and later.",
-        e.description.trim(),
-        e.method,
-        e.path,
-        e.since
-    );
+    let mut text = match &e.experimental {
+        // No API version: where it is available instead.
+        Some(x) => format!(
+            "{}\n\n`{} {}{}`, experimental: {}",
+            e.description.trim(),
+            e.method,
+            x.base,
+            e.path,
+            x.availability.trim()
+        ),
+        None => format!(
+            "{}\n\n`{} /api/{{version}}{}`, API {} and later.",
+            e.description.trim(),
+            e.method,
+            e.path,
+            e.since
+        ),
+    };
     if !codes.is_empty() {
         text.push_str(&format!(" Errors: {}.", codes.join("; ")));
     }
@@ -265,8 +276,10 @@ fn tool(spec: &Spec, e: &Endpoint, components: &Map<String, Value>) -> Value {
         },
         "_meta": {"tableau/endpoint": {
             "method": e.method,
+            "base": e.base(),
             "path": e.path,
             "since": e.since.to_string(),
+            "experimental": e.is_experimental(),
             "request": request,
             "kind": kind(e),
             "session": is_session(e),
@@ -274,6 +287,14 @@ fn tool(spec: &Spec, e: &Endpoint, components: &Map<String, Value>) -> Value {
             "queryParams": query,
         }},
     })
+}
+
+/// The path as the table shows it: an experimental endpoint's with its base (`/api/exp/...`).
+fn full_path(e: &Endpoint) -> String {
+    match &e.experimental {
+        Some(x) => format!("{}{}", x.base, e.path),
+        None => e.path.clone(),
+    }
 }
 
 /// The MCP tools of every endpoint (a JSON array of `Tool` objects, pretty and deterministic).
@@ -315,8 +336,11 @@ pub fn export_mcp_markdown(spec: &Spec) -> String {
             kind(e),
             offered,
             e.method,
-            e.path,
-            e.since,
+            full_path(e),
+            match e.experimental {
+                Some(_) => "experimental".to_owned(),
+                None => e.since.to_string(),
+            },
             e.title
         ));
     }

@@ -331,14 +331,20 @@ pub fn export_openapi(spec: &Spec) -> String {
     let schemas = component_schemas(spec);
     let mut paths: Map<String, Value> = Map::new();
     for e in &spec.endpoints {
-        let path = format!("/api/{{api-version}}{}", e.path);
-        let mut parameters = vec![json!({
-            "name": "api-version",
-            "in": "path",
-            "required": true,
-            "description": "The REST API version, such as 3.24.",
-            "schema": {"type": "string", "pattern": "^[0-9]+\\.[0-9]+$"},
-        })];
+        // An experimental endpoint follows /api/exp, with no API version in its path.
+        let (path, mut parameters) = match &e.experimental {
+            Some(x) => (format!("{}{}", x.base, e.path), Vec::new()),
+            None => (
+                format!("/api/{{api-version}}{}", e.path),
+                vec![json!({
+                    "name": "api-version",
+                    "in": "path",
+                    "required": true,
+                    "description": "The REST API version, such as 3.24.",
+                    "schema": {"type": "string", "pattern": "^[0-9]+\\.[0-9]+$"},
+                })],
+            ),
+        };
         parameters.extend(e.path_params.iter().map(|p| param(spec, p, "path")));
         parameters.extend(e.query.iter().map(|p| param(spec, p, "query")));
         let mut responses = Map::new();
@@ -367,6 +373,11 @@ pub fn export_openapi(spec: &Spec) -> String {
             ResponseBody::Xml(t) => json!({
                 "description": "Success.",
                 "content": both(t),
+            }),
+            // A document the spec's structs do not describe: any JSON object.
+            ResponseBody::Json(what_it_is) => json!({
+                "description": what_it_is,
+                "content": {"application/json": {"schema": {"type": "object"}}},
             }),
         };
         responses.insert(e.response.status.to_string(), ok);
@@ -445,6 +456,17 @@ pub fn export_openapi(spec: &Spec) -> String {
             "x-tableau-idempotent": e.idempotent,
             "x-tableau-errors": errors,
         });
+        // An experimental endpoint has no API version; its marker says where it is available.
+        if let Some(x) = &e.experimental {
+            op.as_object_mut()
+                .expect("object")
+                .remove("x-tableau-since");
+            op["x-tableau-experimental"] = json!({
+                "base": x.base,
+                "availability": x.availability,
+                "notes": x.notes,
+            });
+        }
         if !e.auth {
             op["security"] = json!([]);
         }

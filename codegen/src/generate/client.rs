@@ -249,7 +249,8 @@ impl Gen<'_> {
                 };
                 quote! { crate::meta::ParamMeta { name: #n, wire: #w, since: #s, range: #range, fields: &[#(#fields),*], default: #default } }
             });
-            let d = doc(&format!("{}: `{} /api/{{version}}{}`.", e.title, e.method, e.path));
+            let d = doc(&format!("{}: `{} {}{}`.", e.title, e.method, e.base(), e.path));
+            let experimental = e.is_experimental();
             let request = match &e.request {
                 Request::None => quote! { None },
                 Request::Empty => quote! { Empty },
@@ -271,6 +272,7 @@ impl Gen<'_> {
                     errors: &[#(#codes),*],
                     query: &[#(#params),*],
                     request: crate::meta::RequestKind::#request,
+                    experimental: #experimental,
                 };
             }
         });
@@ -471,6 +473,10 @@ impl Gen<'_> {
                 }
             });
         }
+        if matches!(e.response.body, ResponseBody::Json(_)) {
+            // The answer has no XML form: ask for JSON whatever the client speaks.
+            steps.push(quote! { call.accept(crate::client::WireFormat::Json); });
+        }
         match &e.request {
             Request::None => {}
             Request::Empty => steps.push(quote! { call.empty_body(); }),
@@ -494,6 +500,10 @@ impl Gen<'_> {
             ResponseBody::Binary(_) => (
                 quote! { crate::transfer::Download },
                 quote! { Ok(call.execute_download()?) },
+            ),
+            ResponseBody::Json(_) => (
+                quote! { crate::JsonDocument },
+                quote! { Ok(call.execute()?.json_document()?) },
             ),
             ResponseBody::Xml(t) => {
                 let t = format_ident!("{}", t);

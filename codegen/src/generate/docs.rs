@@ -10,10 +10,19 @@ impl Gen<'_> {
         let mut s = String::new();
         s.push_str(&format!("{}\n\n{}\n\n", e.title, md(&e.description)));
         s.push_str(&format!(
-            "- **Request:** `{} /api/{{version}}{}`\n",
-            e.method, e.path
+            "- **Request:** `{} {}{}`\n",
+            e.method,
+            e.base(),
+            e.path
         ));
-        s.push_str(&format!("- **Since:** API {}\n", e.since));
+        match &e.experimental {
+            Some(x) => s.push_str(&format!(
+                "- **Experimental** ({}): {} No API version gates it; a server without it answers [`FeatureDisabled`](crate::ErrorCode::FeatureDisabled) (403200) or 404.\n",
+                x.notes.join(", "),
+                md(&x.availability)
+            )),
+            None => s.push_str(&format!("- **Since:** API {}\n", e.since)),
+        }
         if let Some(o) = &e.old_title {
             s.push_str(&format!(
                 "- **Title before API {}:** {}\n",
@@ -142,6 +151,10 @@ impl Gen<'_> {
                 ],
             ),
             ResponseBody::Xml(root) => ("let answer = ".to_owned(), self.use_answer(root)),
+            ResponseBody::Json(_) => (
+                "let document = ".to_owned(),
+                vec!["println!(\"{} bytes of JSON\", document.as_bytes().len());".to_owned()],
+            ),
         };
         let mut out = String::from("\n# Example\n\n```no_run\n");
         for line in &setup {

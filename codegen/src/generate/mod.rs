@@ -126,7 +126,7 @@ pub(crate) fn request_only_models(spec: &Spec) -> HashSet<String> {
             .iter()
             .filter_map(|e| match &e.response.body {
                 ResponseBody::Xml(ty) => Some(ty.as_str()),
-                ResponseBody::None | ResponseBody::Binary(_) => None,
+                ResponseBody::None | ResponseBody::Binary(_) | ResponseBody::Json(_) => None,
             }),
     );
     request_models(spec).difference(&answers).cloned().collect()

@@ -30,10 +30,16 @@ pub(super) fn segments(path: &str) -> Vec<Segment<'_>> {
 }
 
 impl Gen<'_> {
-    /// Every route, most literal first: (method, segments, endpoint).
-    fn routes(&self) -> Vec<Route<'_>> {
+    /// Every route under `/api/{version}` (`experimental: false`) or under `/api/exp`
+    /// (`true`), most literal first: (method, segments, endpoint).
+    fn routes(&self, experimental: bool) -> Vec<Route<'_>> {
         let mut routes = Vec::new();
-        for e in &self.spec.endpoints {
+        for e in self
+            .spec
+            .endpoints
+            .iter()
+            .filter(|e| e.is_experimental() == experimental)
+        {
             routes.push((e.method.as_str(), segments(&e.path), e));
             if let Some(also) = &e.also_path {
                 routes.push((e.method.as_str(), segments(&also.path), e));
@@ -43,13 +49,14 @@ impl Gen<'_> {
         routes
     }
 
-    pub(super) fn server_router(&self) -> TokenStream {
+    /// The match arms of the routes under one base: each path shape, then its methods.
+    fn route_arms(&self, experimental: bool) -> Vec<TokenStream> {
         // Routes grouped by path shape (literals and placeholders), most literal first: a path
         // goes to its most specific shape, then the method picks the endpoint; another method
         // answers 405 with the shape's methods in `Allow`. HEAD goes wherever GET goes (RFC 9110,
         // 9.3.2), and is allowed wherever GET is.
         let mut shapes: Vec<Shape<'_>> = Vec::new();
-        for (method, segs, e) in self.routes() {
+        for (method, segs, e) in self.routes(experimental) {
             let same = |other: &Vec<Segment<'_>>| {
                 other.len() == segs.len()
                     && other.iter().zip(&segs).all(|(a, b)| match (a, b) {
@@ -107,6 +114,29 @@ impl Gen<'_> {
                 },
             }
         });
+        arms.collect()
+    }
+
+    pub(super) fn server_router(&self) -> TokenStream {
+        let arms = self.route_arms(false);
+        // Experimental endpoints answer under /api/exp, with no API version in the path: the
+        // route's version is the server's.
+        let experimental_arms = self.route_arms(true);
+        let experimental = if experimental_arms.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! {
+                if let Some(rest) = super::split_experimental_path(path) {
+                    let version = server_version;
+                    let segments: Vec<&'r str> = rest.split('/').collect();
+                    let (meta, target) = match *segments.as_slice() {
+                        #(#experimental_arms)*
+                        _ => return Err(super::not_found(path)),
+                    };
+                    return Ok(Route { meta, version, target });
+                }
+            }
+        };
         let endpoints = &self.spec.endpoints;
         let variants = endpoints.iter().map(|e| {
             let variant = format_ident!("{}", e.id.to_pascal_case());
@@ -171,6 +201,7 @@ impl Gen<'_> {
             /// newer than the request's or the server's, 405 with `Allow` for a method the path's
             /// endpoints do not take). HEAD goes wherever GET goes.
             pub fn route<'r>(server_version: tableau_flows::ApiVersion, method: &str, path: &'r str) -> Result<Route<'r>, super::Answer> {
+                #experimental
                 let Some((version, rest)) = super::split_api_path(path) else {
                     return Err(super::not_found(path));
                 };

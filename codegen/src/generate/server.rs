@@ -204,8 +204,11 @@ impl Gen<'_> {
             Request::None | Request::Empty => {}
         }
         let d = doc(&format!(
-            "What {} receives: `{} /api/{{version}}{}`, decoded and checked.",
-            e.title, e.method, e.path
+            "What {} receives: `{} {}{}`, decoded and checked.",
+            e.title,
+            e.method,
+            e.base(),
+            e.path
         ));
         quote! {
             #d
@@ -221,6 +224,8 @@ impl Gen<'_> {
         match &e.response.body {
             ResponseBody::None => quote! { () },
             ResponseBody::Binary(_) => quote! { super::FileAnswer },
+            // The JSON text, sent as it is.
+            ResponseBody::Json(_) => quote! { String },
             ResponseBody::Xml(t) => {
                 let t = self.tf_path(t);
                 quote! { #t }
@@ -248,11 +253,15 @@ impl Gen<'_> {
                     quote! { () }
                 };
                 let d = doc(&format!(
-                    "{} (`{} /api/{{version}}{}`, since API {}). Answers {} {} or one of [`{err}`].",
+                    "{} (`{} {}{}`, {}). Answers {} {} or one of [`{err}`].",
                     e.title,
                     e.method,
+                    e.base(),
                     e.path,
-                    e.since,
+                    match &e.experimental {
+                        Some(_) => "experimental: no API version".to_owned(),
+                        None => format!("since API {}", e.since),
+                    },
                     e.response.status,
                     match &e.response.body {
                         ResponseBody::None => "with no body".to_owned(),
@@ -265,6 +274,7 @@ impl Gen<'_> {
                                 .join(", ")
                         ),
                         ResponseBody::Xml(t) => format!("with `{t}`"),
+                        ResponseBody::Json(what) => format!("with a JSON document ({what})"),
                     }
                 ));
                 quote! {
@@ -490,6 +500,8 @@ impl Gen<'_> {
                 });
                 quote! { super::Answer::file(output, &[#(#pairs),*]) }
             }
+            // JSON whatever the request's Accept prefers: the endpoint has no XML form.
+            ResponseBody::Json(_) => quote! { super::Answer::json(#status, output) },
             // Written in the format the request's Accept prefers (S29).
             ResponseBody::Xml(_) => quote! {
                 match super::answer_format(request.accept) {

@@ -30,8 +30,13 @@ pub struct Endpoint {
     pub group: String,
     /// HTTP method.
     pub method: String,
-    /// Path after `/api/{version}`, placeholders as `{name}`.
+    /// Path after the base ([`Endpoint::base`]: `/api/{version}`, or `/api/exp` for an
+    /// experimental endpoint), placeholders as `{name}`.
     pub path: String,
+    /// Set for an experimental endpoint: served under `/api/exp` rather than `/api/{version}`,
+    /// behind a server feature flag rather than an API version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experimental: Option<Experimental>,
     /// The path as the page prints it, where that is wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc_path: Option<DocPath>,
@@ -78,7 +83,37 @@ pub struct Endpoint {
     pub example: Option<Example>,
 }
 
+/// The base path of experimental endpoints (instead of `/api/{version}`).
+pub const EXPERIMENTAL_BASE: &str = "/api/exp";
+
+/// What makes an endpoint experimental: where it is available, and the deviation recording it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Experimental {
+    /// The base path its `path` follows: always [`EXPERIMENTAL_BASE`].
+    pub base: String,
+    /// Which servers answer it, and the switch that turns it on.
+    pub availability: String,
+    /// The deviations recording it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
 impl Endpoint {
+    /// The base path the endpoint's `path` follows: `/api/{version}`, or `/api/exp` for an
+    /// experimental endpoint.
+    pub fn base(&self) -> &str {
+        match &self.experimental {
+            Some(x) => &x.base,
+            None => "/api/{version}",
+        }
+    }
+
+    /// Whether it is experimental (under `/api/exp`, no API version).
+    pub fn is_experimental(&self) -> bool {
+        self.experimental.is_some()
+    }
+
     /// The distinct codes of the error table, in table order.
     pub fn distinct_codes(&self) -> Vec<u32> {
         let mut out: Vec<u32> = Vec::new();
@@ -259,6 +294,8 @@ pub enum ResponseBody {
     Binary(Vec<FileType>),
     /// An XML document of this root type.
     Xml(String),
+    /// A JSON document the spec's structs do not describe, passed on as it is: what it is.
+    Json(String),
 }
 
 /// A file type a file response can carry, and the `Content-Type` servers send it with.

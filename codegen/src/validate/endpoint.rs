@@ -81,7 +81,61 @@ pub(super) fn endpoint_decl(
             format!("{what}: `also_path` must have the placeholders of `path`, in order"),
         );
     }
-    let since = e.version(cx, "since");
+    // `experimental: "where it is available" note S..`: under /api/exp, no API version.
+    let experimental_span = d
+        .entries
+        .iter()
+        .find(|x| x.key == "experimental")
+        .map_or(span, |x| x.key.span());
+    let experimental = e
+        .str_mods(cx, "experimental", &["note"])
+        .map(|(availability, m)| {
+            if availability.trim().is_empty() {
+                cx.err(
+                    experimental_span,
+                    format!("{what}: `experimental` says which servers answer it and the switch that turns it on"),
+                );
+            }
+            if m.notes.is_empty() {
+                cx.err(
+                    experimental_span,
+                    format!("{what}: `experimental` names the deviation that records its source with `note`"),
+                );
+            }
+            Experimental {
+                base: EXPERIMENTAL_BASE.to_owned(),
+                availability,
+                notes: notes(cx, names, &m.notes),
+            }
+        });
+    let since_entry = d.entries.iter().find(|x| x.key == "since");
+    let since = if experimental.is_some() {
+        if let Some(x) = since_entry {
+            cx.err(
+                x.key.span(),
+                format!("{what} is experimental: it has no API version (its path follows /api/exp), so no `since`"),
+            );
+        }
+        e.take("since");
+        // Set to the spec's oldest version once the `api` block is read.
+        Some(Version { major: 0, minor: 0 })
+    } else {
+        e.version(cx, "since")
+    };
+    if experimental.is_some() && matches!(page, Some(Page::FlowMethods)) {
+        cx.err(
+            experimental_span,
+            format!("{what} is experimental: the Flow Methods page documents no experimental endpoint (`page: support`)"),
+        );
+    }
+    for key in ["doc_path", "also_path"] {
+        if let (Some(_), Some(x)) = (&experimental, d.entries.iter().find(|x| x.key == key)) {
+            cx.err(
+                x.key.span(),
+                format!("{what} is experimental: `{key}` spells a path under /api/{{version}}, which it does not have"),
+            );
+        }
+    }
     let description = e.string(cx, "description");
     let permissions = e.string(cx, "permissions");
     let license = e.string(cx, "license");
@@ -251,6 +305,15 @@ pub(super) fn endpoint_decl(
                 ast::ResponseBody::Xml(t) => {
                     root_type(cx, names, t, "response").map(ResponseBody::Xml)
                 }
+                ast::ResponseBody::Json(what_it_is) => {
+                    if what_it_is.value().trim().is_empty() {
+                        cx.err(
+                            what_it_is.span(),
+                            "a `json` response says what the document is: `json \"The flow's document ...\"`",
+                        );
+                    }
+                    Some(ResponseBody::Json(what_it_is.value()))
+                }
             };
             match (status, body) {
                 (Some(status), Some(body)) => Some(Response { status, body }),
@@ -260,7 +323,7 @@ pub(super) fn endpoint_decl(
         Some(other) => {
             cx.err(
                 other.key.span(),
-                "`response` takes STATUS followed by none, binary or xml TYPE",
+                "`response` takes STATUS followed by none, binary, xml TYPE or json \"what it is\"",
             );
             None
         }
@@ -312,6 +375,9 @@ pub(super) fn endpoint_decl(
         "description",
         "response",
     ] {
+        if key == "since" && experimental.is_some() {
+            continue;
+        }
         if !d.entries.iter().any(|x| x.key == key) {
             missing(cx, span, &what, key);
         }
@@ -332,7 +398,10 @@ pub(super) fn endpoint_decl(
     // Path placeholders and path parameters must match one to one.
     if let Some((p, pspan)) = &path {
         if !p.starts_with('/') {
-            cx.err(*pspan, "a path starts with `/` (it follows /api/{version})");
+            cx.err(
+                *pspan,
+                "a path starts with `/` (it follows /api/{version}, or /api/exp)",
+            );
         }
         let holes = placeholders(p);
         match &holes {
@@ -410,6 +479,7 @@ pub(super) fn endpoint_decl(
         group: group.to_owned(),
         method,
         path: path?.0,
+        experimental,
         doc_path,
         also_path,
         since,

@@ -386,8 +386,12 @@ pub(crate) fn validate(
         }
     };
 
-    // Every version must be within the api's range.
+    // Every version must be within the api's range. An experimental endpoint has none: it is
+    // there at every version the spec covers, behind its server's feature flag instead.
     if let Some(api) = &api {
+        for e in endpoints.iter_mut().filter(|e| e.is_experimental()) {
+            e.since = api.oldest;
+        }
         for e in &endpoints {
             if e.since > api.newest {
                 let loc = endpoint_locs[&e.id].clone();
@@ -420,14 +424,18 @@ pub(crate) fn validate(
     for e in &endpoints {
         let paths = std::iter::once(&e.path).chain(e.also_path.as_ref().map(|a| &a.path));
         for p in paths {
-            let key = (e.method.clone(), shape(p));
+            let mut key = (e.method.clone(), shape(p));
+            // `/api/exp/...` and `/api/{version}/...` are different routes.
+            key.1.insert(0, e.base().to_owned());
             if let Some(other) = routes.get(&key) {
                 let loc = endpoint_locs[&e.id].clone();
                 diags.push(
                     &loc,
                     format!(
-                        "endpoint `{}` has the route `{} {p}` of endpoint `{other}`",
-                        e.id, e.method
+                        "endpoint `{}` has the route `{} {}{p}` of endpoint `{other}`",
+                        e.id,
+                        e.method,
+                        e.base()
                     ),
                 );
             } else {

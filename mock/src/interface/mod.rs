@@ -321,6 +321,12 @@ pub(crate) fn split_api_path(path: &str) -> Option<(ApiVersion, &str)> {
     Some((version, rest.strip_suffix('/').unwrap_or(rest)))
 }
 
+/// The rest of a path under `/api/exp/` (experimental endpoints, which name no API version).
+pub(crate) fn split_experimental_path(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/api/exp/")?;
+    Some(rest.strip_suffix('/').unwrap_or(rest))
+}
+
 /// A percent-decoded path segment.
 pub(crate) fn path_segment(raw: &str) -> String {
     percent_encoding::percent_decode_str(raw)

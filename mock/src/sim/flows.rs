@@ -710,6 +710,48 @@ impl FlowsService for Simulator {
         })
     }
 
+    /// Experimental (deviation S38): the JSON of the flow file's `flow` entry, read through the
+    /// client's reader (its bounds), with Download Flow's permission. With the server's feature
+    /// flag off, 403200 (tableau-mcp's describe-flow reads that code); a server without the
+    /// endpoint never routes here (404003, see `FlowDocumentApi::Absent`).
+    fn get_flow_document(
+        &self,
+        cx: &Context<Session>,
+        input: GetFlowDocumentInput,
+    ) -> Result<String, Reject<GetFlowDocumentError>> {
+        use GetFlowDocumentError as E;
+        if self.flow_document_api != crate::FlowDocumentApi::On {
+            return Err(Reject::new(
+                E::FeatureDisabled,
+                "the experimental flow-document API is turned off (features.getFlowDocumentRestApi)",
+            ));
+        }
+        let bytes = {
+            let state = self.lock();
+            let flow = state.flow_for(
+                &cx.session,
+                input.flow_id.as_str(),
+                &Capability::ExportXml,
+                E::FlowNotFound,
+                E::DownloadForbidden,
+            )?;
+            flow.bytes.clone()
+        };
+        // Every flow the simulator holds was checked as a flow file when it was published or
+        // seeded; one whose document cannot be read has none to give (tableau-mcp: "no stored
+        // document" is a 404).
+        let json = tableau_flows::document::read_flow_entry(std::io::Cursor::new(&bytes[..]))
+            .map_err(|e| {
+                Reject::new(
+                    E::FlowNotFound,
+                    format!("the flow has no readable document: {e}"),
+                )
+            })?;
+        let text = String::from_utf8(json)
+            .map_err(|_| Reject::new(E::FlowNotFound, "the flow's document is not UTF-8"))?;
+        Ok(text)
+    }
+
     fn run_flow_now(
         &self,
         cx: &Context<Session>,

@@ -34,6 +34,8 @@ pub(crate) struct Simulator {
     pub state: Mutex<State>,
     pub version: ApiVersion,
     pub uploads: uploads::UploadStore,
+    /// Whether the experimental Get Flow Document answers (deviation S38).
+    pub flow_document_api: crate::FlowDocumentApi,
 }
 
 /// The caller of an endpoint that needs sign-in.
