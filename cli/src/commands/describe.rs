@@ -44,12 +44,23 @@ pub fn describe_flow(
     cancel: &CancelToken,
 ) -> Result<(), CliError> {
     let id = resolve::flow_id_in(client, &args.flow.flow, args.flow.project.as_deref())?;
+    let doc = document_of(client, &id, cancel)?;
+    print(&doc, format(args, out), out)
+}
+
+/// The document of the flow with this id: its file downloaded into memory (at most
+/// [`MAX_DOWNLOAD`] bytes) and read (as `flows describe` and the MCP tool `describe-flow` do).
+pub fn document_of(
+    client: &Client,
+    id: &str,
+    cancel: &CancelToken,
+) -> Result<FlowDocument, CliError> {
     let mut file = Capped {
         bytes: Vec::new(),
         over: false,
     };
     let result = client.download_flow_to(
-        id.as_str(),
+        id,
         &mut file,
         DownloadOptions::new().cancel(cancel.clone()),
     );
@@ -66,9 +77,8 @@ pub fn describe_flow(
         }
         Err(e) => return Err(e.into()),
     }
-    let doc = FlowDocument::from_bytes(&file.bytes)
-        .map_err(|e| CliError::other(format!("the file of flow {id}: {e}")))?;
-    print(&doc, format(args, out), out)
+    FlowDocument::from_bytes(&file.bytes)
+        .map_err(|e| CliError::other(format!("the file of flow {id}: {e}")))
 }
 
 /// Memory that refuses to grow past [`MAX_DOWNLOAD`].
