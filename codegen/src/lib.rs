@@ -10,7 +10,8 @@
 //!    `client/build.rs` through [`build`]), and the server interface the simulator implements
 //!    ([`generate_server`], used by `mock/build.rs` through [`build_server`]);
 //! 4. `export`: the spec for other languages: JSON ([`export_json`]), OpenAPI 3.1
-//!    ([`export_openapi`]) and Markdown ([`export_markdown`]);
+//!    ([`export_openapi`]), Markdown ([`export_markdown`]) and MCP tools ([`export_mcp_tools`],
+//!    [`export_mcp_markdown`]);
 //!
 //! and [`check_doc`] compares the spec with a reference page (`flowspec check-doc`),
 //! [`check_xsd`] with the official XML schema (`flowspec check-xsd`).
@@ -39,6 +40,7 @@ pub use check::{doc as check_doc, docpage, xsd as check_xsd};
 pub use dsl::diag::{self, Diagnostic, Diagnostics, Error, Loc};
 pub use export::json::export_json;
 pub use export::markdown::export_markdown;
+pub use export::mcp::{export_mcp_markdown, export_mcp_tools};
 pub use export::openapi::export_openapi;
 pub use generate::client::generate_client;
 pub use generate::server::generate_server;

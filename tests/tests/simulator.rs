@@ -1697,6 +1697,51 @@ fn any_endpoint_by_its_id_with_the_specs_checks() {
             .send(),
     );
     assert!(m.contains("the body"), "{m}");
+    // A body in its JSON form goes as JSON, and the answer comes back as asked.
+    let moved = client
+        .raw("update_flow")
+        .unwrap()
+        .path("flow_id", demo::SALES_FLOW_ID)
+        .json_body(format!(
+            r#"{{"flow": {{"project": {{"id": "{}"}}}}}}"#,
+            demo::ARCHIVE_PROJECT_ID
+        ))
+        .accept(tableau_flows::WireFormat::Json)
+        .send()
+        .unwrap();
+    assert!(
+        moved
+            .content_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with("application/json")),
+        "{:?}",
+        moved.content_type
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&moved.body).unwrap();
+    assert_eq!(answer["flow"]["project"]["id"], demo::ARCHIVE_PROJECT_ID);
+    for (body, expected) in [
+        ("[1]", "the JSON body must be one object"),
+        ("{\"flow\": ", "the JSON body: EOF"),
+    ] {
+        let m = refused(
+            client
+                .raw("update_flow")
+                .unwrap()
+                .path("flow_id", demo::SALES_FLOW_ID)
+                .json_body(body)
+                .send(),
+        );
+        assert!(m.contains(expected), "{m}");
+    }
+    let m = refused(
+        client
+            .raw("query_flow")
+            .unwrap()
+            .path("flow_id", "x")
+            .json_body("{}")
+            .send(),
+    );
+    assert!(m.contains("it takes no body"), "{m}");
     assert!(matches!(
         client.raw("no_such_endpoint"),
         Err(Error::NotFound {

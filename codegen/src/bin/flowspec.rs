@@ -1,7 +1,7 @@
 //! `flowspec`: tools over the tableau-flows spec.
 //!
 //! ```text
-//! flowspec export json|openapi|markdown [--api-version X.Y] [--out DIR]
+//! flowspec export json|openapi|markdown|mcp|mcp-markdown [--api-version X.Y] [--out DIR]
 //! flowspec check
 //! flowspec check-doc PAGE.txt
 //! flowspec check-xsd SCHEMA.xsd
@@ -39,7 +39,8 @@ struct Cli {
 enum Command {
     /// Prints the spec in a format for other tools and languages.
     Export {
-        /// json: the spec (schema: spec/export.schema.json); openapi: OpenAPI 3.1; markdown: reference pages.
+        /// json: the spec (schema: spec/export.schema.json); openapi: OpenAPI 3.1; markdown: reference
+        /// pages; mcp: one MCP tool per endpoint (JSON); mcp-markdown: the tool list (docs/mcp-tools.md).
         format: Format,
         /// The API as it was at this version (endpoints, parameters, values and error rows of then).
         #[arg(long, value_parser = parse_version)]
@@ -84,6 +85,8 @@ enum Format {
     Json,
     Openapi,
     Markdown,
+    Mcp,
+    McpMarkdown,
 }
 
 fn parse_version(s: &str) -> Result<Version, String> {
@@ -130,6 +133,12 @@ fn run(cli: Cli, spec: Spec, out: &mut dyn Write) -> Result<bool, Failure> {
                 }
                 Format::Openapi => {
                     out.write_all(tableau_flows_codegen::export_openapi(&spec).as_bytes())?
+                }
+                Format::Mcp => {
+                    out.write_all(tableau_flows_codegen::export_mcp_tools(&spec).as_bytes())?
+                }
+                Format::McpMarkdown => {
+                    out.write_all(tableau_flows_codegen::export_mcp_markdown(&spec).as_bytes())?
                 }
                 Format::Markdown => {
                     let pages = tableau_flows_codegen::export_markdown(&spec);

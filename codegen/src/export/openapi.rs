@@ -243,7 +243,8 @@ fn expression_pattern(spec: &Spec, p: &Param) -> String {
     format!("^{term}(,{term})*$")
 }
 
-fn param(spec: &Spec, p: &Param, location: &str) -> Value {
+/// An OpenAPI parameter object of a path or query parameter.
+pub(crate) fn param(spec: &Spec, p: &Param, location: &str) -> Value {
     let mut schema = schema_of(spec, &p.ty);
     if p.list {
         schema = json!({"type": "array", "items": schema});
@@ -289,8 +290,9 @@ fn both(name: &str) -> Value {
     })
 }
 
-/// The OpenAPI 3.1 document (pretty JSON, deterministic).
-pub fn export_openapi(spec: &Spec) -> String {
+/// The schemas of `components/schemas`: every type of the spec as XML, each struct's JSON forms
+/// ([`json_shape`]) and the error answers.
+pub(crate) fn component_schemas(spec: &Spec) -> Map<String, Value> {
     let mut schemas = Map::new();
     let inputs = json_shape::input_structs(spec);
     for t in &spec.types {
@@ -321,6 +323,12 @@ pub fn export_openapi(spec: &Spec) -> String {
             "required": ["error"],
         }),
     );
+    schemas
+}
+
+/// The OpenAPI 3.1 document (pretty JSON, deterministic).
+pub fn export_openapi(spec: &Spec) -> String {
+    let schemas = component_schemas(spec);
     let mut paths: Map<String, Value> = Map::new();
     for e in &spec.endpoints {
         let path = format!("/api/{{api-version}}{}", e.path);
