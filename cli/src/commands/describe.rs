@@ -59,11 +59,8 @@ pub fn document_of(
         bytes: Vec::new(),
         over: false,
     };
-    let result = client.download_flow_to(
-        id,
-        &mut file,
-        DownloadOptions::new().cancel(cancel.clone()),
-    );
+    let result =
+        client.download_flow_to(id, &mut file, DownloadOptions::new().cancel(cancel.clone()));
     if file.over {
         return Err(CliError::other(format!(
             "the file of flow {id} is larger than {} MiB: download it with `tabflow flows download` and describe the file",

@@ -143,7 +143,10 @@ impl Bound {
         if let Some(known) = self.lock().get(flow_id) {
             return Ok(known.clone());
         }
-        let flow = client.query_flow(flow_id).send().map_err(ToolError::from_error)?;
+        let flow = client
+            .query_flow(flow_id)
+            .send()
+            .map_err(ToolError::from_error)?;
         let project = flow.flow.project.map(|p| p.id.to_string());
         self.lock().insert(flow_id.to_owned(), project.clone());
         Ok(project)
@@ -181,10 +184,15 @@ impl Bound {
                 };
             }
             Named::FlowRun => {
-                let run = client.get_flow_run(value).send().map_err(ToolError::from_error)?;
+                let run = client
+                    .get_flow_run(value)
+                    .send()
+                    .map_err(ToolError::from_error)?;
                 run.flow_run.flow_id.iter().map(|f| f.to_string()).collect()
             }
-            Named::FlowTask => self.flows_in_answer(client, "get_flow_run_task", "task_id", value)?,
+            Named::FlowTask => {
+                self.flows_in_answer(client, "get_flow_run_task", "task_id", value)?
+            }
             Named::Job => self.flows_in_answer(client, "query_job", "job_id", value)?,
             Named::LinkedTask => {
                 self.flows_in_answer(client, "get_linked_task", "linked_task_id", value)?
@@ -305,9 +313,8 @@ impl Bound {
             let taken = std::mem::take(jobs);
             for (i, job) in taken.into_iter().enumerate() {
                 let id = job.get("id").and_then(Value::as_str).unwrap_or_default();
-                let inside = i < MAX_LOOKUPS
-                    && !id.is_empty()
-                    && self.check(client, Named::Job, id).is_ok();
+                let inside =
+                    i < MAX_LOOKUPS && !id.is_empty() && self.check(client, Named::Job, id).is_ok();
                 if inside {
                     jobs.push(job);
                 } else {
@@ -342,9 +349,9 @@ fn collect_flow_ids(value: &Value, out: &mut Vec<String>) {
             Value::Object(map) => {
                 for (key, field) in map {
                     match key.as_str() {
-                        "flow" => out.extend(
-                            field.get("id").and_then(Value::as_str).map(str::to_owned),
-                        ),
+                        "flow" => {
+                            out.extend(field.get("id").and_then(Value::as_str).map(str::to_owned))
+                        }
                         "flowId" => out.extend(field.as_str().map(str::to_owned)),
                         _ => {}
                     }

@@ -160,8 +160,8 @@ pub fn tools() -> Vec<Tool> {
 
 /// Calls the curated tool `name` with `arguments`.
 pub fn call(state: &State, name: &str, arguments: Map<String, Value>) -> Result<Answer, ToolError> {
-    let kind = kind(name)
-        .ok_or_else(|| ToolError::BadArguments(format!("no tool named {name:?}")))?;
+    let kind =
+        kind(name).ok_or_else(|| ToolError::BadArguments(format!("no tool named {name:?}")))?;
     state.permissions.check(name, kind)?;
     let arguments = Value::Object(arguments);
     let tool = tools().into_iter().find(|t| t.name == name);
@@ -198,7 +198,10 @@ fn flow_json(flow: &Flow) -> Value {
 
 fn list_flows(state: &State, arguments: &Value) -> Result<Answer, ToolError> {
     let client = &state.client;
-    let limit = arguments.get("limit").and_then(Value::as_u64).unwrap_or(100);
+    let limit = arguments
+        .get("limit")
+        .and_then(Value::as_u64)
+        .unwrap_or(100);
     let project = match text(arguments, "project") {
         Some(p) => {
             let id = resolve::project_id(client, p)?;
@@ -220,7 +223,12 @@ fn list_flows(state: &State, arguments: &Value) -> Result<Answer, ToolError> {
     let tags: Vec<String> = arguments
         .get("tags")
         .and_then(Value::as_array)
-        .map(|t| t.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|t| {
+            t.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     let mut call = client.query_flows_for_site().page_size(1000);
     if let Some(name) = text(arguments, "name") {
@@ -236,12 +244,16 @@ fn list_flows(state: &State, arguments: &Value) -> Result<Answer, ToolError> {
         }
         let project_id = flow.project.as_ref().map(|p| p.id.to_string());
         if let Some(bound) = &state.bound
-            && !project_id.as_deref().is_some_and(|p| bound.allows_project(p))
+            && !project_id
+                .as_deref()
+                .is_some_and(|p| bound.allows_project(p))
         {
             withheld += 1;
             continue;
         }
-        let keep = project.as_ref().is_none_or(|p| project_id.as_ref() == Some(p))
+        let keep = project
+            .as_ref()
+            .is_none_or(|p| project_id.as_ref() == Some(p))
             && owner
                 .as_ref()
                 .is_none_or(|o| flow.owner.as_ref().is_some_and(|w| w.id.as_str() == o))
@@ -310,7 +322,9 @@ fn run_json(run: &FlowRun, flow_name: Option<&str>, reason: Option<&str>) -> Val
             map.insert("durationSeconds".into(), json!(s));
             map.insert(
                 "duration".into(),
-                json!(crate::commands::human_duration(u64::try_from(s).unwrap_or(0))),
+                json!(crate::commands::human_duration(
+                    u64::try_from(s).unwrap_or(0)
+                )),
             );
         }
         if let Some(reason) = reason {
@@ -430,10 +444,11 @@ fn flow_run_history(state: &State, arguments: &Value) -> Result<Answer, ToolErro
             } else {
                 None
             };
-            let name = run
-                .flow_id
-                .as_ref()
-                .and_then(|f| names.get(f.as_str()).or_else(|| found.names.get(f.as_str())));
+            let name = run.flow_id.as_ref().and_then(|f| {
+                names
+                    .get(f.as_str())
+                    .or_else(|| found.names.get(f.as_str()))
+            });
             run_json(run, name.map(String::as_str), reason.as_deref())
         })
         .collect();
@@ -479,9 +494,19 @@ mod tests {
         let tools = tools();
         assert_eq!(tools.len(), CURATED.len());
         for t in &tools {
-            assert_eq!(t.input_schema["additionalProperties"], json!(false), "{}", t.name);
+            assert_eq!(
+                t.input_schema["additionalProperties"],
+                json!(false),
+                "{}",
+                t.name
+            );
             let read_only = t.annotations.as_ref().and_then(|a| a.read_only_hint);
-            assert_eq!(read_only, Some(kind(&t.name) == Some(Kind::Read)), "{}", t.name);
+            assert_eq!(
+                read_only,
+                Some(kind(&t.name) == Some(Kind::Read)),
+                "{}",
+                t.name
+            );
         }
         assert_eq!(kind("run-flow-and-wait"), Some(Kind::Write));
         assert_eq!(kind("query_flow"), None);

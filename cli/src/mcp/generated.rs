@@ -34,7 +34,11 @@ pub fn query_text(name: &str, value: &Value) -> Result<String, ToolError> {
 }
 
 /// Calls a generated tool with `arguments`.
-pub fn call(state: &State, tool: &Generated, arguments: Map<String, Value>) -> Result<Answer, ToolError> {
+pub fn call(
+    state: &State,
+    tool: &Generated,
+    arguments: Map<String, Value>,
+) -> Result<Answer, ToolError> {
     let name = tool.tool.name.as_ref();
     let endpoint = &tool.endpoint;
     state.permissions.check(name, endpoint.kind)?;
@@ -54,6 +58,14 @@ pub fn call(state: &State, tool: &Generated, arguments: Map<String, Value>) -> R
             bound.check_body(client, body)?;
         }
     }
+    if name == "download_flow" {
+        // A file: streamed, and refused past MAX_FILE_BYTES without reading it all.
+        let flow_id = arguments
+            .get("flow_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        return download(state, flow_id);
+    }
     let mut request = client
         .raw(name)
         .map_err(ToolError::from_error)?
@@ -72,13 +84,9 @@ pub fn call(state: &State, tool: &Generated, arguments: Map<String, Value>) -> R
         }
     }
     if let Some(body) = arguments.get("body") {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| ToolError::BadArguments(format!("body: {e}")))?;
+        let bytes =
+            serde_json::to_vec(body).map_err(|e| ToolError::BadArguments(format!("body: {e}")))?;
         request = request.json_body(bytes);
-    }
-    if name == "download_flow" {
-        let flow_id = arguments.get("flow_id").and_then(Value::as_str).unwrap_or_default();
-        return download(state, flow_id);
     }
     let answer = request.send().map_err(|e| endpoint_error(e, tool))?;
     if answer.body.iter().all(u8::is_ascii_whitespace) {

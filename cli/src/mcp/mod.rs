@@ -37,8 +37,8 @@ use rmcp::service::{RequestContext, RoleServer};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-use tableau_flows::{CancelToken, Client};
 use table::Kind;
+use tableau_flows::{CancelToken, Client};
 
 /// What the agent may do: the opt-ins of `tabflow mcp`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -100,7 +100,8 @@ pub enum ToolError {
 
 impl ToolError {
     /// The tool error of a client error.
-    pub fn from_error(e: tableau_flows::Error) -> ToolError {
+    pub fn from_error(e: impl Into<tableau_flows::Error>) -> ToolError {
+        let e: tableau_flows::Error = e.into();
         match e {
             tableau_flows::Error::InvalidArgument(m) => ToolError::BadArguments(m),
             tableau_flows::Error::NotFound { .. } | tableau_flows::Error::Ambiguous { .. } => {
@@ -114,7 +115,9 @@ impl ToolError {
     pub fn into_result(self) -> CallToolResult {
         let (kind, message, extra) = match &self {
             ToolError::Refused(m) => ("refused", m.clone(), json!({})),
-            ToolError::BadArguments(m) => ("badArguments", format!("bad arguments: {m}"), json!({})),
+            ToolError::BadArguments(m) => {
+                ("badArguments", format!("bad arguments: {m}"), json!({}))
+            }
             ToolError::Failed(m) => ("failed", m.clone(), json!({})),
             ToolError::Service {
                 code,
@@ -196,10 +199,11 @@ impl Answer {
             }
             Answer::File { about, bytes, mime } => {
                 use base64::Engine;
-                let name = about["fileName"].as_str().unwrap_or("file").to_owned();
+                let id = about["flowId"].as_str().unwrap_or("file").to_owned();
                 let blob = base64::engine::general_purpose::STANDARD.encode(&bytes);
-                let resource = ResourceContents::blob(blob, format!("tabflow:///{name}"))
-                    .with_mime_type(mime);
+                let resource =
+                    ResourceContents::blob(blob, format!("tabflow:///flows/{id}/content"))
+                        .with_mime_type(mime);
                 let mut result = CallToolResult::success(vec![
                     ContentBlock::text(about.to_string()),
                     ContentBlock::resource(resource),
@@ -328,6 +332,7 @@ pub fn serve(client: Arc<Client>, args: &McpArgs) -> Result<(), CliError> {
         cancel: cancel.clone(),
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .map_err(|e| CliError::other(format!("cannot start the MCP server: {e}")))?;
     let handler = Handler {

@@ -72,12 +72,17 @@ mod tests {
         });
         let n = redact(&mut answer);
         let text = answer.to_string();
-        for secret in ["abc", "hunter2", "p2", "\"t\"", "cs", "\"k\"", "\"x\"", "\"j\""] {
+        for secret in [
+            "abc", "hunter2", "p2", "\"t\"", "cs", "\"k\"", "\"x\"", "\"j\"",
+        ] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert_eq!(n, 8);
         assert_eq!(answer["connections"]["connection"][0]["userName"], "loom");
-        assert_eq!(answer["connections"]["connection"][0]["embedPassword"], "true");
+        assert_eq!(
+            answer["connections"]["connection"][0]["embedPassword"],
+            "true"
+        );
         assert_eq!(answer["credentials"]["site"]["id"], "s");
     }
 }

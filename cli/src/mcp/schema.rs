@@ -158,7 +158,12 @@ impl Checker<'_> {
         }
         self.check_number(schema, value, path, problems);
         self.check_length(schema, value, path, problems);
-        for all in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        for all in schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             self.check(all, value, path, depth + 1, problems);
         }
         for key in ["anyOf", "oneOf"] {
@@ -188,7 +193,13 @@ impl Checker<'_> {
             Value::Array(items) => {
                 if let Some(item_schema) = schema.get("items") {
                     for (i, item) in items.iter().enumerate() {
-                        self.check(item_schema, item, &format!("{}[{i}]", place(path)), depth + 1, problems);
+                        self.check(
+                            item_schema,
+                            item,
+                            &format!("{}[{i}]", place(path)),
+                            depth + 1,
+                            problems,
+                        );
                     }
                 }
             }
@@ -207,12 +218,18 @@ impl Checker<'_> {
         if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
             && n < min
         {
-            problems.push(format!("{}: {value} is less than the minimum {min}", place(path)));
+            problems.push(format!(
+                "{}: {value} is less than the minimum {min}",
+                place(path)
+            ));
         }
         if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
             && n > max
         {
-            problems.push(format!("{}: {value} is more than the maximum {max}", place(path)));
+            problems.push(format!(
+                "{}: {value} is more than the maximum {max}",
+                place(path)
+            ));
         }
     }
 
@@ -254,7 +271,12 @@ impl Checker<'_> {
         problems: &mut Vec<String>,
     ) {
         let properties = schema.get("properties").and_then(Value::as_object);
-        for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(name) = name.as_str()
                 && !map.contains_key(name)
             {
@@ -321,7 +343,8 @@ mod tests {
 
     #[test]
     fn good_arguments_pass() {
-        let args = json!({"flow_id": "f", "pageSize": 10, "fields": ["a"], "body": {"mode": "full"}});
+        let args =
+            json!({"flow_id": "f", "pageSize": 10, "fields": ["a"], "body": {"mode": "full"}});
         assert_eq!(check(&schema(), &args), Ok(()));
     }
 
@@ -329,13 +352,34 @@ mod tests {
     fn each_problem_is_named_where_it_is() {
         let cases = [
             (json!({}), "the arguments: \"flow_id\" is required"),
-            (json!({"flow_id": 3}), "flow_id: expected string, got integer 3"),
-            (json!({"flow_id": "f", "colour": 1}), "unknown property \"colour\" (it takes: "),
-            (json!({"flow_id": "f", "pageSize": 0}), "pageSize: 0 is less than the minimum 1"),
-            (json!({"flow_id": "f", "pageSize": "ten"}), "pageSize: expected integer, got string"),
-            (json!({"flow_id": "f", "fields": [1]}), "fields[0]: expected string"),
-            (json!({"flow_id": "f", "body": {"mode": "half"}}), "body.mode: \"half\" is not one of"),
-            (json!({"flow_id": "f", "body": {"x": 1}}), "body: unknown property \"x\""),
+            (
+                json!({"flow_id": 3}),
+                "flow_id: expected string, got integer 3",
+            ),
+            (
+                json!({"flow_id": "f", "colour": 1}),
+                "unknown property \"colour\" (it takes: ",
+            ),
+            (
+                json!({"flow_id": "f", "pageSize": 0}),
+                "pageSize: 0 is less than the minimum 1",
+            ),
+            (
+                json!({"flow_id": "f", "pageSize": "ten"}),
+                "pageSize: expected integer, got string",
+            ),
+            (
+                json!({"flow_id": "f", "fields": [1]}),
+                "fields[0]: expected string",
+            ),
+            (
+                json!({"flow_id": "f", "body": {"mode": "half"}}),
+                "body.mode: \"half\" is not one of",
+            ),
+            (
+                json!({"flow_id": "f", "body": {"x": 1}}),
+                "body: unknown property \"x\"",
+            ),
         ];
         for (args, expected) in cases {
             let err = check(&schema(), &args).unwrap_err();

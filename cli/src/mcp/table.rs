@@ -121,7 +121,10 @@ pub fn load(json: &str) -> Result<(Vec<Generated>, Vec<Left>), String> {
             .cloned()
             .unwrap_or(Value::Null);
         let endpoint: Endpoint = serde_json::from_value(meta).map_err(|e| {
-            format!("the tool {} has no valid _meta[{META_KEY:?}]: {e}", tool.name)
+            format!(
+                "the tool {} has no valid _meta[{META_KEY:?}]: {e}",
+                tool.name
+            )
         })?;
         if endpoint.session {
             left.push(Left {
@@ -150,16 +153,27 @@ mod tests {
         let ids: Vec<&str> = left.iter().map(|l| l.id.as_str()).collect();
         assert_eq!(
             ids,
-            ["sign_in", "sign_out", "publish_flow", "append_to_file_upload"]
+            [
+                "sign_in",
+                "sign_out",
+                "publish_flow",
+                "append_to_file_upload"
+            ]
         );
         assert_eq!(
             offered.len() + left.len(),
             tableau_flows::endpoints::ALL.len()
         );
-        let query_flow = offered.iter().find(|g| g.tool.name == "query_flow").unwrap();
+        let query_flow = offered
+            .iter()
+            .find(|g| g.tool.name == "query_flow")
+            .unwrap();
         assert_eq!(query_flow.endpoint.kind, Kind::Read);
         assert_eq!(query_flow.endpoint.path_params, ["flow_id"]);
-        let delete = offered.iter().find(|g| g.tool.name == "delete_flow").unwrap();
+        let delete = offered
+            .iter()
+            .find(|g| g.tool.name == "delete_flow")
+            .unwrap();
         assert_eq!(delete.endpoint.kind, Kind::Destructive);
     }
 
