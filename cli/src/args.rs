@@ -1237,10 +1237,10 @@ pub enum ProfilesCommand {
 #[derive(Debug, Clone, Default, Args)]
 pub struct McpArgs {
     /// Allow the tools that change something (run, publish, update, add, cancel...)
-    #[arg(long, env = "TABFLOW_MCP_WRITES")]
+    #[arg(long, env = "TABFLOW_MCP_WRITES", value_parser = clap::builder::FalseyValueParser::new())]
     pub allow_writes: bool,
     /// Allow the tools that delete (flows, permissions, tags); needs --allow-writes too
-    #[arg(long, env = "TABFLOW_MCP_DESTRUCTIVE")]
+    #[arg(long, env = "TABFLOW_MCP_DESTRUCTIVE", value_parser = clap::builder::FalseyValueParser::new())]
     pub allow_destructive: bool,
     /// Bound every tool to the flows of this project (a name, path like Sales/Archive, or id);
     /// repeatable

@@ -175,7 +175,7 @@ impl Bound {
     /// Refuses what `value` names (of kind `named`) unless its flows are inside the bound.
     pub fn check(&self, client: &Client, named: Named, value: &str) -> Result<(), ToolError> {
         let flows: Vec<String> = match named {
-            Named::Flow => vec![value.to_owned()],
+            Named::Flow => return self.check_flow(client, value),
             Named::Project => {
                 return if self.allows_project(value) {
                     Ok(())
@@ -203,7 +203,7 @@ impl Bound {
             Named::FlowTask => "the flow task",
             Named::LinkedTask => "the linked task",
             Named::Job => "the job",
-            Named::Flow | Named::Project => "the flow",
+            Named::Flow | Named::Project => "it",
         };
         if flows.is_empty() {
             return Err(self.outside(&format!("{what} {value} (it names no flow)")));

@@ -354,3 +354,72 @@ pub fn serve(client: Arc<Client>, args: &McpArgs) -> Result<(), CliError> {
     runtime.shutdown_timeout(Duration::from_secs(5));
     outcome
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_lose_their_secrets_in_text_and_structure() {
+        let answer = Answer::Json(json!({
+            "credentials": {"token": "tok-123", "site": {"id": "s"}},
+            "connection": {"password": "pw-456", "userName": "etl"},
+        }));
+        let result = serde_json::to_string(&answer.into_result()).unwrap();
+        assert!(!result.contains("tok-123"), "{result}");
+        assert!(!result.contains("pw-456"), "{result}");
+        assert!(result.contains("etl"), "{result}");
+        assert!(result.contains(redact::REDACTED), "{result}");
+    }
+
+    #[test]
+    fn opt_ins_are_named_by_what_is_missing() {
+        let none = Permissions::default();
+        assert_eq!(none.check("query_flow", Kind::Read), Ok(()));
+        let ToolError::Refused(m) = none.check("run_flow_now", Kind::Write).unwrap_err() else {
+            panic!("not a refusal")
+        };
+        assert!(
+            m.contains("--allow-writes (or TABFLOW_MCP_WRITES=1)"),
+            "{m}"
+        );
+        let ToolError::Refused(m) = none.check("delete_flow", Kind::Destructive).unwrap_err()
+        else {
+            panic!("not a refusal")
+        };
+        assert!(
+            m.contains("--allow-writes") && m.contains("--allow-destructive"),
+            "{m}"
+        );
+        let writes = Permissions {
+            writes: true,
+            destructive: false,
+        };
+        assert_eq!(writes.check("run_flow_now", Kind::Write), Ok(()));
+        assert!(writes.check("delete_flow", Kind::Destructive).is_err());
+        let both = Permissions {
+            writes: true,
+            destructive: true,
+        };
+        assert_eq!(both.check("delete_flow", Kind::Destructive), Ok(()));
+    }
+
+    #[test]
+    fn service_errors_keep_code_summary_detail_and_endpoint() {
+        let result = ToolError::Service {
+            code: 404027,
+            summary: "Flow not found".into(),
+            detail: "no flow".into(),
+            endpoint: "Query Flow".into(),
+        }
+        .into_result();
+        assert_eq!(result.is_error, Some(true));
+        let error = &result.structured_content.unwrap()["error"];
+        assert_eq!(error["code"], 404027);
+        assert_eq!(error["endpoint"], "Query Flow");
+        assert_eq!(
+            error["message"],
+            "error 404027 (Flow not found) from Query Flow: no flow"
+        );
+    }
+}
