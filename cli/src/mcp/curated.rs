@@ -126,7 +126,8 @@ pub fn tools() -> Vec<Tool> {
                 "type": "object",
                 "properties": {
                     "flow": flow_property("Only the runs of this flow"),
-                    "project": project_property(),
+                    "project": {"type": "string", "minLength": 1,
+                        "description": "With flow: the project to look the flow's name up in (its name, path or id)"},
                     "status": {"type": "array", "items": {"type": "string",
                         "enum": ["Pending", "InProgress", "Success", "Failed", "Cancelled"]},
                         "description": "Only runs in one of these states"},
@@ -384,9 +385,14 @@ fn run_flow_and_wait(state: &State, arguments: &Value) -> Result<Answer, ToolErr
 fn flow_run_history(state: &State, arguments: &Value) -> Result<Answer, ToolError> {
     let client = &state.client;
     let limit = arguments.get("limit").and_then(Value::as_u64).unwrap_or(20);
-    let flow = match text(arguments, "flow") {
-        Some(_) => Some(flow_id(state, arguments)?.0),
-        None => None,
+    let flow = match (text(arguments, "flow"), text(arguments, "project")) {
+        (Some(_), _) => Some(flow_id(state, arguments)?.0),
+        (None, Some(_)) => {
+            return Err(ToolError::BadArguments(
+                "project: it says where to look the flow's name up; give flow too".to_owned(),
+            ));
+        }
+        (None, None) => None,
     };
     let since = text(arguments, "since")
         .map(crate::args::since)
