@@ -346,7 +346,27 @@ pub enum Command {
     Mock(MockArgs),
     /// Run the whole lifecycle against an in-process simulator: publish, run, wait, list, download
     Demo,
+    /// Serve every flow method of the spec, and a few curated tools, to an AI agent over the
+    /// Model Context Protocol (JSON-RPC on standard input and output); read-only unless
+    /// --allow-writes
+    #[command(after_help = MCP_HELP)]
+    Mcp(McpArgs),
 }
+
+/// The examples and safety notes of `tabflow mcp --help`.
+const MCP_HELP: &str = "\
+Safety:
+  Read tools work by default. A tool that changes anything is refused unless --allow-writes
+  (TABFLOW_MCP_WRITES=1); one that deletes also needs --allow-destructive
+  (TABFLOW_MCP_DESTRUCTIVE=1). --project bounds every tool to the flows of those projects.
+
+Examples:
+  tabflow mcp
+  tabflow --profile prod mcp --project Finance --project 'Sales/Archive'
+  tabflow mcp --allow-writes
+
+An agent's configuration (Claude Desktop, VS Code):
+  {\"command\": \"tabflow\", \"args\": [\"mcp\"]}";
 
 /// `flows ...`
 #[derive(Debug, Subcommand)]
@@ -659,7 +679,7 @@ pub struct RunsListArgs {
 }
 
 /// A flow run state (`runs list --status`), in any case; `Succeeded` is `Success`.
-fn run_status(text: &str) -> Result<RunStatus, String> {
+pub fn run_status(text: &str) -> Result<RunStatus, String> {
     let t = text.trim();
     let known = [
         RunStatus::Pending,
@@ -1211,6 +1231,21 @@ pub struct StatusArgs {
 pub enum ProfilesCommand {
     /// List the profiles of the config file (name, server, site, credentials' name)
     List,
+}
+
+/// `mcp` options: what the agent may do.
+#[derive(Debug, Clone, Default, Args)]
+pub struct McpArgs {
+    /// Allow the tools that change something (run, publish, update, add, cancel...)
+    #[arg(long, env = "TABFLOW_MCP_WRITES", value_parser = clap::builder::FalseyValueParser::new())]
+    pub allow_writes: bool,
+    /// Allow the tools that delete (flows, permissions, tags); needs --allow-writes too
+    #[arg(long, env = "TABFLOW_MCP_DESTRUCTIVE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub allow_destructive: bool,
+    /// Bound every tool to the flows of this project (a name, path like Sales/Archive, or id);
+    /// repeatable
+    #[arg(long = "project", value_name = "PROJECT")]
+    pub projects: Vec<String>,
 }
 
 /// `mock` options.

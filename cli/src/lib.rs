@@ -28,6 +28,7 @@ pub mod args;
 pub mod commands;
 pub mod error;
 pub mod interrupt;
+pub mod mcp;
 pub mod output;
 pub mod profiles;
 pub mod progress;
@@ -170,6 +171,18 @@ fn execute(
                     api::call(&client, &args, &mut out).map_err(|e| e.at_server(client.base_url()))
                 }
                 Command::Login => auth::login(&global, source, &mut out),
+                Command::Mcp(args) => {
+                    if global.token_secret_stdin || global.password_stdin {
+                        return Err(CliError::usage(
+                            "tabflow mcp speaks on standard input: give the secret in \
+                             TABLEAU_PAT_SECRET or TABLEAU_PASSWORD, or log in first (tabflow login), \
+                             not with --token-secret-stdin or --password-stdin",
+                        ));
+                    }
+                    let connection = session::connect(&global, source)?;
+                    let result = mcp::serve(std::sync::Arc::clone(&connection.client), &args);
+                    connection.finish(result)
+                }
                 Command::Logout => auth::logout(&global, &mut out),
                 Command::Status(args) => auth::status(&global, &args, &mut out),
                 command => {

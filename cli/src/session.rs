@@ -400,8 +400,8 @@ struct InUse {
 /// A client ready for a command: signed in for this command only, or using the saved session
 /// of its server and site.
 pub struct Connection {
-    /// The client.
-    pub client: Client,
+    /// The client (shared: `tabflow mcp` calls it from its worker threads).
+    pub client: Arc<Client>,
     in_use: Option<InUse>,
 }
 
@@ -504,7 +504,7 @@ pub fn connect(global: &GlobalArgs, source: &mut dyn SecretSource) -> Result<Con
         let url = client.base_url().to_owned();
         sign_in(&client, global, source).map_err(|e| e.at_server(&url))?;
         return Ok(Connection {
-            client,
+            client: Arc::new(client),
             in_use: None,
         });
     };
@@ -553,7 +553,7 @@ pub fn connect(global: &GlobalArgs, source: &mut dyn SecretSource) -> Result<Con
     let user = saved.user_id.clone().zip(saved.user_name.clone());
     SIGNED_IN_USER.with(|known| *known.borrow_mut() = user);
     Ok(Connection {
-        client,
+        client: Arc::new(client),
         in_use: Some(InUse {
             path,
             saved,

@@ -74,12 +74,25 @@ pub fn describe_flow(
     cancel: &CancelToken,
 ) -> Result<(), CliError> {
     let id = resolve::flow_id_in(client, &args.flow.flow, args.flow.project.as_deref())?;
-    match client.flow_document(id.as_str()) {
+    let (doc, source) = document_of(client, &id, cancel)?;
+    print(&doc, format(args, out), out, source)
+}
+
+/// The document of the flow with this id, and where it came from: the server's experimental
+/// flow-document endpoint where the server offers it, or else the flow's file downloaded into
+/// memory (at most [`MAX_DOWNLOAD`] bytes) and read (as `flows describe` and the MCP tool
+/// `describe-flow` do).
+pub fn document_of(
+    client: &Client,
+    id: &str,
+    cancel: &CancelToken,
+) -> Result<(FlowDocument, Source), CliError> {
+    match client.flow_document(id) {
         Ok(FlowDocumentAnswer::Document(doc)) => {
             note(&format!(
                 "flow {id} described from the server's flow document (GET /api/exp/.../document)"
             ));
-            return print(&doc, format(args, out), out, Source::Document);
+            return Ok((doc, Source::Document));
         }
         Ok(FlowDocumentAnswer::NotAvailable(why)) => note(&format!(
             "the server's flow-document endpoint is not available ({why}): downloading flow {id}"
@@ -97,11 +110,8 @@ pub fn describe_flow(
         bytes: Vec::new(),
         over: false,
     };
-    let result = client.download_flow_to(
-        id.as_str(),
-        &mut file,
-        DownloadOptions::new().cancel(cancel.clone()),
-    );
+    let result =
+        client.download_flow_to(id, &mut file, DownloadOptions::new().cancel(cancel.clone()));
     if file.over {
         return Err(CliError::other(format!(
             "the file of flow {id} is larger than {} MiB: download it with `tabflow flows download` and describe the file",
@@ -117,7 +127,7 @@ pub fn describe_flow(
     }
     let doc = FlowDocument::from_bytes(&file.bytes)
         .map_err(|e| CliError::other(format!("the file of flow {id}: {e}")))?;
-    print(&doc, format(args, out), out, Source::Download)
+    Ok((doc, Source::Download))
 }
 
 /// Memory that refuses to grow past [`MAX_DOWNLOAD`].

@@ -48,12 +48,13 @@ pub fn run(
         Command::ServerInfo => server::info(client, out),
         Command::Mock(_)
         | Command::Demo
+        | Command::Mcp(_)
         | Command::Completions { .. }
         | Command::Login
         | Command::Logout
         | Command::Status(_)
         | Command::Profiles(_) => Err(CliError::other(
-            "mock, demo, completions, login, logout, status and profiles are not run here",
+            "mock, demo, mcp, completions, login, logout, status and profiles are not run here",
         )),
     }
 }

@@ -67,6 +67,58 @@ fn list_runs(
     out: &mut Output,
     cancel: &CancelToken,
 ) -> Result<(), CliError> {
+    let Found {
+        runs,
+        flow_id,
+        mut names,
+    } = find_runs(client, args, cancel)?;
+    if out.is_json() {
+        return out.json(&model!(GetFlowRunsResponse::new(), runs = runs));
+    }
+    // The flow's name, when --flow looked it up; else the site's flows' (one request).
+    if names.is_empty() && !runs.is_empty() {
+        names = match &flow_id {
+            Some(id) => flow_name(client, Some(id)),
+            None => flow_names(client),
+        };
+    }
+    let mut reasons = Reasons::new();
+    for (i, run) in runs
+        .iter()
+        .filter(|r| r.status == Some(RunStatus::Failed))
+        .enumerate()
+    {
+        let reason = if i < MAX_REASONS {
+            failure_reason(client, run)
+        } else {
+            Some(format!("(tabflow runs get {})", run.id.as_str()))
+        };
+        if let Some(reason) = reason {
+            reasons.insert(run.id.to_string(), reason);
+        }
+    }
+    out.table(&run_table(&runs, &names, &reasons, now_unix()))
+}
+
+/// The runs [`find_runs`] found.
+#[derive(Debug)]
+pub struct Found {
+    /// The runs, newest first.
+    pub runs: Vec<FlowRun>,
+    /// The id of the flow `--flow` named.
+    pub flow_id: Option<String>,
+    /// The name of that flow, when it was looked up by name.
+    pub names: FlowNames,
+}
+
+/// The runs `args` asks for (as `runs list` and the MCP tool `flow-run-history` list them): the
+/// runs the server's filters keep (the flow as flowId, since as startedAt, the filter), every
+/// page of them, then the states here, newest first, the first `limit`.
+pub fn find_runs(
+    client: &Client,
+    args: RunsListArgs,
+    cancel: &CancelToken,
+) -> Result<Found, CliError> {
     let mut filter = args.filter;
     let mut flow_id = None;
     let mut names = FlowNames::new();
@@ -100,32 +152,11 @@ fn list_runs(
     if let Some(n) = args.limit {
         runs.truncate(usize::try_from(n).unwrap_or(usize::MAX));
     }
-    if out.is_json() {
-        return out.json(&model!(GetFlowRunsResponse::new(), runs = runs));
-    }
-    // The flow's name, when --flow looked it up; else the site's flows' (one request).
-    if names.is_empty() && !runs.is_empty() {
-        names = match &flow_id {
-            Some(id) => flow_name(client, Some(id)),
-            None => flow_names(client),
-        };
-    }
-    let mut reasons = Reasons::new();
-    for (i, run) in runs
-        .iter()
-        .filter(|r| r.status == Some(RunStatus::Failed))
-        .enumerate()
-    {
-        let reason = if i < MAX_REASONS {
-            failure_reason(client, run)
-        } else {
-            Some(format!("(tabflow runs get {})", run.id.as_str()))
-        };
-        if let Some(reason) = reason {
-            reasons.insert(run.id.to_string(), reason);
-        }
-    }
-    out.table(&run_table(&runs, &names, &reasons, now_unix()))
+    Ok(Found {
+        runs,
+        flow_id,
+        names,
+    })
 }
 
 /// Newest first: by start time, the latest first; a run without one (not started) before all.
@@ -155,7 +186,7 @@ fn api_date(unix: i64) -> Option<String> {
 /// Why a failed run failed, on one line, when the server says (the run's `failureReason`, or
 /// its job's notes: see `Client::flow_run_failure_reason`); nothing for a run that did not fail,
 /// or when asking fails (the reason is a courtesy).
-fn failure_reason(client: &Client, run: &FlowRun) -> Option<String> {
+pub fn failure_reason(client: &Client, run: &FlowRun) -> Option<String> {
     if run.status != Some(RunStatus::Failed) {
         return None;
     }
