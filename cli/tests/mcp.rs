@@ -234,6 +234,21 @@ fn a_read_tool_answers_json_and_a_service_error_is_a_tool_error() {
         "{listed:#}"
     );
     assert_eq!(listed["pagination"]["totalAvailable"], "3", "{listed:#}");
+    // A filter any server takes passes the tool's checks (a 31st included), and one naming a
+    // field the endpoint lacks is refused naming the field.
+    let runs = agent.ok(
+        "get_flow_runs",
+        json!({"filter": "startedAt:gte:2020-12-31T00:00:00Z"}),
+    );
+    assert!(runs["flowRuns"].is_object(), "{runs:#}");
+    let error = agent.fails("get_flow_runs", json!({"filter": "colour:eq:red"}));
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("colour"),
+        "{error:#}"
+    );
 
     let error = agent.fails(
         "query_flow",

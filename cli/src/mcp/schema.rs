@@ -1,39 +1,37 @@
-//! Checking a tool's arguments against its input JSON Schema before anything is sent: the
-//! subset of JSON Schema (Draft 2020-12) that the generated and curated tools use — `type`,
-//! `properties`, `required`, `additionalProperties`, `items`, `enum`, `const`, `minimum`,
-//! `maximum`, `minLength`, `maxLength`, `minItems`, `maxItems`, `pattern`-free strings, local
-//! `$ref`s (`#/$defs/...`) and `anyOf`/`oneOf`/`allOf`. A keyword outside the subset is
-//! ignored (the server has the last word), never a reason to refuse.
+//! Checking a tool's arguments against its input JSON Schema (Draft 2020-12, with the
+//! `jsonschema` crate) before anything is sent.
 //!
-//! Errors name where the value is wrong (`body.flow.name`, `pageSize`) and what was expected,
-//! so an agent can correct its call.
+//! Errors name where the value is wrong (`body.flow.project.id`, `pageSize`, `fields[0]`) and
+//! what was expected, so an agent can correct its call; a `pattern` is not printed (the filter
+//! expressions' are long), the parameter's description says the form instead.
 
+use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::{Map, Value};
 
-/// How deep `$ref`s and nested values are followed (a bound against cyclic schemas and
-/// hostile arguments).
-const MAX_DEPTH: usize = 64;
+/// At most this many problems are listed.
+const MAX_PROBLEMS: usize = 10;
 
-/// Checks `value` (a tool's arguments) against `schema` (its input schema); `Err` lists what
-/// is wrong, one problem a line (at most ten).
+/// Checks `value` (a tool's arguments) against `schema` (its input schema); `Err` lists what is
+/// wrong, problems separated by `; ` (at most ten). A schema that is not valid JSON Schema is an
+/// error too, naming the problem.
 pub fn check(schema: &Map<String, Value>, value: &Value) -> Result<(), String> {
     let root = Value::Object(schema.clone());
-    let mut problems = Vec::new();
-    Checker { root: &root }.check(&root, value, "", 0, &mut problems);
+    let validator = jsonschema::draft202012::new(&root)
+        .map_err(|e| format!("the tool's input schema is not valid JSON Schema: {e}"))?;
+    let mut problems: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| problem(schema, value, &e))
+        .collect();
     if problems.is_empty() {
         return Ok(());
     }
     problems.dedup();
-    let more = problems.len().saturating_sub(10);
-    problems.truncate(10);
+    let more = problems.len().saturating_sub(MAX_PROBLEMS);
+    problems.truncate(MAX_PROBLEMS);
     if more > 0 {
         problems.push(format!("and {more} more"));
     }
     Err(problems.join("; "))
-}
-
-struct Checker<'a> {
-    root: &'a Value,
 }
 
 /// The JSON type of a value, as JSON Schema names it.
@@ -49,23 +47,6 @@ fn type_of(value: &Value) -> &'static str {
     }
 }
 
-fn is_type(value: &Value, wanted: &str) -> bool {
-    let actual = type_of(value);
-    actual == wanted
-        || (wanted == "number" && actual == "integer")
-        // 3.0 is an integer in JSON Schema.
-        || (wanted == "integer" && value.as_f64().is_some_and(|f| f.fract() == 0.0))
-}
-
-/// `where` for a message: the argument's path, or "the arguments" at the top.
-fn place(path: &str) -> String {
-    if path.is_empty() {
-        "the arguments".to_owned()
-    } else {
-        path.to_owned()
-    }
-}
-
 /// A value as shown in a message, cut to 60 characters.
 fn shown(value: &Value) -> String {
     let text = value.to_string();
@@ -76,239 +57,80 @@ fn shown(value: &Value) -> String {
     }
 }
 
-fn child(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
+/// Where in the arguments a JSON pointer points, as an agent writes it: `body.flow.id`,
+/// `fields[0]`, or "the arguments" for the whole.
+fn place(arguments: &Value, pointer: &str) -> String {
+    if pointer.is_empty() {
+        return "the arguments".to_owned();
     }
+    let mut out = String::new();
+    let mut at = Some(arguments);
+    for raw in pointer.split('/').skip(1) {
+        let key = raw.replace("~1", "/").replace("~0", "~");
+        match at {
+            Some(Value::Array(items)) => {
+                out.push_str(&format!("[{key}]"));
+                at = key.parse::<usize>().ok().and_then(|i| items.get(i));
+            }
+            other => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&key);
+                at = other.and_then(|v| v.get(&key));
+            }
+        }
+    }
+    out
 }
 
-impl Checker<'_> {
-    fn resolve(&self, reference: &str) -> Option<&Value> {
-        let pointer = reference.strip_prefix('#')?;
-        self.root.pointer(pointer)
-    }
-
-    fn check(
-        &self,
-        schema: &Value,
-        value: &Value,
-        path: &str,
-        depth: usize,
-        problems: &mut Vec<String>,
-    ) {
-        if depth > MAX_DEPTH {
-            problems.push(format!("{}: nested too deeply", place(path)));
-            return;
-        }
-        let Some(schema) = schema.as_object() else {
-            // `true` accepts anything, `false` nothing.
-            if schema == &Value::Bool(false) {
-                problems.push(format!("{}: is not allowed", place(path)));
-            }
-            return;
-        };
-        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-            match self.resolve(reference) {
-                Some(target) => self.check(target, value, path, depth + 1, problems),
-                None => problems.push(format!(
-                    "{}: the schema refers to {reference}, which it does not define",
-                    place(path)
-                )),
-            }
-        }
-        if let Some(types) = schema.get("type") {
-            let wanted: Vec<&str> = match types {
-                Value::String(t) => vec![t.as_str()],
-                Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
-                _ => Vec::new(),
+fn problem(
+    schema: &Map<String, Value>,
+    arguments: &Value,
+    e: &jsonschema::ValidationError,
+) -> String {
+    let at = place(arguments, e.instance_path().as_str());
+    match e.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let names: Vec<String> = unexpected.iter().map(|k| format!("{k:?}")).collect();
+            let what = if names.len() == 1 {
+                format!("unknown property {}", names[0])
+            } else {
+                format!("unknown properties {}", names.join(", "))
             };
-            if !wanted.is_empty() && !wanted.iter().any(|t| is_type(value, t)) {
-                problems.push(format!(
-                    "{}: expected {}, got {} {}",
-                    place(path),
-                    wanted.join(" or "),
-                    type_of(value),
-                    shown(value)
-                ));
-                return;
+            // At the top, the tool's own parameters; deeper, the schema says.
+            let known = (e.instance_path().as_str().is_empty())
+                .then(|| schema.get("properties").and_then(Value::as_object))
+                .flatten()
+                .map(|p| p.keys().cloned().collect::<Vec<_>>().join(", "));
+            match known {
+                Some(known) if !known.is_empty() => format!("{at}: {what} (it takes: {known})"),
+                Some(_) => format!("{at}: {what} (it takes none)"),
+                None => format!("{at}: {what}"),
             }
         }
-        if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
-            && !allowed.contains(value)
-        {
-            let list: Vec<String> = allowed.iter().map(shown).collect();
-            problems.push(format!(
-                "{}: {} is not one of {}",
-                place(path),
-                shown(value),
-                list.join(", ")
-            ));
-        }
-        if let Some(constant) = schema.get("const")
-            && constant != value
-        {
-            problems.push(format!(
-                "{}: must be {}, not {}",
-                place(path),
-                shown(constant),
+        ValidationErrorKind::Type { kind } => {
+            let wanted = match kind {
+                TypeKind::Single(t) => t.to_string(),
+                TypeKind::Multiple(set) => set
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            };
+            let value = e.instance();
+            format!(
+                "{at}: expected {wanted}, got {} {}",
+                type_of(value),
                 shown(value)
-            ));
+            )
         }
-        self.check_number(schema, value, path, problems);
-        self.check_length(schema, value, path, problems);
-        for all in schema
-            .get("allOf")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            self.check(all, value, path, depth + 1, problems);
-        }
-        for key in ["anyOf", "oneOf"] {
-            if let Some(options) = schema.get(key).and_then(Value::as_array) {
-                let fits = options.iter().any(|option| {
-                    let mut inner = Vec::new();
-                    self.check(option, value, path, depth + 1, &mut inner);
-                    inner.is_empty()
-                });
-                if !fits && !options.is_empty() {
-                    // The closest option's problems say the most.
-                    let best = options
-                        .iter()
-                        .map(|option| {
-                            let mut inner = Vec::new();
-                            self.check(option, value, path, depth + 1, &mut inner);
-                            inner
-                        })
-                        .min_by_key(Vec::len)
-                        .unwrap_or_default();
-                    problems.extend(best);
-                }
-            }
-        }
-        match value {
-            Value::Object(map) => self.check_object(schema, map, path, depth, problems),
-            Value::Array(items) => {
-                if let Some(item_schema) = schema.get("items") {
-                    for (i, item) in items.iter().enumerate() {
-                        self.check(
-                            item_schema,
-                            item,
-                            &format!("{}[{i}]", place(path)),
-                            depth + 1,
-                            problems,
-                        );
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn check_number(
-        &self,
-        schema: &Map<String, Value>,
-        value: &Value,
-        path: &str,
-        problems: &mut Vec<String>,
-    ) {
-        let Some(n) = value.as_f64() else { return };
-        if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
-            && n < min
-        {
-            problems.push(format!(
-                "{}: {value} is less than the minimum {min}",
-                place(path)
-            ));
-        }
-        if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
-            && n > max
-        {
-            problems.push(format!(
-                "{}: {value} is more than the maximum {max}",
-                place(path)
-            ));
-        }
-    }
-
-    fn check_length(
-        &self,
-        schema: &Map<String, Value>,
-        value: &Value,
-        path: &str,
-        problems: &mut Vec<String>,
-    ) {
-        let (len, what) = match value {
-            Value::String(s) => (s.chars().count(), "characters"),
-            Value::Array(a) => (a.len(), "items"),
-            _ => return,
-        };
-        let (min_key, max_key) = if what == "items" {
-            ("minItems", "maxItems")
-        } else {
-            ("minLength", "maxLength")
-        };
-        if let Some(min) = schema.get(min_key).and_then(Value::as_u64)
-            && (len as u64) < min
-        {
-            problems.push(format!("{}: needs at least {min} {what}", place(path)));
-        }
-        if let Some(max) = schema.get(max_key).and_then(Value::as_u64)
-            && (len as u64) > max
-        {
-            problems.push(format!("{}: takes at most {max} {what}", place(path)));
-        }
-    }
-
-    fn check_object(
-        &self,
-        schema: &Map<String, Value>,
-        map: &Map<String, Value>,
-        path: &str,
-        depth: usize,
-        problems: &mut Vec<String>,
-    ) {
-        let properties = schema.get("properties").and_then(Value::as_object);
-        for name in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(name) = name.as_str()
-                && !map.contains_key(name)
-            {
-                problems.push(format!("{}: {name:?} is required", place(path)));
-            }
-        }
-        for (key, value) in map {
-            if let Some(property) = properties.and_then(|p| p.get(key)) {
-                self.check(property, value, &child(path, key), depth + 1, problems);
-                continue;
-            }
-            match schema.get("additionalProperties") {
-                Some(Value::Bool(false)) => {
-                    let known: Vec<&str> = properties
-                        .map(|p| p.keys().map(String::as_str).collect())
-                        .unwrap_or_default();
-                    let known = if known.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        known.join(", ")
-                    };
-                    problems.push(format!(
-                        "{}: unknown property {key:?} (it takes: {known})",
-                        place(path)
-                    ));
-                }
-                Some(extra @ Value::Object(_)) => {
-                    self.check(extra, value, &child(path, key), depth + 1, problems)
-                }
-                _ => {}
-            }
-        }
+        ValidationErrorKind::Required { property } => format!("{at}: {property} is required"),
+        ValidationErrorKind::Pattern { .. } => format!(
+            "{at}: {} does not have the form the parameter's description gives",
+            shown(e.instance())
+        ),
+        _ => format!("{at}: {e}"),
     }
 }
 
@@ -362,7 +184,7 @@ mod tests {
             ),
             (
                 json!({"flow_id": "f", "pageSize": 0}),
-                "pageSize: 0 is less than the minimum 1",
+                "pageSize: 0 is less than the minimum of 1",
             ),
             (
                 json!({"flow_id": "f", "pageSize": "ten"}),
@@ -388,9 +210,27 @@ mod tests {
     }
 
     #[test]
+    fn a_pattern_is_named_not_printed() {
+        let schema = json!({"type": "object", "properties": {"filter": {"type": "string", "pattern": "^name:eq:[a-z]+$"}}});
+        let err = check(schema.as_object().unwrap(), &json!({"filter": "bogus"})).unwrap_err();
+        assert!(
+            err.starts_with("filter: \"bogus\" does not have the form"),
+            "{err}"
+        );
+        assert!(!err.contains("name:eq"), "{err}");
+    }
+
+    #[test]
+    fn a_schema_that_is_not_json_schema_is_said_to_be() {
+        let broken = json!({"type": "no such type"});
+        let err = check(broken.as_object().unwrap(), &json!({})).unwrap_err();
+        assert!(err.contains("not valid JSON Schema"), "{err}");
+    }
+
+    #[test]
     fn a_cyclic_schema_ends() {
         let cyclic = json!({"$ref": "#/$defs/A", "$defs": {"A": {"$ref": "#/$defs/A"}}});
-        let err = check(cyclic.as_object().unwrap(), &json!({})).unwrap_err();
-        assert!(err.contains("nested too deeply"), "{err}");
+        // Either refused as a schema or checked without end: never a hang or a crash.
+        let _ = check(cyclic.as_object().unwrap(), &json!({}));
     }
 }

@@ -121,6 +121,12 @@ fn input_schema(spec: &Spec, e: &Endpoint, components: &Map<String, Value>) -> V
         let mut doc = p.doc.clone();
         if !p.fields.is_empty() {
             doc = format!("{doc} {}", fields_text(p)).trim().to_owned();
+            // The OpenAPI export's pattern is made for generating values (narrower than what
+            // servers take: days 01 to 28); the expression is checked field by field when it
+            // is sent, with a message naming the field.
+            if let Some(o) = schema.as_object_mut() {
+                o.remove("pattern");
+            }
         }
         if let Some(since) = p.since {
             doc = format!("{doc} (API {since} and later.)").trim().to_owned();
@@ -319,14 +325,18 @@ pub fn export_mcp_markdown(spec: &Spec) -> String {
          `tabflow mcp` offers one tool per endpoint of the spec, named after the endpoint's id, with \
          an input schema built from its path and query parameters and its request's JSON form \
          (`flowspec export mcp` prints them all). Read tools work by default; write tools need \
-         `--allow-writes`, destructive ones `--allow-destructive` too. The endpoints that sign in \
-         and out are not offered: the server holds its own session. How to run it: `docs/mcp.md`.\n\n\
+         `--allow-writes`, destructive ones `--allow-destructive` too. Not offered: the endpoints \
+         that sign in and out (the server holds its own session) and those that send a file in a \
+         multipart body (a tool reading any local path an agent names would open the machine's \
+         files to it; use `tabflow flows publish`). How to run it: [mcp.md](mcp.md).\n\n\
          | Tool | Kind | Request | Since | What it does |\n\
          |---|---|---|---|---|\n",
     );
     for e in &spec.endpoints {
         let offered = if is_session(e) {
             " (not offered: session)"
+        } else if matches!(e.request, Request::Multipart { .. }) {
+            " (not offered: sends a file)"
         } else {
             ""
         };
