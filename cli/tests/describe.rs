@@ -6,18 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use tableau_flows_mock::{MockServer, demo};
 
-/// `tabflow` with no TABLEAU_* variable, its saved sessions and config in an empty directory.
+mod common;
+
+/// `tabflow` with none of the caller's TABLEAU_*/TABFLOW_* variables, its saved sessions and config
+/// in an empty directory.
 fn bare() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tabflow"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("TABLEAU_") {
-            c.env_remove(k);
-        }
-    }
-    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("describe-no-home");
-    c.env("TABFLOW_STATE_DIR", home.join("state"))
-        .env("TABFLOW_CONFIG_DIR", home.join("config"))
-        .stdin(Stdio::null());
+    let mut c = common::clean(&common::home("describe-no-home"));
+    c.stdin(Stdio::null());
     c
 }
 

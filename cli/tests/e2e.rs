@@ -8,24 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use tableau_flows_mock::{MockServer, demo};
 
-/// Every environment variable tabflow reads: removed so that the caller's environment cannot leak
-/// into a test.
-const VARIABLES: [&str; 14] = [
-    "TABLEAU_SERVER",
-    "TABLEAU_SITE",
-    "TABLEAU_API_VERSION",
-    "TABLEAU_PAT_NAME",
-    "TABLEAU_PAT_SECRET",
-    "TABLEAU_TOKEN_NAME",
-    "TABLEAU_TOKEN_SECRET",
-    "TABLEAU_JWT",
-    "TABLEAU_USERNAME",
-    "TABLEAU_PASSWORD",
-    "TABLEAU_CA_CERT",
-    "TABLEAU_CALL_TIMEOUT",
-    "TABLEAU_STALL_TIMEOUT",
-    "TABLEAU_PROFILE",
-];
+mod common;
 
 /// A flow id no flow has.
 const NO_SUCH_FLOW: &str = "00000000-0000-4000-8000-000000000000";
@@ -45,13 +28,7 @@ fn slow_simulator() -> MockServer {
 /// `tabflow` with a clean environment (no TABLEAU_* variables), its saved sessions and config
 /// file in an empty directory of the target directory, never the user's.
 fn bare() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tabflow"));
-    for v in VARIABLES {
-        c.env_remove(v);
-    }
-    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-no-home");
-    c.env("TABFLOW_STATE_DIR", home.join("state"))
-        .env("TABFLOW_CONFIG_DIR", home.join("config"));
+    let mut c = common::clean(&common::home("e2e-no-home"));
     c.stdin(Stdio::null());
     c
 }

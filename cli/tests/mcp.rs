@@ -3,31 +3,12 @@
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use tableau_flows::endpoints;
 use tableau_flows::meta::RequestKind;
 use tableau_flows_mock::{MockServer, demo};
 
-/// Every environment variable tabflow reads, removed so the caller's cannot leak in.
-const VARIABLES: [&str; 16] = [
-    "TABLEAU_SERVER",
-    "TABLEAU_SITE",
-    "TABLEAU_API_VERSION",
-    "TABLEAU_PAT_NAME",
-    "TABLEAU_PAT_SECRET",
-    "TABLEAU_TOKEN_NAME",
-    "TABLEAU_TOKEN_SECRET",
-    "TABLEAU_JWT",
-    "TABLEAU_USERNAME",
-    "TABLEAU_PASSWORD",
-    "TABLEAU_CA_CERT",
-    "TABLEAU_CALL_TIMEOUT",
-    "TABLEAU_STALL_TIMEOUT",
-    "TABLEAU_PROFILE",
-    "TABFLOW_MCP_WRITES",
-    "TABFLOW_MCP_DESTRUCTIVE",
-];
+mod common;
 
 /// The curated tools.
 const CURATED: [&str; 4] = [
@@ -47,17 +28,7 @@ struct Agent {
 
 /// `tabflow` for `server`, with a clean environment and its own state directories.
 fn tabflow(server: &MockServer) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tabflow"));
-    for v in VARIABLES {
-        c.env_remove(v);
-    }
-    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mcp-no-home");
-    c.env("TABFLOW_STATE_DIR", home.join("state"))
-        .env("TABFLOW_CONFIG_DIR", home.join("config"))
-        .env("TABLEAU_SERVER", server.url())
-        .env("TABLEAU_PAT_NAME", demo::PAT_NAME)
-        .env("TABLEAU_PAT_SECRET", demo::PAT_SECRET);
-    c
+    common::admin(server, &common::home("mcp-no-home"))
 }
 
 impl Agent {

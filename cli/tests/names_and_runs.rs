@@ -8,19 +8,13 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use tableau_flows_mock::{Clock, MockServer, demo};
 
+mod common;
+
 /// `tabflow` pointed at `server` with the demo administrator's token, nothing else of the
 /// caller's environment that tabflow reads.
 fn tabflow(server: &MockServer) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tabflow"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("TABLEAU_") {
-            c.env_remove(name);
-        }
-    }
-    c.env("TABLEAU_SERVER", server.url())
-        .env("TABLEAU_PAT_NAME", demo::PAT_NAME)
-        .env("TABLEAU_PAT_SECRET", demo::PAT_SECRET)
-        .stdin(Stdio::null());
+    let mut c = common::admin(server, &common::home("names-no-home"));
+    c.stdin(Stdio::null());
     c
 }
 

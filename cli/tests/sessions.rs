@@ -9,23 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use tableau_flows_mock::{Clock, MockServer, demo};
 
-/// Every environment variable tabflow reads: removed so that the caller's cannot leak in.
-const VARIABLES: [&str; 14] = [
-    "TABLEAU_SERVER",
-    "TABLEAU_SITE",
-    "TABLEAU_API_VERSION",
-    "TABLEAU_PAT_NAME",
-    "TABLEAU_PAT_SECRET",
-    "TABLEAU_TOKEN_NAME",
-    "TABLEAU_TOKEN_SECRET",
-    "TABLEAU_JWT",
-    "TABLEAU_USERNAME",
-    "TABLEAU_PASSWORD",
-    "TABLEAU_CA_CERT",
-    "TABLEAU_CALL_TIMEOUT",
-    "TABLEAU_STALL_TIMEOUT",
-    "TABLEAU_PROFILE",
-];
+mod common;
 
 /// A test's own state and config directories.
 struct Home {
@@ -70,13 +54,8 @@ impl Home {
 
     /// `tabflow` with a clean environment and this home.
     fn tabflow(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_tabflow"));
-        for v in VARIABLES {
-            c.env_remove(v);
-        }
-        c.env("TABFLOW_STATE_DIR", self.state())
-            .env("TABFLOW_CONFIG_DIR", self.config())
-            .stdin(Stdio::null());
+        let mut c = common::clean(&self.dir);
+        c.stdin(Stdio::null());
         c
     }
 
