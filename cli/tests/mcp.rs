@@ -564,6 +564,16 @@ fn curated_tools_run_with_parameters_report_history_and_describe() {
             .unwrap()
             .starts_with("UEsDB")
     );
+    // What the file is, from the answer's headers (the spec's type for a .tflx), and of what.
+    let about = &file["structuredContent"];
+    assert_eq!(about["fileName"], "Sales Cleanup.tflx", "{file:#}");
+    assert_eq!(about["contentType"], "application/octet-stream", "{file:#}");
+    assert_eq!(about["flow_id"], demo::SALES_FLOW_ID, "{file:#}");
+    assert_eq!(
+        file["content"][1]["resource"]["uri"],
+        format!("tabflow:///download_flow/{}", demo::SALES_FLOW_ID),
+        "{file:#}"
+    );
 }
 
 #[test]

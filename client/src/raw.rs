@@ -243,8 +243,7 @@ impl<'c> RawRequest<'c> {
 
     /// Sends the call; the answer's body is read in memory.
     pub fn send(self) -> Result<RawResponse, Error> {
-        let call = self.prepare()?;
-        let mut download = call.execute_download().map_err(Error::from)?;
+        let mut download = self.download()?;
         let content_type = download.content_type.clone();
         let status = download.status();
         let mut body = Vec::new();
@@ -254,6 +253,14 @@ impl<'c> RawRequest<'c> {
             content_type,
             body,
         })
+    }
+
+    /// Sends the call and returns the answer unread, as a stream with its file name, type and
+    /// length: for a file (Download Flow's) that is to be read within a bound or copied
+    /// somewhere rather than held whole.
+    pub fn download(self) -> Result<crate::Download, Error> {
+        let call = self.prepare()?;
+        call.execute_download().map_err(Error::from)
     }
 }
 

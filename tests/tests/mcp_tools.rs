@@ -91,6 +91,11 @@ fn one_tool_per_endpoint_with_annotations_from_the_method() {
         tool(&tools, "query_flow")["_meta"]["tableau/endpoint"]["kind"],
         "read"
     );
+    // What an answer carries, for a server to return it as a document or a file.
+    let response = |name: &str| tool(&tools, name)["_meta"]["tableau/endpoint"]["response"].clone();
+    assert_eq!(response("download_flow"), "file");
+    assert_eq!(response("query_flow"), "document");
+    assert_eq!(response("delete_flow"), "none");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! [`MAX_FILE_BYTES`].
 
 use super::bound::Named;
-use super::table::{Generated, Request};
+use super::table::{Generated, Request, Response};
 use super::{Answer, State, ToolError, schema};
 use serde_json::{Map, Value, json};
 use std::io::Read;
@@ -58,14 +58,6 @@ pub fn call(
             bound.check_body(client, body)?;
         }
     }
-    if name == "download_flow" {
-        // A file: streamed, and refused past MAX_FILE_BYTES without reading it all.
-        let flow_id = arguments
-            .get("flow_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        return download(state, flow_id);
-    }
     let mut request = client
         .raw(name)
         .map_err(ToolError::from_error)?
@@ -92,6 +84,10 @@ pub fn call(
         // A document the schema lets the agent leave out (Run Flow Now's): sent empty.
         None if endpoint.request == Request::Xml => request = request.json_body("{}"),
         None => {}
+    }
+    if endpoint.response == Response::File {
+        let download = request.download().map_err(|e| endpoint_error(e, tool))?;
+        return file(name, &endpoint.path_params, &arguments, download);
     }
     let answer = request.send().map_err(|e| endpoint_error(e, tool))?;
     if answer.body.iter().all(u8::is_ascii_whitespace) {
@@ -131,27 +127,31 @@ fn endpoint_error(e: tableau_flows::Error, tool: &Generated) -> ToolError {
     }
 }
 
-/// Download Flow: the file's type, size and name, and its bytes up to [`MAX_FILE_BYTES`].
-fn download(state: &State, flow_id: &str) -> Result<Answer, ToolError> {
+/// A file answer (Download Flow's): its name, type and size, and its bytes up to
+/// [`MAX_FILE_BYTES`] (refused past that without reading it all).
+fn file(
+    tool: &str,
+    path_params: &[String],
+    arguments: &Value,
+    download: tableau_flows::Download,
+) -> Result<Answer, ToolError> {
+    // What the file is of: the tool's path arguments (`flow_id`).
+    let of: Vec<String> = path_params
+        .iter()
+        .filter_map(|p| arguments.get(p).and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    let what = format!("the file {tool} answers for {}", of.join("/"));
     let too_big = |size: u64| {
         ToolError::Failed(format!(
-            "the file of flow {flow_id} has {size} bytes, more than the {} MiB a tool returns: \
-             download it with `tabflow flows download {flow_id}`",
+            "{what} has {size} bytes, more than the {} MiB a tool returns: download it with \
+             `tabflow flows download` (or `tabflow api`)",
             MAX_FILE_BYTES / (1024 * 1024)
         ))
     };
-    let download = state
-        .client
-        .download_flow(flow_id)
-        .send()
-        .map_err(ToolError::from_error)?;
     if let Some(size) = download.content_length.filter(|s| *s > MAX_FILE_BYTES) {
         return Err(too_big(size));
     }
-    let file_name = download
-        .filename
-        .clone()
-        .unwrap_or_else(|| format!("{flow_id}.tflx"));
+    let file_name = download.filename.clone();
     let mime = download
         .content_type
         .clone()
@@ -160,18 +160,26 @@ fn download(state: &State, flow_id: &str) -> Result<Answer, ToolError> {
     download
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| ToolError::Failed(format!("downloading flow {flow_id}: {e}")))?;
+        .map_err(|e| ToolError::Failed(format!("reading {what}: {e}")))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_big(bytes.len() as u64));
     }
-    let about = json!({
-        "flowId": flow_id,
+    let mut about = json!({
         "fileName": file_name,
         "contentType": mime,
         "size": bytes.len(),
         "encoding": "base64, in the embedded resource",
     });
-    Ok(Answer::File { about, bytes, mime })
+    for (param, value) in path_params.iter().zip(&of) {
+        about[param] = json!(value);
+    }
+    let uri = format!("tabflow:///{tool}/{}", of.join("/"));
+    Ok(Answer::File {
+        about,
+        bytes,
+        mime,
+        uri,
+    })
 }
 
 #[cfg(test)]

@@ -179,6 +179,8 @@ pub enum Answer {
         bytes: Vec<u8>,
         /// Its MIME type.
         mime: String,
+        /// The resource's URI (`tabflow:///download_flow/{flow_id}`).
+        uri: String,
     },
 }
 
@@ -197,13 +199,15 @@ impl Answer {
                 result.structured_content = Some(structured);
                 result
             }
-            Answer::File { about, bytes, mime } => {
+            Answer::File {
+                about,
+                bytes,
+                mime,
+                uri,
+            } => {
                 use base64::Engine;
-                let id = about["flowId"].as_str().unwrap_or("file").to_owned();
                 let blob = base64::engine::general_purpose::STANDARD.encode(&bytes);
-                let resource =
-                    ResourceContents::blob(blob, format!("tabflow:///flows/{id}/content"))
-                        .with_mime_type(mime);
+                let resource = ResourceContents::blob(blob, uri).with_mime_type(mime);
                 let mut result = CallToolResult::success(vec![
                     ContentBlock::text(about.to_string()),
                     ContentBlock::resource(resource),

@@ -39,6 +39,19 @@ pub enum Request {
     Multipart,
 }
 
+/// What a successful answer carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Response {
+    /// Nothing.
+    None,
+    /// A document (asked for as JSON).
+    #[default]
+    Document,
+    /// A file (Download Flow's), returned as an embedded resource.
+    File,
+}
+
 /// The type of a query parameter's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -73,6 +86,9 @@ pub struct Endpoint {
     pub path: String,
     /// What the request carries.
     pub request: Request,
+    /// What a successful answer carries.
+    #[serde(default)]
+    pub response: Response,
     /// What the tool does.
     pub kind: Kind,
     /// Whether it opens or closes a session (not offered: the server holds its own).

@@ -11,7 +11,8 @@
 //!
 //! Annotations come from the method: `GET` is `readOnlyHint`, `DELETE` `destructiveHint`, and
 //! `idempotentHint` is the spec's. `_meta["tableau/endpoint"]` carries what a server needs to
-//! dispatch a call and to decide whether it may: method, path, version, request kind, `kind`
+//! dispatch a call and to decide whether it may: method, path, version, request kind, response
+//! kind (`none`, `document` or `file`), `kind`
 //! (`read`, `write` or `destructive`) and `session` (the endpoints that sign in and out).
 
 use super::json_shape::{self, Form};
@@ -262,6 +263,11 @@ fn tool(spec: &Spec, e: &Endpoint, components: &Map<String, Value>) -> Value {
         .filter(|p| !p.session)
         .map(|p| p.wire.as_str())
         .collect();
+    let response = match &e.response.body {
+        ResponseBody::None => "none",
+        ResponseBody::Binary(_) => "file",
+        ResponseBody::Xml(_) | ResponseBody::Json(_) => "document",
+    };
     let request = match &e.request {
         Request::None => "none",
         Request::Empty => "empty",
@@ -287,6 +293,7 @@ fn tool(spec: &Spec, e: &Endpoint, components: &Map<String, Value>) -> Value {
             "since": e.since.to_string(),
             "experimental": e.is_experimental(),
             "request": request,
+            "response": response,
             "kind": kind(e),
             "session": is_session(e),
             "pathParams": path_params,
