@@ -576,6 +576,27 @@ fn curated_tools_run_with_parameters_report_history_and_describe() {
     );
 }
 
+/// The experimental endpoint (under /api/exp, no API version) is a tool like any other: where
+/// the server has it, it answers the flow's document; where its flag is off, the server's
+/// refusal comes back as the service error it is.
+#[test]
+fn the_experimental_document_endpoint_is_a_tool_too() {
+    let on = MockServer::builder()
+        .flow_document_api(tableau_flows_mock::FlowDocumentApi::On)
+        .start()
+        .unwrap();
+    let mut agent = Agent::start(&on, &[]);
+    let document = agent.ok("get_flow_document", json!({"flow_id": demo::SALES_FLOW_ID}));
+    assert!(document["nodes"].is_object(), "{document:#}");
+    assert!(document["initialNodes"].is_array(), "{document:#}");
+    drop(agent);
+    let off = simulator();
+    let mut agent = Agent::start(&off, &[]);
+    let error = agent.fails("get_flow_document", json!({"flow_id": demo::SALES_FLOW_ID}));
+    assert_eq!(error["kind"], "service", "{error:#}");
+    assert_eq!(error["code"], 403200, "{error:#}");
+}
+
 #[test]
 fn secrets_on_standard_input_are_refused() {
     let server = simulator();
