@@ -190,14 +190,15 @@ pub struct Output {
     pub name: String,
     /// Its `nodeType` (`.v1.PublishExtract`, `.v1.WriteToHyper`, ...).
     pub node_type: String,
-    /// What it writes: `published-data-source`, `hyper-file`, `csv-file`, `database-table`,
-    /// or else its node type as written.
+    /// What it writes: `published-data-source`, `hyper-file`, `csv-file`, `excel-file`,
+    /// `database-table`, or else its node type as written.
     pub kind: String,
     /// The published data source's name (`datasourceName`).
     pub data_source: Option<String>,
     /// The project it is published to (`projectName`).
     pub project: Option<String>,
-    /// The file it writes (`hyperOutputFile`, `csvOutputFile`, `outputFile`).
+    /// The file it writes (`hyperOutputFile` of `.v1.WriteToHyper`, `csvOutputFile` of
+    /// `.v1.WriteToCsv`, `excelOutputFile` of `.v2021_1_1.WriteToExcel`).
     pub file: Option<String>,
     /// The database table it writes (`tableName`).
     pub table: Option<String>,
@@ -503,6 +504,8 @@ fn output_kind(node_type: &str) -> String {
         "hyper-file"
     } else if name.contains("csv") {
         "csv-file"
+    } else if name.contains("excel") {
+        "excel-file"
     } else if name.contains("database") || name.contains("sql") {
         "database-table"
     } else {
@@ -615,7 +618,7 @@ fn summarise(doc: &Map<String, Value>) -> Result<FlowDocument, DocumentError> {
                 project: text(node, "projectName"),
                 file: text(node, "hyperOutputFile")
                     .or_else(|| text(node, "csvOutputFile"))
-                    .or_else(|| text(node, "outputFile")),
+                    .or_else(|| text(node, "excelOutputFile")),
                 table: text(node, "tableName"),
                 connection: connection_of(id, node, &mut warnings),
             });
@@ -1105,6 +1108,49 @@ mod tests {
         );
         assert_eq!(doc.outputs[0].kind, "hyper-file");
         assert_eq!(doc.lineage[0].inputs[0].name, "a step");
+    }
+
+    /// Each file output's kind and file, by the keys Prep writes (as flow files written by other
+    /// tools show them: `hyperOutputFile` with `tdsOutput`, `csvOutputFile` with `separator`,
+    /// `excelOutputFile`).
+    #[test]
+    fn file_outputs_name_their_files() {
+        let out = |id: &str, node_type: &str, key: &str, file: &str| {
+            format!(
+                r#""{id}":{{"id":"{id}","name":"{id}","nodeType":"{node_type}","baseType":"output","nextNodes":[],"{key}":"{file}"}}"#
+            )
+        };
+        let doc = flow(&format!(
+            r#"{{"initialNodes":["a"],"nodes":{{{},{},{},{}}}}}"#,
+            node("a", ".v1.LoadCsv", "input", &["h", "c", "x"]),
+            out(
+                "h",
+                ".v1.WriteToHyper",
+                "hyperOutputFile",
+                "~/Out/sales.hyper"
+            ),
+            out("c", ".v1.WriteToCsv", "csvOutputFile", "/data/sales.csv"),
+            out(
+                "x",
+                ".v2021_1_1.WriteToExcel",
+                "excelOutputFile",
+                "C:\\\\out\\\\sales.xlsx"
+            ),
+        ))
+        .unwrap();
+        let files: Vec<(&str, Option<&str>)> = doc
+            .outputs
+            .iter()
+            .map(|o| (o.kind.as_str(), o.file.as_deref()))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                ("hyper-file", Some("~/Out/sales.hyper")),
+                ("csv-file", Some("/data/sales.csv")),
+                ("excel-file", Some("C:\\out\\sales.xlsx")),
+            ]
+        );
     }
 
     #[test]
