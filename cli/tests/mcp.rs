@@ -415,6 +415,21 @@ fn project_bounds_refuse_outside_and_filter_lists() {
     );
     // Inside: allowed.
     agent.ok("query_flow", json!({"flow_id": demo::SALES_FLOW_ID}));
+    // A flow moved out of the bound by someone else is refused from then on (what an earlier
+    // call looked up is not trusted later), and allowed again once moved back.
+    let moved = |to: &str| {
+        let output = tabflow(&server)
+            .args(["flows", "update", demo::SALES_FLOW_ID, "--project", to])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+    };
+    moved("Default");
+    let error = agent.fails("query_flow", json!({"flow_id": demo::SALES_FLOW_ID}));
+    assert_eq!(error["kind"], "refused", "{error:#}");
+    moved("Sales");
+    agent.ok("query_flow", json!({"flow_id": demo::SALES_FLOW_ID}));
     // Lists keep what is inside and say how many were withheld.
     let listed = agent.ok("query_flows_for_site", json!({}));
     let names: Vec<&str> = listed["flows"]["flow"]

@@ -23,7 +23,9 @@ pub struct Bound {
     named: Vec<String>,
     /// Their ids and those of the projects inside them.
     allowed: HashSet<String>,
-    /// Each flow's project (`None`: the answer named none), as looked up.
+    /// Each flow's project (`None`: the answer named none), as looked up during the current
+    /// tool call ([`Bound::forget`] clears it when a call starts: a flow moved meanwhile is seen
+    /// where it is now).
     flows: Mutex<HashMap<String, Option<String>>>,
 }
 
@@ -138,7 +140,14 @@ impl Bound {
         self.allowed.contains(project_id)
     }
 
-    /// The project of a flow (Query Flow, asked once per flow).
+    /// Forgets the flows' projects looked up so far: called as each tool call starts, so that
+    /// a flow moved out of the bound since an earlier call is refused, while a list answer
+    /// naming a flow many times still asks for it once.
+    pub fn forget(&self) {
+        self.lock().clear();
+    }
+
+    /// The project of a flow (Query Flow, asked once per flow and tool call).
     fn project_of(&self, client: &Client, flow_id: &str) -> Result<Option<String>, ToolError> {
         if let Some(known) = self.lock().get(flow_id) {
             return Ok(known.clone());

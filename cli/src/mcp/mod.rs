@@ -248,6 +248,9 @@ impl State {
 
     /// Calls a tool (blocking): its result, an error result when it failed.
     pub fn call(&self, name: &str, arguments: Map<String, Value>) -> CallToolResult {
+        if let Some(bound) = &self.bound {
+            bound.forget();
+        }
         let outcome = match self.generated.iter().find(|g| g.tool.name == name) {
             Some(tool) => generated::call(self, tool, arguments),
             None => curated::call(self, name, arguments),
