@@ -43,64 +43,11 @@ fn tabflow(server: &MockServer) -> Command {
 }
 
 /// What a run of tabflow did.
-#[derive(Debug)]
-struct Outcome {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Outcome {
-    /// Asserts success (status 0, nothing on stderr) and returns stdout.
-    #[track_caller]
-    fn ok(&self) -> &str {
-        assert_eq!(self.status, 0, "{self:#?}");
-        assert_eq!(self.stderr, "", "{self:#?}");
-        &self.stdout
-    }
-
-    /// Asserts success and parses stdout as one JSON document.
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_str(self.ok())
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:#?}"))
-    }
-
-    /// Asserts failure with `status` and exactly one line on stderr, and returns that line.
-    #[track_caller]
-    fn fails(&self, status: i32) -> &str {
-        assert_eq!(self.status, status, "{self:#?}");
-        assert_eq!(self.stderr.lines().count(), 1, "{self:#?}");
-        assert!(self.stderr.starts_with("tabflow: "), "{self:#?}");
-        self.stderr.trim_end()
-    }
-
-    /// Asserts a usage error (status 2, nothing on stdout) and returns stderr: clap's whole
-    /// message (`error: ...` and the usage), or tabflow's one line.
-    #[track_caller]
-    fn usage(&self) -> &str {
-        assert_eq!(self.status, 2, "{self:#?}");
-        assert_eq!(self.stdout, "", "{self:#?}");
-        if self.stderr.starts_with("error: ") {
-            assert!(self.stderr.contains("try '--help'"), "{self:#?}");
-        } else {
-            self.fails(2);
-        }
-        &self.stderr
-    }
-}
+use common::{Outcome, outcome};
 
 fn run(mut command: Command, args: &[&str]) -> Outcome {
     let output = command.args(args).output().expect("tabflow runs");
     outcome(output)
-}
-
-fn outcome(output: std::process::Output) -> Outcome {
-    Outcome {
-        status: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
 }
 
 /// Runs `command` with `input` on its standard input.

@@ -18,43 +18,10 @@ fn tabflow(server: &MockServer) -> Command {
     c
 }
 
-#[derive(Debug)]
-struct Outcome {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Outcome {
-    #[track_caller]
-    fn ok(&self) -> &str {
-        assert_eq!(self.status, 0, "{self:#?}");
-        assert_eq!(self.stderr, "", "{self:#?}");
-        &self.stdout
-    }
-
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_str(self.ok())
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:#?}"))
-    }
-
-    /// Asserts failure with `status` and one line on stderr, and returns it.
-    #[track_caller]
-    fn fails(&self, status: i32) -> &str {
-        assert_eq!(self.status, status, "{self:#?}");
-        assert_eq!(self.stderr.lines().count(), 1, "{self:#?}");
-        self.stderr.trim_end()
-    }
-}
+use common::{Outcome, outcome};
 
 fn run(server: &MockServer, args: &[&str]) -> Outcome {
-    let output = tabflow(server).args(args).output().expect("tabflow runs");
-    Outcome {
-        status: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    outcome(tabflow(server).args(args).output().expect("tabflow runs"))
 }
 
 fn scratch(name: &str) -> PathBuf {
