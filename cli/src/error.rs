@@ -60,7 +60,7 @@ pub enum CliError {
         /// The file, as given.
         path: String,
         /// What is wrong with it.
-        error: tableau_flows_mock::FlowFileError,
+        error: tableau_flows::document::DocumentError,
     },
     /// Anything else (exit status 1).
     Other(String),

@@ -51,9 +51,9 @@ pub const MAX_LINEAGE_WORK: usize = 2_000_000;
 #[non_exhaustive]
 pub enum DocumentError {
     /// The file cannot be read (it does not exist, or an I/O error).
-    #[error("the file {path} cannot be read: {reason}")]
+    #[error("the file {}cannot be read: {reason}", named(path))]
     Unreadable {
-        /// The file.
+        /// The file (empty when read from a reader that names none).
         path: String,
         /// Why.
         reason: String,
@@ -87,6 +87,15 @@ pub enum DocumentError {
         /// What it should be.
         expected: &'static str,
     },
+}
+
+/// `path ` for a message, or nothing when there is no path.
+fn named(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path} ")
+    }
 }
 
 /// A step of the flow, as other parts of the summary name it.
@@ -1043,6 +1052,20 @@ mod tests {
             FlowDocument::from_bytes(&bomb).unwrap_err(),
             DocumentError::FlowTooLarge
         );
+    }
+
+    #[test]
+    fn an_unreadable_file_is_named_when_it_has_a_name() {
+        let named = DocumentError::Unreadable {
+            path: "x.tfl".into(),
+            reason: "gone".into(),
+        };
+        assert_eq!(named.to_string(), "the file x.tfl cannot be read: gone");
+        let unnamed = DocumentError::Unreadable {
+            path: String::new(),
+            reason: "gone".into(),
+        };
+        assert_eq!(unnamed.to_string(), "the file cannot be read: gone");
     }
 
     #[test]

@@ -108,7 +108,7 @@ mod tf {
     };
 }
 
-pub use sim::flowfile::{FlowFileError, MAX_ENTRIES, MAX_FLOW_DOCUMENT, check_flow_file};
+pub use sim::flowfile::{MAX_ENTRIES, MAX_FLOW_DOCUMENT, check_flow_file};
 pub use sim::state::{Clock, Domain, Parameter, Role, Timing, demo};
 
 use sim::Simulator;

@@ -15,8 +15,11 @@
 //! present, a list of ids), so it refuses no real file.
 
 use serde::Deserialize;
+// Why a file is not a flow file (the detail of Publish Flow's 400087): the client's reasons, so
+// that the simulator and the client refuse a file in the same words.
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, Write};
+use tableau_flows::document::DocumentError;
 
 /// The most entries an archive may have (a flow packages a handful of files): the client's
 /// bound ([`tableau_flows::document::MAX_ENTRIES`]), so that what one reads the other accepts.
@@ -25,36 +28,6 @@ pub const MAX_ENTRIES: usize = tableau_flows::document::MAX_ENTRIES;
 /// The most bytes the `flow` entry may inflate to (16 MiB; real flow documents are kilobytes to
 /// a few megabytes): the client's bound ([`tableau_flows::document::MAX_FLOW_DOCUMENT`]).
 pub const MAX_FLOW_DOCUMENT: u64 = tableau_flows::document::MAX_FLOW_DOCUMENT;
-
-/// Why a file is not a flow file: the detail of Publish Flow's 400087.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum FlowFileError {
-    /// The file cannot be read.
-    #[error("the file cannot be read: {0}")]
-    Unreadable(String),
-    /// Not a zip archive.
-    #[error("the file is not a zip archive (a .tfl or .tflx flow file is one): {0}")]
-    NotZip(String),
-    /// More entries than [`MAX_ENTRIES`].
-    #[error("the archive has {0} entries, more than the {MAX_ENTRIES} a flow file may have")]
-    TooManyEntries(usize),
-    /// No `flow` entry.
-    #[error("the archive has no `flow` entry (the flow document of a .tfl or .tflx)")]
-    NoFlowEntry,
-    /// The `flow` entry inflates to more than [`MAX_FLOW_DOCUMENT`] bytes.
-    #[error("the `flow` entry inflates to more than {MAX_FLOW_DOCUMENT} bytes")]
-    FlowTooLarge,
-    /// The `flow` entry cannot be inflated (an unsupported method, encryption, corrupt data).
-    #[error("the `flow` entry cannot be read: {0}")]
-    FlowUnreadable(String),
-    /// The `flow` entry is not a JSON object of the flow document's shape.
-    #[error("the `flow` entry is not a flow document (JSON): {0}")]
-    NotJson(String),
-    /// The flow document has no `nodes` object.
-    #[error("the flow document lacks `nodes` (the flow's steps, keyed by id)")]
-    NoNodes,
-}
 
 /// What the simulator reads from a flow document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -104,7 +77,7 @@ struct Connection {
 }
 
 /// Checks that `bytes` are a flow file, and reads its flow document.
-pub(crate) fn read(bytes: &[u8]) -> Result<FlowDocument, FlowFileError> {
+pub(crate) fn read(bytes: &[u8]) -> Result<FlowDocument, DocumentError> {
     let json = flow_entry(std::io::Cursor::new(bytes))?;
     parse(&json)
 }
@@ -113,30 +86,21 @@ pub(crate) fn read(bytes: &[u8]) -> Result<FlowDocument, FlowFileError> {
 /// reading only its directory and its `flow` entry, within [`MAX_ENTRIES`] and
 /// [`MAX_FLOW_DOCUMENT`]: what the simulator's Publish Flow checks (deviation S23), for a client
 /// that would check a file before uploading it.
-pub fn check_flow_file<R: Read + Seek>(file: R) -> Result<(), FlowFileError> {
+pub fn check_flow_file<R: Read + Seek>(file: R) -> Result<(), DocumentError> {
     parse(&flow_entry(file)?).map(|_| ())
 }
 
 /// The bytes of the `flow` entry, bounded: the client's reader
 /// ([`tableau_flows::document::read_flow_entry`]), so that the simulator and the client read
 /// flow files within the same bounds.
-fn flow_entry<R: Read + Seek>(file: R) -> Result<Vec<u8>, FlowFileError> {
-    use tableau_flows::document::DocumentError;
-    tableau_flows::document::read_flow_entry(file).map_err(|e| match e {
-        DocumentError::Unreadable { reason, .. } => FlowFileError::Unreadable(reason),
-        DocumentError::NotZip(message) => FlowFileError::NotZip(message),
-        DocumentError::TooManyEntries(n) => FlowFileError::TooManyEntries(n),
-        DocumentError::NoFlowEntry => FlowFileError::NoFlowEntry,
-        DocumentError::FlowTooLarge => FlowFileError::FlowTooLarge,
-        DocumentError::FlowUnreadable(message) => FlowFileError::FlowUnreadable(message),
-        other => FlowFileError::FlowUnreadable(other.to_string()),
-    })
+fn flow_entry<R: Read + Seek>(file: R) -> Result<Vec<u8>, DocumentError> {
+    tableau_flows::document::read_flow_entry(file)
 }
 
-fn parse(json: &[u8]) -> Result<FlowDocument, FlowFileError> {
+fn parse(json: &[u8]) -> Result<FlowDocument, DocumentError> {
     let doc: Document =
-        serde_json::from_slice(json).map_err(|e| FlowFileError::NotJson(e.to_string()))?;
-    let nodes = doc.nodes.ok_or(FlowFileError::NoNodes)?;
+        serde_json::from_slice(json).map_err(|e| DocumentError::NotJson(e.to_string()))?;
+    let nodes = doc.nodes.ok_or(DocumentError::NoNodes)?;
     let output_steps = nodes
         .iter()
         .filter(|(_, n)| n.base_type.as_deref() == Some("output"))
@@ -524,32 +488,32 @@ mod tests {
     #[test]
     fn what_is_not_a_flow_file_is_refused_by_name() {
         let err = |bytes: &[u8]| read(bytes).unwrap_err();
-        assert!(matches!(err(b"not a zip"), FlowFileError::NotZip(_)));
-        assert!(matches!(err(b""), FlowFileError::NotZip(_)));
-        assert_eq!(err(&zip(&[("other", b"{}")])), FlowFileError::NoFlowEntry);
+        assert!(matches!(err(b"not a zip"), DocumentError::NotZip(_)));
+        assert!(matches!(err(b""), DocumentError::NotZip(_)));
+        assert_eq!(err(&zip(&[("other", b"{}")])), DocumentError::NoFlowEntry);
         assert_eq!(
             err(&zip(&[("dir/flow", b"{}")])),
-            FlowFileError::NoFlowEntry
+            DocumentError::NoFlowEntry
         );
         assert!(matches!(
             err(&zip(&[("flow", b"{nope")])),
-            FlowFileError::NotJson(_)
+            DocumentError::NotJson(_)
         ));
         assert!(matches!(
             err(&zip(&[("flow", b"[1]")])),
-            FlowFileError::NotJson(_)
+            DocumentError::NotJson(_)
         ));
         assert_eq!(
             err(&zip(&[("flow", br#"{"initialNodes":[]}"#)])),
-            FlowFileError::NoNodes
+            DocumentError::NoNodes
         );
         assert!(matches!(
             err(&zip(&[("flow", br#"{"nodes":[]}"#)])),
-            FlowFileError::NotJson(_)
+            DocumentError::NotJson(_)
         ));
         assert!(matches!(
             err(&zip(&[("flow", br#"{"nodes":{"a":1}}"#)])),
-            FlowFileError::NotJson(_)
+            DocumentError::NotJson(_)
         ));
         // The least a real file has passes.
         read(&zip(&[("flow", br#"{"nodes":{}}"#)])).unwrap();
@@ -570,7 +534,7 @@ mod tests {
         let zeros = vec![b' '; MAX_FLOW_DOCUMENT as usize + 4096];
         let bomb = zip(&[("flow", &zeros)]);
         assert!(bomb.len() < 1024 * 1024, "{}", bomb.len());
-        assert_eq!(read(&bomb).unwrap_err(), FlowFileError::FlowTooLarge);
+        assert_eq!(read(&bomb).unwrap_err(), DocumentError::FlowTooLarge);
         // The same with a central directory that lies about the size: patch the declared
         // uncompressed sizes (local header and central directory) to 10 bytes.
         let mut lying = bomb.clone();
@@ -582,7 +546,7 @@ mod tests {
         }
         assert!(matches!(
             read(&lying).unwrap_err(),
-            FlowFileError::FlowTooLarge | FlowFileError::FlowUnreadable(_)
+            DocumentError::FlowTooLarge | DocumentError::FlowUnreadable(_)
         ));
     }
 
@@ -595,7 +559,7 @@ mod tests {
         with_flow.push(("flow".into(), br#"{"nodes":{}}"#.to_vec(), true));
         assert_eq!(
             read(&zip_of(&with_flow)).unwrap_err(),
-            FlowFileError::TooManyEntries(MAX_ENTRIES + 2)
+            DocumentError::TooManyEntries(MAX_ENTRIES + 2)
         );
     }
 
@@ -607,7 +571,7 @@ mod tests {
         eocd.extend_from_slice(&u32::MAX.to_le_bytes());
         eocd.extend_from_slice(&u32::MAX.to_le_bytes());
         eocd.extend_from_slice(&[0, 0]);
-        assert!(matches!(read(&eocd).unwrap_err(), FlowFileError::NotZip(_)));
+        assert!(matches!(read(&eocd).unwrap_err(), DocumentError::NotZip(_)));
         let mut zip64 = Vec::new();
         // Zip64 end of central directory record.
         zip64.extend_from_slice(&[0x50, 0x4b, 0x06, 0x06]);
@@ -624,7 +588,7 @@ mod tests {
         zip64.extend_from_slice(&eocd);
         assert!(matches!(
             read(&zip64).unwrap_err(),
-            FlowFileError::NotZip(_)
+            DocumentError::NotZip(_)
         ));
     }
 }
