@@ -17,10 +17,8 @@ fn bare() -> Command {
 }
 
 fn tabflow(server: &MockServer) -> Command {
-    let mut c = bare();
-    c.env("TABLEAU_SERVER", server.url())
-        .env("TABLEAU_PAT_NAME", demo::PAT_NAME)
-        .env("TABLEAU_PAT_SECRET", demo::PAT_SECRET);
+    let mut c = common::admin(server, &common::home("describe-no-home"));
+    c.stdin(Stdio::null());
     c
 }
 

@@ -35,10 +35,8 @@ fn bare() -> Command {
 
 /// `tabflow` pointed at `server` with the demo administrator's token, all in the environment.
 fn tabflow(server: &MockServer) -> Command {
-    let mut c = bare();
-    c.env("TABLEAU_SERVER", server.url())
-        .env("TABLEAU_PAT_NAME", demo::PAT_NAME)
-        .env("TABLEAU_PAT_SECRET", demo::PAT_SECRET);
+    let mut c = common::admin(server, &common::home("e2e-no-home"));
+    c.stdin(Stdio::null());
     c
 }
 
